@@ -1,0 +1,68 @@
+//! Model architectures: a named preset or explicit sizes of one of the zoo's families.
+
+use serde::{Deserialize, Serialize};
+
+/// A model of the zoo. Presets are resolved into explicit sizes when a spec is validated, so a
+/// stored spec always says exactly what was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Architecture {
+    /// A named preset such as `cnn-l` or `resnet20` (see `distill presets`).
+    Preset {
+        /// The preset's name.
+        name: String,
+    },
+    /// A multi-layer perceptron on the flattened image.
+    Mlp(MlpSpec),
+    /// A plain convolutional network (the TAKD "plane-N" family).
+    Cnn(CnnSpec),
+    /// A CIFAR-style residual network.
+    Resnet(ResnetSpec),
+}
+
+/// Sizes of a multi-layer perceptron.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpSpec {
+    /// Width of each hidden layer, input side first.
+    pub hidden: Vec<usize>,
+}
+
+/// Sizes of a plain CNN: 3×3 conv + batch norm + ReLU layers, a 2×2 max pool after every
+/// second layer, then one hidden fully connected layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CnnSpec {
+    /// Output channels of each conv layer.
+    pub channels: Vec<usize>,
+    /// Width of the hidden fully connected layer.
+    pub fc: usize,
+}
+
+/// Sizes of a CIFAR-style ResNet (He et al. 2016, §4.2): depth `6n+2`, three stages of `n`
+/// basic blocks with 16·w, 32·w and 64·w channels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResnetSpec {
+    /// Total depth: 8, 14, 20, 32, 56, ... (`6n + 2`).
+    pub depth: usize,
+    /// Width multiplier of the channel counts.
+    #[serde(default = "one")]
+    pub width: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The family of an architecture, for listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchitectureKind {
+    /// Multi-layer perceptron.
+    Mlp,
+    /// Plain CNN.
+    Cnn,
+    /// CIFAR-style ResNet.
+    Resnet,
+}

@@ -1,0 +1,269 @@
+//! How a link of the chain distils: cross-entropy plus any number of distillation terms.
+//! Defaults are the ones of the reference implementations (DESIGN.md §3).
+
+use serde::{Deserialize, Serialize};
+
+/// The loss of one link (teacher → student). An empty `terms` list is plain cross-entropy,
+/// the no-KD baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// Weight of the cross-entropy term. When absent: 0.1 if the first logit term is `kd`
+    /// (mdistiller's KD), else 1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ce_weight: Option<f64>,
+    /// Distillation terms added to the cross-entropy.
+    #[serde(default)]
+    pub terms: Vec<LossTerm>,
+    /// Easy-to-hard sample pacing by teacher difficulty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curriculum: Option<CurriculumParams>,
+}
+
+/// One distillation term of a link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum LossTerm {
+    /// Hinton et al.: `T²·KL(softmax(zt/T) ‖ softmax(zs/T))`.
+    Kd(KdParams),
+    /// Decoupled KD (Zhao et al. 2022): target-class and non-target-class parts.
+    Dkd(DkdParams),
+    /// Attention transfer (Zagoruyko & Komodakis 2017) on the stage features.
+    At(AtParams),
+    /// Masked generative distillation (Yang et al. 2022) on the last stage.
+    Mgd(MgdParams),
+    /// FitNets hints (Romero et al. 2015): a conv regressor from student to teacher features.
+    Fitnet(FitnetParams),
+}
+
+impl LossTerm {
+    /// The method's name as written in specs (`kd`, `dkd`, ...).
+    pub fn method(&self) -> &'static str {
+        match self {
+            LossTerm::Kd(_) => "kd",
+            LossTerm::Dkd(_) => "dkd",
+            LossTerm::At(_) => "at",
+            LossTerm::Mgd(_) => "mgd",
+            LossTerm::Fitnet(_) => "fitnet",
+        }
+    }
+}
+
+/// Hinton KD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KdParams {
+    /// Softmax temperature (ignored while `ctkd` learns it).
+    #[serde(default = "defaults::temperature")]
+    pub temperature: f64,
+    /// Weight of the KD term.
+    #[serde(default = "defaults::kd_weight")]
+    pub weight: f64,
+    /// Learn the temperature with CTKD instead of fixing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctkd: Option<CtkdParams>,
+}
+
+/// Decoupled KD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkdParams {
+    /// Weight of the target-class part (TCKD).
+    #[serde(default = "defaults::dkd_alpha")]
+    pub alpha: f64,
+    /// Weight of the non-target-class part (NCKD).
+    #[serde(default = "defaults::dkd_beta")]
+    pub beta: f64,
+    /// Softmax temperature (ignored while `ctkd` learns it).
+    #[serde(default = "defaults::temperature")]
+    pub temperature: f64,
+    /// The loss ramps up linearly over this many epochs.
+    #[serde(default = "defaults::dkd_warmup")]
+    pub warmup_epochs: usize,
+    /// Learn the temperature with CTKD instead of fixing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctkd: Option<CtkdParams>,
+}
+
+/// Curriculum temperature (CTKD, Li et al. 2023): `T = t_min + t_range·sigmoid(θ)`, θ trained
+/// adversarially through a gradient-reversal layer whose strength λ follows a cosine schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CtkdParams {
+    /// Lowest temperature.
+    #[serde(default = "defaults::ctkd_t_min")]
+    pub t_min: f64,
+    /// Span of temperatures above `t_min`.
+    #[serde(default = "defaults::ctkd_t_range")]
+    pub t_range: f64,
+    /// λ at the start of the schedule.
+    #[serde(default)]
+    pub lambda_min: f64,
+    /// λ at the end of the schedule.
+    #[serde(default = "defaults::one")]
+    pub lambda_max: f64,
+    /// Epochs over which λ grows from `lambda_min` to `lambda_max`.
+    #[serde(default = "defaults::ctkd_epochs")]
+    pub schedule_epochs: usize,
+    /// Initial value of θ (the reference initialises it to 1).
+    #[serde(default = "defaults::one")]
+    pub theta_init: f64,
+}
+
+/// Attention transfer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtParams {
+    /// Exponent of the attention map `mean_c(|f|^p)`.
+    #[serde(default = "defaults::at_p")]
+    pub p: f64,
+    /// Weight of the term.
+    #[serde(default = "defaults::at_weight")]
+    pub weight: f64,
+}
+
+/// Masked generative distillation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MgdParams {
+    /// Weight α of the term.
+    #[serde(default = "defaults::mgd_alpha")]
+    pub alpha: f64,
+    /// Masking ratio λ.
+    #[serde(default = "defaults::mgd_lambda")]
+    pub lambda: f64,
+    /// Mask whole channels (classification default) or spatial positions.
+    #[serde(default)]
+    pub mask: MgdMask,
+}
+
+/// What MGD masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MgdMask {
+    /// Whole channels (the paper's choice for classification).
+    #[default]
+    Channel,
+    /// Spatial positions, shared across channels.
+    Spatial,
+}
+
+/// FitNets hints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitnetParams {
+    /// Weight of the hint term.
+    #[serde(default = "defaults::fitnet_weight")]
+    pub weight: f64,
+    /// Which stage's features serve as the hint, counted from the input (0-based); the
+    /// middle stage of the student when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint_stage: Option<usize>,
+}
+
+/// Easy-to-hard sample pacing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurriculumParams {
+    /// Fraction of the (easiest) training data used in the first epoch.
+    #[serde(default = "defaults::curriculum_start")]
+    pub start: f64,
+    /// How the fraction grows.
+    #[serde(default)]
+    pub pacing: Pacing,
+    /// Epoch by which all the data is used; half the budget when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_at_epoch: Option<usize>,
+    /// How the teacher ranks difficulty.
+    #[serde(default)]
+    pub difficulty: Difficulty,
+}
+
+/// Growth of the curriculum fraction from `start` to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Pacing {
+    /// `start + (1 − start)·t`.
+    #[default]
+    Linear,
+    /// `sqrt(start² + (1 − start²)·t)`: grows fast early.
+    Root,
+}
+
+/// A sample's difficulty according to the teacher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Difficulty {
+    /// The teacher's cross-entropy on the true label.
+    #[default]
+    TeacherCe,
+    /// One minus the teacher's top-class probability.
+    Confidence,
+}
+
+/// Default hyperparameters, one home for all of them.
+pub mod defaults {
+    pub(crate) fn one() -> f64 {
+        1.0
+    }
+    /// KD and DKD temperature.
+    pub fn temperature() -> f64 {
+        4.0
+    }
+    /// KD term weight (mdistiller: 0.9, with CE at 0.1).
+    pub fn kd_weight() -> f64 {
+        0.9
+    }
+    /// CE weight next to KD.
+    pub const KD_CE_WEIGHT: f64 = 0.1;
+    /// CE weight next to any other term.
+    pub const CE_WEIGHT: f64 = 1.0;
+    /// DKD α.
+    pub fn dkd_alpha() -> f64 {
+        1.0
+    }
+    /// DKD β.
+    pub fn dkd_beta() -> f64 {
+        8.0
+    }
+    /// DKD warm-up epochs.
+    pub fn dkd_warmup() -> usize {
+        20
+    }
+    /// CTKD lowest temperature.
+    pub fn ctkd_t_min() -> f64 {
+        1.0
+    }
+    /// CTKD temperature span.
+    pub fn ctkd_t_range() -> f64 {
+        20.0
+    }
+    /// CTKD λ schedule length.
+    pub fn ctkd_epochs() -> usize {
+        10
+    }
+    /// AT exponent.
+    pub fn at_p() -> f64 {
+        2.0
+    }
+    /// AT weight.
+    pub fn at_weight() -> f64 {
+        1000.0
+    }
+    /// MGD α.
+    pub fn mgd_alpha() -> f64 {
+        7e-5
+    }
+    /// MGD masking ratio (channel masks).
+    pub fn mgd_lambda() -> f64 {
+        0.15
+    }
+    /// FitNet weight.
+    pub fn fitnet_weight() -> f64 {
+        100.0
+    }
+    /// Curriculum starting fraction.
+    pub fn curriculum_start() -> f64 {
+        0.3
+    }
+}

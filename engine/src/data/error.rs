@@ -1,0 +1,49 @@
+//! Errors of reading datasets: each names the file and what is wrong with it.
+
+use std::path::PathBuf;
+
+/// Why a dataset could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// None of the searched directories holds the dataset's files.
+    #[error("dataset `{dataset}` not found; looked in: {}. Install it with `distill data fetch {dataset}` (or, for Fashion-MNIST on Debian, `apt-get install dataset-fashion-mnist`), or pass --data-dir", display_paths(.searched))]
+    NotFound {
+        /// The dataset's name.
+        dataset: String,
+        /// Directories searched, in order.
+        searched: Vec<PathBuf>,
+    },
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file was read but its contents are not what the format says.
+    #[error("{} is corrupt: {reason}", .path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl DataError {
+    pub(crate) fn corrupt(path: &std::path::Path, reason: impl Into<String>) -> DataError {
+        DataError::Corrupt {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,88 @@
+//! Masked generative distillation (Yang et al. 2022, yzd-v/MGD): mask the student's last-stage
+//! features at random, let a small generator rebuild the teacher's features from what is left,
+//! and penalise `α·Σ(G(align(f_s) ⊙ M) − f_t)² / N`.
+
+use api::MgdMask;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::PaddingConfig2d;
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use burn::tensor::module::adaptive_avg_pool2d;
+
+use crate::models::StageShape;
+use crate::rng::Rng;
+
+/// The generator, with a 1×1 alignment conv when channel counts differ.
+#[derive(Module, Debug)]
+pub struct MgdGenerator {
+    align: Option<Conv2d>,
+    conv1: Conv2d,
+    conv2: Conv2d,
+}
+
+fn conv3x3(channels: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new([channels, channels], [3, 3])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .init(device)
+}
+
+impl MgdGenerator {
+    /// A generator from student features of `student` shape to the teacher's.
+    pub fn init(student: StageShape, teacher: StageShape, device: &Device) -> MgdGenerator {
+        let align = (student.channels != teacher.channels)
+            .then(|| Conv2dConfig::new([student.channels, teacher.channels], [1, 1]).init(device));
+        MgdGenerator {
+            align,
+            conv1: conv3x3(teacher.channels, device),
+            conv2: conv3x3(teacher.channels, device),
+        }
+    }
+
+    /// The MGD term, unweighted: `Σ(G(align(f_s) ⊙ M) − f_t)² / N`.
+    /// // student: [batch, cs, hs, ws], teacher: [batch, ct, h, w], mask broadcastable to the
+    /// // teacher's shape → [1]
+    pub fn loss(&self, student: Tensor<4>, teacher: Tensor<4>, mask: Tensor<4>) -> Tensor<1> {
+        let [batch, _, h, w] = teacher.dims();
+        let [_, _, sh, sw] = student.dims();
+        let student = if (sh, sw) != (h, w) {
+            adaptive_avg_pool2d(student, [h, w])
+        } else {
+            student
+        };
+        let aligned = match &self.align {
+            Some(conv) => conv.forward(student),
+            None => student,
+        }; // [batch, ct, h, w]
+        let generated = self.conv2.forward(relu(self.conv1.forward(aligned * mask)));
+        (generated - teacher)
+            .square()
+            .sum()
+            .div_scalar(batch as f64)
+    }
+}
+
+/// A random mask: 0 with probability `ratio`, else 1; per channel `[batch, channels, 1, 1]` or
+/// per position `[batch, 1, h, w]`.
+pub fn mgd_mask(
+    kind: MgdMask,
+    ratio: f64,
+    batch: usize,
+    teacher: StageShape,
+    rng: &mut Rng,
+    device: &Device,
+) -> Tensor<4> {
+    let shape = match kind {
+        MgdMask::Channel => [batch, teacher.channels, 1, 1],
+        MgdMask::Spatial => [batch, 1, teacher.height, teacher.width],
+    };
+    let values: Vec<f32> = (0..shape.iter().product::<usize>())
+        .map(|_| {
+            if (rng.next_f32() as f64) < ratio {
+                0.0
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    Tensor::<4>::from_data(TensorData::new(values, shape), device)
+}

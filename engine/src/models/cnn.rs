@@ -1,0 +1,98 @@
+//! Plain CNN of the TAKD "plane-N" family: `conv3×3 → batch norm → ReLU` layers, each followed
+//! by a 2×2 max pool while the image stays at least 3 pixels wide, then `fc → ReLU → fc`.
+//! Every conv layer is a stage.
+
+use api::CnnSpec;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+use super::{Features, InputShape, StageShape};
+
+/// One `conv → BN → ReLU (→ max pool)` layer.
+#[derive(Module, Debug)]
+struct ConvLayer {
+    conv: Conv2d,
+    norm: BatchNorm,
+    pool: Option<MaxPool2d>,
+}
+
+/// The plain CNN.
+#[derive(Module, Debug)]
+pub struct Cnn {
+    layers: Vec<ConvLayer>,
+    fc: Linear,
+    output: Linear,
+}
+
+/// Whether a layer at this spatial size pools: only while the result stays ≥ 3 pixels.
+fn pools(height: usize, width: usize) -> bool {
+    height / 2 >= 3 && width / 2 >= 3
+}
+
+impl Cnn {
+    /// Builds the layers.
+    pub fn init(spec: &CnnSpec, input: InputShape, device: &Device) -> Cnn {
+        let shapes = Self::stage_shapes(spec, input);
+        let mut previous = StageShape {
+            channels: input.channels,
+            height: input.height,
+            width: input.width,
+        };
+        let mut layers = Vec::with_capacity(shapes.len());
+        for &shape in &shapes {
+            let pool = shape.height != previous.height;
+            layers.push(ConvLayer {
+                conv: Conv2dConfig::new([previous.channels, shape.channels], [3, 3])
+                    .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                    .with_bias(false)
+                    .init(device),
+                norm: BatchNormConfig::new(shape.channels).init(device),
+                pool: pool.then(|| MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init()),
+            });
+            previous = shape;
+        }
+        let flat = previous.channels * previous.height * previous.width;
+        Cnn {
+            layers,
+            fc: LinearConfig::new(flat, spec.fc).init(device),
+            output: LinearConfig::new(spec.fc, input.classes).init(device),
+        }
+    }
+
+    pub(super) fn stage_shapes(spec: &CnnSpec, input: InputShape) -> Vec<StageShape> {
+        let (mut h, mut w) = (input.height, input.width);
+        spec.channels
+            .iter()
+            .map(|&channels| {
+                if pools(h, w) {
+                    (h, w) = (h / 2, w / 2);
+                }
+                StageShape {
+                    channels,
+                    height: h,
+                    width: w,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn forward_features(&self, images: Tensor<4>) -> Features {
+        let mut x = images;
+        let mut stages = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            x = relu(layer.norm.forward(layer.conv.forward(x))); // [batch, out, h, w]
+            if let Some(pool) = &layer.pool {
+                x = pool.forward(x); // [batch, out, h/2, w/2]
+            }
+            stages.push(x.clone());
+        }
+        let hidden = relu(self.fc.forward(x.flatten::<2>(1, 3))); // [batch, fc]
+        Features {
+            stages,
+            logits: self.output.forward(hidden),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Multi-layer perceptron on the flattened image; each hidden layer is a "stage".
+
+use api::MlpSpec;
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+use super::{Features, InputShape, StageShape};
+
+/// `Linear → ReLU` per hidden layer, then a linear classifier.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    hidden: Vec<Linear>,
+    output: Linear,
+}
+
+impl Mlp {
+    /// Builds the layers.
+    pub fn init(spec: &MlpSpec, input: InputShape, device: &Device) -> Mlp {
+        let mut width = input.channels * input.height * input.width;
+        let hidden = spec
+            .hidden
+            .iter()
+            .map(|&next| {
+                let layer = LinearConfig::new(width, next).init(device);
+                width = next;
+                layer
+            })
+            .collect();
+        Mlp {
+            hidden,
+            output: LinearConfig::new(width, input.classes).init(device),
+        }
+    }
+
+    pub(super) fn stage_shapes(spec: &MlpSpec) -> Vec<StageShape> {
+        spec.hidden
+            .iter()
+            .map(|&channels| StageShape {
+                channels,
+                height: 1,
+                width: 1,
+            })
+            .collect()
+    }
+
+    pub(super) fn forward_features(&self, images: Tensor<4>) -> Features {
+        let mut x = images.flatten::<2>(1, 3); // [batch, c·h·w]
+        let mut stages = Vec::with_capacity(self.hidden.len());
+        for layer in &self.hidden {
+            x = relu(layer.forward(x)); // [batch, width]
+            let [batch, width] = x.dims();
+            stages.push(x.clone().reshape([batch, width, 1, 1]));
+        }
+        Features {
+            stages,
+            logits: self.output.forward(x),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The model zoo: MLPs, plain CNNs and CIFAR-style ResNets behind one [`Net`], each returning
+//! its stage features with its logits so feature distillation works on any pair.
+
+mod cnn;
+mod mlp;
+mod net;
+mod presets;
+mod resnet;
+
+pub use cnn::Cnn;
+pub use mlp::Mlp;
+pub use net::{Features, InputShape, Net, StageShape};
+pub use presets::{preset, presets, resolve, Preset};
+pub use resnet::Resnet;

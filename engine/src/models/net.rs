@@ -1,0 +1,106 @@
+//! [`Net`]: any model of the zoo, with its stage features, parameter count and size.
+
+use api::Architecture;
+use burn::prelude::*;
+
+use super::{Cnn, Mlp, Resnet};
+
+/// What a model sees: the image shape and the number of classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputShape {
+    /// Colour channels.
+    pub channels: usize,
+    /// Image height.
+    pub height: usize,
+    /// Image width.
+    pub width: usize,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+/// The shape of one stage's features, batch excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageShape {
+    /// Channels.
+    pub channels: usize,
+    /// Height (1 for MLP layers).
+    pub height: usize,
+    /// Width (1 for MLP layers).
+    pub width: usize,
+}
+
+impl StageShape {
+    /// Whether the features have a spatial layout (conv stages) rather than a vector (MLP).
+    pub fn is_spatial(&self) -> bool {
+        self.height > 1 || self.width > 1
+    }
+}
+
+/// A forward pass's intermediate features and output.
+#[derive(Debug, Clone)]
+pub struct Features {
+    /// Output of each stage, input side first. // each [batch, channels, height, width]
+    pub stages: Vec<Tensor<4>>,
+    /// Class scores. // [batch, classes]
+    pub logits: Tensor<2>,
+}
+
+/// Any model of the zoo.
+#[derive(Module, Debug)]
+pub enum Net {
+    /// Multi-layer perceptron.
+    Mlp(Mlp),
+    /// Plain CNN.
+    Cnn(Cnn),
+    /// CIFAR-style ResNet.
+    Resnet(Resnet),
+}
+
+impl Net {
+    /// Builds the model of a resolved (non-preset) architecture.
+    ///
+    /// # Panics
+    /// On a preset: resolve it with [`super::resolve`] first.
+    pub fn init(arch: &Architecture, input: InputShape, device: &Device) -> Net {
+        match arch {
+            Architecture::Mlp(spec) => Net::Mlp(Mlp::init(spec, input, device)),
+            Architecture::Cnn(spec) => Net::Cnn(Cnn::init(spec, input, device)),
+            Architecture::Resnet(spec) => Net::Resnet(Resnet::init(spec, input, device)),
+            Architecture::Preset { name } => panic!("preset `{name}` must be resolved first"),
+        }
+    }
+
+    /// The shapes of the stage features a resolved architecture produces.
+    pub fn stage_shapes(arch: &Architecture, input: InputShape) -> Vec<StageShape> {
+        match arch {
+            Architecture::Mlp(spec) => Mlp::stage_shapes(spec),
+            Architecture::Cnn(spec) => Cnn::stage_shapes(spec, input),
+            Architecture::Resnet(spec) => Resnet::stage_shapes(spec, input),
+            Architecture::Preset { .. } => Vec::new(),
+        }
+    }
+
+    /// Parameters of a resolved architecture (counted on a throwaway CPU instance).
+    pub fn parameter_count(arch: &Architecture, input: InputShape) -> usize {
+        Net::init(arch, input, &Device::flex()).num_params()
+    }
+
+    /// Stage features and logits. // images: [batch, channels, height, width]
+    pub fn forward_features(&self, images: Tensor<4>) -> Features {
+        match self {
+            Net::Mlp(m) => m.forward_features(images),
+            Net::Cnn(m) => m.forward_features(images),
+            Net::Resnet(m) => m.forward_features(images),
+        }
+    }
+
+    /// Logits only. // [batch, classes]
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.forward_features(images).logits
+    }
+
+    /// Size of the model's parameters serialized in burn's record format, in bytes.
+    pub fn serialized_bytes(&self) -> Result<usize, burn::store::RecordError> {
+        Ok(self.clone().into_record().into_bytes()?.len())
+    }
+}

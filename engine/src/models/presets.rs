@@ -1,0 +1,121 @@
+//! Named architectures, so specs can say `{"kind": "preset", "name": "cnn-m"}`.
+
+use api::{Architecture, CnnSpec, MlpSpec, ResnetSpec};
+
+/// A named architecture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preset {
+    /// The name used in specs.
+    pub name: &'static str,
+    /// What it is for.
+    pub description: &'static str,
+    /// Its sizes.
+    pub architecture: Architecture,
+}
+
+fn mlp(hidden: &[usize]) -> Architecture {
+    Architecture::Mlp(MlpSpec {
+        hidden: hidden.to_vec(),
+    })
+}
+
+fn cnn(channels: &[usize], fc: usize) -> Architecture {
+    Architecture::Cnn(CnnSpec {
+        channels: channels.to_vec(),
+        fc,
+    })
+}
+
+fn resnet(depth: usize, width: f64) -> Architecture {
+    Architecture::Resnet(ResnetSpec { depth, width })
+}
+
+/// Every preset, smallest family first.
+pub fn presets() -> Vec<Preset> {
+    vec![
+        Preset {
+            name: "mlp-xs",
+            description: "one hidden layer of 32",
+            architecture: mlp(&[32]),
+        },
+        Preset {
+            name: "mlp-s",
+            description: "one hidden layer of 128",
+            architecture: mlp(&[128]),
+        },
+        Preset {
+            name: "mlp-m",
+            description: "hidden layers of 512 and 256",
+            architecture: mlp(&[512, 256]),
+        },
+        Preset {
+            name: "cnn-xs",
+            description: "plane-2: 8 and 16 channels, fc 32",
+            architecture: cnn(&[8, 16], 32),
+        },
+        Preset {
+            name: "cnn-s",
+            description: "plane-2: 16 and 32 channels, fc 64",
+            architecture: cnn(&[16, 32], 64),
+        },
+        Preset {
+            name: "cnn-m",
+            description: "plane-2: 32 and 64 channels, fc 128 (a Fashion-MNIST teacher)",
+            architecture: cnn(&[32, 64], 128),
+        },
+        Preset {
+            name: "cnn-l",
+            description: "plane-4: 32, 64, 128, 128 channels, fc 256",
+            architecture: cnn(&[32, 64, 128, 128], 256),
+        },
+        Preset {
+            name: "resnet8",
+            description: "CIFAR ResNet-8",
+            architecture: resnet(8, 1.0),
+        },
+        Preset {
+            name: "resnet14",
+            description: "CIFAR ResNet-14",
+            architecture: resnet(14, 1.0),
+        },
+        Preset {
+            name: "resnet20",
+            description: "CIFAR ResNet-20",
+            architecture: resnet(20, 1.0),
+        },
+        Preset {
+            name: "resnet32",
+            description: "CIFAR ResNet-32",
+            architecture: resnet(32, 1.0),
+        },
+        Preset {
+            name: "resnet56",
+            description: "CIFAR ResNet-56",
+            architecture: resnet(56, 1.0),
+        },
+        Preset {
+            name: "resnet8x4",
+            description: "ResNet-8, four times wider",
+            architecture: resnet(8, 4.0),
+        },
+    ]
+}
+
+/// The preset called `name`.
+pub fn preset(name: &str) -> Option<Preset> {
+    presets().into_iter().find(|p| p.name == name)
+}
+
+/// Replaces a preset by its sizes; other architectures are returned as they are.
+pub fn resolve(arch: &Architecture) -> Result<Architecture, String> {
+    match arch {
+        Architecture::Preset { name } => preset(name).map(|p| p.architecture).ok_or_else(|| {
+            let known: Vec<&str> = presets().iter().map(|p| p.name).collect();
+            format!(
+                "unknown preset `{name}`; known presets: {}",
+                known.join(", ")
+            )
+        }),
+        other => Ok(other.clone()),
+    }
+}

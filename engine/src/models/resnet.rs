@@ -1,0 +1,143 @@
+//! CIFAR-style ResNet (He et al. 2016, §4.2): a 3×3 stem, three stages of `n` basic blocks
+//! with 16·w, 32·w and 64·w channels (stride 1, 2, 2), global average pooling and a linear
+//! classifier; depth `6n + 2`. Shortcuts project with a 1×1 conv when the shape changes.
+//! The three stages' outputs are the stage features.
+
+use api::ResnetSpec;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use burn::tensor::module::adaptive_avg_pool2d;
+
+use super::{Features, InputShape, StageShape};
+
+fn conv(input: usize, output: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
+    let pad = kernel / 2;
+    Conv2dConfig::new([input, output], [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+        .with_bias(false)
+        .init(device)
+}
+
+/// 1×1 projection of the shortcut.
+#[derive(Module, Debug)]
+struct Projection {
+    conv: Conv2d,
+    norm: BatchNorm,
+}
+
+/// `conv → BN → ReLU → conv → BN`, plus the shortcut, then ReLU.
+#[derive(Module, Debug)]
+struct BasicBlock {
+    conv1: Conv2d,
+    norm1: BatchNorm,
+    conv2: Conv2d,
+    norm2: BatchNorm,
+    projection: Option<Projection>,
+}
+
+impl BasicBlock {
+    fn init(input: usize, output: usize, stride: usize, device: &Device) -> BasicBlock {
+        let projection = (stride != 1 || input != output).then(|| Projection {
+            conv: conv(input, output, 1, stride, device),
+            norm: BatchNormConfig::new(output).init(device),
+        });
+        BasicBlock {
+            conv1: conv(input, output, 3, stride, device),
+            norm1: BatchNormConfig::new(output).init(device),
+            conv2: conv(output, output, 3, 1, device),
+            norm2: BatchNormConfig::new(output).init(device),
+            projection,
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let out = relu(self.norm1.forward(self.conv1.forward(x.clone())));
+        let out = self.norm2.forward(self.conv2.forward(out));
+        let shortcut = match &self.projection {
+            Some(p) => p.norm.forward(p.conv.forward(x)),
+            None => x,
+        };
+        relu(out + shortcut)
+    }
+}
+
+/// The residual network.
+#[derive(Module, Debug)]
+pub struct Resnet {
+    stem: Conv2d,
+    stem_norm: BatchNorm,
+    stages: Vec<Vec<BasicBlock>>,
+    output: Linear,
+}
+
+/// Channel counts of the three stages for a width multiplier.
+fn stage_channels(width: f64) -> [usize; 3] {
+    [16.0, 32.0, 64.0].map(|c: f64| ((c * width).round() as usize).max(1))
+}
+
+impl Resnet {
+    /// Builds the network. `spec.depth` must be `6n + 2` (validated with the spec).
+    pub fn init(spec: &ResnetSpec, input: InputShape, device: &Device) -> Resnet {
+        let blocks = (spec.depth.saturating_sub(2) / 6).max(1);
+        let channels = stage_channels(spec.width);
+        let mut current = channels[0];
+        let stages = channels
+            .iter()
+            .enumerate()
+            .map(|(i, &out)| {
+                (0..blocks)
+                    .map(|b| {
+                        let stride = if i > 0 && b == 0 { 2 } else { 1 };
+                        let block = BasicBlock::init(current, out, stride, device);
+                        current = out;
+                        block
+                    })
+                    .collect()
+            })
+            .collect();
+        Resnet {
+            stem: conv(input.channels, channels[0], 3, 1, device),
+            stem_norm: BatchNormConfig::new(channels[0]).init(device),
+            stages,
+            output: LinearConfig::new(channels[2], input.classes).init(device),
+        }
+    }
+
+    pub(super) fn stage_shapes(spec: &ResnetSpec, input: InputShape) -> Vec<StageShape> {
+        let (mut h, mut w) = (input.height, input.width);
+        stage_channels(spec.width)
+            .iter()
+            .enumerate()
+            .map(|(i, &channels)| {
+                if i > 0 {
+                    // A 3×3 conv with padding 1 and stride 2 rounds up.
+                    (h, w) = (h.div_ceil(2), w.div_ceil(2));
+                }
+                StageShape {
+                    channels,
+                    height: h,
+                    width: w,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn forward_features(&self, images: Tensor<4>) -> Features {
+        let mut x = relu(self.stem_norm.forward(self.stem.forward(images))); // [batch, 16w, h, w]
+        let mut features = Vec::with_capacity(self.stages.len());
+        for stage in &self.stages {
+            for block in stage {
+                x = block.forward(x);
+            }
+            features.push(x.clone());
+        }
+        let pooled = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3); // [batch, 64w]
+        Features {
+            stages: features,
+            logits: self.output.forward(pooled),
+        }
+    }
+}

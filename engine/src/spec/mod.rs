@@ -1,0 +1,27 @@
+//! Parsing and validating experiment specs at the edge: errors name the offending field, presets
+//! and defaults are resolved so the stored spec says exactly what runs.
+
+mod parse;
+mod validate;
+
+pub use parse::parse_spec;
+pub use validate::{input_shape, validate, ValidatedSpec};
+
+/// A spec that cannot run, with the field to blame (`chain[1].link.terms[0].temperature`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct SpecError {
+    /// Path of the field, in JSON terms.
+    pub field: String,
+    /// What is wrong and, where possible, what would be right.
+    pub message: String,
+}
+
+impl SpecError {
+    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> SpecError {
+        SpecError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

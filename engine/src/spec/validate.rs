@@ -1,0 +1,445 @@
+//! Checks a parsed spec against what the engine can run, resolves presets and default
+//! hyperparameters, and collects warnings that do not stop a run.
+
+use api::{
+    defaults, Architecture, Budget, ExperimentSpec, LinkSpec, LossTerm, LrSchedule, OptimizerSpec,
+};
+
+use super::SpecError;
+use crate::data::catalog;
+use crate::models::{resolve, InputShape, Net, StageShape};
+
+/// A spec that can run: presets resolved, defaults filled, plus warnings for the user.
+#[derive(Debug, Clone)]
+pub struct ValidatedSpec {
+    /// The resolved spec.
+    pub spec: ExperimentSpec,
+    /// Parameter count of each stage's model.
+    pub params: Vec<usize>,
+    /// Things worth telling the user that do not stop the run.
+    pub warnings: Vec<String>,
+}
+
+/// The input shape of a spec's dataset.
+pub fn input_shape(spec: &ExperimentSpec) -> InputShape {
+    let info = catalog(spec.dataset.name);
+    InputShape {
+        channels: info.channels,
+        height: info.height,
+        width: info.width,
+        classes: info.classes,
+    }
+}
+
+fn finite_at_least(value: f64, min: f64, field: String) -> Result<(), SpecError> {
+    if value.is_finite() && value >= min {
+        Ok(())
+    } else {
+        Err(SpecError::new(
+            field,
+            format!("must be a finite number ≥ {min}, got {value}"),
+        ))
+    }
+}
+
+fn positive(value: f64, field: String) -> Result<(), SpecError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(SpecError::new(
+            field,
+            format!("must be a finite number > 0, got {value}"),
+        ))
+    }
+}
+
+/// Validates and resolves `spec`.
+pub fn validate(mut spec: ExperimentSpec) -> Result<ValidatedSpec, SpecError> {
+    let mut warnings = Vec::new();
+    for (field, value) in [
+        ("dataset.train_subset", spec.dataset.train_subset),
+        ("dataset.test_subset", spec.dataset.test_subset),
+    ] {
+        if value == Some(0) {
+            return Err(SpecError::new(field, "must be at least 1 sample"));
+        }
+    }
+    validate_budget(&spec.budget)?;
+    if spec.seeds.is_empty() {
+        return Err(SpecError::new("seeds", "needs at least one seed"));
+    }
+    let mut seen = spec.seeds.clone();
+    seen.sort_unstable();
+    if seen.windows(2).any(|w| w[0] == w[1]) {
+        return Err(SpecError::new("seeds", "seeds must be distinct"));
+    }
+    if spec.chain.is_empty() {
+        return Err(SpecError::new(
+            "chain",
+            "needs at least one stage (teacher first, student last)",
+        ));
+    }
+    let input = input_shape(&spec);
+    let mut shapes: Vec<Vec<StageShape>> = Vec::new();
+    let mut params = Vec::new();
+    let epochs = spec.budget.epochs;
+    let stages = spec.chain.len();
+    for (i, stage) in spec.chain.iter_mut().enumerate() {
+        let at = format!("chain[{i}]");
+        stage.architecture = resolve(&stage.architecture)
+            .map_err(|m| SpecError::new(format!("{at}.architecture.name"), m))?;
+        validate_architecture(&stage.architecture, &format!("{at}.architecture"))?;
+        stage
+            .name
+            .get_or_insert_with(|| default_stage_name(i, stages));
+        let stage_shapes = Net::stage_shapes(&stage.architecture, input);
+        let count = Net::parameter_count(&stage.architecture, input);
+        if i == 0 {
+            if !stage.link.terms.is_empty() || stage.link.curriculum.is_some() {
+                return Err(SpecError::new(
+                    format!("{at}.link"),
+                    "the first stage has no teacher, so it can only learn from labels: remove its distillation terms and curriculum",
+                ));
+            }
+        } else {
+            validate_link(&mut stage.link, &at, epochs, &stage_shapes, &shapes[i - 1])?;
+            if count > params[i - 1] {
+                warnings.push(format!(
+                    "{at}: the student ({count} parameters) is larger than its teacher ({} parameters)",
+                    params[i - 1]
+                ));
+            }
+        }
+        fill_ce_weight(&mut stage.link, &format!("{at}.link.ce_weight"))?;
+        shapes.push(stage_shapes);
+        params.push(count);
+    }
+    if spec.baseline && stages == 1 {
+        warnings.push("baseline: a one-stage chain has no distillation to compare against; the baseline repeats the teacher".into());
+    }
+    Ok(ValidatedSpec {
+        spec,
+        params,
+        warnings,
+    })
+}
+
+fn default_stage_name(index: usize, stages: usize) -> String {
+    match index {
+        0 => "teacher".into(),
+        i if i + 1 == stages => "student".into(),
+        _ if stages == 3 => "ta".into(),
+        i => format!("ta{i}"),
+    }
+}
+
+fn validate_budget(budget: &Budget) -> Result<(), SpecError> {
+    if !(1..=100_000).contains(&budget.epochs) {
+        return Err(SpecError::new(
+            "budget.epochs",
+            format!("must be between 1 and 100000, got {}", budget.epochs),
+        ));
+    }
+    if !(1..=65_536).contains(&budget.batch_size) {
+        return Err(SpecError::new(
+            "budget.batch_size",
+            format!("must be between 1 and 65536, got {}", budget.batch_size),
+        ));
+    }
+    match &budget.optimizer {
+        OptimizerSpec::Adam { lr, weight_decay } => {
+            positive(*lr, "budget.optimizer.lr".into())?;
+            finite_at_least(*weight_decay, 0.0, "budget.optimizer.weight_decay".into())?;
+        }
+        OptimizerSpec::Sgd {
+            lr,
+            momentum,
+            weight_decay,
+            ..
+        } => {
+            positive(*lr, "budget.optimizer.lr".into())?;
+            finite_at_least(*weight_decay, 0.0, "budget.optimizer.weight_decay".into())?;
+            if !(0.0..1.0).contains(momentum) {
+                return Err(SpecError::new(
+                    "budget.optimizer.momentum",
+                    format!("must be in [0, 1), got {momentum}"),
+                ));
+            }
+        }
+    }
+    match &budget.schedule {
+        LrSchedule::Constant => {}
+        LrSchedule::Step { gamma, .. } => positive(*gamma, "budget.schedule.gamma".into())?,
+        LrSchedule::Cosine { min_lr } => {
+            finite_at_least(*min_lr, 0.0, "budget.schedule.min_lr".into())?
+        }
+    }
+    Ok(())
+}
+
+fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError> {
+    match arch {
+        Architecture::Mlp(m) => {
+            if let Some(j) = m.hidden.iter().position(|&h| h == 0) {
+                return Err(SpecError::new(
+                    format!("{at}.hidden[{j}]"),
+                    "layer widths must be at least 1",
+                ));
+            }
+        }
+        Architecture::Cnn(c) => {
+            if c.channels.is_empty() {
+                return Err(SpecError::new(
+                    format!("{at}.channels"),
+                    "needs at least one conv layer",
+                ));
+            }
+            if let Some(j) = c.channels.iter().position(|&h| h == 0) {
+                return Err(SpecError::new(
+                    format!("{at}.channels[{j}]"),
+                    "channel counts must be at least 1",
+                ));
+            }
+            if c.fc == 0 {
+                return Err(SpecError::new(format!("{at}.fc"), "must be at least 1"));
+            }
+        }
+        Architecture::Resnet(r) => {
+            if r.depth < 8 || (r.depth - 2) % 6 != 0 {
+                return Err(SpecError::new(
+                    format!("{at}.depth"),
+                    format!(
+                        "must be 6n + 2 with n ≥ 1 (8, 14, 20, 32, 56, ...), got {}",
+                        r.depth
+                    ),
+                ));
+            }
+            positive(r.width, format!("{at}.width"))?;
+            if r.width > 16.0 {
+                return Err(SpecError::new(
+                    format!("{at}.width"),
+                    format!("must be at most 16, got {}", r.width),
+                ));
+            }
+        }
+        Architecture::Preset { .. } => unreachable!("presets are resolved before validation"),
+    }
+    Ok(())
+}
+
+fn fill_ce_weight(link: &mut LinkSpec, field: &str) -> Result<(), SpecError> {
+    let default = match link
+        .terms
+        .iter()
+        .find(|t| matches!(t, LossTerm::Kd(_) | LossTerm::Dkd(_)))
+    {
+        Some(LossTerm::Kd(_)) => defaults::KD_CE_WEIGHT,
+        _ => defaults::CE_WEIGHT,
+    };
+    let weight = *link.ce_weight.get_or_insert(default);
+    finite_at_least(weight, 0.0, field.into())
+}
+
+fn validate_link(
+    link: &mut LinkSpec,
+    at: &str,
+    epochs: usize,
+    student: &[StageShape],
+    teacher: &[StageShape],
+) -> Result<(), SpecError> {
+    let mut methods = Vec::new();
+    let mut learned_temperatures = 0;
+    for (j, term) in link.terms.iter().enumerate() {
+        let field = |name: &str| format!("{at}.link.terms[{j}].{name}");
+        if methods.contains(&term.method()) {
+            return Err(SpecError::new(
+                field("method"),
+                format!("`{}` appears twice in this link", term.method()),
+            ));
+        }
+        methods.push(term.method());
+        let ctkd = match term {
+            LossTerm::Kd(p) => {
+                positive(p.temperature, field("temperature"))?;
+                finite_at_least(p.weight, 0.0, field("weight"))?;
+                p.ctkd.as_ref()
+            }
+            LossTerm::Dkd(p) => {
+                positive(p.temperature, field("temperature"))?;
+                finite_at_least(p.alpha, 0.0, field("alpha"))?;
+                finite_at_least(p.beta, 0.0, field("beta"))?;
+                p.ctkd.as_ref()
+            }
+            LossTerm::At(p) => {
+                positive(p.p, field("p"))?;
+                finite_at_least(p.weight, 0.0, field("weight"))?;
+                require_spatial(student, teacher, &field("method"), "attention transfer")?;
+                None
+            }
+            LossTerm::Mgd(p) => {
+                finite_at_least(p.alpha, 0.0, field("alpha"))?;
+                if !(0.0..1.0).contains(&p.lambda) {
+                    return Err(SpecError::new(
+                        field("lambda"),
+                        format!("the masking ratio must be in [0, 1), got {}", p.lambda),
+                    ));
+                }
+                require_spatial(student, teacher, &field("method"), "MGD")?;
+                None
+            }
+            LossTerm::Fitnet(p) => {
+                finite_at_least(p.weight, 0.0, field("weight"))?;
+                require_spatial(student, teacher, &field("method"), "FitNet")?;
+                if let Some(s) = p.hint_stage.filter(|&s| s >= student.len()) {
+                    return Err(SpecError::new(
+                        field("hint_stage"),
+                        format!(
+                            "the student has {} stages (0..{}), got {s}",
+                            student.len(),
+                            student.len()
+                        ),
+                    ));
+                }
+                None
+            }
+        };
+        if let Some(c) = ctkd {
+            learned_temperatures += 1;
+            let field = |name: &str| format!("{at}.link.terms[{j}].ctkd.{name}");
+            positive(c.t_min, field("t_min"))?;
+            positive(c.t_range, field("t_range"))?;
+            finite_at_least(c.lambda_min, 0.0, field("lambda_min"))?;
+            finite_at_least(c.lambda_max, c.lambda_min, field("lambda_max"))?;
+            if !c.theta_init.is_finite() {
+                return Err(SpecError::new(field("theta_init"), "must be finite"));
+            }
+        }
+    }
+    if learned_temperatures > 1 {
+        return Err(SpecError::new(
+            format!("{at}.link.terms"),
+            "only one term of a link can learn its temperature (ctkd)",
+        ));
+    }
+    if let Some(c) = &mut link.curriculum {
+        let field = |name: &str| format!("{at}.link.curriculum.{name}");
+        if !(c.start > 0.0 && c.start <= 1.0) {
+            return Err(SpecError::new(
+                field("start"),
+                format!("must be in (0, 1], got {}", c.start),
+            ));
+        }
+        let full = *c
+            .full_at_epoch
+            .get_or_insert(epochs.div_ceil(2).max(2).min(epochs));
+        if full == 0 {
+            return Err(SpecError::new(field("full_at_epoch"), "must be at least 1"));
+        }
+    }
+    Ok(())
+}
+
+fn require_spatial(
+    student: &[StageShape],
+    teacher: &[StageShape],
+    field: &str,
+    method: &str,
+) -> Result<(), SpecError> {
+    let spatial =
+        |shapes: &[StageShape]| !shapes.is_empty() && shapes.iter().all(StageShape::is_spatial);
+    match (spatial(student), spatial(teacher)) {
+        (true, true) => Ok(()),
+        (false, _) => Err(SpecError::new(
+            field,
+            format!("{method} needs convolutional feature maps, and the student (an MLP) has none"),
+        )),
+        (_, false) => Err(SpecError::new(
+            field,
+            format!("{method} needs convolutional feature maps, and the teacher (an MLP) has none"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::parse_spec;
+
+    fn spec(json: &str) -> ExperimentSpec {
+        parse_spec(json).expect("test spec parses")
+    }
+
+    const KD: &str = r#"{"chain": [
+        {"architecture": {"kind": "preset", "name": "cnn-m"}},
+        {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "kd"}]}}]}"#;
+
+    #[test]
+    fn presets_and_defaults_are_resolved() {
+        let v = validate(spec(KD)).unwrap();
+        assert!(matches!(v.spec.chain[1].architecture, Architecture::Cnn(_)));
+        assert_eq!(v.spec.chain[1].link.ce_weight, Some(0.1), "KD's CE weight");
+        assert_eq!(v.spec.chain[0].name.as_deref(), Some("teacher"));
+        assert_eq!(v.spec.chain[1].name.as_deref(), Some("student"));
+        assert!(v.params[0] > v.params[1]);
+        assert!(v.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_non_positive_temperature_is_rejected_by_field() {
+        let err = validate(spec(
+            &KD.replace(r#""method": "kd""#, r#""method": "kd", "temperature": 0"#),
+        ))
+        .unwrap_err();
+        assert_eq!(err.field, "chain[1].link.terms[0].temperature");
+    }
+
+    #[test]
+    fn an_empty_chain_is_rejected() {
+        assert_eq!(
+            validate(spec(r#"{"chain": []}"#)).unwrap_err().field,
+            "chain"
+        );
+    }
+
+    #[test]
+    fn an_unknown_preset_is_rejected_by_field() {
+        let err = validate(spec(&KD.replace("cnn-xs", "cnn-xxl"))).unwrap_err();
+        assert_eq!(err.field, "chain[1].architecture.name");
+        assert!(err.message.contains("cnn-xxl"));
+    }
+
+    #[test]
+    fn attention_transfer_into_an_mlp_is_rejected() {
+        let json = KD
+            .replace("cnn-xs", "mlp-s")
+            .replace(r#""method": "kd""#, r#""method": "at""#);
+        let err = validate(spec(&json)).unwrap_err();
+        assert_eq!(err.field, "chain[1].link.terms[0].method");
+    }
+
+    #[test]
+    fn a_student_larger_than_its_teacher_is_allowed_with_a_warning() {
+        let json = KD.replace("cnn-xs", "cnn-l");
+        let v = validate(spec(&json)).unwrap();
+        assert_eq!(v.warnings.len(), 1, "{:?}", v.warnings);
+    }
+
+    #[test]
+    fn the_first_stage_cannot_distil() {
+        let json = r#"{"chain": [{"architecture": {"kind": "preset", "name": "cnn-m"},
+                                   "link": {"terms": [{"method": "kd"}]}}]}"#;
+        assert_eq!(validate(spec(json)).unwrap_err().field, "chain[0].link");
+    }
+
+    #[test]
+    fn a_resnet_depth_that_is_not_6n_plus_2_is_rejected() {
+        let json = KD.replace(
+            r#"{"kind": "preset", "name": "cnn-xs"}"#,
+            r#"{"kind": "resnet", "depth": 10}"#,
+        );
+        assert_eq!(
+            validate(spec(&json)).unwrap_err().field,
+            "chain[1].architecture.depth"
+        );
+    }
+}

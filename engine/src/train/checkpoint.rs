@@ -1,0 +1,181 @@
+//! Per-run checkpoints: after every epoch the student (with its link modules), the optimiser
+//! state and the curves so far. Files carry the epoch in their name and `progress.json` is
+//! replaced atomically last, so a crash at any moment leaves the previous complete checkpoint.
+
+use std::path::{Path, PathBuf};
+
+use api::EpochMetrics;
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::store::RecordError;
+use serde::{Deserialize, Serialize};
+
+use super::Student;
+use crate::models::Net;
+
+/// Why a checkpoint could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// File system error.
+    #[error("checkpoint {}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// burn could not write or read a record.
+    #[error("checkpoint {}: {message}", .path.display())]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// burn's message.
+        message: String,
+    },
+    /// `progress.json` is not valid.
+    #[error("checkpoint {}: {message}", .path.display())]
+    Progress {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// What a run had done when it was checkpointed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Progress {
+    /// Fingerprint of the run's configuration; a checkpoint of another configuration is ignored.
+    pub fingerprint: String,
+    /// Finished epochs.
+    pub epochs_done: usize,
+    /// Their metrics.
+    pub epochs: Vec<EpochMetrics>,
+    /// Training seconds so far.
+    pub train_seconds: f64,
+    /// Training samples so far.
+    pub samples: usize,
+}
+
+/// The checkpoint directory of one run.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    dir: PathBuf,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
+    move |source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn record(path: &Path) -> impl FnOnce(RecordError) -> CheckpointError + '_ {
+    move |e| CheckpointError::Record {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+impl Checkpoint {
+    /// The checkpoint of run `run_id` under `root`.
+    pub fn new(root: &Path, run_id: &str) -> Checkpoint {
+        Checkpoint {
+            dir: root.join(run_id),
+        }
+    }
+
+    /// The run's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn student_path(&self, epoch: usize) -> PathBuf {
+        self.dir.join(format!("student-epoch{epoch}.bpk"))
+    }
+
+    fn optimizer_path(&self, epoch: usize) -> PathBuf {
+        self.dir.join(format!("optimizer-epoch{epoch}.bin"))
+    }
+
+    fn progress_path(&self) -> PathBuf {
+        self.dir.join("progress.json")
+    }
+
+    /// Where the final model's weights are written.
+    pub fn model_path(&self) -> PathBuf {
+        self.dir.join("model.bpk")
+    }
+
+    /// The saved progress, if there is a checkpoint of this configuration.
+    pub fn progress(&self, fingerprint: &str) -> Result<Option<Progress>, CheckpointError> {
+        let path = self.progress_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(&path)(e)),
+        };
+        let progress: Progress =
+            serde_json::from_str(&text).map_err(|e| CheckpointError::Progress {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        Ok((progress.fingerprint == fingerprint).then_some(progress))
+    }
+
+    /// Loads the student and optimiser saved with `progress`.
+    pub fn restore(
+        &self,
+        progress: &Progress,
+        student: Student,
+        optimizer: ModuleOptimizer,
+    ) -> Result<(Student, ModuleOptimizer), CheckpointError> {
+        let student_path = self.student_path(progress.epochs_done);
+        let optimizer_path = self.optimizer_path(progress.epochs_done);
+        let student = student
+            .try_load_file(&student_path)
+            .map_err(record(&student_path))?;
+        let optimizer = optimizer
+            .load(&optimizer_path)
+            .map_err(record(&optimizer_path))?;
+        Ok((student, optimizer))
+    }
+
+    /// Saves the state after an epoch, then removes the previous epoch's files.
+    pub fn save(
+        &self,
+        student: &Student,
+        optimizer: &ModuleOptimizer,
+        progress: &Progress,
+    ) -> Result<(), CheckpointError> {
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let epoch = progress.epochs_done;
+        let student_path = self.student_path(epoch);
+        student
+            .clone()
+            .save_file(&student_path)
+            .map_err(record(&student_path))?;
+        let optimizer_path = self.optimizer_path(epoch);
+        optimizer
+            .save(&optimizer_path)
+            .map_err(record(&optimizer_path))?;
+        let path = self.progress_path();
+        let temporary = self.dir.join("progress.json.tmp");
+        let json = serde_json::to_vec_pretty(progress).expect("progress serializes");
+        std::fs::write(&temporary, json).map_err(io(&temporary))?;
+        std::fs::rename(&temporary, &path).map_err(io(&path))?;
+        for old in 0..epoch {
+            let _ = std::fs::remove_file(self.student_path(old));
+            let _ = std::fs::remove_file(self.optimizer_path(old));
+        }
+        Ok(())
+    }
+
+    /// Writes the final model's weights (burnpack) and returns the file.
+    pub fn save_model(&self, net: &Net) -> Result<PathBuf, CheckpointError> {
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let path = self.model_path();
+        net.clone().save_file(&path).map_err(record(&path))?;
+        Ok(path)
+    }
+}

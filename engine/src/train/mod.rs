@@ -1,0 +1,22 @@
+//! Training: one run of one model to completion on one device (with checkpoints, resume and
+//! cancellation), the measurements of the trained model, and whole experiments (TAKD chains,
+//! seeds and the CE-only baseline) built from runs.
+
+mod cancel;
+mod checkpoint;
+mod evaluate;
+mod experiment;
+mod measure;
+mod optim;
+mod run;
+mod sink;
+mod stats;
+
+pub use cancel::CancelToken;
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use evaluate::{evaluate, softmax_outputs, Evaluation};
+pub use experiment::{plan_runs, run_experiment, ExperimentContext, PlannedRun};
+pub use measure::{measure_inference, InferenceTiming};
+pub use optim::{learning_rate, Optimizer};
+pub use run::{train_run, RunContext, RunPlan, Student, TrainError, TrainedModel};
+pub use sink::{NullSink, ProgressSink, TrainEvent};

@@ -1,0 +1,185 @@
+//! Every distillation loss against the reference PyTorch implementations: each JSON case in
+//! `shared/golden` (or `DISTILL_GOLDEN_DIR`) gives inputs, the expected loss and parts, and the
+//! expected gradient; `cargo test golden` runs them all.
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use engine::distill::{
+    at_loss, cross_entropy, dkd_parts, dkd_warmup_factor, kd_loss, LearnedTemperature, Temperature,
+};
+use serde_json::Value;
+
+fn golden_dir() -> PathBuf {
+    std::env::var_os("DISTILL_GOLDEN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden"))
+}
+
+fn flat(value: &Value) -> (Vec<f32>, Vec<usize>) {
+    match value {
+        Value::Array(items) => {
+            let parts: Vec<(Vec<f32>, Vec<usize>)> = items.iter().map(flat).collect();
+            let mut shape = vec![items.len()];
+            shape.extend(parts.first().map(|p| p.1.clone()).unwrap_or_default());
+            (parts.into_iter().flat_map(|p| p.0).collect(), shape)
+        }
+        other => (vec![other.as_f64().expect("a number") as f32], vec![]),
+    }
+}
+
+fn tensor<const D: usize>(value: &Value, device: &Device) -> Tensor<D> {
+    let (values, shape) = flat(value);
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+fn targets(value: &Value, device: &Device) -> Tensor<1, Int> {
+    let labels: Vec<i64> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    let n = labels.len();
+    Tensor::from_data(TensorData::new(labels, [n]), device)
+}
+
+fn scalar(t: Tensor<1>) -> f64 {
+    t.into_scalar::<f32>() as f64
+}
+
+/// Compares with the README's rule `|got − want| ≤ tol·(1 + |want|)`; returns mismatches.
+fn compare(case: &str, what: &str, got: &[f32], want: &[f32], tol: f64) -> Vec<String> {
+    if got.len() != want.len() {
+        return vec![format!(
+            "{case}: {what} has {} values, expected {}",
+            got.len(),
+            want.len()
+        )];
+    }
+    got.iter()
+        .zip(want)
+        .enumerate()
+        .filter(|(_, (g, w))| ((**g - **w).abs() as f64) > tol * (1.0 + w.abs() as f64))
+        .take(3)
+        .map(|(i, (g, w))| format!("{case}: {what}[{i}] = {g}, expected {w}"))
+        .collect()
+}
+
+/// Runs one case; returns its mismatches.
+fn check_case(name: &str, case: &Value) -> Vec<String> {
+    let device = Device::flex().autodiff();
+    let params = &case["params"];
+    let expected = &case["expected"];
+    let tol = case["tolerance"].as_f64().expect("tolerance");
+    let param = |key: &str| {
+        params[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: params.{key}"))
+    };
+    let mut problems = Vec::new();
+    let mut check = |what: &str, got: f64| {
+        let want = expected[what]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: expected.{what}"));
+        problems.extend(compare(name, what, &[got as f32], &[want as f32], tol));
+    };
+    let method = case["method"].as_str().expect("method");
+    if method == "at" {
+        let fs = tensor::<4>(&case["student_features"], &device).require_grad();
+        let ft = tensor::<4>(&case["teacher_features"], &device);
+        let loss = at_loss(&[fs.clone()], &[ft], param("p"));
+        let grads = loss.backward();
+        check("loss", scalar(loss));
+        let got: Vec<f32> = fs.grad(&grads).unwrap().into_data().try_to_vec().unwrap();
+        let (want, _) = flat(&case["expected_grad_student_features"]);
+        problems.extend(compare(name, "grad_student_features", &got, &want, tol));
+        return problems;
+    }
+    let s = tensor::<2>(&case["student_logits"], &device).require_grad();
+    let y = targets(&case["targets"], &device);
+    let t = || tensor::<2>(&case["teacher_logits"], &device);
+    let mut theta = None;
+    let loss = match method {
+        "ce" => cross_entropy(s.clone(), y),
+        "kd" => kd_loss(s.clone(), t(), &Temperature::Fixed(param("temperature"))),
+        "dkd" => {
+            let parts = dkd_parts(s.clone(), t(), y, &Temperature::Fixed(param("temperature")));
+            check("tckd", scalar(parts.tckd.clone()));
+            check("nckd", scalar(parts.nckd.clone()));
+            let warm = dkd_warmup_factor(param("epoch") as usize, param("warmup_epochs") as usize);
+            (parts.tckd.mul_scalar(param("alpha")) + parts.nckd.mul_scalar(param("beta")))
+                .mul_scalar(warm)
+        }
+        "ctkd" => {
+            let learned =
+                LearnedTemperature::init(param("theta"), param("t_min"), param("t_range"), &device);
+            let temperature = learned.temperature(param("lambda"));
+            check("temperature", scalar(temperature.clone()));
+            theta = Some(learned.theta());
+            kd_loss(s.clone(), t(), &Temperature::Learned(temperature))
+        }
+        other => return vec![format!("{name}: unknown method `{other}`")],
+    };
+    let grads = loss.backward();
+    check("loss", scalar(loss));
+    if let Some(theta) = theta {
+        check(
+            "grad_theta",
+            scalar(theta.grad(&grads).expect("θ has a gradient")),
+        );
+    }
+    let got: Vec<f32> = s.grad(&grads).unwrap().into_data().try_to_vec().unwrap();
+    let (want, _) = flat(&case["expected_grad_student_logits"]);
+    problems.extend(compare(name, "grad_student_logits", &got, &want, tol));
+    problems
+}
+
+#[test]
+fn golden_losses_and_gradients_match_the_reference_implementations() {
+    let dir = golden_dir();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read golden directory {}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no golden cases in {}", dir.display());
+    let mut methods = std::collections::BTreeSet::new();
+    let mut problems = Vec::new();
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
+            .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+        methods.insert(case["method"].as_str().unwrap_or("?").to_string());
+        problems.extend(check_case(&name, &case));
+    }
+    assert!(
+        problems.is_empty(),
+        "{} mismatches:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    eprintln!("{} golden cases passed ({methods:?})", files.len());
+}
+
+#[test]
+fn dkd_parts_add_up_to_kd_for_each_sample() {
+    // Zhao et al. 2022, eq. (4): KD = TCKD + (1 − p_t(gt))·NCKD, at the same temperature.
+    let device = Device::flex();
+    let s = Tensor::<2>::from_floats([[2.0, -1.0, 0.5, 3.0]], &device);
+    let t = Tensor::<2>::from_floats([[1.0, 0.0, -2.0, 4.0]], &device);
+    let y = Tensor::<1, Int>::from_ints([3], &device);
+    let temperature = Temperature::Fixed(2.0);
+    let kd = scalar(kd_loss(s.clone(), t.clone(), &temperature));
+    let parts = dkd_parts(s, t.clone(), y, &temperature);
+    let p_gt = burn::tensor::activation::softmax(t.div_scalar(2.0), 1)
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap()[3] as f64;
+    let recombined = scalar(parts.tckd) + (1.0 - p_gt) * scalar(parts.nckd);
+    assert!(
+        (kd - recombined).abs() < 1e-4 * (1.0 + kd.abs()),
+        "KD {kd} vs TCKD + (1−p)·NCKD {recombined}"
+    );
+}

@@ -1,0 +1,102 @@
+//! `distill bench`: training samples/s and inference latency of presets on backends.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use api::DatasetName;
+use engine::bench::bench_model;
+use engine::models::{resolve, InputShape};
+
+use super::{BackendArg, DataDirArg};
+
+/// Arguments of `distill bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Presets to measure, comma separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "mlp-s,cnn-s,cnn-m,resnet8"
+    )]
+    presets: Vec<String>,
+    /// Backends to measure, comma separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "auto")]
+    backend: Vec<BackendArg>,
+    /// Dataset whose images are used (shapes matter, not content).
+    #[arg(long, default_value = "synthetic")]
+    dataset: String,
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Batch size of the training steps.
+    #[arg(long, default_value_t = 128)]
+    batch: usize,
+    /// Untimed warm-up steps (kernel compilation on wgpu).
+    #[arg(long, default_value_t = 3)]
+    warmup: usize,
+    /// Timed training steps.
+    #[arg(long, default_value_t = 20)]
+    steps: usize,
+    /// Print results as JSON lines instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let name = DatasetName::parse(&args.dataset)
+        .with_context(|| format!("unknown dataset `{}`", args.dataset))?;
+    let data = engine::data::load(name, &args.data.dirs())?;
+    let info = engine::data::catalog(name);
+    let input = InputShape {
+        channels: info.channels,
+        height: info.height,
+        width: info.width,
+        classes: info.classes,
+    };
+    if !args.json {
+        println!(
+            "{:<10} {:<8} {:>10} {:>14} {:>10} {:>10} {:>14}  device",
+            "preset", "backend", "params", "train smp/s", "p50 (ms)", "p95 (ms)", "infer smp/s"
+        );
+    }
+    for &backend in &args.backend {
+        let device = engine::device::select(backend.into())?;
+        for name in &args.presets {
+            let arch = resolve(&api::Architecture::Preset { name: name.clone() })
+                .map_err(anyhow::Error::msg)?;
+            let r = bench_model(
+                &arch,
+                input,
+                &data,
+                args.batch,
+                args.warmup,
+                args.steps,
+                &device,
+            );
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "preset": name, "backend": device.backend.as_str(), "device": device.name,
+                        "params": r.params, "batch": args.batch, "steps": r.steps,
+                        "train_samples_per_s": r.train_samples_per_s,
+                        "latency_p50_ms": r.inference.p50_ms, "latency_p95_ms": r.inference.p95_ms,
+                        "latency_runs": r.inference.runs, "throughput_per_s": r.inference.throughput_per_s,
+                    })
+                );
+            } else {
+                println!(
+                    "{:<10} {:<8} {:>10} {:>14.0} {:>10.3} {:>10.3} {:>14.0}  {}",
+                    name,
+                    device.backend.as_str(),
+                    r.params,
+                    r.train_samples_per_s,
+                    r.inference.p50_ms,
+                    r.inference.p95_ms,
+                    r.inference.throughput_per_s,
+                    device.name
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

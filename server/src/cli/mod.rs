@@ -1,0 +1,102 @@
+//! Command-line interface: `distill run | bench | data | presets`.
+
+mod bench;
+mod data;
+mod outputs;
+mod presets;
+mod progress;
+mod run;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use api::Backend;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Distill Lab: knowledge distillation experiments (teacher → TA → student) on real data.
+#[derive(Debug, Parser)]
+#[command(name = "distill", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run an experiment spec (JSON): train every stage, print a results table, write outputs.
+    Run(run::RunArgs),
+    /// Measure training samples/s and inference latency of presets on backends.
+    Bench(bench::BenchArgs),
+    /// List or download datasets.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+    /// List the architecture presets with their parameter counts.
+    Presets,
+}
+
+/// Where to train, as given on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BackendArg {
+    /// A GPU through wgpu when there is one, else the CPU.
+    Auto,
+    /// burn-wgpu (Vulkan, Metal, DX12); fails when no adapter is found.
+    Wgpu,
+    /// burn's pure-Rust CPU backend.
+    Cpu,
+}
+
+impl From<BackendArg> for Backend {
+    fn from(arg: BackendArg) -> Backend {
+        match arg {
+            BackendArg::Auto => Backend::Auto,
+            BackendArg::Wgpu => Backend::Wgpu,
+            BackendArg::Cpu => Backend::Cpu,
+        }
+    }
+}
+
+/// Options shared by commands that read datasets.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataDirArg {
+    /// Directory searched first for datasets (the dataset's folder or its parent).
+    #[arg(long, env = "DISTILL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl DataDirArg {
+    fn dirs(&self) -> engine::data::DataDirs {
+        engine::data::DataDirs {
+            explicit: self.data_dir.clone(),
+        }
+    }
+}
+
+/// Runs the command line; errors are printed with their causes.
+pub fn main() -> ExitCode {
+    pin_burn_default_device();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Bench(args) => bench::bench(args),
+        Command::Data(command) => data::data(command),
+        Command::Presets => presets::presets(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// burn creates some internal tensors (an optimiser's state when a checkpoint is loaded) on
+/// `Device::default()`, which is a GPU whenever wgpu is compiled in, even when training runs on
+/// the CPU or no GPU exists. Pin it to the CPU backend; the state moves to the training device
+/// at the next step. Done first thing in `main`, before any thread exists.
+fn pin_burn_default_device() {
+    if std::env::var_os("BURN_DEVICE").is_none() {
+        std::env::set_var("BURN_DEVICE", "flex");
+    }
+}

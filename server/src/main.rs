@@ -1,0 +1,7 @@
+//! The `distill` binary: parses the command line and hands over to [`distill_server::cli`].
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    distill_server::cli::main()
+}
