@@ -79,7 +79,7 @@ pub fn bench_model(
     let seconds = start.elapsed().as_secs_f64();
     let net = student.net.valid();
     BenchResult {
-        params: net.num_params(),
+        params: Net::parameter_count(arch, input),
         train_samples_per_s: (steps * batch_size) as f64 / seconds,
         steps,
         inference: measure_inference(&net, &data.test, &batcher, &device.device),

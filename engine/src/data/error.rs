@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// None of the searched directories holds the dataset's files.
-    #[error("dataset `{dataset}` not found; looked in: {}. Install it with `distill data fetch {dataset}` (or, for Fashion-MNIST on Debian, `apt-get install dataset-fashion-mnist`), or pass --data-dir", display_paths(.searched))]
+    #[error("dataset `{dataset}` not found; looked in: {}. {}", display_paths(.searched), install_hint(.dataset))]
     NotFound {
         /// The dataset's name.
         dataset: String,
@@ -38,6 +38,15 @@ impl DataError {
             reason: reason.into(),
         }
     }
+}
+
+fn install_hint(dataset: &str) -> String {
+    let debian = if dataset == "fashion-mnist" {
+        "`apt-get install dataset-fashion-mnist` or "
+    } else {
+        ""
+    };
+    format!("Install it with {debian}`distill data fetch {dataset}`, or pass --data-dir")
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

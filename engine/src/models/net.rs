@@ -1,6 +1,7 @@
 //! [`Net`]: any model of the zoo, with its stage features, parameter count and size.
 
 use api::Architecture;
+use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 
 use super::{Cnn, Mlp, Resnet};
@@ -80,9 +81,26 @@ impl Net {
         }
     }
 
-    /// Parameters of a resolved architecture (counted on a throwaway CPU instance).
+    /// Trainable parameters of a resolved architecture, as PyTorch counts them (batch-norm
+    /// running statistics excluded), on a throwaway CPU instance.
     pub fn parameter_count(arch: &Architecture, input: InputShape) -> usize {
-        Net::init(arch, input, &Device::flex()).num_params()
+        Net::init(arch, input, &Device::flex().autodiff()).trainable_params()
+    }
+
+    /// Trainable parameters of a model whose parameters track gradients (built on an autodiff
+    /// device). burn's `num_params` also counts batch-norm running statistics.
+    pub fn trainable_params(&self) -> usize {
+        struct Count(usize);
+        impl ModuleVisitor for Count {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                if param.val().is_require_grad() {
+                    self.0 += param.lazy_shape().num_elements();
+                }
+            }
+        }
+        let mut count = Count(0);
+        self.visit(&mut count);
+        count.0
     }
 
     /// Stage features and logits. // images: [batch, channels, height, width]
@@ -102,5 +120,25 @@ impl Net {
     /// Size of the model's parameters serialized in burn's record format, in bytes.
     pub fn serialized_bytes(&self) -> Result<usize, burn::store::RecordError> {
         Ok(self.clone().into_record().into_bytes()?.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::preset;
+
+    #[test]
+    fn parameter_counts_match_a_hand_count_without_running_statistics() {
+        let input = InputShape {
+            channels: 1,
+            height: 28,
+            width: 28,
+            classes: 10,
+        };
+        // conv 1→32 and 32→64 without bias, batch norm γ/β, fc 3136→128, fc 128→10.
+        let by_hand = 9 * 32 + 9 * 32 * 64 + 2 * (32 + 64) + (3136 * 128 + 128) + (128 * 10 + 10);
+        let cnn_m = preset("cnn-m").unwrap().architecture;
+        assert_eq!(Net::parameter_count(&cnn_m, input), by_hand);
     }
 }

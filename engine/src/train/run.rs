@@ -3,6 +3,7 @@
 //! measured at the end.
 
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use api::{
@@ -24,6 +25,9 @@ use crate::distill::{
 };
 use crate::models::{Features, InputShape, Net};
 use crate::rng::{purpose, Rng};
+
+/// Serialises seeded model initialisation across threads.
+static INIT_LOCK: Mutex<()> = Mutex::new(());
 
 /// What trains: the model and the learnable parts of its link.
 #[derive(Module, Debug)]
@@ -165,10 +169,17 @@ pub fn train_run(
         .map(|t| Net::stage_shapes(&t.report.architecture, ctx.input))
         .unwrap_or_default();
 
-    train_device.seed(plan.seed);
-    let mut student = Student {
-        net: Net::init(&plan.architecture, ctx.input, &train_device),
-        link: LinkModules::init(&plan.link, &student_shapes, &teacher_shapes, &train_device),
+    let mut student = {
+        // burn's random initialisers draw from a generator that `seed` may set process-wide:
+        // seed and initialise as one step, so runs on other threads cannot interleave draws.
+        let _guard = INIT_LOCK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        train_device.seed(plan.seed);
+        Student {
+            net: Net::init(&plan.architecture, ctx.input, &train_device),
+            link: LinkModules::init(&plan.link, &student_shapes, &teacher_shapes, &train_device),
+        }
     };
     let mut optimizer = Optimizer::build(&plan.budget.optimizer);
     let checkpoint = ctx.checkpoints.map(|root| Checkpoint::new(root, &plan.id));
@@ -375,7 +386,7 @@ fn finish(
     let measurements = ModelMeasurements {
         top1: last.test_accuracy,
         top5: last.test_top5,
-        params: net.num_params(),
+        params: Net::parameter_count(&plan.architecture, ctx.input),
         bytes: net
             .serialized_bytes()
             .map_err(|e| CheckpointError::Record {

@@ -47,7 +47,10 @@ pub fn data(command: DataCommand) -> anyhow::Result<ExitCode> {
                 let status = match load(name, &dirs.dirs()) {
                     Ok(_) if name == DatasetName::Synthetic => "built in".to_string(),
                     Ok(_) => "available".to_string(),
-                    Err(e) => format!("missing ({})", e.to_string().lines().next().unwrap_or("")),
+                    Err(engine::data::DataError::NotFound { .. }) => {
+                        format!("missing: `distill data fetch {name}`")
+                    }
+                    Err(e) => format!("unreadable: {e}"),
                 };
                 println!(
                     "{:<14} {:>10} {:>8} {:>8} {:>8}  {status}",

@@ -23,6 +23,11 @@ pub struct RunArgs {
     /// [default: runs/<spec file name>].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Checkpoint directory [default: <out>/checkpoints]. Runs whose configuration matches a
+    /// checkpoint there resume from it, or are reused when finished: share one directory
+    /// between experiments to train a common teacher once.
+    #[arg(long)]
+    checkpoints: Option<PathBuf>,
     /// Print the whole report as JSON on stdout (progress stays on stderr).
     #[arg(long)]
     json: bool,
@@ -59,7 +64,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         PathBuf::from("runs").join(stem)
     });
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let checkpoints = out.join("checkpoints");
+    let checkpoints = args
+        .checkpoints
+        .clone()
+        .unwrap_or_else(|| out.join("checkpoints"));
 
     let cancel = CancelToken::new();
     let on_interrupt = cancel.clone();

@@ -1,0 +1,283 @@
+//! Real training on the CPU backend: learning on Fashion-MNIST, every distillation method,
+//! a TAKD chain with its baseline, determinism, and cancel → resume.
+
+use api::{DatasetName, ExperimentReport, RunKind};
+use engine::data::{load, DataDirs};
+use engine::device::cpu;
+use engine::spec::{parse_spec, validate};
+use engine::train::{
+    run_experiment, CancelToken, ExperimentContext, NullSink, ProgressSink, TrainError, TrainEvent,
+};
+
+fn run(
+    json: &str,
+    checkpoints: Option<&std::path::Path>,
+    cancel: &CancelToken,
+    sink: &mut dyn ProgressSink,
+) -> Result<ExperimentReport, TrainError> {
+    let validated = validate(parse_spec(json).expect("spec parses")).expect("spec is valid");
+    let data =
+        load(validated.spec.dataset.name, &DataDirs::default()).expect("dataset is available");
+    let device = cpu();
+    let ctx = ExperimentContext {
+        data: &data,
+        device: &device,
+        checkpoints,
+        cancel,
+    };
+    run_experiment(&validated, &ctx, sink)
+}
+
+fn run_to_end(json: &str) -> ExperimentReport {
+    run(json, None, &CancelToken::new(), &mut NullSink).expect("experiment finishes")
+}
+
+/// A small synthetic chain: `cnn-s` teacher, then `link` from it into a `cnn-xs` student.
+fn synthetic_pair(link: &str, epochs: usize) -> String {
+    format!(
+        r#"{{"dataset": {{"name": "synthetic", "train_subset": 2000, "test_subset": 500}},
+            "budget": {{"epochs": {epochs}, "batch_size": 64}},
+            "chain": [{{"architecture": {{"kind": "preset", "name": "cnn-s"}}}},
+                      {{"architecture": {{"kind": "preset", "name": "cnn-xs"}}, "link": {link}}}]}}"#
+    )
+}
+
+#[test]
+fn a_small_cnn_clearly_learns_fashion_mnist_from_a_subset() {
+    let report = run_to_end(
+        r#"{"dataset": {"name": "fashion-mnist", "train_subset": 6000, "test_subset": 2000},
+            "budget": {"epochs": 1, "batch_size": 64},
+            "chain": [{"architecture": {"kind": "preset", "name": "cnn-s"}}]}"#,
+    );
+    let top1 = report.runs[0].measurements.top1;
+    assert!(
+        top1 > 0.65,
+        "test accuracy {top1} is not well above chance (0.10)"
+    );
+    assert_eq!(report.runs[0].backend, "cpu");
+}
+
+#[test]
+fn every_distillation_method_trains_a_student_and_reports_its_terms() {
+    let cases = [
+        (r#"{"terms": [{"method": "kd"}]}"#, vec!["ce", "kd"]),
+        (
+            r#"{"terms": [{"method": "dkd", "warmup_epochs": 2}]}"#,
+            vec!["ce", "dkd_tckd", "dkd_nckd"],
+        ),
+        (
+            r#"{"terms": [{"method": "kd", "ctkd": {"schedule_epochs": 2}}]}"#,
+            vec!["ce", "kd"],
+        ),
+        (r#"{"terms": [{"method": "at"}]}"#, vec!["ce", "at"]),
+        (r#"{"terms": [{"method": "mgd"}]}"#, vec!["ce", "mgd"]),
+        (r#"{"terms": [{"method": "fitnet"}]}"#, vec!["ce", "fitnet"]),
+        (
+            r#"{"terms": [{"method": "dkd"}, {"method": "mgd", "mask": "spatial"}]}"#,
+            vec!["ce", "dkd_tckd", "dkd_nckd", "mgd"],
+        ),
+        (
+            r#"{"terms": [{"method": "kd"}], "curriculum": {"start": 0.5}}"#,
+            vec!["ce", "kd"],
+        ),
+    ];
+    for (link, expected_terms) in cases {
+        let report = run_to_end(&synthetic_pair(link, 2));
+        let student = &report.runs[1];
+        assert_eq!(
+            student.teacher_run.as_deref(),
+            Some(report.runs[0].id.as_str()),
+            "{link}"
+        );
+        for epoch in &student.epochs {
+            let names: Vec<&str> = epoch.terms.iter().map(|t| t.name.as_str()).collect();
+            assert_eq!(names, expected_terms, "{link}");
+            assert!(
+                epoch
+                    .terms
+                    .iter()
+                    .all(|t| t.raw.is_finite() && t.weighted.is_finite()),
+                "{link}"
+            );
+            let sum: f64 = epoch.terms.iter().map(|t| t.weighted).sum();
+            assert!(
+                (sum - epoch.train_loss).abs() < 1e-3 * (1.0 + sum.abs()),
+                "{link}: terms sum to {sum}, loss {}",
+                epoch.train_loss
+            );
+        }
+        eprintln!(
+            "{link}: teacher {:.3}, student {:.3}",
+            report.runs[0].measurements.top1, student.measurements.top1
+        );
+        assert!(
+            student.measurements.top1 > 0.3,
+            "{link}: the student learned nothing ({})",
+            student.measurements.top1
+        );
+        if link.contains("ctkd") {
+            let t: Vec<f64> = student
+                .epochs
+                .iter()
+                .map(|e| e.temperature.unwrap())
+                .collect();
+            assert!(
+                t[0] != t[1],
+                "{link}: the learned temperature did not move: {t:?}"
+            );
+        }
+        if link.contains("curriculum") {
+            let f: Vec<f64> = student
+                .epochs
+                .iter()
+                .map(|e| e.curriculum_fraction.unwrap())
+                .collect();
+            assert_eq!(f, vec![0.5, 1.0], "{link}");
+            assert_eq!(
+                student.epochs[0].samples, 1000,
+                "{link}: half of the 2000 samples"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_three_stage_chain_with_baseline_trains_each_stage_from_the_previous_one() {
+    let report = run_to_end(
+        r#"{"dataset": {"name": "synthetic", "train_subset": 400, "test_subset": 100},
+            "budget": {"epochs": 1, "batch_size": 50}, "seeds": [1, 2], "baseline": true,
+            "chain": [{"architecture": {"kind": "preset", "name": "cnn-s"}},
+                      {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "kd"}]}},
+                      {"architecture": {"kind": "mlp", "hidden": [32]}, "link": {"terms": [{"method": "dkd"}]}}]}"#,
+    );
+    let ids: Vec<&str> = report.runs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "s0-teacher-seed1",
+            "s1-ta-seed1",
+            "s2-student-seed1",
+            "baseline-seed1",
+            "s0-teacher-seed2",
+            "s1-ta-seed2",
+            "s2-student-seed2",
+            "baseline-seed2"
+        ]
+    );
+    assert_eq!(report.runs[2].teacher_run.as_deref(), Some("s1-ta-seed1"));
+    assert_eq!(report.runs[3].kind, RunKind::Baseline);
+    assert!(report.runs[3].teacher_run.is_none());
+    assert_eq!(
+        report.runs[3].epochs[0].terms.len(),
+        1,
+        "the baseline learns from labels only"
+    );
+    let summaries = engine::report::summarize(&report);
+    assert_eq!(summaries.len(), 4);
+    assert!(summaries.iter().all(|s| s.runs == 2));
+    assert!(summaries[2].gain_over_baseline.is_some());
+    for run in &report.runs {
+        let m = &run.measurements;
+        assert!(
+            m.latency_runs >= 50 && m.latency_p50_ms > 0.0 && m.latency_p95_ms >= m.latency_p50_ms
+        );
+        assert!(m.params > 0 && m.bytes > 4 * m.params / 2 && m.throughput_per_s > 0.0);
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run_on_the_cpu() {
+    let json = synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 1);
+    let (a, b) = (run_to_end(&json), run_to_end(&json));
+    for (x, y) in a.runs.iter().zip(&b.runs) {
+        assert_eq!(x.epochs[0].train_loss, y.epochs[0].train_loss, "{}", x.id);
+        assert_eq!(
+            x.epochs[0].test_accuracy, y.epochs[0].test_accuracy,
+            "{}",
+            x.id
+        );
+    }
+    let other = run_to_end(&json.replace(r#""budget""#, r#""seeds": [7], "budget""#));
+    assert_ne!(
+        other.runs[0].epochs[0].train_loss,
+        a.runs[0].epochs[0].train_loss
+    );
+}
+
+#[test]
+fn a_cancelled_run_resumes_from_its_checkpoint_and_ends_where_an_uninterrupted_run_ends() {
+    let json = synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 3);
+    let uninterrupted = run_to_end(&json);
+
+    let dir = tempfile::tempdir().unwrap();
+    let cancel = CancelToken::new();
+    let stopper = cancel.clone();
+    let mut cancel_after_first_student_epoch = |event: TrainEvent<'_>| {
+        if let TrainEvent::Epoch {
+            run_id, metrics, ..
+        } = event
+        {
+            if run_id.starts_with("s1") && metrics.epoch == 1 {
+                stopper.cancel();
+            }
+        }
+    };
+    match run(
+        &json,
+        Some(dir.path()),
+        &cancel,
+        &mut cancel_after_first_student_epoch,
+    ) {
+        Err(TrainError::Cancelled {
+            run_id,
+            epochs_done,
+        }) => {
+            assert!(run_id.starts_with("s1"), "{run_id}");
+            assert_eq!(epochs_done, 1);
+        }
+        other => panic!(
+            "expected a cancellation, got {:?}",
+            other.map(|r| r.runs.len())
+        ),
+    }
+
+    let resumed = run(&json, Some(dir.path()), &CancelToken::new(), &mut NullSink)
+        .expect("resumed run finishes");
+    assert_eq!(
+        resumed.runs[0].resumed_after_epoch,
+        Some(3),
+        "the finished teacher is not retrained"
+    );
+    assert_eq!(resumed.runs[1].resumed_after_epoch, Some(1));
+    for (a, b) in uninterrupted.runs.iter().zip(&resumed.runs) {
+        assert_eq!(a.epochs.len(), b.epochs.len());
+        for (x, y) in a.epochs.iter().zip(&b.epochs) {
+            assert!(
+                (x.train_loss - y.train_loss).abs() <= 1e-6 * (1.0 + x.train_loss.abs()),
+                "{}: epoch {}: {} vs {}",
+                a.id,
+                x.epoch,
+                x.train_loss,
+                y.train_loss
+            );
+            assert_eq!(
+                x.test_accuracy, y.test_accuracy,
+                "{} epoch {}",
+                a.id, x.epoch
+            );
+        }
+    }
+}
+
+#[test]
+fn the_synthetic_set_separates_a_cnn_from_an_mlp() {
+    let report = run_to_end(
+        r#"{"dataset": {"name": "synthetic"}, "budget": {"epochs": 2, "batch_size": 64}, "baseline": true,
+            "chain": [{"architecture": {"kind": "preset", "name": "cnn-s"}},
+                      {"architecture": {"kind": "preset", "name": "mlp-s"}, "link": {"terms": [{"method": "kd"}]}}]}"#,
+    );
+    let cnn = report.runs[0].measurements.top1;
+    let mlp = report.runs[2].measurements.top1;
+    assert!(cnn > mlp + 0.1, "CNN {cnn} vs MLP {mlp}");
+    let _ = DatasetName::Synthetic;
+}

@@ -1,0 +1,180 @@
+//! The `distill` command line driven as a user would: a whole chain with a baseline, bad specs,
+//! listings, and a checksum-verified download from a mirror.
+
+use std::collections::HashMap;
+
+use api::ExperimentReport;
+use distill_tests::{distill, serve_files, stderr};
+
+const CHAIN: &str = r#"{
+  "dataset": {"name": "synthetic", "train_subset": 300, "test_subset": 100},
+  "budget": {"epochs": 2, "batch_size": 50},
+  "baseline": true,
+  "chain": [
+    {"architecture": {"kind": "preset", "name": "cnn-s"}},
+    {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "kd"}]}},
+    {"architecture": {"kind": "preset", "name": "mlp-xs"}, "link": {"terms": [{"method": "dkd", "warmup_epochs": 1}]}}
+  ]
+}"#;
+
+#[test]
+fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("chain.json");
+    std::fs::write(&spec, CHAIN).unwrap();
+    let out = dir.path().join("out");
+    let output = distill(&[
+        "run",
+        spec.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let report: ExperimentReport =
+        serde_json::from_slice(&output.stdout).expect("--json prints the report");
+    assert_eq!(report.runs.len(), 4);
+    assert!(report
+        .runs
+        .iter()
+        .all(|r| r.epochs.len() == 2 && r.backend == "cpu"));
+    let table = stderr(&output);
+    for row in ["0:teacher", "1:ta", "2:student", "baseline", "± "] {
+        assert!(table.contains(row), "results table lacks {row:?}:\n{table}");
+    }
+    let curves = std::fs::read_to_string(out.join("curves.csv")).unwrap();
+    assert!(curves.starts_with("run,stage,kind,seed,epoch,metric,value\n"));
+    for metric in [
+        "loss/kd",
+        "loss/dkd_nckd/weighted",
+        "test_accuracy",
+        "temperature",
+    ] {
+        assert!(
+            curves.contains(&format!(",{metric},")),
+            "curves.csv lacks {metric}"
+        );
+    }
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 5, "a header and one row per run");
+    let saved: ExperimentReport =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(saved, report);
+    assert!(out.join("checkpoints/s2-student-seed0/model.bpk").is_file());
+
+    let again = distill(&[
+        "run",
+        spec.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("resuming after epoch 2"),
+        "finished runs are reused:\n{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn an_invalid_spec_is_rejected_with_the_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            CHAIN.replace(r#""method": "kd""#, r#""method": "kd", "temperature": -1"#),
+            "chain[1].link.terms[0].temperature",
+        ),
+        (
+            CHAIN.replace(r#""method": "kd""#, r#""method": "kdd""#),
+            "chain[1].link.terms[0]",
+        ),
+        (
+            CHAIN.replace(r#""name": "cnn-xs""#, r#""name": "cnn-huge""#),
+            "chain[1].architecture.name",
+        ),
+        (
+            CHAIN.replace(r#""name": "synthetic""#, r#""name": "imagenet""#),
+            "dataset.name",
+        ),
+        (r#"{"chain": []}"#.to_string(), "chain"),
+        (
+            CHAIN.replace(r#""epochs": 2"#, r#""epochs": 0"#),
+            "budget.epochs",
+        ),
+        ("{ not json".to_string(), "spec"),
+    ];
+    for (i, (spec, field)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("bad{i}.json"));
+        std::fs::write(&path, spec).unwrap();
+        let output = distill(&[
+            "run",
+            path.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert!(!output.status.success(), "case {i} was accepted");
+        let message = stderr(&output);
+        assert!(
+            message.contains(field),
+            "case {i}: error does not name {field}:\n{message}"
+        );
+        assert!(
+            !message.contains("panicked"),
+            "case {i} panicked:\n{message}"
+        );
+    }
+}
+
+#[test]
+fn presets_and_datasets_are_listed() {
+    let presets = distill(&["presets"]);
+    assert!(presets.status.success());
+    let text = String::from_utf8_lossy(&presets.stdout);
+    assert!(text.contains("cnn-m") && text.contains("421738"), "{text}");
+    let data = distill(&["data", "list"]);
+    let text = String::from_utf8_lossy(&data.stdout);
+    assert!(
+        text.contains("fashion-mnist") && text.contains("synthetic") && text.contains("built in"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_download_whose_checksum_does_not_match_is_refused_and_discarded() {
+    let files = HashMap::from([(
+        "/train-images-idx3-ubyte.gz".to_string(),
+        b"not the real file".to_vec(),
+    )]);
+    let mirror = serve_files(files);
+    let dir = tempfile::tempdir().unwrap();
+    let output = distill(&[
+        "data",
+        "fetch",
+        "fashion-mnist",
+        "--mirror",
+        &mirror,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("checksum mismatch")
+            && message.contains("8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        "{message}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("fashion-mnist"))
+        .unwrap()
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "a bad download was kept: {leftovers:?}"
+    );
+}
