@@ -88,7 +88,7 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
     if method == "at" {
         let fs = tensor::<4>(&case["student_features"], &device).require_grad();
         let ft = tensor::<4>(&case["teacher_features"], &device);
-        let loss = at_loss(&[fs.clone()], &[ft], param("p"));
+        let loss = at_loss(std::slice::from_ref(&fs), &[ft], param("p"));
         let grads = loss.backward();
         check("loss", scalar(loss));
         let got: Vec<f32> = fs.grad(&grads).unwrap().into_data().try_to_vec().unwrap();

@@ -9,7 +9,7 @@ use burn::prelude::*;
 use engine::data::{generate_synthetic, Batcher};
 use engine::device::select;
 use engine::models::{InputShape, Net};
-use engine::train::{train_run, CancelToken, NullSink, RunContext, RunPlan};
+use engine::train::{train_run, CancelToken, NullSink, PlannedRun, RunContext, RunPlan};
 
 const INPUT: InputShape = InputShape {
     channels: 1,
@@ -65,11 +65,14 @@ fn wgpu_computes_the_same_logits_as_the_cpu_and_trains() {
         ..api::Budget::default()
     };
     let plan = RunPlan {
-        id: "wgpu-smoke".into(),
-        kind: RunKind::Stage,
-        stage_index: 0,
-        stage_name: "teacher".into(),
-        seed: 0,
+        run: PlannedRun {
+            id: "wgpu-smoke".into(),
+            kind: RunKind::Stage,
+            stage_index: 0,
+            stage_name: "teacher".into(),
+            seed: 0,
+            teacher: None,
+        },
         architecture: tiny_mlp(),
         link: LinkSpec {
             ce_weight: Some(1.0),

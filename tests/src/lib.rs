@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `distill` binary cargo built next to this test (or `DISTILL_BIN`).
@@ -33,6 +33,17 @@ pub fn distill(args: &[&str]) -> Output {
         .env("BURN_DEVICE", "flex")
         .output()
         .expect("distill starts")
+}
+
+/// Runs `distill run SPEC --backend cpu --out OUT` plus `extra` arguments.
+pub fn distill_run_on_cpu(spec: &Path, out: &Path, extra: &[&str]) -> Output {
+    let (spec, out) = (
+        spec.to_str().expect("UTF-8 path"),
+        out.to_str().expect("UTF-8 path"),
+    );
+    let mut args = vec!["run", spec, "--backend", "cpu", "--out", out];
+    args.extend_from_slice(extra);
+    distill(&args)
 }
 
 /// Standard error of a finished command, as text.

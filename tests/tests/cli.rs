@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use api::ExperimentReport;
-use distill_tests::{distill, serve_files, stderr};
+use distill_tests::{distill, distill_run_on_cpu, serve_files, stderr};
 
 const CHAIN: &str = r#"{
   "dataset": {"name": "synthetic", "train_subset": 300, "test_subset": 100},
@@ -23,15 +23,7 @@ fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs
     let spec = dir.path().join("chain.json");
     std::fs::write(&spec, CHAIN).unwrap();
     let out = dir.path().join("out");
-    let output = distill(&[
-        "run",
-        spec.to_str().unwrap(),
-        "--backend",
-        "cpu",
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-    ]);
+    let output = distill_run_on_cpu(&spec, &out, &["--json"]);
     assert!(output.status.success(), "{}", stderr(&output));
 
     let report: ExperimentReport =
@@ -65,17 +57,10 @@ fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs
     assert_eq!(saved, report);
     assert!(out.join("checkpoints/s2-student-seed0/model.bpk").is_file());
 
-    let again = distill(&[
-        "run",
-        spec.to_str().unwrap(),
-        "--backend",
-        "cpu",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let again = distill_run_on_cpu(&spec, &out, &[]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
-        stderr(&again).contains("resuming after epoch 2"),
+        stderr(&again).contains("already trained: reusing its checkpoint"),
         "finished runs are reused:\n{}",
         stderr(&again)
     );
@@ -111,14 +96,7 @@ fn an_invalid_spec_is_rejected_with_the_field_named() {
     for (i, (spec, field)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("bad{i}.json"));
         std::fs::write(&path, spec).unwrap();
-        let output = distill(&[
-            "run",
-            path.to_str().unwrap(),
-            "--backend",
-            "cpu",
-            "--out",
-            dir.path().to_str().unwrap(),
-        ]);
+        let output = distill_run_on_cpu(&path, dir.path(), &[]);
         assert!(!output.status.success(), "case {i} was accepted");
         let message = stderr(&output);
         assert!(

@@ -89,10 +89,10 @@ fn inside(class: usize, dx: f32, dy: f32, r: f32, x: usize, y: usize) -> bool {
         3 => d < r && d > r - 2.0,
         4 => (dx.abs() < 1.5 && dy.abs() < r) || (dy.abs() < 1.5 && dx.abs() < r),
         5 => in_square && ((dx - dy).abs() < 1.6 || (dx + dy).abs() < 1.6),
-        6 => in_square && (y / 2) % 2 == 0,
-        7 => in_square && (x / 2) % 2 == 0,
+        6 => in_square && (y / 2).is_multiple_of(2),
+        7 => in_square && (x / 2).is_multiple_of(2),
         8 => dy.abs() < r && dx.abs() < (dy + r) / 2.0,
-        _ => in_square && ((x / 3) + (y / 3)) % 2 == 0,
+        _ => in_square && ((x / 3) + (y / 3)).is_multiple_of(2),
     }
 }
 

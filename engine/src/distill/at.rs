@@ -3,7 +3,8 @@
 //! average-pooled to the smaller one's size; summed over stages.
 
 use burn::prelude::*;
-use burn::tensor::module::adaptive_avg_pool2d;
+
+use super::pool_to_smaller;
 
 /// L2 norms below this are treated as this (as `F.normalize` does).
 const NORM_EPSILON: f64 = 1e-12;
@@ -27,15 +28,7 @@ pub fn attention_map(features: Tensor<4>, p: f64) -> Tensor<2> {
 }
 
 fn stage_loss(student: Tensor<4>, teacher: Tensor<4>, p: f64) -> Tensor<1> {
-    let [_, _, sh, sw] = student.dims();
-    let [_, _, th, tw] = teacher.dims();
-    let (student, teacher) = if sh > th {
-        (adaptive_avg_pool2d(student, [th, tw]), teacher)
-    } else if sh < th {
-        (student, adaptive_avg_pool2d(teacher, [sh, sw]))
-    } else {
-        (student, teacher)
-    };
+    let (student, teacher) = pool_to_smaller(student, teacher);
     (attention_map(student, p) - attention_map(teacher, p))
         .square()
         .mean()

@@ -3,13 +3,12 @@
 //! and penalise `α·Σ(G(align(f_s) ⊙ M) − f_t)² / N`.
 
 use api::MgdMask;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use crate::models::StageShape;
+use crate::models::{conv2d, StageShape};
 use crate::rng::Rng;
 
 /// The generator, with a 1×1 alignment conv when channel counts differ.
@@ -20,21 +19,15 @@ pub struct MgdGenerator {
     conv2: Conv2d,
 }
 
-fn conv3x3(channels: usize, device: &Device) -> Conv2d {
-    Conv2dConfig::new([channels, channels], [3, 3])
-        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-        .init(device)
-}
-
 impl MgdGenerator {
     /// A generator from student features of `student` shape to the teacher's.
     pub fn init(student: StageShape, teacher: StageShape, device: &Device) -> MgdGenerator {
         let align = (student.channels != teacher.channels)
-            .then(|| Conv2dConfig::new([student.channels, teacher.channels], [1, 1]).init(device));
+            .then(|| conv2d(student.channels, teacher.channels, 1, 1, true, device));
         MgdGenerator {
             align,
-            conv1: conv3x3(teacher.channels, device),
-            conv2: conv3x3(teacher.channels, device),
+            conv1: conv2d(teacher.channels, teacher.channels, 3, 1, true, device),
+            conv2: conv2d(teacher.channels, teacher.channels, 3, 1, true, device),
         }
     }
 

@@ -3,13 +3,13 @@
 //! Every conv layer is a stage.
 
 use api::CnnSpec;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::{Features, InputShape, StageShape};
+use super::{conv2d, Features, InputShape, StageShape};
 
 /// One `conv → BN → ReLU (→ max pool)` layer.
 #[derive(Module, Debug)]
@@ -45,10 +45,7 @@ impl Cnn {
         for &shape in &shapes {
             let pool = shape.height != previous.height;
             layers.push(ConvLayer {
-                conv: Conv2dConfig::new([previous.channels, shape.channels], [3, 3])
-                    .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                    .with_bias(false)
-                    .init(device),
+                conv: conv2d(previous.channels, shape.channels, 3, 1, false, device),
                 norm: BatchNormConfig::new(shape.channels).init(device),
                 pool: pool.then(|| MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init()),
             });

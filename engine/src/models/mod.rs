@@ -2,12 +2,14 @@
 //! its stage features with its logits so feature distillation works on any pair.
 
 mod cnn;
+mod layers;
 mod mlp;
 mod net;
 mod presets;
 mod resnet;
 
 pub use cnn::Cnn;
+pub use layers::conv2d;
 pub use mlp::Mlp;
 pub use net::{Features, InputShape, Net, StageShape};
 pub use presets::{preset, presets, resolve, Preset};

@@ -47,6 +47,8 @@ pub struct Features {
 }
 
 /// Any model of the zoo.
+// One per run, moved rarely; boxing the variants would only add indirection to every forward.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Net {
     /// Multi-layer perceptron.

@@ -4,21 +4,16 @@
 //! The three stages' outputs are the stage features.
 
 use api::ResnetSpec;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::{Features, InputShape, StageShape};
+use super::{conv2d, Features, InputShape, StageShape};
 
 fn conv(input: usize, output: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
-    let pad = kernel / 2;
-    Conv2dConfig::new([input, output], [kernel, kernel])
-        .with_stride([stride, stride])
-        .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
-        .with_bias(false)
-        .init(device)
+    conv2d(input, output, kernel, stride, false, device)
 }
 
 /// 1×1 projection of the shortcut.

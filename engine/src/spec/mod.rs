@@ -1,6 +1,7 @@
 //! Parsing and validating experiment specs at the edge: errors name the offending field, presets
 //! and defaults are resolved so the stored spec says exactly what runs.
 
+mod link_rules;
 mod parse;
 mod validate;
 

@@ -132,11 +132,6 @@ pub fn run_experiment(
             .as_ref()
             .and_then(|id| trained.iter().find(|t| &t.report.id == id));
         let plan = RunPlan {
-            id: planned.id.clone(),
-            kind: planned.kind,
-            stage_index: planned.stage_index,
-            stage_name: planned.stage_name.clone(),
-            seed: planned.seed,
             architecture: stage.architecture.clone(),
             link: match planned.kind {
                 RunKind::Stage => stage.link.clone(),
@@ -145,6 +140,7 @@ pub fn run_experiment(
             budget: &spec.budget,
             augment,
             teacher,
+            run: planned,
         };
         let model = train_run(&plan, &run_ctx, sink)?;
         reports.push(model.report.clone());

@@ -25,7 +25,7 @@ impl Optimizer {
                 nesterov,
                 ..
             } => SgdConfig::new()
-                .with_momentum((*momentum > 0.0).then(|| MomentumConfig {
+                .with_momentum((*momentum > 0.0).then_some(MomentumConfig {
                     momentum: *momentum,
                     dampening: 0.0,
                     nesterov: *nesterov,

@@ -2,144 +2,28 @@
 //! trained teacher, checkpointed every epoch, resumable, cancellable between batches, and
 //! measured at the end.
 
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use api::{
-    Architecture, Budget, EpochMetrics, LinkSpec, LossTerm, ModelMeasurements, RunKind, RunReport,
-};
+use api::{EpochMetrics, LossTerm, ModelMeasurements, RunReport};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
 use super::checkpoint::Progress;
+use super::plan::fingerprint;
 use super::stats::{batch_stats, EpochStats};
 use super::{
-    evaluate, learning_rate, measure_inference, softmax_outputs, CancelToken, Checkpoint,
-    CheckpointError, Optimizer, ProgressSink, TrainEvent,
+    evaluate, learning_rate, measure_inference, softmax_outputs, Checkpoint, CheckpointError,
+    Optimizer, ProgressSink, RunContext, RunPlan, Student, TrainError, TrainEvent, TrainedModel,
 };
-use crate::data::{Batcher, Split};
-use crate::device::ComputeDevice;
 use crate::distill::{
     curriculum_fraction, link_loss, mgd_mask, rank_by_difficulty, BatchInputs, LinkModules,
 };
-use crate::models::{Features, InputShape, Net};
+use crate::models::{Features, Net};
 use crate::rng::{purpose, Rng};
 
 /// Serialises seeded model initialisation across threads.
 static INIT_LOCK: Mutex<()> = Mutex::new(());
-
-/// What trains: the model and the learnable parts of its link.
-#[derive(Module, Debug)]
-pub struct Student {
-    /// The model.
-    pub net: Net,
-    /// Regressors, generators, learned temperature.
-    pub link: LinkModules,
-}
-
-/// A trained model, in eval mode, with its report.
-#[derive(Debug, Clone)]
-pub struct TrainedModel {
-    /// The model (no autodiff).
-    pub net: Net,
-    /// What happened.
-    pub report: RunReport,
-    /// Fingerprint of the run's configuration (teachers included).
-    pub fingerprint: String,
-}
-
-/// What to train.
-#[derive(Debug, Clone)]
-pub struct RunPlan<'a> {
-    /// Id within the experiment.
-    pub id: String,
-    /// Stage or baseline.
-    pub kind: RunKind,
-    /// Position in the chain.
-    pub stage_index: usize,
-    /// Stage label.
-    pub stage_name: String,
-    /// Seed of initialisation, data order, augmentation and masks.
-    pub seed: u64,
-    /// Resolved architecture.
-    pub architecture: Architecture,
-    /// Validated link (empty for teachers and baselines).
-    pub link: LinkSpec,
-    /// Budget.
-    pub budget: &'a Budget,
-    /// Crop + flip augmentation.
-    pub augment: bool,
-    /// The trained teacher, for distillation terms and curricula.
-    pub teacher: Option<&'a TrainedModel>,
-}
-
-/// Where and on what a run trains.
-#[derive(Debug, Clone, Copy)]
-pub struct RunContext<'a> {
-    /// Train and test data (already cut to the spec's subsets).
-    pub data: &'a Split,
-    /// Normalisation fitted to the training set.
-    pub batcher: &'a Batcher,
-    /// Image shape and classes.
-    pub input: InputShape,
-    /// The device.
-    pub device: &'a ComputeDevice,
-    /// Root of per-run checkpoint directories; none means no checkpoints.
-    pub checkpoints: Option<&'a Path>,
-    /// Checked before every batch.
-    pub cancel: &'a CancelToken,
-}
-
-/// Why a run stopped without finishing.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    /// Cancelled; the last finished epoch is checkpointed.
-    #[error("run {run_id} was cancelled after {epochs_done} finished epoch(s)")]
-    Cancelled {
-        /// The run.
-        run_id: String,
-        /// Epochs finished (and checkpointed) before the cancel.
-        epochs_done: usize,
-    },
-    /// The loss stopped being a number.
-    #[error("run {run_id}: the loss became {value} at epoch {epoch}, batch {batch}; try a lower learning rate or smaller loss weights")]
-    Diverged {
-        /// The run.
-        run_id: String,
-        /// 1-based epoch.
-        epoch: usize,
-        /// 1-based batch.
-        batch: usize,
-        /// The loss.
-        value: f64,
-    },
-    /// Reading or writing a checkpoint failed.
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-}
-
-/// FNV-1a, stable across Rust versions (unlike `DefaultHasher`).
-fn fnv1a(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
-}
-
-fn fingerprint(plan: &RunPlan<'_>, ctx: &RunContext<'_>) -> String {
-    let description = serde_json::json!({
-        "engine": env!("CARGO_PKG_VERSION"),
-        "architecture": plan.architecture,
-        "link": plan.link,
-        "budget": plan.budget,
-        "seed": plan.seed,
-        "augment": plan.augment,
-        "data": [ctx.data.train.len(), ctx.data.test.len(), ctx.data.classes],
-        "teacher": plan.teacher.map(|t| &t.fingerprint),
-    });
-    fnv1a(&description.to_string())
-}
 
 /// The teacher's features as constants of the student's graph.
 fn teacher_features(teacher: &Net, images: &Tensor<4>) -> Features {
@@ -175,14 +59,16 @@ pub fn train_run(
         let _guard = INIT_LOCK
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        train_device.seed(plan.seed);
+        train_device.seed(plan.run.seed);
         Student {
             net: Net::init(&plan.architecture, ctx.input, &train_device),
             link: LinkModules::init(&plan.link, &student_shapes, &teacher_shapes, &train_device),
         }
     };
     let mut optimizer = Optimizer::build(&plan.budget.optimizer);
-    let checkpoint = ctx.checkpoints.map(|root| Checkpoint::new(root, &plan.id));
+    let checkpoint = ctx
+        .checkpoints
+        .map(|root| Checkpoint::new(root, &plan.run.id));
     let mut progress = Progress {
         fingerprint: fingerprint.clone(),
         epochs_done: 0,
@@ -199,7 +85,7 @@ pub fn train_run(
     let resumed = progress.epochs_done;
     let epochs = plan.budget.epochs;
     sink.event(TrainEvent::RunStarted {
-        run_id: &plan.id,
+        run_id: &plan.run.id,
         epochs,
         resumed_after_epoch: resumed,
         device: &ctx.device.name,
@@ -246,19 +132,19 @@ pub fn train_run(
             }
             None => ((0..ctx.data.train.len()).collect::<Vec<_>>(), None),
         };
-        Rng::derive(plan.seed, &[purpose::SHUFFLE, epoch as u64]).shuffle(&mut indices);
+        Rng::derive(plan.run.seed, &[purpose::SHUFFLE, epoch as u64]).shuffle(&mut indices);
         let batches = indices.len().div_ceil(plan.budget.batch_size);
         let started = Instant::now();
         let mut stats: Option<EpochStats> = None;
         for (b, chunk) in indices.chunks(plan.budget.batch_size).enumerate() {
             if ctx.cancel.is_cancelled() {
                 return Err(TrainError::Cancelled {
-                    run_id: plan.id.clone(),
+                    run_id: plan.run.id.clone(),
                     epochs_done: epoch - 1,
                 });
             }
             let mut augment_rng =
-                Rng::derive(plan.seed, &[purpose::AUGMENT, epoch as u64, b as u64]);
+                Rng::derive(plan.run.seed, &[purpose::AUGMENT, epoch as u64, b as u64]);
             let batch = ctx.batcher.batch(
                 &ctx.data.train,
                 chunk,
@@ -270,7 +156,7 @@ pub fn train_run(
                 .teacher
                 .map(|t| teacher_features(&t.net, &batch.images));
             let mgd_mask = mgd.map(|p| {
-                let mut rng = Rng::derive(plan.seed, &[purpose::MASK, epoch as u64, b as u64]);
+                let mut rng = Rng::derive(plan.run.seed, &[purpose::MASK, epoch as u64, b as u64]);
                 let shape = *teacher_shapes
                     .last()
                     .expect("MGD is validated to have a conv teacher");
@@ -304,14 +190,14 @@ pub fn train_run(
             let total = stats.add(&values, chunk.len());
             if !total.is_finite() {
                 return Err(TrainError::Diverged {
-                    run_id: plan.id.clone(),
+                    run_id: plan.run.id.clone(),
                     epoch,
                     batch: b + 1,
                     value: total,
                 });
             }
             sink.event(TrainEvent::Batch {
-                run_id: &plan.id,
+                run_id: &plan.run.id,
                 epoch,
                 batch: b + 1,
                 batches,
@@ -349,7 +235,7 @@ pub fn train_run(
             cp.save(&student, &optimizer, &progress)?;
         }
         sink.event(TrainEvent::Epoch {
-            run_id: &plan.id,
+            run_id: &plan.run.id,
             epochs,
             metrics: progress.epochs.last().expect("just pushed"),
         });
@@ -401,11 +287,11 @@ fn finish(
         train_seconds: progress.train_seconds,
     };
     let report = RunReport {
-        id: plan.id.clone(),
-        kind: plan.kind,
-        stage_index: plan.stage_index,
-        stage_name: plan.stage_name.clone(),
-        seed: plan.seed,
+        id: plan.run.id.clone(),
+        kind: plan.run.kind,
+        stage_index: plan.run.stage_index,
+        stage_name: plan.run.stage_name.clone(),
+        seed: plan.run.seed,
         architecture: plan.architecture.clone(),
         teacher_run: plan.teacher.map(|t| t.report.id.clone()),
         backend: ctx.device.backend.as_str().to_string(),

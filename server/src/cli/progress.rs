@@ -64,10 +64,10 @@ impl ProgressSink for ProgressBars {
                 device,
             } => {
                 self.overall.inc(resumed_after_epoch as u64);
-                let resumed = if resumed_after_epoch > 0 {
-                    format!(", resuming after epoch {resumed_after_epoch}")
-                } else {
-                    String::new()
+                let resumed = match resumed_after_epoch {
+                    0 => String::new(),
+                    done if done == epochs => ", already trained: reusing its checkpoint".into(),
+                    done => format!(", resuming after epoch {done}"),
                 };
                 self.line(format!("{run_id}: {epochs} epoch(s) on {device}{resumed}"));
             }

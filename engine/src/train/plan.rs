@@ -1,0 +1,117 @@
+//! What a run is: its plan (model, link, budget, seed, teacher), where it runs, what it
+//! produces, how it can fail, and the fingerprint that ties a checkpoint to its configuration.
+
+use std::path::Path;
+
+use api::{Architecture, Budget, LinkSpec, RunReport};
+use burn::prelude::*;
+
+use super::{CancelToken, CheckpointError, PlannedRun};
+use crate::data::{Batcher, Split};
+use crate::device::ComputeDevice;
+use crate::distill::LinkModules;
+use crate::models::{InputShape, Net};
+
+/// What trains: the model and the learnable parts of its link.
+#[derive(Module, Debug)]
+pub struct Student {
+    /// The model.
+    pub net: Net,
+    /// Regressors, generators, learned temperature.
+    pub link: LinkModules,
+}
+
+/// A trained model, in eval mode, with its report.
+#[derive(Debug, Clone)]
+pub struct TrainedModel {
+    /// The model (no autodiff).
+    pub net: Net,
+    /// What happened.
+    pub report: RunReport,
+    /// Fingerprint of the run's configuration (teachers included).
+    pub fingerprint: String,
+}
+
+/// What to train.
+#[derive(Debug, Clone)]
+pub struct RunPlan<'a> {
+    /// Which run of the experiment this is (id, stage, seed).
+    pub run: PlannedRun,
+    /// Resolved architecture.
+    pub architecture: Architecture,
+    /// Validated link (empty for teachers and baselines).
+    pub link: LinkSpec,
+    /// Budget.
+    pub budget: &'a Budget,
+    /// Crop + flip augmentation.
+    pub augment: bool,
+    /// The trained teacher, for distillation terms and curricula.
+    pub teacher: Option<&'a TrainedModel>,
+}
+
+/// Where and on what a run trains.
+#[derive(Debug, Clone, Copy)]
+pub struct RunContext<'a> {
+    /// Train and test data (already cut to the spec's subsets).
+    pub data: &'a Split,
+    /// Normalisation fitted to the training set.
+    pub batcher: &'a Batcher,
+    /// Image shape and classes.
+    pub input: InputShape,
+    /// The device.
+    pub device: &'a ComputeDevice,
+    /// Root of per-run checkpoint directories; none means no checkpoints.
+    pub checkpoints: Option<&'a Path>,
+    /// Checked before every batch.
+    pub cancel: &'a CancelToken,
+}
+
+/// Why a run stopped without finishing.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// Cancelled; the last finished epoch is checkpointed.
+    #[error("run {run_id} was cancelled after {epochs_done} finished epoch(s)")]
+    Cancelled {
+        /// The run.
+        run_id: String,
+        /// Epochs finished (and checkpointed) before the cancel.
+        epochs_done: usize,
+    },
+    /// The loss stopped being a number.
+    #[error("run {run_id}: the loss became {value} at epoch {epoch}, batch {batch}; try a lower learning rate or smaller loss weights")]
+    Diverged {
+        /// The run.
+        run_id: String,
+        /// 1-based epoch.
+        epoch: usize,
+        /// 1-based batch.
+        batch: usize,
+        /// The loss.
+        value: f64,
+    },
+    /// Reading or writing a checkpoint failed.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+}
+
+/// FNV-1a, stable across Rust versions (unlike `DefaultHasher`).
+fn fnv1a(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+pub(crate) fn fingerprint(plan: &RunPlan<'_>, ctx: &RunContext<'_>) -> String {
+    let description = serde_json::json!({
+        "engine": env!("CARGO_PKG_VERSION"),
+        "architecture": plan.architecture,
+        "link": plan.link,
+        "budget": plan.budget,
+        "seed": plan.run.seed,
+        "augment": plan.augment,
+        "data": [ctx.data.train.len(), ctx.data.test.len(), ctx.data.classes],
+        "teacher": plan.teacher.map(|t| &t.fingerprint),
+    });
+    fnv1a(&description.to_string())
+}
