@@ -10,7 +10,7 @@ use burn::prelude::*;
 use crate::data::{Batcher, Split};
 use crate::device::ComputeDevice;
 use crate::distill::{link_loss, BatchInputs, LinkModules};
-use crate::models::{InputShape, Net};
+use crate::models::{seeded, InputShape, Net};
 use crate::train::{measure_inference, InferenceTiming, Optimizer, Student};
 
 /// What a benchmark measured.
@@ -43,10 +43,10 @@ pub fn bench_model(
         ce_weight: Some(1.0),
         ..LinkSpec::default()
     };
-    let mut student = Student {
+    let mut student = seeded(&train_device, 0, || Student {
         net: Net::init(arch, input, &train_device),
         link: LinkModules::init(&link, &[], &[], &train_device),
-    };
+    });
     let mut optimizer = Optimizer::build(&OptimizerSpec::default());
     let indices: Vec<usize> = (0..batch_size).map(|i| i % data.train.len()).collect();
     let batch = batcher.batch(&data.train, &indices, &train_device, None);

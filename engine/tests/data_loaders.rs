@@ -135,6 +135,32 @@ fn a_truncated_gzip_file_is_reported() {
 }
 
 #[test]
+fn cifar100_records_take_their_fine_label_from_the_second_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("cifar-100-binary");
+    std::fs::create_dir(&root).unwrap();
+    let record = |coarse: u8, fine: u8, pixel: u8| {
+        let mut r = vec![coarse, fine];
+        r.extend(std::iter::repeat_n(pixel, 3072));
+        r
+    };
+    std::fs::write(
+        root.join("train.bin"),
+        [record(3, 42, 1), record(19, 99, 2)].concat(),
+    )
+    .unwrap();
+    std::fs::write(root.join("test.bin"), record(0, 7, 3)).unwrap();
+    let split = load(DatasetName::Cifar100, &DataDirs::with_explicit(dir.path())).unwrap();
+    assert_eq!(split.train.labels, [42, 99]);
+    assert_eq!(split.test.labels, [7]);
+    assert_eq!(
+        (split.train.channels, split.train.height, split.classes),
+        (3, 32, 100)
+    );
+    assert!(split.train.image(1).iter().all(|&p| p == 2));
+}
+
+#[test]
 fn a_cifar_file_of_partial_records_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("cifar-10-batches-bin");

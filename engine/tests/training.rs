@@ -145,7 +145,9 @@ fn every_distillation_method_trains_a_student_and_reports_its_terms() {
 fn a_three_stage_chain_with_baseline_trains_each_stage_from_the_previous_one() {
     let report = run_to_end(
         r#"{"dataset": {"name": "synthetic", "train_subset": 400, "test_subset": 100},
-            "budget": {"epochs": 1, "batch_size": 50}, "seeds": [1, 2], "baseline": true,
+            "budget": {"epochs": 1, "batch_size": 50, "optimizer": {"kind": "sgd", "lr": 0.05},
+                       "schedule": {"kind": "cosine"}},
+            "seeds": [1, 2], "baseline": true,
             "chain": [{"architecture": {"kind": "preset", "name": "cnn-s"}},
                       {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "kd"}]}},
                       {"architecture": {"kind": "mlp", "hidden": [32]}, "link": {"terms": [{"method": "dkd"}]}}]}"#,
@@ -280,4 +282,25 @@ fn the_synthetic_set_separates_a_cnn_from_an_mlp() {
     let mlp = report.runs[2].measurements.top1;
     assert!(cnn > mlp + 0.1, "CNN {cnn} vs MLP {mlp}");
     let _ = DatasetName::Synthetic;
+}
+
+#[test]
+fn a_resnet_teacher_teaches_a_plain_cnn_through_its_feature_maps() {
+    let report = run_to_end(
+        r#"{"dataset": {"name": "synthetic", "train_subset": 256, "test_subset": 64},
+            "budget": {"epochs": 1, "batch_size": 32},
+            "chain": [{"architecture": {"kind": "resnet", "depth": 8, "width": 0.5}},
+                      {"architecture": {"kind": "preset", "name": "cnn-xs"},
+                       "link": {"terms": [{"method": "at"}, {"method": "fitnet"}, {"method": "mgd"}]}}]}"#,
+    );
+    let terms: Vec<&str> = report.runs[1].epochs[0]
+        .terms
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(terms, ["ce", "at", "fitnet", "mgd"]);
+    assert!(report.runs[1].epochs[0]
+        .terms
+        .iter()
+        .all(|t| t.raw.is_finite() && t.raw > 0.0));
 }

@@ -1,10 +1,35 @@
 //! [`Net`]: any model of the zoo, with its stage features, parameter count and size.
 
+use std::sync::Mutex;
+
 use api::Architecture;
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 
 use super::{Cnn, Mlp, Resnet};
+
+/// Serialises seeded initialisation across threads.
+static INIT_LOCK: Mutex<()> = Mutex::new(());
+
+/// Builds a module with burn's random generator seeded with `seed`. burn may keep one generator
+/// for the whole process and draws a parameter's initial values lazily, at its first use; so
+/// every module is built here, and its parameters are drawn before the lock is released: no
+/// other thread's draws can interleave between the seeding and the last parameter drawn.
+pub fn seeded<M: Module>(device: &Device, seed: u64, init: impl FnOnce() -> M) -> M {
+    struct Materialize;
+    impl ModuleVisitor for Materialize {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let _ = param.val();
+        }
+    }
+    let _guard = INIT_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    device.seed(seed);
+    let module = init();
+    module.visit(&mut Materialize);
+    module
+}
 
 /// What a model sees: the image shape and the number of classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +111,8 @@ impl Net {
     /// Trainable parameters of a resolved architecture, as PyTorch counts them (batch-norm
     /// running statistics excluded), on a throwaway CPU instance.
     pub fn parameter_count(arch: &Architecture, input: InputShape) -> usize {
-        Net::init(arch, input, &Device::flex().autodiff()).trainable_params()
+        let device = Device::flex().autodiff();
+        seeded(&device, 0, || Net::init(arch, input, &device)).trainable_params()
     }
 
     /// Trainable parameters of a model whose parameters track gradients (built on an autodiff

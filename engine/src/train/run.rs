@@ -2,7 +2,6 @@
 //! trained teacher, checkpointed every epoch, resumable, cancellable between batches, and
 //! measured at the end.
 
-use std::sync::Mutex;
 use std::time::Instant;
 
 use api::{EpochMetrics, LossTerm, ModelMeasurements, RunReport};
@@ -19,11 +18,8 @@ use super::{
 use crate::distill::{
     curriculum_fraction, link_loss, mgd_mask, rank_by_difficulty, BatchInputs, LinkModules,
 };
-use crate::models::{Features, Net};
+use crate::models::{seeded, Features, Net};
 use crate::rng::{purpose, Rng};
-
-/// Serialises seeded model initialisation across threads.
-static INIT_LOCK: Mutex<()> = Mutex::new(());
 
 /// The teacher's features as constants of the student's graph.
 fn teacher_features(teacher: &Net, images: &Tensor<4>) -> Features {
@@ -53,18 +49,10 @@ pub fn train_run(
         .map(|t| Net::stage_shapes(&t.report.architecture, ctx.input))
         .unwrap_or_default();
 
-    let mut student = {
-        // burn's random initialisers draw from a generator that `seed` may set process-wide:
-        // seed and initialise as one step, so runs on other threads cannot interleave draws.
-        let _guard = INIT_LOCK
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        train_device.seed(plan.run.seed);
-        Student {
-            net: Net::init(&plan.architecture, ctx.input, &train_device),
-            link: LinkModules::init(&plan.link, &student_shapes, &teacher_shapes, &train_device),
-        }
-    };
+    let mut student = seeded(&train_device, plan.run.seed, || Student {
+        net: Net::init(&plan.architecture, ctx.input, &train_device),
+        link: LinkModules::init(&plan.link, &student_shapes, &teacher_shapes, &train_device),
+    });
     let mut optimizer = Optimizer::build(&plan.budget.optimizer);
     let checkpoint = ctx
         .checkpoints
