@@ -251,6 +251,10 @@ fn a_cancelled_run_resumes_from_its_checkpoint_and_ends_where_an_uninterrupted_r
         "the finished teacher is not retrained"
     );
     assert_eq!(resumed.runs[1].resumed_after_epoch, Some(1));
+    assert_eq!(
+        resumed.runs[0].measurements.top1, uninterrupted.runs[0].measurements.top1,
+        "the reloaded teacher, evaluated again, scores what it scored when it was saved"
+    );
     for (a, b) in uninterrupted.runs.iter().zip(&resumed.runs) {
         assert_eq!(a.epochs.len(), b.epochs.len());
         for (x, y) in a.epochs.iter().zip(&b.epochs) {

@@ -256,10 +256,24 @@ fn finish(
         .epochs
         .last()
         .expect("a budget has at least one epoch");
+    // A run reused whole from its checkpoint is evaluated again, so its accuracy is measured on
+    // the weights that were loaded, not copied from the run that saved them.
+    let (top1, top5) = if resumed == plan.budget.epochs {
+        let eval = evaluate(
+            &net,
+            &ctx.data.test,
+            ctx.batcher,
+            ctx.data.classes,
+            &ctx.device.device,
+        );
+        (eval.top1, eval.top5)
+    } else {
+        (last.test_accuracy, last.test_top5)
+    };
     let timing = measure_inference(&net, &ctx.data.test, ctx.batcher, &ctx.device.device);
     let measurements = ModelMeasurements {
-        top1: last.test_accuracy,
-        top5: last.test_top5,
+        top1,
+        top5,
         params: Net::parameter_count(&plan.architecture, ctx.input),
         bytes: net
             .serialized_bytes()
