@@ -13,6 +13,8 @@ pub struct ComputeDevice {
     pub device: Device,
     /// A human-readable name (the GPU's name, or the CPU backend and its threads).
     pub name: String,
+    /// Why `auto` did not choose wgpu, when it fell back to the CPU.
+    pub fallback_reason: Option<String>,
 }
 
 /// Why a backend cannot be used.
@@ -33,6 +35,7 @@ pub fn cpu() -> ComputeDevice {
         backend: Backend::Cpu,
         device: Device::flex(),
         name: format!("flex (pure-Rust CPU, {threads} threads)"),
+        fallback_reason: None,
     }
 }
 
@@ -43,7 +46,10 @@ pub fn select(requested: Backend) -> Result<ComputeDevice, DeviceError> {
     match requested {
         Backend::Cpu => Ok(cpu()),
         Backend::Wgpu => wgpu::open(true),
-        Backend::Auto => Ok(wgpu::open(false).unwrap_or_else(|_| cpu())),
+        Backend::Auto => Ok(wgpu::open(false).unwrap_or_else(|reason| ComputeDevice {
+            fallback_reason: Some(reason.to_string()),
+            ..cpu()
+        })),
     }
 }
 
@@ -90,6 +96,7 @@ mod wgpu {
                 "{} ({:?}, {:?})",
                 chosen.name, chosen.device_type, chosen.backend
             ),
+            fallback_reason: None,
         })
     }
 }

@@ -48,6 +48,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let device = engine::device::select(args.backend.into())?;
     eprintln!("backend: {} on {}", device.backend.as_str(), device.name);
+    if let Some(reason) = &device.fallback_reason {
+        eprintln!("  (auto chose the CPU: {reason})");
+    }
     let dataset = validated.spec.dataset.name;
     let data = engine::data::load(dataset, &args.data.dirs())?;
     eprintln!(
