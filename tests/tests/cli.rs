@@ -156,3 +156,34 @@ fn a_download_whose_checksum_does_not_match_is_refused_and_discarded() {
         "a bad download was kept: {leftovers:?}"
     );
 }
+
+#[test]
+fn bench_reports_training_throughput_and_latency_per_preset() {
+    let output = distill(&[
+        "bench",
+        "--presets",
+        "mlp-xs,cnn-xs",
+        "--backend",
+        "cpu",
+        "--warmup",
+        "1",
+        "--steps",
+        "2",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for (line, preset) in lines.iter().zip(["mlp-xs", "cnn-xs"]) {
+        assert_eq!(line["preset"], preset);
+        assert_eq!(line["backend"], "cpu");
+        assert!(
+            line["train_samples_per_s"].as_f64().unwrap() > 0.0,
+            "{line}"
+        );
+        assert!(line["latency_runs"].as_u64().unwrap() >= 50, "{line}");
+    }
+}
