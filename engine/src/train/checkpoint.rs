@@ -57,6 +57,27 @@ pub struct Progress {
     pub samples: usize,
 }
 
+impl Progress {
+    /// Nothing done yet.
+    pub fn new(fingerprint: String) -> Progress {
+        Progress {
+            fingerprint,
+            epochs_done: 0,
+            epochs: Vec::new(),
+            train_seconds: 0.0,
+            samples: 0,
+        }
+    }
+
+    /// Adds a finished epoch.
+    pub fn record(&mut self, metrics: EpochMetrics) {
+        self.epochs_done = metrics.epoch;
+        self.train_seconds += metrics.train_seconds;
+        self.samples += metrics.samples;
+        self.epochs.push(metrics);
+    }
+}
+
 /// The checkpoint directory of one run.
 #[derive(Debug, Clone)]
 pub struct Checkpoint {

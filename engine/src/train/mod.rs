@@ -6,6 +6,7 @@ mod cancel;
 mod checkpoint;
 mod evaluate;
 mod experiment;
+mod finish;
 mod measure;
 mod optim;
 mod plan;
