@@ -308,3 +308,28 @@ fn a_resnet_teacher_teaches_a_plain_cnn_through_its_feature_maps() {
         .iter()
         .all(|t| t.raw.is_finite() && t.raw > 0.0));
 }
+
+#[test]
+fn a_kd_link_with_zero_weight_trains_exactly_like_the_baseline() {
+    // Same seed, data order and initialisation: the teacher's forward pass and a zero-weighted
+    // KD term must leave the student's training untouched.
+    let report = run_to_end(
+        &synthetic_pair(
+            r#"{"ce_weight": 1.0, "terms": [{"method": "kd", "weight": 0}]}"#,
+            2,
+        )
+        .replace(r#""budget""#, r#""baseline": true, "budget""#),
+    );
+    let (student, baseline) = (&report.runs[1], &report.runs[2]);
+    assert_eq!(baseline.kind, RunKind::Baseline);
+    for (s, b) in student.epochs.iter().zip(&baseline.epochs) {
+        assert!(
+            (s.train_loss - b.train_loss).abs() < 1e-6,
+            "epoch {}: {} vs {}",
+            s.epoch,
+            s.train_loss,
+            b.train_loss
+        );
+        assert_eq!(s.test_accuracy, b.test_accuracy, "epoch {}", s.epoch);
+    }
+}
