@@ -333,3 +333,29 @@ fn a_kd_link_with_zero_weight_trains_exactly_like_the_baseline() {
         assert_eq!(s.test_accuracy, b.test_accuracy, "epoch {}", s.epoch);
     }
 }
+
+#[test]
+fn experiments_sharing_a_checkpoint_directory_reuse_the_teacher_and_keep_their_own_students() {
+    let dir = tempfile::tempdir().unwrap();
+    let kd = synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 1);
+    let at = synthetic_pair(r#"{"terms": [{"method": "at"}]}"#, 1);
+    let shared =
+        |json: &str| run(json, Some(dir.path()), &CancelToken::new(), &mut NullSink).unwrap();
+    shared(&kd);
+    let second = shared(&at);
+    assert_eq!(
+        second.runs[0].resumed_after_epoch,
+        Some(1),
+        "the common teacher is reused"
+    );
+    assert_eq!(
+        second.runs[1].resumed_after_epoch, None,
+        "a different link trains its own student"
+    );
+    let again = shared(&kd);
+    assert_eq!(
+        again.runs[1].resumed_after_epoch,
+        Some(1),
+        "the KD student survived the AT experiment"
+    );
+}

@@ -55,7 +55,17 @@ fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs
     let saved: ExperimentReport =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(saved, report);
-    assert!(out.join("checkpoints/s2-student-seed0/model.bpk").is_file());
+    let student_checkpoint = std::fs::read_dir(out.join("checkpoints"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("s2-student-seed0-")
+        })
+        .expect("a checkpoint directory named after the run and its configuration");
+    assert!(student_checkpoint.join("model.bpk").is_file());
 
     let again = distill_run_on_cpu(&spec, &out, &[]);
     assert!(again.status.success(), "{}", stderr(&again));

@@ -99,10 +99,12 @@ fn record(path: &Path) -> impl FnOnce(RecordError) -> CheckpointError + '_ {
 }
 
 impl Checkpoint {
-    /// The checkpoint of run `run_id` under `root`.
-    pub fn new(root: &Path, run_id: &str) -> Checkpoint {
+    /// The checkpoint of run `run_id` with configuration `fingerprint` under `root`. The
+    /// fingerprint is part of the directory's name, so experiments sharing a root never
+    /// overwrite each other's runs, and a run of the very same configuration finds its own.
+    pub fn new(root: &Path, run_id: &str, fingerprint: &str) -> Checkpoint {
         Checkpoint {
-            dir: root.join(run_id),
+            dir: root.join(format!("{run_id}-{fingerprint}")),
         }
     }
 

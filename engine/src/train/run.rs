@@ -101,7 +101,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
         let mut optimizer = Optimizer::build(&plan.budget.optimizer);
         let checkpoint = ctx
             .checkpoints
-            .map(|root| Checkpoint::new(root, &plan.run.id));
+            .map(|root| Checkpoint::new(root, &plan.run.id, &fingerprint));
         let mut progress = Progress::new(fingerprint);
         if let Some(cp) = &checkpoint {
             if let Some(saved) = cp.progress(&progress.fingerprint)? {
