@@ -1,6 +1,7 @@
 //! The end of a run: save the final model, measure it, and write its report.
 
 use api::{ModelMeasurements, RunReport};
+use burn::module::Module;
 
 use super::checkpoint::Progress;
 use super::{
@@ -9,16 +10,18 @@ use super::{
 };
 use crate::models::Net;
 
-/// Measures the trained model, saves it, and reports.
+/// Measures the trained model (`trained`, still on the training device), saves it, and reports.
 pub(super) fn finish(
     plan: &RunPlan<'_>,
     ctx: &RunContext<'_>,
-    net: Net,
+    trained: Net,
     progress: Progress,
     resumed: usize,
     checkpoint: Option<&Checkpoint>,
     sink: &mut dyn ProgressSink,
 ) -> Result<TrainedModel, TrainError> {
+    let params = trained.trainable_params();
+    let net = trained.valid();
     if let Some(cp) = checkpoint {
         cp.save_model(&net)?;
     }
@@ -44,7 +47,7 @@ pub(super) fn finish(
     let measurements = ModelMeasurements {
         top1,
         top5,
-        params: Net::parameter_count(&plan.architecture, ctx.input),
+        params,
         bytes: net
             .serialized_bytes()
             .map_err(|e| CheckpointError::Record {

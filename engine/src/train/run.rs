@@ -60,7 +60,7 @@ pub fn train_run(
     finish(
         plan,
         ctx,
-        student.net.valid(),
+        student.net,
         trainer.progress,
         resumed,
         trainer.checkpoint.as_ref(),
