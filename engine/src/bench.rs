@@ -77,9 +77,10 @@ pub fn bench_model(
         student = step(student);
     }
     let seconds = start.elapsed().as_secs_f64();
+    let params = student.net.trainable_params();
     let net = student.net.valid();
     BenchResult {
-        params: Net::parameter_count(arch, input),
+        params,
         train_samples_per_s: (steps * batch_size) as f64 / seconds,
         steps,
         inference: measure_inference(&net, &data.test, &batcher, &device.device),
