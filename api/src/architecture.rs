@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A model of the zoo. Presets are resolved into explicit sizes when a spec is validated, so a
 /// stored spec always says exactly what was trained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Architecture {
     /// A named preset such as `cnn-l` or `resnet20` (see `distill presets`).
@@ -22,6 +23,7 @@ pub enum Architecture {
 
 /// Sizes of a multi-layer perceptron.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MlpSpec {
     /// Width of each hidden layer, input side first.
@@ -31,6 +33,7 @@ pub struct MlpSpec {
 /// Sizes of a plain CNN: 3×3 conv + batch norm + ReLU layers, a 2×2 max pool after every
 /// second layer, then one hidden fully connected layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CnnSpec {
     /// Output channels of each conv layer.
@@ -42,6 +45,7 @@ pub struct CnnSpec {
 /// Sizes of a CIFAR-style ResNet (He et al. 2016, §4.2): depth `6n+2`, three stages of `n`
 /// basic blocks with 16·w, 32·w and 64·w channels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResnetSpec {
     /// Total depth: 8, 14, 20, 32, 56, ... (`6n + 2`).
@@ -57,6 +61,7 @@ fn one() -> f64 {
 
 /// The family of an architecture, for listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArchitectureKind {
     /// Multi-layer perceptron.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The datasets Distill Lab knows how to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DatasetName {
     /// Zalando's Fashion-MNIST: 28×28 grey clothing images, 10 classes (IDX files).
@@ -53,6 +54,7 @@ impl std::fmt::Display for DatasetName {
 
 /// The dataset of an experiment and how much of it to use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DatasetSpec {
     /// Which dataset.

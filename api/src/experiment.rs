@@ -7,6 +7,7 @@ use crate::{Architecture, DatasetSpec, LinkSpec};
 /// Everything needed to run an experiment. Missing fields take their defaults; validation in
 /// the engine resolves presets and defaults so the stored spec says exactly what ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExperimentSpec {
     /// A human name for listings.
@@ -34,6 +35,7 @@ fn default_seeds() -> Vec<u64> {
 
 /// One model of the chain and how its teacher (the previous stage) teaches it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StageSpec {
     /// A label such as `teacher`, `ta` or `student`; derived from the position when absent.
@@ -49,6 +51,7 @@ pub struct StageSpec {
 
 /// How long and how each stage trains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
     /// Passes over the training data.
@@ -85,6 +88,7 @@ impl Default for Budget {
 
 /// Optimisers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OptimizerSpec {
     /// Adam (ε = 1e-8, as in PyTorch).
@@ -146,6 +150,7 @@ impl Default for OptimizerSpec {
 
 /// Learning-rate schedules, evaluated once per epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LrSchedule {
     /// The base rate throughout.
@@ -173,6 +178,7 @@ fn default_gamma() -> f64 {
 
 /// Where training runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     /// burn-wgpu when an adapter is found, else the CPU.

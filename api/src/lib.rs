@@ -1,15 +1,31 @@
-//! Distill Lab's wire contract: the serde types that the engine, the `distill` binary, the
-//! dashboard and the end-to-end tests exchange. Plain data only; validation lives in `engine`.
+//! Distill Lab's wire contract: the serde types that the engine, the `distill` binary and its
+//! REST API, the dashboard and the end-to-end tests exchange. Plain data only; validation lives
+//! in `engine` and `server`. With the `openapi` feature every type also derives its OpenAPI
+//! schema.
 
 mod architecture;
+mod curves;
 mod dataset;
+mod errors;
+mod events;
 mod experiment;
+mod jobs;
 mod link;
 mod report;
+mod service;
+mod share;
 
 pub use architecture::{Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec};
+pub use curves::{
+    ComparedRun, Comparison, Curve, CurvePoint, ExperimentExport, RawCurve, RunCurves,
+};
 pub use dataset::{DatasetName, DatasetSpec};
+pub use errors::{ErrorBody, ErrorDetail};
+pub use events::ExperimentEvent;
 pub use experiment::{Backend, Budget, ExperimentSpec, LrSchedule, OptimizerSpec, StageSpec};
+pub use jobs::{
+    ExperimentDetail, ExperimentPage, ExperimentSummary, RunProgress, RunStatus, RunSummary,
+};
 pub use link::{
     defaults, AtParams, CtkdParams, CurriculumParams, Difficulty, DkdParams, FitnetParams,
     KdParams, LinkSpec, LossTerm, MgdMask, MgdParams, Pacing,
@@ -17,3 +33,8 @@ pub use link::{
 pub use report::{
     EpochMetrics, ExperimentReport, ModelMeasurements, ModelSummary, RunKind, RunReport, TermValue,
 };
+pub use service::{
+    ArchitectureInfo, DatasetInfo, Health, MethodInfo, MethodPlacement, ParamCount,
+    ParamCountRequest, ParamInfo, ParamKind, SystemInfo,
+};
+pub use share::{ShareLink, ShareRequest, ShareTarget, SharedView};

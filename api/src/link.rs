@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The loss of one link (teacher → student). An empty `terms` list is plain cross-entropy,
 /// the no-KD baseline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
     /// Weight of the cross-entropy term. When absent: 0.1 if the first logit term is `kd`
@@ -22,6 +23,7 @@ pub struct LinkSpec {
 
 /// One distillation term of a link.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum LossTerm {
     /// Hinton et al.: `T²·KL(softmax(zt/T) ‖ softmax(zs/T))`.
@@ -51,6 +53,7 @@ impl LossTerm {
 
 /// Hinton KD.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KdParams {
     /// Softmax temperature (ignored while `ctkd` learns it).
@@ -66,6 +69,7 @@ pub struct KdParams {
 
 /// Decoupled KD.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DkdParams {
     /// Weight of the target-class part (TCKD).
@@ -88,6 +92,7 @@ pub struct DkdParams {
 /// Curriculum temperature (CTKD, Li et al. 2023): `T = t_min + t_range·sigmoid(θ)`, θ trained
 /// adversarially through a gradient-reversal layer whose strength λ follows a cosine schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CtkdParams {
     /// Lowest temperature.
@@ -112,6 +117,7 @@ pub struct CtkdParams {
 
 /// Attention transfer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AtParams {
     /// Exponent of the attention map `mean_c(|f|^p)`.
@@ -124,6 +130,7 @@ pub struct AtParams {
 
 /// Masked generative distillation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MgdParams {
     /// Weight α of the term.
@@ -139,6 +146,7 @@ pub struct MgdParams {
 
 /// What MGD masks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MgdMask {
     /// Whole channels (the paper's choice for classification).
@@ -150,6 +158,7 @@ pub enum MgdMask {
 
 /// FitNets hints.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FitnetParams {
     /// Weight of the hint term.
@@ -163,6 +172,7 @@ pub struct FitnetParams {
 
 /// Easy-to-hard sample pacing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CurriculumParams {
     /// Fraction of the (easiest) training data used in the first epoch.
@@ -181,6 +191,7 @@ pub struct CurriculumParams {
 
 /// Growth of the curriculum fraction from `start` to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Pacing {
     /// `start + (1 − start)·t`.
@@ -192,6 +203,7 @@ pub enum Pacing {
 
 /// A sample's difficulty according to the teacher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Difficulty {
     /// The teacher's cross-entropy on the true label.

@@ -6,6 +6,7 @@ use crate::{Architecture, ExperimentSpec};
 
 /// One loss term averaged over an epoch, before and after its weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TermValue {
     /// `ce`, `kd`, `dkd_tckd`, `dkd_nckd`, `at`, `mgd`, `fitnet`.
     pub name: String,
@@ -17,6 +18,7 @@ pub struct TermValue {
 
 /// The metrics of one finished epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EpochMetrics {
     /// 1-based epoch number.
     pub epoch: usize,
@@ -49,6 +51,7 @@ pub struct EpochMetrics {
 
 /// Measurements of a trained model (DESIGN.md §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelMeasurements {
     /// Top-1 test accuracy.
     pub top1: f64,
@@ -75,6 +78,7 @@ pub struct ModelMeasurements {
 
 /// Whether a run is a stage of the chain or the CE-only control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
     /// A stage of the chain, taught by the previous stage.
@@ -85,6 +89,7 @@ pub enum RunKind {
 
 /// One trained model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunReport {
     /// Stable id within the experiment, e.g. `stage2-seed0` or `baseline-seed0`.
     pub id: String,
@@ -116,6 +121,7 @@ pub struct RunReport {
 
 /// The result of a whole experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExperimentReport {
     /// The resolved spec that ran.
     pub spec: ExperimentSpec,
@@ -127,6 +133,7 @@ pub struct ExperimentReport {
 
 /// One model of an experiment summarised over its seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelSummary {
     /// Stage label, or `baseline`.
     pub label: String,

@@ -1,5 +1,12 @@
-//! The `distill` binary's library: the command line today; the REST server, job queue and
-//! store come next and will drive the same engine.
+//! The `distill` binary's library: the command line, and `distill serve` — the REST API
+//! ([`http`]), background jobs ([`jobs`]) and the SQLite store ([`store`]) that drive the engine.
 
 pub mod cli;
 pub mod download;
+pub mod downsample;
+pub mod http;
+pub mod ids;
+pub mod jobs;
+pub mod settings;
+pub mod startup;
+pub mod store;

@@ -50,6 +50,17 @@ pub fn search_dirs(name: DatasetName, dirs: &DataDirs) -> Vec<PathBuf> {
     out
 }
 
+/// The directory holding `name`'s files, without reading them (`None` for the synthetic set,
+/// which needs none, and for a dataset that is not installed).
+pub fn locate(name: DatasetName, dirs: &DataDirs) -> Option<PathBuf> {
+    if name == DatasetName::Synthetic {
+        return None;
+    }
+    search_dirs(name, dirs)
+        .into_iter()
+        .find(|dir| layout_in(name, dir).is_some())
+}
+
 /// Loads a dataset's train and test sets.
 pub fn load(name: DatasetName, dirs: &DataDirs) -> Result<Split, DataError> {
     let info = catalog(name);

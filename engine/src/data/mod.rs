@@ -14,5 +14,5 @@ pub use batches::{Batch, Batcher};
 pub use catalog::{catalog, DatasetInfo, RemoteFile};
 pub use error::DataError;
 pub use images::{ImageSet, Split};
-pub use locate::{load, search_dirs, user_dir, DataDirs};
+pub use locate::{load, locate, search_dirs, user_dir, DataDirs};
 pub use synthetic::generate as generate_synthetic;

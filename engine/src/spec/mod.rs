@@ -2,11 +2,13 @@
 //! and defaults are resolved so the stored spec says exactly what runs.
 
 mod link_rules;
+mod methods;
 mod parse;
 mod validate;
 
+pub use methods::methods;
 pub use parse::parse_spec;
-pub use validate::{input_shape, validate, ValidatedSpec};
+pub use validate::{check_architecture, input_shape, input_shape_of, validate, ValidatedSpec};
 
 /// A spec that cannot run, with the field to blame (`chain[1].link.terms[0].temperature`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -21,7 +21,12 @@ pub struct ValidatedSpec {
 
 /// The input shape of a spec's dataset.
 pub fn input_shape(spec: &ExperimentSpec) -> InputShape {
-    let info = catalog(spec.dataset.name);
+    input_shape_of(spec.dataset.name)
+}
+
+/// The input shape of a dataset.
+pub fn input_shape_of(dataset: api::DatasetName) -> InputShape {
+    let info = catalog(dataset);
     InputShape {
         channels: info.channels,
         height: info.height,
@@ -87,7 +92,7 @@ pub fn validate(mut spec: ExperimentSpec) -> Result<ValidatedSpec, SpecError> {
         let at = format!("chain[{i}]");
         stage.architecture = resolve(&stage.architecture)
             .map_err(|m| SpecError::new(format!("{at}.architecture.name"), m))?;
-        validate_architecture(&stage.architecture, &format!("{at}.architecture"))?;
+        check_architecture(&stage.architecture, input, &format!("{at}.architecture"))?;
         stage
             .name
             .get_or_insert_with(|| default_stage_name(i, stages));
@@ -176,9 +181,84 @@ fn validate_budget(budget: &Budget) -> Result<(), SpecError> {
     Ok(())
 }
 
+/// Largest layer width, channel count and layer count a model may have: far beyond what this
+/// lab trains, small enough that a typo cannot exhaust memory.
+const MAX_WIDTH: usize = 16_384;
+const MAX_LAYERS: usize = 32;
+
+fn check_sizes(sizes: &[usize], at: &str, what: &str) -> Result<(), SpecError> {
+    if sizes.len() > MAX_LAYERS {
+        return Err(SpecError::new(
+            at,
+            format!("at most {MAX_LAYERS} layers, got {}", sizes.len()),
+        ));
+    }
+    if let Some(j) = sizes.iter().position(|&h| h > MAX_WIDTH) {
+        return Err(SpecError::new(
+            format!("{at}[{j}]"),
+            format!("{what} must be at most {MAX_WIDTH}, got {}", sizes[j]),
+        ));
+    }
+    Ok(())
+}
+
+/// Most parameters a model may have.
+const MAX_PARAMS: f64 = 200e6;
+
+/// An upper bound of a resolved architecture's parameters, computed without building it (a
+/// CNN is bounded as if it never pooled; a ResNet as if every block had its widest width).
+fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
+    let pixels = (input.height * input.width) as f64;
+    match arch {
+        Architecture::Mlp(m) => {
+            let mut widths = vec![input.channels as f64 * pixels];
+            widths.extend(m.hidden.iter().map(|&h| h as f64));
+            widths.push(input.classes as f64);
+            widths.windows(2).map(|w| (w[0] + 1.0) * w[1]).sum()
+        }
+        Architecture::Cnn(c) => {
+            let mut channels = vec![input.channels as f64];
+            channels.extend(c.channels.iter().map(|&h| h as f64));
+            let convs: f64 = channels
+                .windows(2)
+                .map(|w| 9.0 * w[0] * w[1] + 2.0 * w[1])
+                .sum();
+            let last = channels.last().copied().unwrap_or(1.0);
+            convs + (last * pixels + 1.0) * c.fc as f64 + (c.fc as f64 + 1.0) * input.classes as f64
+        }
+        Architecture::Resnet(r) => {
+            let widest = 64.0 * r.width;
+            r.depth as f64 * (9.0 * widest * widest + 2.0 * widest) + widest * input.classes as f64
+        }
+        Architecture::Preset { .. } => 0.0,
+    }
+}
+
+/// Checks a resolved architecture's sizes for `input`; `at` is its field path.
+pub fn check_architecture(
+    arch: &Architecture,
+    input: InputShape,
+    at: &str,
+) -> Result<(), SpecError> {
+    validate_architecture(arch, at)?;
+    let bound = param_upper_bound(arch, input);
+    if bound > MAX_PARAMS {
+        return Err(SpecError::new(
+            at,
+            format!(
+                "too large: up to {:.0} million parameters; this lab trains models of at most {:.0} million",
+                bound / 1e6,
+                MAX_PARAMS / 1e6
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError> {
     match arch {
         Architecture::Mlp(m) => {
+            check_sizes(&m.hidden, &format!("{at}.hidden"), "layer widths")?;
             if let Some(j) = m.hidden.iter().position(|&h| h == 0) {
                 return Err(SpecError::new(
                     format!("{at}.hidden[{j}]"),
@@ -193,6 +273,13 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
                     "needs at least one conv layer",
                 ));
             }
+            check_sizes(&c.channels, &format!("{at}.channels"), "channel counts")?;
+            if c.fc > MAX_WIDTH {
+                return Err(SpecError::new(
+                    format!("{at}.fc"),
+                    format!("must be at most {MAX_WIDTH}, got {}", c.fc),
+                ));
+            }
             if let Some(j) = c.channels.iter().position(|&h| h == 0) {
                 return Err(SpecError::new(
                     format!("{at}.channels[{j}]"),
@@ -204,11 +291,11 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
             }
         }
         Architecture::Resnet(r) => {
-            if r.depth < 8 || (r.depth - 2) % 6 != 0 {
+            if r.depth < 8 || (r.depth - 2) % 6 != 0 || r.depth > 110 {
                 return Err(SpecError::new(
                     format!("{at}.depth"),
                     format!(
-                        "must be 6n + 2 with n ≥ 1 (8, 14, 20, 32, 56, ...), got {}",
+                        "must be 6n + 2 with n ≥ 1, at most 110 (8, 14, 20, 32, 56, ...), got {}",
                         r.depth
                     ),
                 ));

@@ -108,6 +108,11 @@ impl Checkpoint {
         }
     }
 
+    /// The checkpoint kept in `dir` (a directory [`Checkpoint::new`] named earlier).
+    pub fn at(dir: impl Into<PathBuf>) -> Checkpoint {
+        Checkpoint { dir: dir.into() }
+    }
+
     /// The run's directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -192,6 +197,23 @@ impl Checkpoint {
             let _ = std::fs::remove_file(self.optimizer_path(old));
         }
         Ok(())
+    }
+
+    /// Loads the final model of a finished run: `architecture` (resolved) on `device`, in eval
+    /// mode.
+    pub fn load_model(
+        &self,
+        architecture: &api::Architecture,
+        input: crate::models::InputShape,
+        device: &burn::prelude::Device,
+    ) -> Result<Net, CheckpointError> {
+        let path = self.model_path();
+        if !path.exists() {
+            return Err(io(&path)(std::io::ErrorKind::NotFound.into()));
+        }
+        Net::init(architecture, input, device)
+            .try_load_file(&path)
+            .map_err(record(&path))
     }
 
     /// Writes the final model's weights (burnpack) and returns the file.

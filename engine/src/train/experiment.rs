@@ -83,18 +83,68 @@ pub struct ExperimentContext<'a> {
     pub cancel: &'a CancelToken,
 }
 
-/// The spec's slice of the data.
-fn subset(data: &Split, spec: &ExperimentSpec) -> Split {
-    Split {
-        train: data
-            .train
-            .clone()
-            .truncate(spec.dataset.train_subset.unwrap_or(usize::MAX)),
-        test: data
-            .test
-            .clone()
-            .truncate(spec.dataset.test_subset.unwrap_or(usize::MAX)),
-        classes: data.classes,
+/// What every run of an experiment trains on: the spec's slice of the data, the normalisation
+/// fitted to it, the input shape and whether to augment.
+#[derive(Debug, Clone)]
+pub struct ExperimentData {
+    /// Train and test images, cut to the spec's subsets.
+    pub data: Split,
+    /// Normalisation fitted to the training images.
+    pub batcher: Batcher,
+    /// Image shape and classes.
+    pub input: crate::models::InputShape,
+    /// Crop + flip augmentation.
+    pub augment: bool,
+}
+
+impl ExperimentData {
+    /// Cuts `full` (the whole dataset) to what `spec` asks for.
+    pub fn prepare(spec: &ExperimentSpec, full: &Split) -> ExperimentData {
+        let data = Split {
+            train: full
+                .train
+                .clone()
+                .truncate(spec.dataset.train_subset.unwrap_or(usize::MAX)),
+            test: full
+                .test
+                .clone()
+                .truncate(spec.dataset.test_subset.unwrap_or(usize::MAX)),
+            classes: full.classes,
+        };
+        ExperimentData {
+            batcher: Batcher::fitted_to(&data.train),
+            data,
+            input: input_shape(spec),
+            augment: spec
+                .dataset
+                .augment
+                .unwrap_or(catalog(spec.dataset.name).augment_by_default),
+        }
+    }
+
+    /// The context a run of this experiment trains in.
+    pub fn context<'a>(
+        &'a self,
+        device: &'a ComputeDevice,
+        checkpoints: Option<&'a Path>,
+        cancel: &'a CancelToken,
+    ) -> RunContext<'a> {
+        RunContext {
+            data: &self.data,
+            batcher: &self.batcher,
+            input: self.input,
+            device,
+            checkpoints,
+            cancel,
+        }
+    }
+}
+
+/// The link of the CE-only baseline student.
+pub fn baseline_link() -> LinkSpec {
+    LinkSpec {
+        ce_weight: Some(api::defaults::CE_WEIGHT),
+        ..LinkSpec::default()
     }
 }
 
@@ -105,24 +155,9 @@ pub fn run_experiment(
     sink: &mut dyn ProgressSink,
 ) -> Result<ExperimentReport, TrainError> {
     let spec = &validated.spec;
-    let data = subset(ctx.data, spec);
-    let batcher = Batcher::fitted_to(&data.train);
-    let run_ctx = RunContext {
-        data: &data,
-        batcher: &batcher,
-        input: input_shape(spec),
-        device: ctx.device,
-        checkpoints: ctx.checkpoints,
-        cancel: ctx.cancel,
-    };
-    let augment = spec
-        .dataset
-        .augment
-        .unwrap_or(catalog(spec.dataset.name).augment_by_default);
-    let baseline_link = LinkSpec {
-        ce_weight: Some(api::defaults::CE_WEIGHT),
-        ..LinkSpec::default()
-    };
+    let prepared = ExperimentData::prepare(spec, ctx.data);
+    let run_ctx = prepared.context(ctx.device, ctx.checkpoints, ctx.cancel);
+    let baseline_link = baseline_link();
     let mut reports = Vec::new();
     let mut trained: Vec<TrainedModel> = Vec::new();
     for planned in plan_runs(spec) {
@@ -138,7 +173,7 @@ pub fn run_experiment(
                 RunKind::Baseline => baseline_link.clone(),
             },
             budget: &spec.budget,
-            augment,
+            augment: prepared.augment,
             teacher,
             run: planned,
         };

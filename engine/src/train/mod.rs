@@ -17,9 +17,11 @@ mod stats;
 pub use cancel::CancelToken;
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use evaluate::{evaluate, softmax_outputs, Evaluation};
-pub use experiment::{plan_runs, run_experiment, ExperimentContext, PlannedRun};
+pub use experiment::{
+    baseline_link, plan_runs, run_experiment, ExperimentContext, ExperimentData, PlannedRun,
+};
 pub use measure::{measure_inference, InferenceTiming};
 pub use optim::{learning_rate, Optimizer};
-pub use plan::{RunContext, RunPlan, Student, TrainError, TrainedModel};
+pub use plan::{fingerprint, RunContext, RunPlan, Student, TrainError, TrainedModel};
 pub use run::train_run;
 pub use sink::{NullSink, ProgressSink, TrainEvent};

@@ -102,7 +102,9 @@ fn fnv1a(text: &str) -> String {
     format!("{hash:016x}")
 }
 
-pub(crate) fn fingerprint(plan: &RunPlan<'_>, ctx: &RunContext<'_>) -> String {
+/// The fingerprint of a run's configuration (model, link, budget, seed, data sizes and the
+/// teacher's own fingerprint): equal fingerprints train the same model.
+pub fn fingerprint(plan: &RunPlan<'_>, ctx: &RunContext<'_>) -> String {
     let description = serde_json::json!({
         "engine": env!("CARGO_PKG_VERSION"),
         "architecture": plan.architecture,

@@ -10,11 +10,10 @@ use burn::prelude::*;
 
 use super::checkpoint::Progress;
 use super::finish::finish;
-use super::plan::fingerprint;
 use super::stats::{batch_stats, EpochStats};
 use super::{
-    evaluate, learning_rate, softmax_outputs, Checkpoint, Optimizer, ProgressSink, RunContext,
-    RunPlan, Student, TrainError, TrainEvent, TrainedModel,
+    evaluate, fingerprint, learning_rate, softmax_outputs, Checkpoint, Optimizer, ProgressSink,
+    RunContext, RunPlan, Student, TrainError, TrainEvent, TrainedModel,
 };
 use crate::distill::{
     curriculum_fraction, link_loss, mgd_mask, rank_by_difficulty, BatchInputs, LinkModules,
@@ -36,6 +35,7 @@ pub fn train_run(
         epochs,
         resumed_after_epoch: resumed,
         device: &ctx.device.name,
+        completed: &trainer.progress.epochs,
     });
     let curriculum = match (&plan.link.curriculum, plan.teacher) {
         (Some(params), Some(teacher)) if resumed < epochs => {

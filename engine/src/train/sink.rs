@@ -16,6 +16,8 @@ pub enum TrainEvent<'a> {
         resumed_after_epoch: usize,
         /// The device's name.
         device: &'a str,
+        /// Metrics of the epochs already done, so a store can fill in any it missed.
+        completed: &'a [EpochMetrics],
     },
     /// A batch finished.
     Batch {

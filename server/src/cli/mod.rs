@@ -1,4 +1,4 @@
-//! Command-line interface: `distill run | bench | data | presets`.
+//! Command-line interface: `distill run | serve | bench | data | presets`.
 
 mod bench;
 mod data;
@@ -6,6 +6,7 @@ mod outputs;
 mod presets;
 mod progress;
 mod run;
+mod serve;
 mod table;
 
 use std::path::PathBuf;
@@ -26,6 +27,8 @@ pub struct Cli {
 enum Command {
     /// Run an experiment spec (JSON): train every stage, print a results table, write outputs.
     Run(run::RunArgs),
+    /// Serve the REST API and dashboard: experiments as background jobs, stored in SQLite.
+    Serve(serve::ServeArgs),
     /// Measure training samples/s and inference latency of presets on backends.
     Bench(bench::BenchArgs),
     /// List or download datasets.
@@ -78,6 +81,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Bench(args) => bench::bench(args),
         Command::Data(command) => data::data(command),
         Command::Presets => presets::presets(),

@@ -62,6 +62,7 @@ impl ProgressSink for ProgressBars {
                 epochs,
                 resumed_after_epoch,
                 device,
+                ..
             } => {
                 self.overall.inc(resumed_after_epoch as u64);
                 let resumed = match resumed_after_epoch {

@@ -1,0 +1,102 @@
+//! Curves as the server sends them: downsampled into buckets that keep each bucket's minimum,
+//! maximum and last value, and comparisons of runs on the same buckets.
+
+use serde::{Deserialize, Serialize};
+
+use crate::RunSummary;
+
+/// One bucket of a curve: its last point, and the range of values inside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CurvePoint {
+    /// Global training step (batches since the start) of the bucket's last point.
+    pub step: u64,
+    /// Epoch position of that point (fractional within an epoch for batch metrics).
+    pub epoch: f64,
+    /// The bucket's last value.
+    pub value: f64,
+    /// Smallest value in the bucket.
+    pub min: f64,
+    /// Largest value in the bucket.
+    pub max: f64,
+    /// Raw points in the bucket.
+    pub count: usize,
+}
+
+/// One metric of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Curve {
+    /// `batch_loss`, `train_loss`, `test_accuracy`, `lr`, `loss.kd`, `loss.kd.weighted`, ...
+    pub metric: String,
+    /// Raw points stored.
+    pub raw_points: usize,
+    /// Buckets in epoch order; the last is always the run's final point.
+    pub points: Vec<CurvePoint>,
+}
+
+/// `GET /api/runs/{id}/curves`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunCurves {
+    /// The run.
+    pub run_id: String,
+    /// Every metric the run has, whether asked for or not.
+    pub available: Vec<String>,
+    /// The metrics asked for (all when none were named).
+    pub curves: Vec<Curve>,
+}
+
+/// `GET /api/compare`: runs side by side, their curves on shared buckets, and a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Comparison {
+    /// One row per run, in the order asked.
+    pub rows: Vec<ComparedRun>,
+    /// Curves of every run on the same epoch buckets.
+    pub curves: Vec<RunCurves>,
+}
+
+/// A run in a comparison, with the differences that matter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComparedRun {
+    /// The run.
+    pub run: RunSummary,
+    /// Its experiment's name.
+    pub experiment_name: String,
+    /// Top-1 minus the top-1 of its experiment's first stage (same seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta_vs_teacher: Option<f64>,
+    /// Top-1 minus the top-1 of its experiment's baseline student (same seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta_vs_baseline: Option<f64>,
+    /// On the Pareto front of accuracy against batch-1 latency among the compared runs.
+    pub pareto_latency: bool,
+    /// On the Pareto front of accuracy against size among the compared runs.
+    pub pareto_size: bool,
+}
+
+/// `GET /api/experiments/{id}/export?format=json`: everything, curves at full resolution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExperimentExport {
+    /// The experiment as `GET /api/experiments/{id}` shows it.
+    pub experiment: crate::ExperimentDetail,
+    /// Loss conventions every run followed.
+    pub conventions: String,
+    /// Every stored point of every metric of every run.
+    pub curves: Vec<RawCurve>,
+}
+
+/// All points of one metric of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RawCurve {
+    /// The run.
+    pub run_id: String,
+    /// The metric.
+    pub metric: String,
+    /// `[step, epoch, value]` triples in step order.
+    pub points: Vec<(u64, f64, f64)>,
+}

@@ -1,0 +1,67 @@
+//! `distill serve`: the REST API, job queue and store.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::{BackendArg, DataDirArg};
+use crate::settings::{default_checkpoints, default_database_url, Settings};
+use crate::startup::{shutdown_signal, Application};
+
+/// Options of `distill serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "DISTILL_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Database URL [default: sqlite:// file distill.db in ~/.local/share/distill-lab].
+    #[arg(long = "db", env = "DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Runs trained at the same time.
+    #[arg(long, env = "DISTILL_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    workers: u16,
+    /// Where runs train.
+    #[arg(long, value_enum, env = "DISTILL_BACKEND", default_value = "auto")]
+    backend: BackendArg,
+    /// Root of the runs' checkpoint directories [default: ~/.local/share/distill-lab/checkpoints].
+    #[arg(long, env = "DISTILL_CHECKPOINTS")]
+    checkpoints: Option<PathBuf>,
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("distill_server=info,warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_tracing();
+    let settings = Settings {
+        addr: args.addr,
+        database_url: args.database_url.unwrap_or_else(default_database_url),
+        data_dirs: args.data.dirs(),
+        workers: args.workers as usize,
+        backend: args.backend.into(),
+        checkpoints: args.checkpoints.unwrap_or_else(default_checkpoints),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let app = Application::build(settings).await?;
+        let addr = app.local_addr()?;
+        // Tests and scripts read this line to find the port.
+        println!("Distill Lab listening on http://{addr}");
+        app.run_until(shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

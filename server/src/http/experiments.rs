@@ -1,0 +1,187 @@
+//! Experiments: submit, list (filter, search, cursor pages), read, cancel, delete.
+
+use api::{ExperimentDetail, ExperimentPage, ExperimentSpec, RunStatus};
+use axum::extract::{Path, State};
+use axum::http::header::LOCATION;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+
+use super::extract::{bounded, ApiJson, ApiQuery};
+use super::{ApiError, AppState};
+use crate::ids::is_id;
+use crate::jobs::CancelOutcome;
+use crate::store::ExperimentFilter;
+
+/// A 404 for an experiment id that is malformed or unknown.
+pub(super) fn no_experiment(id: &str) -> ApiError {
+    ApiError::not_found("id", format!("there is no experiment `{id}`"))
+}
+
+/// The experiment `id`, or a 404 naming it.
+pub(super) async fn experiment_detail(
+    state: &AppState,
+    id: &str,
+) -> Result<ExperimentDetail, ApiError> {
+    if !is_id(id) {
+        return Err(no_experiment(id));
+    }
+    state
+        .jobs
+        .detail(id)
+        .await?
+        .ok_or_else(|| no_experiment(id))
+}
+
+/// Validates a spec, queues its runs (each seed's chain in teaching order, then its baseline)
+/// and answers with the experiment as stored.
+#[utoipa::path(post, path = "/api/experiments", tag = "experiments", request_body = ExperimentSpec,
+    responses(
+        (status = 201, description = "Queued", body = ExperimentDetail),
+        (status = 400, description = "The body is not JSON", body = api::ErrorBody),
+        (status = 413, description = "The body is over 1 MiB", body = api::ErrorBody),
+        (status = 415, description = "The body is not declared as JSON", body = api::ErrorBody),
+        (status = 422, description = "A field is wrong; `field` names it", body = api::ErrorBody)))]
+pub async fn experiments_create(
+    State(state): State<AppState>,
+    ApiJson(spec): ApiJson<ExperimentSpec>,
+) -> Result<
+    (
+        StatusCode,
+        [(axum::http::HeaderName, String); 1],
+        Json<ExperimentDetail>,
+    ),
+    ApiError,
+> {
+    let id = state.jobs.submit(spec).await?;
+    let detail = experiment_detail(&state, &id).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(LOCATION, format!("/api/experiments/{id}"))],
+        Json(detail),
+    ))
+}
+
+/// Filters and page of the experiment list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// queued | running | succeeded | failed | cancelled | interrupted
+    status: Option<String>,
+    /// Case-insensitive text in the name, dataset or chain.
+    q: Option<String>,
+    /// Page size, 1..=200 (default 50).
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
+    cursor
+        .split_once('-')
+        .and_then(|(at, id)| Some((at.parse().ok()?, id)))
+        .filter(|(_, id)| is_id(id))
+        .map(|(at, id)| (at, id.to_string()))
+        .ok_or_else(|| {
+            ApiError::bad_parameter(
+                "cursor",
+                format!("`{cursor}` is not a cursor this server gave out"),
+            )
+        })
+}
+
+/// Experiments, newest first, with their status and best student accuracy.
+#[utoipa::path(get, path = "/api/experiments", tag = "experiments", params(ListQuery),
+    responses((status = 200, description = "One page", body = ExperimentPage),
+              (status = 400, description = "A bad parameter", body = api::ErrorBody)))]
+pub async fn experiments_list(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<ExperimentPage>, ApiError> {
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(RunStatus::parse(text).ok_or_else(|| {
+            let known: Vec<&str> = RunStatus::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::bad_parameter(
+                "status",
+                format!("unknown status `{text}`; known: {}", known.join(", ")),
+            )
+        })?),
+    };
+    let filter = ExperimentFilter {
+        status,
+        search: query
+            .q
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| q.trim().to_string()),
+        limit: bounded("limit", query.limit.as_deref(), 50, 1, 200)?,
+        before: query.cursor.as_deref().map(parse_cursor).transpose()?,
+    };
+    let (mut rows, total) = state.jobs.store().list_experiments(&filter).await?;
+    // The store reads one row more than the page, to know whether another page follows.
+    let next_cursor = (rows.len() > filter.limit)
+        .then(|| {
+            rows.truncate(filter.limit);
+            rows.last().map(|r| format!("{}-{}", r.created_at, r.id))
+        })
+        .flatten();
+    Ok(Json(ExperimentPage {
+        experiments: state.jobs.summaries(&rows).await?,
+        next_cursor,
+        total,
+    }))
+}
+
+/// The experiment: resolved spec, every run with live progress, per-model results.
+#[utoipa::path(get, path = "/api/experiments/{id}", tag = "experiments",
+    params(("id" = String, Path, description = "Experiment id")),
+    responses((status = 200, description = "The experiment", body = ExperimentDetail),
+              (status = 404, description = "No such experiment", body = api::ErrorBody)))]
+pub async fn experiment_get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ExperimentDetail>, ApiError> {
+    Ok(Json(experiment_detail(&state, &id).await?))
+}
+
+/// Cancels queued runs now and running ones after their current batch.
+#[utoipa::path(post, path = "/api/experiments/{id}/cancel", tag = "experiments",
+    params(("id" = String, Path, description = "Experiment id")),
+    responses((status = 202, description = "Cancelling", body = ExperimentDetail),
+              (status = 404, description = "No such experiment", body = api::ErrorBody),
+              (status = 409, description = "It already ended", body = api::ErrorBody)))]
+pub async fn experiment_cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<ExperimentDetail>), ApiError> {
+    let before = experiment_detail(&state, &id).await?;
+    match state.jobs.cancel(&id).await? {
+        CancelOutcome::AlreadyEnded => Err(ApiError::conflict(
+            "already_ended",
+            format!(
+                "experiment {id} already ended ({})",
+                before.summary.status.as_str()
+            ),
+        )),
+        CancelOutcome::Cancelling => Ok((
+            StatusCode::ACCEPTED,
+            Json(experiment_detail(&state, &id).await?),
+        )),
+    }
+}
+
+/// Deletes the experiment with its runs, curves, share links and unused checkpoints
+/// (cancelling whatever still runs).
+#[utoipa::path(delete, path = "/api/experiments/{id}", tag = "experiments",
+    params(("id" = String, Path, description = "Experiment id")),
+    responses((status = 204, description = "Deleted"),
+              (status = 404, description = "No such experiment", body = api::ErrorBody)))]
+pub async fn experiment_delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !is_id(&id) || !state.jobs.delete(&id).await? {
+        return Err(no_experiment(&id));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,153 @@
+//! Downloads: an experiment's runs and full-resolution curves as CSV or JSON, and a trained
+//! model's weights.
+
+use api::{ExperimentExport, RawCurve, RunStatus};
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::curves::run_row;
+use super::experiments::experiment_detail;
+use super::extract::ApiQuery;
+use super::{ApiError, AppState};
+
+/// The export format.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+fn attachment(content_type: &str, file: String, body: impl IntoResponse) -> Response {
+    (
+        [
+            (CONTENT_TYPE, content_type.to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `value` quoted for CSV when it needs to be.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+/// An experiment with every run and every stored curve point.
+#[utoipa::path(get, path = "/api/experiments/{id}/export", tag = "experiments",
+    params(("id" = String, Path, description = "Experiment id"), ExportQuery),
+    responses((status = 200, description = "JSON (ExperimentExport) or CSV (one row per point)", body = ExperimentExport),
+              (status = 400, description = "Unknown format", body = api::ErrorBody),
+              (status = 404, description = "No such experiment", body = api::ErrorBody)))]
+pub async fn experiment_export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let format = query.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv") {
+        return Err(ApiError::bad_parameter(
+            "format",
+            format!("`format` is `json` or `csv`, got `{format}`"),
+        ));
+    }
+    let experiment = experiment_detail(&state, &id).await?;
+    let store = state.jobs.store();
+    let mut curves = Vec::new();
+    for run in &experiment.runs {
+        for metric in store.metrics_of(&run.id).await? {
+            let points = store.curve(&run.id, &metric).await?;
+            curves.push(RawCurve {
+                run_id: run.id.clone(),
+                metric,
+                points: points
+                    .iter()
+                    .map(|p| (p.step as u64, p.epoch, p.value))
+                    .collect(),
+            });
+        }
+    }
+    if format == "json" {
+        let export = ExperimentExport {
+            experiment,
+            conventions: engine::LOSS_CONVENTIONS.into(),
+            curves,
+        };
+        let body =
+            serde_json::to_string_pretty(&export).map_err(|e| ApiError::internal(e.to_string()))?;
+        return Ok(attachment(
+            "application/json",
+            format!("distill-{id}.json"),
+            body,
+        ));
+    }
+    let mut csv = String::from("experiment_id,run_id,stage,kind,seed,metric,step,epoch,value\n");
+    for curve in &curves {
+        let run = experiment.runs.iter().find(|r| r.id == curve.run_id);
+        let (stage, kind, seed) = run.map_or((String::new(), "", 0), |r| {
+            let kind = match r.kind {
+                api::RunKind::Stage => "stage",
+                api::RunKind::Baseline => "baseline",
+            };
+            (r.stage_name.clone(), kind, r.seed)
+        });
+        for (step, epoch, value) in &curve.points {
+            csv.push_str(&format!(
+                "{id},{},{},{kind},{seed},{},{step},{epoch},{value}\n",
+                curve.run_id,
+                csv_field(&stage),
+                csv_field(&curve.metric)
+            ));
+        }
+    }
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        format!("distill-{id}.csv"),
+        csv,
+    ))
+}
+
+/// The trained model's weights (burn's burnpack format; load into the run's architecture).
+#[utoipa::path(get, path = "/api/runs/{id}/model", tag = "runs",
+    params(("id" = String, Path, description = "Run id")),
+    responses((status = 200, description = "The weights", content_type = "application/octet-stream"),
+              (status = 404, description = "No such run", body = api::ErrorBody),
+              (status = 409, description = "The run has no trained model (yet)", body = api::ErrorBody)))]
+pub async fn run_model(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let run = run_row(&state, &id, "id").await?;
+    let no_model = || {
+        ApiError::conflict(
+            "no_model",
+            format!(
+                "run {id} has no trained model: it is {}",
+                run.status().as_str()
+            ),
+        )
+    };
+    if run.status() != RunStatus::Succeeded {
+        return Err(no_model());
+    }
+    let path =
+        std::path::Path::new(run.model_dir.as_deref().ok_or_else(no_model)?).join("model.bpk");
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        ApiError::conflict(
+            "no_model",
+            format!("the model file of run {id} cannot be read: {e}"),
+        )
+    })?;
+    let file = format!("{}-seed{}-{id}.bpk", run.stage_name, run.seed);
+    Ok(attachment("application/octet-stream", file, bytes))
+}

@@ -1,0 +1,122 @@
+//! The HTTP API: one router built by [`router`] (tests call it too), JSON errors everywhere,
+//! an OpenAPI document generated from the handlers' own annotations, request tracing and
+//! compression.
+
+mod curves;
+mod error;
+mod events;
+mod experiments;
+mod exports;
+mod extract;
+mod shares;
+mod system;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::sync::watch;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use error::ApiError;
+pub use extract::BODY_LIMIT;
+
+use crate::jobs::Jobs;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The job system (and through it the store and the live hub).
+    pub jobs: Jobs,
+    /// Becomes true when the server shuts down, so event streams end.
+    pub shutdown: watch::Receiver<bool>,
+    openapi: Arc<std::sync::OnceLock<String>>,
+}
+
+impl AppState {
+    /// State for a router over `jobs`.
+    pub fn new(jobs: Jobs, shutdown: watch::Receiver<bool>) -> AppState {
+        AppState {
+            jobs,
+            shutdown,
+            openapi: Arc::default(),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Distill Lab API",
+        description = "Knowledge-distillation experiments (teacher → teaching assistants → student) as background jobs: submit, watch, compare, share. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`."
+    ),
+    tags(
+        (name = "system", description = "The server itself"),
+        (name = "catalog", description = "Datasets, architectures and methods"),
+        (name = "experiments", description = "Submit, list, watch, cancel, delete, export"),
+        (name = "runs", description = "Curves, comparisons, models"),
+        (name = "shares", description = "Read-only share links"),
+    )
+)]
+struct ApiDoc;
+
+/// This document (OpenAPI 3.1, generated from the code).
+#[utoipa::path(get, path = "/api/openapi.json", tag = "system",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+async fn openapi_get(State(state): State<AppState>) -> Response {
+    let body = state.openapi.get().cloned().unwrap_or_default();
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+async fn api_fallback(uri: Uri) -> ApiError {
+    ApiError::no_route(uri.path())
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::health_get))
+        .routes(routes!(system::system_get))
+        .routes(routes!(openapi_get))
+        .routes(routes!(system::datasets_list))
+        .routes(routes!(system::architectures_list))
+        .routes(routes!(system::architecture_params))
+        .routes(routes!(system::methods_list))
+        .routes(routes!(
+            experiments::experiments_create,
+            experiments::experiments_list
+        ))
+        .routes(routes!(
+            experiments::experiment_get,
+            experiments::experiment_delete
+        ))
+        .routes(routes!(experiments::experiment_cancel))
+        .routes(routes!(events::experiment_events))
+        .routes(routes!(exports::experiment_export))
+        .routes(routes!(shares::experiment_share))
+        .routes(routes!(curves::run_curves_get))
+        .routes(routes!(exports::run_model))
+        .routes(routes!(curves::compare_get))
+        .routes(routes!(shares::shares_create))
+        .routes(routes!(shares::shared_get))
+        .routes(routes!(shares::share_delete))
+        .split_for_parts();
+    let json = serde_json::to_string_pretty(&document).expect("the OpenAPI document serializes");
+    let _ = state.openapi.set(json);
+    api.fallback(api_fallback)
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,142 @@
+//! Share links: an unguessable token (128 random bits) opening one experiment or one
+//! comparison read-only; anyone with the token can read, nobody can act through it; revocable.
+
+use api::{ShareLink, ShareRequest, ShareTarget, SharedView};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+
+use super::curves::comparison;
+use super::experiments::experiment_detail;
+use super::extract::ApiJson;
+use super::{ApiError, AppState};
+use crate::ids::{is_token, new_token};
+use crate::store::ShareRow;
+
+fn link(row: &ShareRow) -> Result<ShareLink, ApiError> {
+    let target = match (&row.experiment_id, row.runs()?) {
+        (Some(id), _) => ShareTarget::Experiment {
+            experiment_id: id.clone(),
+        },
+        (None, Some(runs)) => ShareTarget::Comparison { runs },
+        (None, None) => return Err(ApiError::internal("a share link with no target")),
+    };
+    Ok(ShareLink {
+        path: format!("/s/{}", row.token),
+        token: row.token.clone(),
+        target,
+        created_at: row.created_at,
+    })
+}
+
+async fn create(
+    state: &AppState,
+    request: ShareRequest,
+) -> Result<(StatusCode, Json<ShareLink>), ApiError> {
+    let row = match (request.experiment_id, request.runs) {
+        (Some(id), None) => {
+            experiment_detail(state, &id)
+                .await
+                .map_err(|e| e.field("experiment_id"))?;
+            state.jobs.store().insert_share(&new_token(), Some(&id), None).await?
+        }
+        (None, Some(runs)) => {
+            let ids = super::curves::run_ids(Some(&runs.join(",")))?;
+            for id in &ids {
+                super::curves::run_row(state, id, "runs").await?;
+            }
+            state.jobs.store().insert_share(&new_token(), None, Some(&ids)).await?
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                "experiment_id",
+                "give exactly one of `experiment_id` (share an experiment) or `runs` (share a comparison)",
+            ))
+        }
+    };
+    Ok((StatusCode::CREATED, Json(link(&row)?)))
+}
+
+/// Creates a read-only link to an experiment.
+#[utoipa::path(post, path = "/api/experiments/{id}/share", tag = "shares",
+    params(("id" = String, Path, description = "Experiment id")),
+    responses((status = 201, description = "The link", body = ShareLink),
+              (status = 404, description = "No such experiment", body = api::ErrorBody)))]
+pub async fn experiment_share(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<ShareLink>), ApiError> {
+    experiment_detail(&state, &id).await?;
+    create(
+        &state,
+        ShareRequest {
+            experiment_id: Some(id),
+            runs: None,
+        },
+    )
+    .await
+}
+
+/// Creates a read-only link to an experiment or to a comparison of runs.
+#[utoipa::path(post, path = "/api/shares", tag = "shares", request_body = ShareRequest,
+    responses((status = 201, description = "The link", body = ShareLink),
+              (status = 404, description = "No such experiment or run", body = api::ErrorBody),
+              (status = 422, description = "Neither or both targets", body = api::ErrorBody)))]
+pub async fn shares_create(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ShareRequest>,
+) -> Result<(StatusCode, Json<ShareLink>), ApiError> {
+    create(&state, request).await
+}
+
+async fn live_share(state: &AppState, token: &str) -> Result<ShareRow, ApiError> {
+    let missing = || ApiError::not_found("token", "there is no share link with this token");
+    if !is_token(token) {
+        return Err(missing());
+    }
+    let row = state.jobs.store().share(token).await?.ok_or_else(missing)?;
+    if row.revoked_at.is_some() {
+        return Err(ApiError::gone(
+            "token",
+            "this share link was revoked by its owner",
+        ));
+    }
+    Ok(row)
+}
+
+/// What a share link opens, read-only.
+#[utoipa::path(get, path = "/api/shared/{token}", tag = "shares",
+    params(("token" = String, Path, description = "Share token")),
+    responses((status = 200, description = "The shared experiment or comparison", body = SharedView),
+              (status = 404, description = "No such link", body = api::ErrorBody),
+              (status = 410, description = "The link was revoked", body = api::ErrorBody)))]
+pub async fn shared_get(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<SharedView>, ApiError> {
+    let row = live_share(&state, &token).await?;
+    Ok(Json(match (&row.experiment_id, row.runs()?) {
+        (Some(id), _) => SharedView::Experiment {
+            experiment: Box::new(experiment_detail(&state, id).await?),
+        },
+        (None, Some(runs)) => SharedView::Comparison {
+            comparison: Box::new(comparison(&state, &runs, None, 500).await?),
+        },
+        (None, None) => return Err(ApiError::internal("a share link with no target")),
+    }))
+}
+
+/// Revokes a share link: it stops working at once.
+#[utoipa::path(delete, path = "/api/shares/{token}", tag = "shares",
+    params(("token" = String, Path, description = "Share token")),
+    responses((status = 204, description = "Revoked"),
+              (status = 404, description = "No such link", body = api::ErrorBody),
+              (status = 410, description = "Already revoked", body = api::ErrorBody)))]
+pub async fn share_delete(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    live_share(&state, &token).await?;
+    state.jobs.store().revoke_share(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

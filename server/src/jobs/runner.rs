@@ -1,0 +1,321 @@
+//! One run from claim to end: load what it needs, reuse an identical finished run or train it
+//! on a blocking thread, store each epoch as it finishes, and settle its status.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use api::{EpochMetrics, ExperimentEvent, RunKind, RunProgress, RunStatus};
+use engine::train::{CancelToken, PlannedRun, TrainError};
+use tokio::sync::mpsc;
+
+use super::training::{prepare, train, TeacherSource, WorkerMessage};
+use super::{views, Inner};
+use crate::store::{EpochCommit, RunRow, StoreError};
+
+/// How a run ended.
+enum Outcome {
+    Done,
+    Cancelled { epochs_done: usize },
+    Failed(String),
+}
+
+pub(super) async fn run(inner: Arc<Inner>, row: RunRow, token: CancelToken) {
+    let (run_id, experiment_id) = (row.id.clone(), row.experiment_id.clone());
+    let outcome = match execute(&inner, row, &token).await {
+        Ok(outcome) => outcome,
+        Err(e) => Outcome::Failed(format!("the store failed: {e}")),
+    };
+    if let Err(e) = settle(&inner, &run_id, &experiment_id, outcome).await {
+        tracing::error!(run = %run_id, error = %e, "could not record how a run ended");
+    }
+    inner
+        .tokens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&run_id);
+    inner.hub.clear_progress(&run_id);
+    inner.busy.fetch_sub(1, Ordering::SeqCst);
+    inner.wake.notify_one();
+}
+
+fn panic_message(error: tokio::task::JoinError) -> String {
+    match error.try_into_panic() {
+        Ok(payload) => {
+            let text = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            format!("the run crashed (a bug, please report it): {text}")
+        }
+        Err(e) => format!("the run's thread was lost: {e}"),
+    }
+}
+
+async fn execute(
+    inner: &Arc<Inner>,
+    row: RunRow,
+    token: &CancelToken,
+) -> Result<Outcome, StoreError> {
+    let store = &inner.store;
+    let Some(experiment) = store.experiment(&row.experiment_id).await? else {
+        return Ok(Outcome::Failed("its experiment was deleted".into()));
+    };
+    let spec = experiment.spec()?;
+    let teacher = match &row.teacher_run {
+        None => None,
+        Some(id) => match store.run(id).await? {
+            Some(t) => match (t.report()?, t.fingerprint, t.model_dir) {
+                (Some(report), Some(fingerprint), Some(model_dir)) => Some(TeacherSource {
+                    report,
+                    fingerprint,
+                    model_dir,
+                }),
+                _ => {
+                    return Ok(Outcome::Failed(format!(
+                        "teacher run {id} has no trained model"
+                    )))
+                }
+            },
+            None => {
+                return Ok(Outcome::Failed(format!(
+                    "teacher run {id} no longer exists"
+                )))
+            }
+        },
+    };
+    let reusable =
+        row.kind() == RunKind::Stage && (row.stage_index as usize) + 1 < spec.chain.len();
+    let planned = PlannedRun {
+        id: row.id.clone(),
+        kind: row.kind(),
+        stage_index: row.stage_index as usize,
+        stage_name: row.stage_name.clone(),
+        seed: row.seed as u64,
+        teacher: row.teacher_run.clone(),
+    };
+    let worker = inner.clone();
+    let prepared =
+        match tokio::task::spawn_blocking(move || prepare(&worker.runtime, spec, planned, teacher))
+            .await
+        {
+            Ok(Ok(prepared)) => prepared,
+            Ok(Err(message)) => return Ok(Outcome::Failed(message)),
+            Err(e) => return Ok(Outcome::Failed(panic_message(e))),
+        };
+    let device = &inner.runtime.device;
+    store
+        .mark_started(
+            &row.id,
+            device.backend.as_str(),
+            &device.name,
+            &prepared.fingerprint,
+            None,
+        )
+        .await?;
+    if reusable {
+        if let Some(source) = store.reusable(&prepared.fingerprint, &row.id).await? {
+            store.mark_reused(&row.id, &source).await?;
+            return Ok(Outcome::Done);
+        }
+    }
+    views::publish_run(inner, &row.id).await?;
+    let model_dir = prepared.checkpoint_dir.to_string_lossy().into_owned();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (worker, cancel) = (inner.clone(), token.clone());
+    let training =
+        tokio::task::spawn_blocking(move || train(&prepared, &worker.runtime, &cancel, tx));
+    let mut live = Live::new(inner, &row);
+    while let Some(message) = rx.recv().await {
+        if let Err(e) = live.apply(message).await {
+            tracing::error!(run = %row.id, error = %e, "could not store training progress");
+        }
+    }
+    Ok(match training.await {
+        Ok(Ok(model)) => {
+            store
+                .mark_succeeded(&row.id, &model.report, &model_dir)
+                .await?;
+            Outcome::Done
+        }
+        Ok(Err(TrainError::Cancelled { epochs_done, .. })) => Outcome::Cancelled { epochs_done },
+        Ok(Err(e)) => Outcome::Failed(e.to_string()),
+        Err(e) => Outcome::Failed(panic_message(e)),
+    })
+}
+
+async fn settle(
+    inner: &Arc<Inner>,
+    run_id: &str,
+    experiment_id: &str,
+    outcome: Outcome,
+) -> Result<(), StoreError> {
+    let store = &inner.store;
+    match outcome {
+        Outcome::Done => {}
+        Outcome::Cancelled { epochs_done } if inner.stopping.load(Ordering::SeqCst) => {
+            let message = format!(
+                "paused by a server shutdown after {epochs_done} finished epoch(s); resumes from its checkpoint when the server starts again"
+            );
+            store
+                .set_status(run_id, RunStatus::Queued, Some(&message))
+                .await?;
+        }
+        Outcome::Cancelled { epochs_done } => {
+            let message = format!("cancelled by request after {epochs_done} finished epoch(s)");
+            store
+                .set_status(run_id, RunStatus::Cancelled, Some(&message))
+                .await?;
+            store
+                .cancel_dependents(
+                    run_id,
+                    &format!("cancelled because its teacher run {run_id} was cancelled"),
+                )
+                .await?;
+        }
+        Outcome::Failed(message) => {
+            tracing::warn!(run = %run_id, %message, "run failed");
+            store
+                .set_status(run_id, RunStatus::Failed, Some(&message))
+                .await?;
+            store
+                .cancel_dependents(
+                    run_id,
+                    &format!("cancelled because its teacher run {run_id} failed"),
+                )
+                .await?;
+        }
+    }
+    views::publish_experiment(inner, experiment_id).await
+}
+
+/// The async side of a training run: turns the worker's messages into stored epochs, live
+/// progress and events.
+struct Live<'a> {
+    inner: &'a Inner,
+    run_id: String,
+    experiment_id: String,
+    step: i64,
+    batch_losses: Vec<(i64, f64, f64)>,
+    started: Instant,
+    start_fraction: Option<f64>,
+    last_published: Option<Instant>,
+}
+
+impl<'a> Live<'a> {
+    fn new(inner: &'a Inner, row: &RunRow) -> Live<'a> {
+        Live {
+            inner,
+            run_id: row.id.clone(),
+            experiment_id: row.experiment_id.clone(),
+            step: 0,
+            batch_losses: Vec::new(),
+            started: Instant::now(),
+            start_fraction: None,
+            last_published: None,
+        }
+    }
+
+    async fn apply(&mut self, message: WorkerMessage) -> Result<(), StoreError> {
+        match message {
+            WorkerMessage::Started { epochs, completed } => self.started(epochs, completed).await,
+            WorkerMessage::Batch {
+                epoch,
+                epochs,
+                batch,
+                batches,
+                loss,
+            } => {
+                self.batch(epoch, epochs, batch, batches, loss);
+                Ok(())
+            }
+            WorkerMessage::Epoch(metrics) => self.epoch(metrics).await,
+        }
+    }
+
+    /// Fills in epochs the checkpoint has and the store missed (a crash between the two).
+    async fn started(
+        &mut self,
+        epochs: usize,
+        completed: Vec<EpochMetrics>,
+    ) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        self.step = store.last_step(&self.run_id).await?;
+        let committed = store.committed_epochs(&self.run_id).await?;
+        for metrics in completed
+            .iter()
+            .filter(|m| !committed.contains(&(m.epoch as i64)))
+        {
+            let commit = EpochCommit {
+                run_id: &self.run_id,
+                metrics,
+                step: self.step,
+                batch_losses: &[],
+            };
+            store.record_epoch(&commit).await?;
+        }
+        if let Some(last) = completed.last() {
+            let message = if last.epoch == epochs {
+                "already trained: its checkpoint was reloaded and measured again".to_string()
+            } else {
+                format!("resumed from its checkpoint after epoch {}", last.epoch)
+            };
+            store
+                .set_status(&self.run_id, RunStatus::Running, Some(&message))
+                .await?;
+            views::publish_run(self.inner, &self.run_id).await?;
+        }
+        Ok(())
+    }
+
+    fn batch(&mut self, epoch: usize, epochs: usize, batch: usize, batches: usize, loss: f64) {
+        self.step += 1;
+        let position = (epoch - 1) as f64 + batch as f64 / batches.max(1) as f64;
+        self.batch_losses.push((self.step, position, loss));
+        let fraction = position / epochs.max(1) as f64;
+        let start = *self.start_fraction.get_or_insert(fraction);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta_seconds = (fraction > start && elapsed > 1.0)
+            .then(|| elapsed / (fraction - start) * (1.0 - fraction));
+        let progress = RunProgress {
+            run_id: self.run_id.clone(),
+            epoch,
+            epochs,
+            batch,
+            batches,
+            loss,
+            fraction,
+            eta_seconds,
+        };
+        self.inner.hub.set_progress(progress.clone());
+        let due = self
+            .last_published
+            .is_none_or(|t| t.elapsed().as_millis() >= 250);
+        if due || batch == batches {
+            self.last_published = Some(Instant::now());
+            self.inner
+                .hub
+                .publish(&self.experiment_id, ExperimentEvent::Progress { progress });
+        }
+    }
+
+    async fn epoch(&mut self, metrics: EpochMetrics) -> Result<(), StoreError> {
+        let commit = EpochCommit {
+            run_id: &self.run_id,
+            metrics: &metrics,
+            step: self.step,
+            batch_losses: &self.batch_losses,
+        };
+        self.inner.store.record_epoch(&commit).await?;
+        self.batch_losses.clear();
+        self.inner.hub.publish(
+            &self.experiment_id,
+            ExperimentEvent::Epoch {
+                run_id: self.run_id.clone(),
+                metrics,
+            },
+        );
+        views::publish_run(self.inner, &self.run_id).await
+    }
+}

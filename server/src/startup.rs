@@ -1,0 +1,128 @@
+//! Building and running the server: open the store (migrations), pick the device, recover
+//! interrupted runs, start the workers, bind, serve until a signal, then shut down gracefully
+//! (running runs checkpoint and go back to the queue).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::http::{router, AppState};
+use crate::jobs::{EngineRuntime, Jobs};
+use crate::settings::Settings;
+use crate::store::Store;
+
+/// How long running runs get to reach the end of their batch at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
+
+/// A server ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    jobs: Jobs,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Opens the store, selects the device, starts the workers and binds the address.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        if let Some(path) = settings
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| settings.database_url.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or(path);
+            if let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+        }
+        let store = Store::open(&settings.database_url)
+            .await
+            .with_context(|| format!("opening the database {}", settings.database_url))?;
+        let backend = settings.backend;
+        let device = tokio::task::spawn_blocking(move || engine::device::select(backend))
+            .await?
+            .context("selecting the compute device")?;
+        if let Some(reason) = &device.fallback_reason {
+            tracing::warn!(%reason, "training on the CPU");
+        }
+        tracing::info!(backend = device.backend.as_str(), device = %device.name, "compute device");
+        std::fs::create_dir_all(&settings.checkpoints)
+            .with_context(|| format!("creating {}", settings.checkpoints.display()))?;
+        let runtime = EngineRuntime::new(
+            device,
+            settings.data_dirs.clone(),
+            settings.checkpoints.clone(),
+        );
+        let jobs = Jobs::start(store, runtime, settings.workers).await?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let router = router(AppState::new(jobs.clone(), shutdown_rx));
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("listening on {}", settings.addr))?;
+        Ok(Application {
+            listener,
+            router,
+            jobs,
+            shutdown,
+        })
+    }
+
+    /// The address it listens on (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `signal` completes, then stops the workers (their runs resume at the next
+    /// start), ends event streams and finishes open requests.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            router,
+            jobs,
+            shutdown,
+        } = self;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down: checkpointing running runs");
+                let _ = shutdown.send(true);
+                jobs.shutdown(SHUTDOWN_GRACE).await;
+            })
+            .await
+            .context("serving HTTP")
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,170 @@
+//! Curve points: each finished epoch's points (its batch losses and its metrics) and the run's
+//! summary are written in one transaction, so a crash never keeps half an epoch.
+
+use api::EpochMetrics;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::{Store, StoreError};
+
+/// One stored point.
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct CurvePointRow {
+    pub step: i64,
+    pub epoch: f64,
+    pub value: f64,
+}
+
+/// A finished epoch to commit.
+#[derive(Debug, Clone)]
+pub struct EpochCommit<'a> {
+    pub run_id: &'a str,
+    pub metrics: &'a EpochMetrics,
+    /// Global step at the end of the epoch.
+    pub step: i64,
+    /// `(step, epoch position, loss)` of the epoch's batches.
+    pub batch_losses: &'a [(i64, f64, f64)],
+}
+
+/// The per-epoch metrics of `m` under their curve names.
+pub fn epoch_metric_values(m: &EpochMetrics) -> Vec<(String, f64)> {
+    let mut values = vec![
+        ("train_loss".to_string(), m.train_loss),
+        ("train_accuracy".to_string(), m.train_accuracy),
+        ("test_accuracy".to_string(), m.test_accuracy),
+        ("test_loss".to_string(), m.test_loss),
+        ("lr".to_string(), m.lr),
+    ];
+    values.extend(m.test_top5.map(|v| ("test_top5".to_string(), v)));
+    values.extend(m.temperature.map(|v| ("temperature".to_string(), v)));
+    values.extend(
+        m.curriculum_fraction
+            .map(|v| ("curriculum_fraction".to_string(), v)),
+    );
+    for term in &m.terms {
+        values.push((format!("loss.{}", term.name), term.raw));
+        values.push((format!("loss.{}.weighted", term.name), term.weighted));
+    }
+    values
+}
+
+/// Inserts points (`metric`, step, epoch, value), ignoring ones already stored.
+async fn insert_points(
+    conn: &mut SqliteConnection,
+    run_id: &str,
+    points: &[(&str, i64, f64, f64)],
+) -> Result<(), StoreError> {
+    for chunk in points.chunks(2000) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO curve_points (run_id, metric, step, epoch, value) ",
+        );
+        query.push_values(chunk, |mut row, (metric, step, epoch, value)| {
+            row.push_bind(run_id)
+                .push_bind(*metric)
+                .push_bind(*step)
+                .push_bind(*epoch)
+                .push_bind(*value);
+        });
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Commits a finished epoch: batch losses, epoch metrics, and the run's summary.
+    pub async fn record_epoch(&self, commit: &EpochCommit<'_>) -> Result<(), StoreError> {
+        let m = commit.metrics;
+        let named = epoch_metric_values(m);
+        let epoch = m.epoch as f64;
+        let mut points: Vec<(&str, i64, f64, f64)> = commit
+            .batch_losses
+            .iter()
+            .map(|&(step, at, loss)| ("batch_loss", step, at, loss))
+            .collect();
+        points.extend(
+            named
+                .iter()
+                .map(|(name, v)| (name.as_str(), commit.step, epoch, *v)),
+        );
+        let mut tx = self.pool.begin().await?;
+        insert_points(&mut tx, commit.run_id, &points).await?;
+        sqlx::query(
+            "UPDATE runs SET epochs_done = max(epochs_done, ?),
+                 best_test_accuracy = max(coalesce(best_test_accuracy, ?), ?),
+                 last_test_accuracy = ?, last_train_loss = ?
+             WHERE id = ?",
+        )
+        .bind(m.epoch as i64)
+        .bind(m.test_accuracy)
+        .bind(m.test_accuracy)
+        .bind(m.test_accuracy)
+        .bind(m.train_loss)
+        .bind(commit.run_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Bulk insert of raw points of one metric (imports and benchmarks).
+    pub async fn insert_curve(
+        &self,
+        run_id: &str,
+        metric: &str,
+        points: &[CurvePointRow],
+    ) -> Result<(), StoreError> {
+        let rows: Vec<(&str, i64, f64, f64)> = points
+            .iter()
+            .map(|p| (metric, p.step, p.epoch, p.value))
+            .collect();
+        let mut tx = self.pool.begin().await?;
+        insert_points(&mut tx, run_id, &rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The largest step stored for a run (0 when none).
+    pub async fn last_step(&self, run_id: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT coalesce(max(step), 0) FROM curve_points WHERE run_id = ? AND metric = 'batch_loss'",
+        )
+        .bind(run_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The epochs already committed for a run.
+    pub async fn committed_epochs(&self, run_id: &str) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(epoch AS INTEGER) FROM curve_points WHERE run_id = ? AND metric = 'test_accuracy'
+             ORDER BY step",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The metrics a run has curves for, sorted.
+    pub async fn metrics_of(&self, run_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT metric FROM curve_points WHERE run_id = ? ORDER BY metric",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every point of one metric of a run, in step order.
+    pub async fn curve(
+        &self,
+        run_id: &str,
+        metric: &str,
+    ) -> Result<Vec<CurvePointRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT step, epoch, value FROM curve_points WHERE run_id = ? AND metric = ? ORDER BY step",
+        )
+        .bind(run_id)
+        .bind(metric)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

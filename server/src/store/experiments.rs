@@ -1,0 +1,233 @@
+//! Experiments: submit (with all their runs, in one transaction), list, read, delete.
+
+use api::RunStatus;
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::{to_json, ExperimentRow, RunRow, Store, StoreError};
+
+/// An experiment about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewExperiment {
+    pub id: String,
+    pub name: String,
+    pub dataset: String,
+    pub spec: api::ExperimentSpec,
+    pub warnings: Vec<String>,
+    pub chain: Vec<String>,
+    pub created_at: i64,
+}
+
+/// A run about to be queued.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub id: String,
+    pub kind: api::RunKind,
+    pub stage_index: usize,
+    pub stage_name: String,
+    pub seed: u64,
+    pub teacher_run: Option<String>,
+    pub architecture: api::Architecture,
+    pub link: api::LinkSpec,
+    pub params: usize,
+    pub epochs_total: usize,
+}
+
+/// Which experiments a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ExperimentFilter {
+    /// Only experiments in this status (as [`super::rows::experiment_status`] derives it).
+    pub status: Option<RunStatus>,
+    /// Case-insensitive substring of the name, the dataset or a stage label.
+    pub search: Option<String>,
+    /// Page size (one more row is read, to tell whether a next page exists).
+    pub limit: usize,
+    /// Only experiments created before this (created_at, id), exclusive.
+    pub before: Option<(i64, String)>,
+}
+
+impl Store {
+    /// Stores an experiment and queues its runs, atomically.
+    pub async fn insert_experiment(
+        &self,
+        experiment: &NewExperiment,
+        runs: &[NewRun],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO experiments (id, name, dataset, spec, warnings, chain, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&experiment.id)
+        .bind(&experiment.name)
+        .bind(&experiment.dataset)
+        .bind(to_json(&experiment.spec))
+        .bind(to_json(&experiment.warnings))
+        .bind(to_json(&experiment.chain))
+        .bind(experiment.created_at)
+        .execute(&mut *tx)
+        .await?;
+        for (ordinal, run) in runs.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO runs (id, experiment_id, ordinal, kind, stage_index, stage_name, seed,
+                    teacher_run, status, architecture, link, params, epochs_total, queued_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+            )
+            .bind(&run.id)
+            .bind(&experiment.id)
+            .bind(ordinal as i64)
+            .bind(match run.kind {
+                api::RunKind::Stage => "stage",
+                api::RunKind::Baseline => "baseline",
+            })
+            .bind(run.stage_index as i64)
+            .bind(&run.stage_name)
+            .bind(run.seed as i64)
+            .bind(&run.teacher_run)
+            .bind(to_json(&run.architecture))
+            .bind(to_json(&run.link))
+            .bind(run.params as i64)
+            .bind(run.epochs_total as i64)
+            .bind(experiment.created_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One page of experiments, newest first, and how many match over all pages.
+    pub async fn list_experiments(
+        &self,
+        filter: &ExperimentFilter,
+    ) -> Result<(Vec<ExperimentRow>, usize), StoreError> {
+        let page = filtered("SELECT * FROM experiments e", filter, true)
+            .build_query_as::<ExperimentRow>()
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = filtered("SELECT COUNT(*) FROM experiments e", filter, false)
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((page, total as usize))
+    }
+
+    /// The experiment `id`.
+    pub async fn experiment(&self, id: &str) -> Result<Option<ExperimentRow>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM experiments WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// The runs of the experiments `ids`, each experiment's in training order.
+    pub async fn runs_of(&self, ids: &[String]) -> Result<Vec<RunRow>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM runs WHERE experiment_id IN (");
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(id);
+        }
+        query.push(") ORDER BY experiment_id, ordinal");
+        Ok(query.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    /// Deletes an experiment with its runs, curves and shares; returns the checkpoint
+    /// directories that no remaining run uses.
+    pub async fn delete_experiment(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let dirs: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT model_dir FROM runs WHERE experiment_id = ? AND model_dir IS NOT NULL
+               AND reused_from IS NULL",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM experiments WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let mut unused = Vec::new();
+        for dir in dirs {
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE model_dir = ?")
+                .bind(&dir)
+                .fetch_one(&mut *tx)
+                .await?;
+            if users == 0 {
+                unused.push(dir);
+            }
+        }
+        tx.commit().await?;
+        Ok(unused)
+    }
+}
+
+/// `select` with the filter's conditions (and ordering and paging when `page`).
+fn filtered<'a>(
+    select: &str,
+    filter: &'a ExperimentFilter,
+    page: bool,
+) -> QueryBuilder<'a, Sqlite> {
+    let mut query = QueryBuilder::new(select);
+    query.push(" WHERE 1 = 1");
+    if let Some(status) = filter.status {
+        query.push(" AND ").push(status_condition(status));
+    }
+    if let Some(search) = &filter.search {
+        let pattern = format!("%{}%", search.to_lowercase());
+        query
+            .push(" AND (lower(e.name) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR lower(e.dataset) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR lower(e.chain) LIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if page {
+        if let Some((created_at, id)) = &filter.before {
+            query
+                .push(" AND (e.created_at < ")
+                .push_bind(*created_at)
+                .push(" OR (e.created_at = ")
+                .push_bind(*created_at)
+                .push(" AND e.id < ")
+                .push_bind(id.as_str())
+                .push("))");
+        }
+        query
+            .push(" ORDER BY e.created_at DESC, e.id DESC LIMIT ")
+            .push_bind(filter.limit as i64 + 1);
+    }
+    query
+}
+
+/// SQL that holds for an experiment `e` exactly when `experiment_status` of its runs is `status`.
+fn status_condition(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Running => {
+            "(EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status = 'running')
+              OR (EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status = 'queued')
+                  AND EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status <> 'queued')))"
+        }
+        RunStatus::Queued => {
+            "NOT EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status <> 'queued')"
+        }
+        RunStatus::Succeeded => {
+            "NOT EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status <> 'succeeded')"
+        }
+        RunStatus::Failed => {
+            "(NOT EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status IN ('queued', 'running'))
+              AND EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status = 'failed'))"
+        }
+        RunStatus::Interrupted => {
+            "(NOT EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status IN ('queued', 'running', 'failed'))
+              AND EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status = 'interrupted'))"
+        }
+        RunStatus::Cancelled => {
+            "(NOT EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status IN ('queued', 'running', 'failed', 'interrupted'))
+              AND EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.status = 'cancelled'))"
+        }
+    }
+}

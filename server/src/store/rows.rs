@@ -1,0 +1,211 @@
+//! Rows as stored, and how they become the API's summaries.
+
+use api::{
+    Architecture, DatasetName, ExperimentSpec, ExperimentSummary, RunKind, RunReport, RunStatus,
+    RunSummary,
+};
+
+use super::{from_json, StoreError};
+
+/// A row of `experiments`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExperimentRow {
+    pub id: String,
+    pub name: String,
+    pub dataset: String,
+    pub spec: String,
+    pub warnings: String,
+    pub chain: String,
+    pub created_at: i64,
+}
+
+/// A row of `runs`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: String,
+    pub experiment_id: String,
+    pub ordinal: i64,
+    pub kind: String,
+    pub stage_index: i64,
+    pub stage_name: String,
+    pub seed: i64,
+    pub teacher_run: Option<String>,
+    pub status: String,
+    pub message: Option<String>,
+    pub architecture: String,
+    pub link: String,
+    pub params: i64,
+    pub epochs_total: i64,
+    pub epochs_done: i64,
+    pub best_test_accuracy: Option<f64>,
+    pub last_test_accuracy: Option<f64>,
+    pub last_train_loss: Option<f64>,
+    pub fingerprint: Option<String>,
+    pub model_dir: Option<String>,
+    pub reused_from: Option<String>,
+    pub backend: Option<String>,
+    pub device: Option<String>,
+    pub report: Option<String>,
+    pub queued_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+impl ExperimentRow {
+    /// The resolved spec.
+    pub fn spec(&self) -> Result<ExperimentSpec, StoreError> {
+        from_json("experiment spec", &self.spec)
+    }
+
+    /// The warnings given at submission.
+    pub fn warnings(&self) -> Result<Vec<String>, StoreError> {
+        from_json("experiment warnings", &self.warnings)
+    }
+
+    /// The summary of this experiment with these runs (its own, in training order).
+    pub fn summary(&self, runs: &[RunRow]) -> Result<ExperimentSummary, StoreError> {
+        let statuses: Vec<RunStatus> = runs.iter().map(RunRow::status).collect();
+        let last_stage = runs
+            .iter()
+            .filter(|r| r.kind == "stage")
+            .map(|r| r.stage_index)
+            .max();
+        let mean_top1 = |pick: &dyn Fn(&RunRow) -> bool| {
+            let values: Vec<f64> = runs
+                .iter()
+                .filter(|r| pick(r) && r.status() == RunStatus::Succeeded)
+                .filter_map(|r| r.last_test_accuracy)
+                .collect();
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        };
+        let student = mean_top1(&|r| r.kind == "stage" && Some(r.stage_index) == last_stage);
+        let baseline = mean_top1(&|r| r.kind == "baseline");
+        Ok(ExperimentSummary {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            status: experiment_status(&statuses),
+            dataset: DatasetName::parse(&self.dataset).ok_or(StoreError::Corrupt {
+                what: "experiment dataset",
+                message: self.dataset.clone(),
+            })?,
+            chain: from_json("experiment chain", &self.chain)?,
+            runs_total: runs.len(),
+            runs_done: statuses.iter().filter(|s| s.is_terminal()).count(),
+            student_accuracy: student,
+            baseline_accuracy: baseline,
+            gain_over_baseline: student.zip(baseline).map(|(s, b)| s - b),
+            created_at: self.created_at,
+            started_at: runs.iter().filter_map(|r| r.started_at).min(),
+            finished_at: statuses
+                .iter()
+                .all(|s| s.is_terminal())
+                .then(|| runs.iter().filter_map(|r| r.finished_at).max())
+                .flatten(),
+        })
+    }
+}
+
+/// An experiment's status from its runs': running while any runs or waits after another
+/// started; otherwise the worst ending (failed, interrupted, cancelled), else succeeded.
+pub fn experiment_status(runs: &[RunStatus]) -> RunStatus {
+    use RunStatus::*;
+    let any = |s: RunStatus| runs.contains(&s);
+    if any(Running) || (any(Queued) && runs.iter().any(|&s| s != Queued)) {
+        Running
+    } else if any(Queued) {
+        Queued
+    } else if any(Failed) {
+        Failed
+    } else if any(Interrupted) {
+        Interrupted
+    } else if any(Cancelled) {
+        Cancelled
+    } else {
+        Succeeded
+    }
+}
+
+impl RunRow {
+    /// The run's status (an unknown one reads as interrupted rather than failing a whole list).
+    pub fn status(&self) -> RunStatus {
+        RunStatus::parse(&self.status).unwrap_or(RunStatus::Interrupted)
+    }
+
+    /// Stage or baseline.
+    pub fn kind(&self) -> RunKind {
+        if self.kind == "baseline" {
+            RunKind::Baseline
+        } else {
+            RunKind::Stage
+        }
+    }
+
+    /// The resolved architecture.
+    pub fn architecture(&self) -> Result<Architecture, StoreError> {
+        from_json("run architecture", &self.architecture)
+    }
+
+    /// The report of a succeeded run.
+    pub fn report(&self) -> Result<Option<RunReport>, StoreError> {
+        self.report
+            .as_deref()
+            .map(|text| from_json("run report", text))
+            .transpose()
+    }
+
+    /// The run as the API shows it (without live progress).
+    pub fn summary(&self) -> Result<RunSummary, StoreError> {
+        Ok(RunSummary {
+            id: self.id.clone(),
+            experiment_id: self.experiment_id.clone(),
+            kind: self.kind(),
+            stage_index: self.stage_index as usize,
+            stage_name: self.stage_name.clone(),
+            seed: self.seed as u64,
+            teacher_run: self.teacher_run.clone(),
+            status: self.status(),
+            message: self.message.clone(),
+            architecture: self.architecture()?,
+            params: self.params as usize,
+            epochs_done: self.epochs_done as usize,
+            epochs_total: self.epochs_total as usize,
+            best_test_accuracy: self.best_test_accuracy,
+            last_test_accuracy: self.last_test_accuracy,
+            last_train_loss: self.last_train_loss,
+            reused_from: self.reused_from.clone(),
+            backend: self.backend.clone(),
+            device: self.device.clone(),
+            measurements: self.report()?.map(|r| r.measurements),
+            progress: None,
+            queued_at: self.queued_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RunStatus::*;
+
+    #[test]
+    fn an_experiment_with_a_finished_teacher_and_a_waiting_student_is_running() {
+        assert_eq!(experiment_status(&[Succeeded, Queued]), Running);
+    }
+
+    #[test]
+    fn an_experiment_nothing_of_which_started_is_queued() {
+        assert_eq!(experiment_status(&[Queued, Queued]), Queued);
+    }
+
+    #[test]
+    fn a_failure_outranks_the_cancellations_it_caused() {
+        assert_eq!(experiment_status(&[Succeeded, Failed, Cancelled]), Failed);
+    }
+
+    #[test]
+    fn an_experiment_whose_runs_all_succeeded_succeeded() {
+        assert_eq!(experiment_status(&[Succeeded, Succeeded]), Succeeded);
+    }
+}
