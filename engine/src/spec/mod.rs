@@ -7,7 +7,7 @@ mod parse;
 mod validate;
 
 pub use methods::methods;
-pub use parse::parse_spec;
+pub use parse::{parse_spec, parse_spec_value};
 pub use validate::{check_architecture, input_shape, input_shape_of, validate, ValidatedSpec};
 
 /// A spec that cannot run, with the field to blame (`chain[1].link.terms[0].temperature`).

@@ -69,6 +69,15 @@ impl ApiError {
         )
     }
 
+    /// 404: a page outside the API (this server does not serve the dashboard yet).
+    pub fn no_page(path: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_such_page",
+            format!("{path}: this server answers the REST API under /api (see /api/openapi.json); it does not serve the dashboard"),
+        )
+    }
+
     /// 405: the route exists, the method does not.
     pub fn method_not_allowed() -> ApiError {
         ApiError::new(

@@ -44,7 +44,7 @@ pub(super) async fn experiment_detail(
         (status = 422, description = "A field is wrong; `field` names it", body = api::ErrorBody)))]
 pub async fn experiments_create(
     State(state): State<AppState>,
-    ApiJson(spec): ApiJson<ExperimentSpec>,
+    ApiJson(spec): ApiJson<serde_json::Value>,
 ) -> Result<
     (
         StatusCode,
@@ -53,6 +53,9 @@ pub async fn experiments_create(
     ),
     ApiError,
 > {
+    // Parsed by the engine, which names fields inside tagged terms and architectures too.
+    let spec = engine::spec::parse_spec_value(spec)
+        .map_err(|e| ApiError::invalid_field(e.field, e.message))?;
     let id = state.jobs.submit(spec).await?;
     let detail = experiment_detail(&state, &id).await?;
     Ok((

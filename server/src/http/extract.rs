@@ -39,7 +39,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(request, state)
             .await
-            .map_err(|_| ApiError::too_large(BODY_LIMIT))?;
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::too_large(BODY_LIMIT)
+                } else {
+                    ApiError::malformed_json(format!("the body could not be read: {rejection}"))
+                }
+            })?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::malformed_json(format!("the body is not valid JSON: {e}")))?;
         serde_path_to_error::deserialize(value)

@@ -79,7 +79,11 @@ async fn openapi_get(State(state): State<AppState>) -> Response {
 }
 
 async fn api_fallback(uri: Uri) -> ApiError {
-    ApiError::no_route(uri.path())
+    if uri.path().starts_with("/api") {
+        ApiError::no_route(uri.path())
+    } else {
+        ApiError::no_page(uri.path())
+    }
 }
 
 /// The whole application.

@@ -105,23 +105,6 @@ impl Store {
         Ok(())
     }
 
-    /// Bulk insert of raw points of one metric (imports and benchmarks).
-    pub async fn insert_curve(
-        &self,
-        run_id: &str,
-        metric: &str,
-        points: &[CurvePointRow],
-    ) -> Result<(), StoreError> {
-        let rows: Vec<(&str, i64, f64, f64)> = points
-            .iter()
-            .map(|p| (metric, p.step, p.epoch, p.value))
-            .collect();
-        let mut tx = self.pool.begin().await?;
-        insert_points(&mut tx, run_id, &rows).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The largest step stored for a run (0 when none).
     pub async fn last_step(&self, run_id: &str) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(

@@ -6,6 +6,8 @@ mod experiments;
 mod rows;
 mod runs;
 mod shares;
+#[cfg(test)]
+mod tests;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -14,15 +14,6 @@ impl Store {
             .await?)
     }
 
-    /// The runs `ids` that exist, in no particular order.
-    pub async fn runs(&self, ids: &[String]) -> Result<Vec<RunRow>, StoreError> {
-        let mut rows = Vec::new();
-        for id in ids {
-            rows.extend(self.run(id).await?);
-        }
-        Ok(rows)
-    }
-
     /// The oldest queued run whose teacher (if any) has succeeded: the next one to train.
     pub async fn next_runnable(&self) -> Result<Option<RunRow>, StoreError> {
         Ok(sqlx::query_as(

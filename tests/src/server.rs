@@ -1,0 +1,286 @@
+//! `distill serve` started for a test: the real binary on a random loopback port, with a fresh
+//! SQLite file and checkpoint directory, killed when dropped; plus a small HTTP client that
+//! returns status and JSON whatever the status, and an SSE reader.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::distill_binary;
+
+/// A running server.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    agent: ureq::Agent,
+    dir: PathBuf,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// A response: status, headers of interest, and the body as JSON (or `Value::Null`).
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: String,
+    /// The body.
+    pub bytes: Vec<u8>,
+    /// The body as text (lossy).
+    pub text: String,
+    /// The body as JSON, `Null` when it is not JSON.
+    pub json: Value,
+}
+
+impl ApiResponse {
+    /// `error.code` of an error body.
+    pub fn code(&self) -> &str {
+        self.json["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// `error.field` of an error body.
+    pub fn field(&self) -> &str {
+        self.json["error"]["field"].as_str().unwrap_or("")
+    }
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    /// The `event:` name.
+    pub name: String,
+    /// The `data:` JSON.
+    pub data: Value,
+}
+
+impl Server {
+    /// Starts `distill serve` on CPU with its database and checkpoints under `dir` (reused by
+    /// a restart with the same `dir`) and `extra` arguments; waits until it listens.
+    pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+        let db = format!("sqlite:{}", dir.join("distill.db").display());
+        let checkpoints = dir.join("checkpoints");
+        let mut child = Command::new(distill_binary())
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--backend",
+                "cpu",
+                "--db",
+                &db,
+            ])
+            .arg("--checkpoints")
+            .arg(&checkpoints)
+            .args(extra)
+            .env("BURN_DEVICE", "flex")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("distill serve starts");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut err_pipe = child.stderr.take().expect("piped stderr");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err_pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("Distill Lab listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the server did not start: {}", stderr.lock().unwrap());
+            }
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(600)))
+            .build()
+            .into();
+        Server {
+            child,
+            base,
+            agent,
+            dir: dir.to_path_buf(),
+            stderr,
+        }
+    }
+
+    /// The directory holding its database and checkpoints.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What the server logged so far.
+    pub fn logs(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Kills the server at once (SIGKILL): no shutdown, no cleanup.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Asks the server to stop (SIGTERM) and waits for it; returns its exit success.
+    pub fn stop(mut self) -> bool {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().map(|s| s.success()).unwrap_or(false)
+    }
+
+    fn finish(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> ApiResponse {
+        let mut response = response.expect("the server answers");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(256 << 20)
+            .read_to_vec()
+            .expect("the body arrives");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        ApiResponse {
+            status,
+            content_type,
+            bytes,
+            text,
+            json,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> ApiResponse {
+        Server::finish(self.agent.get(self.url(path)).call())
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str) -> ApiResponse {
+        Server::finish(self.agent.delete(self.url(path)).call())
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post(&self, path: &str, body: &Value) -> ApiResponse {
+        self.send(
+            "POST",
+            path,
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        )
+    }
+
+    /// Any request with a raw body and content type (for malformed requests).
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> ApiResponse {
+        let url = self.url(path);
+        // ureq refuses bodies on GET and DELETE; those carry none here.
+        match method {
+            "GET" => return Server::finish(self.agent.get(&url).call()),
+            "DELETE" => return Server::finish(self.agent.delete(&url).call()),
+            _ => {}
+        }
+        let request = ureq::http::Request::builder().method(method).uri(url);
+        let request = match content_type {
+            Some(ct) => request.header("content-type", ct),
+            None => request,
+        };
+        let request = request.body(body.to_vec()).expect("a valid request");
+        Server::finish(self.agent.run(request))
+    }
+
+    /// Submits `spec`; panics unless it is accepted. Returns the experiment's id.
+    pub fn submit(&self, spec: &Value) -> String {
+        let response = self.post("/api/experiments", spec);
+        assert_eq!(response.status, 201, "{}", response.text);
+        response.json["summary"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Follows `/api/experiments/{id}/events`, handing each event to `on_event` until it
+    /// returns false or the stream ends; returns every event seen.
+    pub fn follow(
+        &self,
+        experiment: &str,
+        mut on_event: impl FnMut(&SseEvent) -> bool,
+    ) -> Vec<SseEvent> {
+        let response = self
+            .agent
+            .get(self.url(&format!("/api/experiments/{experiment}/events")))
+            .call()
+            .expect("the event stream opens");
+        assert_eq!(response.status().as_u16(), 200);
+        let reader = BufReader::new(response.into_body().into_reader());
+        let mut events = Vec::new();
+        let (mut name, mut data) = (String::new(), String::new());
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if let Some(value) = line.strip_prefix("event:") {
+                name = value.trim().to_string();
+            } else if let Some(value) = line.strip_prefix("data:") {
+                data.push_str(value.trim_start());
+            } else if line.is_empty() && !name.is_empty() {
+                let event = SseEvent {
+                    name: std::mem::take(&mut name),
+                    data: serde_json::from_str(&std::mem::take(&mut data)).unwrap_or(Value::Null),
+                };
+                let more = on_event(&event);
+                events.push(event);
+                if !more {
+                    break;
+                }
+            }
+        }
+        events
+    }
+
+    /// Waits (through the event stream) until the experiment ends; returns its detail.
+    pub fn wait_until_ended(&self, experiment: &str) -> Value {
+        self.follow(experiment, |e| e.name != "end");
+        let detail = self.get(&format!("/api/experiments/{experiment}"));
+        assert_eq!(detail.status, 200);
+        detail.json
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
