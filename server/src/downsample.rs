@@ -1,4 +1,4 @@
-//! Curve downsampling: points fall into equal-width, right-closed epoch buckets over a fixed span, and each
+//! Curve downsampling, the reference the store's SQL version is tested against: points fall into equal-width, right-closed epoch buckets over a fixed span, and each
 //! non-empty bucket keeps its last point plus the minimum and maximum inside it. The span is
 //! the run's (or the compared runs') epoch budget, so runs share buckets and a growing curve
 //! keeps its bucket edges; the final point is always kept, as the last of the last bucket.

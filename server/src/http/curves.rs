@@ -2,14 +2,16 @@
 //! deltas against each run's teacher and baseline and the accuracy/latency and accuracy/size
 //! Pareto fronts.
 
+use std::sync::Arc;
+
 use api::{ComparedRun, Comparison, Curve, RunCurves, RunKind, RunSummary};
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 
+use super::curve_cache::CurveKey;
 use super::extract::{bounded, ApiQuery};
 use super::{ApiError, AppState};
-use crate::downsample::downsample;
 use crate::ids::is_id;
 use crate::store::RunRow;
 
@@ -77,10 +79,29 @@ pub(super) async fn run_curves(
     };
     let mut curves = Vec::with_capacity(wanted.len());
     for metric in wanted {
-        let raw = store.curve(&run.id, &metric).await?;
+        let key = CurveKey {
+            run_id: run.id.clone(),
+            epochs_done: run.epochs_done,
+            metric: metric.clone(),
+            span: span.to_bits(),
+            buckets: max_points,
+        };
+        let buckets = match state.curves.get(&key) {
+            Some(cached) => cached,
+            None => {
+                let computed = Arc::new(
+                    store
+                        .curve_buckets(&run.id, &metric, span, max_points)
+                        .await?,
+                );
+                state.curves.put(key, computed.clone());
+                computed
+            }
+        };
+        let (points, raw_points) = (buckets.0.clone(), buckets.1);
         curves.push(Curve {
-            points: downsample(&raw, span, max_points),
-            raw_points: raw.len(),
+            points,
+            raw_points,
             metric,
         });
     }

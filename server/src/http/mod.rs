@@ -2,6 +2,7 @@
 //! an OpenAPI document generated from the handlers' own annotations, request tracing and
 //! compression.
 
+mod curve_cache;
 mod curves;
 mod error;
 mod events;
@@ -37,6 +38,7 @@ pub struct AppState {
     /// Becomes true when the server shuts down, so event streams end.
     pub shutdown: watch::Receiver<bool>,
     openapi: Arc<std::sync::OnceLock<String>>,
+    curves: Arc<curve_cache::CurveCache>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             jobs,
             shutdown,
             openapi: Arc::default(),
+            curves: Arc::default(),
         }
     }
 }

@@ -129,11 +129,75 @@ impl Store {
     /// The metrics a run has curves for, sorted.
     pub async fn metrics_of(&self, run_id: &str) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT DISTINCT metric FROM curve_points WHERE run_id = ? ORDER BY metric",
+            // A skip scan: one index seek per metric instead of reading every point.
+            "WITH RECURSIVE m(metric) AS (
+                 SELECT min(metric) FROM curve_points WHERE run_id = ?1
+                 UNION ALL
+                 SELECT (SELECT min(metric) FROM curve_points WHERE run_id = ?1 AND metric > m.metric)
+                 FROM m WHERE m.metric IS NOT NULL)
+             SELECT metric FROM m WHERE metric IS NOT NULL",
         )
         .bind(run_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// One metric of a run downsampled as [`crate::downsample::downsample`] does, but inside
+    /// SQLite: a run's 100,000 points never cross into Rust. Returns the buckets and the raw
+    /// point count.
+    pub async fn curve_buckets(
+        &self,
+        run_id: &str,
+        metric: &str,
+        span: f64,
+        buckets: usize,
+    ) -> Result<(Vec<api::CurvePoint>, usize), StoreError> {
+        let last_epoch: Option<f64> = sqlx::query_scalar(
+            "SELECT epoch FROM curve_points WHERE run_id = ? AND metric = ? ORDER BY step DESC LIMIT 1",
+        )
+        .bind(run_id)
+        .bind(metric)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(last_epoch) = last_epoch else {
+            return Ok((Vec::new(), 0));
+        };
+        let buckets = buckets.max(1) as i64;
+        let width = span.max(last_epoch).max(f64::MIN_POSITIVE) / buckets as f64;
+        // Right-closed buckets (a, b]: x = epoch / width; bucket = ceil(x) - 1, clamped.
+        let rows: Vec<(i64, f64, f64, f64, f64, i64)> = sqlx::query_as(
+            "WITH points AS (
+                 SELECT step, value,
+                        min(max(CAST(epoch / ?3 AS INTEGER)
+                                + (epoch / ?3 > CAST(epoch / ?3 AS INTEGER)) - 1, 0), ?4 - 1) AS bucket
+                 FROM curve_points WHERE run_id = ?1 AND metric = ?2),
+             summary AS (
+                 SELECT max(step) AS last, min(value) AS low, max(value) AS high, count(*) AS n
+                 FROM points GROUP BY bucket)
+             SELECT s.last, p.epoch, p.value, s.low, s.high, s.n
+             FROM summary s JOIN curve_points p
+               ON p.run_id = ?1 AND p.metric = ?2 AND p.step = s.last
+             ORDER BY s.last",
+        )
+        .bind(run_id)
+        .bind(metric)
+        .bind(width)
+        .bind(buckets)
+        .fetch_all(&self.pool)
+        .await?;
+        let raw = rows.iter().map(|r| r.5 as usize).sum();
+        let points = rows
+            .into_iter()
+            .map(|(step, epoch, value, min, max, count)| api::CurvePoint {
+                step: step as u64,
+                epoch,
+                value,
+                min,
+                max,
+                count: count as usize,
+            })
+            .collect();
+        Ok((points, raw))
     }
 
     /// Every point of one metric of a run, in step order.

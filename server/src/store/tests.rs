@@ -229,3 +229,52 @@ async fn deleting_an_experiment_removes_its_runs_and_curves() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn downsampling_in_sqlite_gives_exactly_the_reference_buckets() {
+    let (_dir, store) = store().await;
+    let runs = experiment(&store, "00000000000000ff", 1, 1).await;
+    // 20,000 batch losses over 4 epochs of uneven length, as a curriculum makes them.
+    let mut losses = Vec::new();
+    let mut step = 0;
+    for (epoch, batches) in [(1, 2000), (2, 4000), (3, 6000), (4, 8000)] {
+        for b in 1..=batches {
+            step += 1;
+            let at = (epoch - 1) as f64 + b as f64 / batches as f64;
+            losses.push((step, at, ((step * 7919) % 1000) as f64 / 1000.0));
+        }
+    }
+    let commit = EpochCommit {
+        run_id: &runs[0],
+        metrics: &metrics(4, 0.5),
+        step,
+        batch_losses: &losses,
+    };
+    store.record_epoch(&commit).await.unwrap();
+    let raw = store.curve(&runs[0], "batch_loss").await.unwrap();
+
+    for (span, buckets) in [(4.0, 500), (4.0, 7), (10.0, 100), (1.0, 3), (4.0, 50_000)] {
+        let (points, count) = store
+            .curve_buckets(&runs[0], "batch_loss", span, buckets)
+            .await
+            .unwrap();
+        assert_eq!(
+            points,
+            crate::downsample::downsample(&raw, span, buckets),
+            "span {span}, {buckets} buckets"
+        );
+        assert_eq!(count, raw.len());
+    }
+    let (epoch_points, _) = store
+        .curve_buckets(&runs[0], "test_accuracy", 4.0, 500)
+        .await
+        .unwrap();
+    assert_eq!(epoch_points.len(), 1);
+    assert_eq!(
+        store
+            .curve_buckets(&runs[0], "nothing", 4.0, 500)
+            .await
+            .unwrap(),
+        (vec![], 0)
+    );
+}
