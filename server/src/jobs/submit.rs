@@ -25,15 +25,14 @@ pub enum SubmitError {
     Internal(String),
 }
 
-/// `teacher (cnn-m)`: a stage's label and what it is.
-fn stage_label(name: &str, architecture: &Architecture) -> String {
-    let what = match architecture {
+/// `cnn-m`, `mlp [32]`: what a stage's model is, as the user wrote it (presets by name).
+fn model_label(architecture: &Architecture) -> String {
+    match architecture {
         Architecture::Preset { name } => name.clone(),
         Architecture::Mlp(m) => format!("mlp {:?}", m.hidden),
         Architecture::Cnn(c) => format!("cnn {:?}", c.channels),
         Architecture::Resnet(r) => format!("resnet{}×{}", r.depth, r.width),
-    };
-    format!("{name} ({what})")
+    }
 }
 
 fn link_label(link: &LinkSpec) -> String {
@@ -59,16 +58,11 @@ fn link_label(link: &LinkSpec) -> String {
 impl Jobs {
     /// Validates `spec`, stores it with its runs queued, and wakes the workers. Returns the id.
     pub async fn submit(&self, spec: ExperimentSpec) -> Result<String, SubmitError> {
-        let labels: Vec<String> = spec
+        // Before validation resolves presets into sizes.
+        let models: Vec<String> = spec
             .chain
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                stage_label(
-                    s.name.as_deref().unwrap_or(&format!("stage{i}")),
-                    &s.architecture,
-                )
-            })
+            .map(|s| model_label(&s.architecture))
             .collect();
         // Validation builds each model once to count its parameters: keep it off the runtime.
         let validated = tokio::task::spawn_blocking(move || validate(spec))
@@ -87,17 +81,19 @@ impl Jobs {
             .into());
         }
         let spec = validated.spec;
+        let labels: Vec<String> = spec
+            .chain
+            .iter()
+            .zip(&models)
+            .map(|(stage, model)| format!("{} ({model})", stage.name.as_deref().unwrap_or("stage")))
+            .collect();
         let name = spec.name.clone().unwrap_or_else(|| {
-            let models: Vec<&str> = labels
-                .iter()
-                .map(|l| l.split(" (").nth(1).unwrap_or(l).trim_end_matches(')'))
-                .collect();
-            let last = spec
+            let link = spec
                 .chain
                 .last()
                 .map(|s| link_label(&s.link))
                 .unwrap_or_default();
-            format!("{} · {last}", models.join(" → "))
+            format!("{} · {link}", models.join(" → "))
         });
         let experiment = NewExperiment {
             id: new_id(),
