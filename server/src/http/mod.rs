@@ -2,6 +2,7 @@
 //! an OpenAPI document generated from the handlers' own annotations, request tracing and
 //! compression.
 
+mod compare;
 mod curve_cache;
 mod curves;
 mod error;
@@ -113,7 +114,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(shares::experiment_share))
         .routes(routes!(curves::run_curves_get))
         .routes(routes!(exports::run_model))
-        .routes(routes!(curves::compare_get))
+        .routes(routes!(compare::compare_get))
         .routes(routes!(shares::shares_create))
         .routes(routes!(shares::shared_get))
         .routes(routes!(shares::share_delete))

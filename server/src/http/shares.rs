@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use super::curves::comparison;
+use super::compare::comparison;
 use super::experiments::experiment_detail;
 use super::extract::ApiJson;
 use super::{ApiError, AppState};
@@ -41,7 +41,7 @@ async fn create(
             state.jobs.store().insert_share(&new_token(), Some(&id), None).await?
         }
         (None, Some(runs)) => {
-            let ids = super::curves::run_ids(Some(&runs.join(",")))?;
+            let ids = super::compare::run_ids(Some(&runs.join(",")))?;
             for id in &ids {
                 super::curves::run_row(state, id, "runs").await?;
             }

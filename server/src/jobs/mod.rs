@@ -4,6 +4,7 @@
 
 mod dispatch;
 mod hub;
+mod live;
 mod recovery;
 mod runner;
 mod submit;

@@ -1,0 +1,140 @@
+//! The async side of a training run: turns the worker's messages into stored epochs (with
+//! their batch losses), live progress with an ETA, and events for subscribers.
+
+use std::time::Instant;
+
+use api::{EpochMetrics, ExperimentEvent, RunProgress, RunStatus};
+
+use super::training::WorkerMessage;
+use super::{views, Inner};
+use crate::store::{EpochCommit, RunRow, StoreError};
+
+/// The async side of a training run: turns the worker's messages into stored epochs, live
+/// progress and events.
+pub(super) struct Live<'a> {
+    inner: &'a Inner,
+    run_id: String,
+    experiment_id: String,
+    step: i64,
+    batch_losses: Vec<(i64, f64, f64)>,
+    started: Instant,
+    start_fraction: Option<f64>,
+    last_published: Option<Instant>,
+}
+
+impl<'a> Live<'a> {
+    pub(super) fn new(inner: &'a Inner, row: &RunRow) -> Live<'a> {
+        Live {
+            inner,
+            run_id: row.id.clone(),
+            experiment_id: row.experiment_id.clone(),
+            step: 0,
+            batch_losses: Vec::new(),
+            started: Instant::now(),
+            start_fraction: None,
+            last_published: None,
+        }
+    }
+
+    pub(super) async fn apply(&mut self, message: WorkerMessage) -> Result<(), StoreError> {
+        match message {
+            WorkerMessage::Started { epochs, completed } => self.started(epochs, completed).await,
+            WorkerMessage::Batch {
+                epoch,
+                epochs,
+                batch,
+                batches,
+                loss,
+            } => {
+                self.batch(epoch, epochs, batch, batches, loss);
+                Ok(())
+            }
+            WorkerMessage::Epoch(metrics) => self.epoch(metrics).await,
+        }
+    }
+
+    /// Fills in epochs the checkpoint has and the store missed (a crash between the two).
+    async fn started(
+        &mut self,
+        epochs: usize,
+        completed: Vec<EpochMetrics>,
+    ) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        self.step = store.last_step(&self.run_id).await?;
+        let committed = store.committed_epochs(&self.run_id).await?;
+        for metrics in completed
+            .iter()
+            .filter(|m| !committed.contains(&(m.epoch as i64)))
+        {
+            let commit = EpochCommit {
+                run_id: &self.run_id,
+                metrics,
+                step: self.step,
+                batch_losses: &[],
+            };
+            store.record_epoch(&commit).await?;
+        }
+        if let Some(last) = completed.last() {
+            let message = if last.epoch == epochs {
+                "already trained: its checkpoint was reloaded and measured again".to_string()
+            } else {
+                format!("resumed from its checkpoint after epoch {}", last.epoch)
+            };
+            store
+                .set_status(&self.run_id, RunStatus::Running, Some(&message))
+                .await?;
+            views::publish_run(self.inner, &self.run_id).await?;
+        }
+        Ok(())
+    }
+
+    fn batch(&mut self, epoch: usize, epochs: usize, batch: usize, batches: usize, loss: f64) {
+        self.step += 1;
+        let position = (epoch - 1) as f64 + batch as f64 / batches.max(1) as f64;
+        self.batch_losses.push((self.step, position, loss));
+        let fraction = position / epochs.max(1) as f64;
+        let start = *self.start_fraction.get_or_insert(fraction);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta_seconds = (fraction > start && elapsed > 1.0)
+            .then(|| elapsed / (fraction - start) * (1.0 - fraction));
+        let progress = RunProgress {
+            run_id: self.run_id.clone(),
+            epoch,
+            epochs,
+            batch,
+            batches,
+            loss,
+            fraction,
+            eta_seconds,
+        };
+        self.inner.hub.set_progress(progress.clone());
+        let due = self
+            .last_published
+            .is_none_or(|t| t.elapsed().as_millis() >= 250);
+        if due || batch == batches {
+            self.last_published = Some(Instant::now());
+            self.inner
+                .hub
+                .publish(&self.experiment_id, ExperimentEvent::Progress { progress });
+        }
+    }
+
+    async fn epoch(&mut self, metrics: EpochMetrics) -> Result<(), StoreError> {
+        let commit = EpochCommit {
+            run_id: &self.run_id,
+            metrics: &metrics,
+            step: self.step,
+            batch_losses: &self.batch_losses,
+        };
+        self.inner.store.record_epoch(&commit).await?;
+        self.batch_losses.clear();
+        self.inner.hub.publish(
+            &self.experiment_id,
+            ExperimentEvent::Epoch {
+                run_id: self.run_id.clone(),
+                metrics,
+            },
+        );
+        views::publish_run(self.inner, &self.run_id).await
+    }
+}

@@ -1,0 +1,195 @@
+//! What the real server says about itself: the OpenAPI document matches the router both ways,
+//! and the catalog endpoints (datasets, architectures with parameter counts, method forms).
+
+use distill_tests::Server;
+use serde_json::Value;
+
+/// Every `$ref` inside `value`.
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_openapi_document_describes_every_route_the_server_answers_and_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &[]);
+    let document = server.get("/api/openapi.json");
+    assert_eq!(document.status, 200);
+    let doc = document.json;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+
+    // Every documented route exists: requests with placeholder ids reach a handler.
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path
+                .replace("{id}", "0123456789abcdef")
+                .replace("{token}", &"ab".repeat(16));
+            let response = server.send(
+                &method.to_uppercase(),
+                &concrete,
+                Some("application/json"),
+                b"{}",
+            );
+            assert_ne!(
+                response.status, 405,
+                "{method} {path} is documented but not routed"
+            );
+            assert_ne!(
+                response.code(),
+                "no_such_route",
+                "{method} {path} is documented but not routed"
+            );
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    // Every route of DESIGN.md §5 (and the extras) is documented.
+    for route in [
+        "GET /api/health",
+        "GET /api/system",
+        "GET /api/datasets",
+        "GET /api/architectures",
+        "POST /api/architectures/params",
+        "GET /api/methods",
+        "POST /api/experiments",
+        "GET /api/experiments",
+        "GET /api/experiments/{id}",
+        "POST /api/experiments/{id}/cancel",
+        "DELETE /api/experiments/{id}",
+        "GET /api/experiments/{id}/events",
+        "GET /api/runs/{id}/curves",
+        "GET /api/runs/{id}/model",
+        "GET /api/compare",
+        "POST /api/experiments/{id}/share",
+        "POST /api/shares",
+        "GET /api/shared/{token}",
+        "DELETE /api/shares/{token}",
+        "GET /api/experiments/{id}/export",
+        "GET /api/openapi.json",
+    ] {
+        assert!(
+            documented.contains(&route.to_string()),
+            "{route} is not documented: {documented:?}"
+        );
+    }
+    assert_eq!(documented.len(), 21, "{documented:?}");
+    // Every schema referenced is defined.
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for r in all {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            schemas.contains_key(name),
+            "{r} is referenced but not defined"
+        );
+    }
+    for name in [
+        "ExperimentSpec",
+        "LossTerm",
+        "ExperimentEvent",
+        "RunCurves",
+        "Comparison",
+        "ErrorBody",
+    ] {
+        assert!(schemas.contains_key(name), "{name} missing");
+    }
+}
+
+#[test]
+fn the_catalog_endpoints_describe_datasets_architectures_and_method_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &[]);
+
+    let datasets = server.get("/api/datasets").json;
+    let synthetic = datasets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "synthetic")
+        .unwrap();
+    assert_eq!(synthetic["available"], true);
+
+    let presets = server.get("/api/architectures?dataset=fashion-mnist").json;
+    let cnn_m = presets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cnn-m")
+        .unwrap();
+    assert_eq!(
+        cnn_m["params"], 421_738,
+        "counted from the model, as PyTorch counts"
+    );
+    let cifar = server.get("/api/architectures?dataset=cifar10").json;
+    let cifar_cnn_m = cifar
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cnn-m")
+        .unwrap();
+    assert_ne!(
+        cifar_cnn_m["params"], cnn_m["params"],
+        "the input shape changes the count"
+    );
+    let custom = server.post(
+        "/api/architectures/params",
+        &serde_json::json!({ "architecture": { "kind": "mlp", "hidden": [32] } }),
+    );
+    assert_eq!(custom.json["params"], 784 * 32 + 32 + 32 * 10 + 10);
+
+    let methods = server.get("/api/methods").json;
+    let dkd = methods
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "dkd")
+        .unwrap();
+    let beta = dkd["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "beta")
+        .unwrap();
+    assert_eq!(
+        (beta["default"].as_str(), beta["minimum"].as_f64()),
+        (Some("8"), Some(0.0))
+    );
+    let names: Vec<&str> = methods
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ce",
+            "kd",
+            "dkd",
+            "ctkd",
+            "curriculum",
+            "at",
+            "mgd",
+            "fitnet"
+        ]
+    );
+
+    let system = server.get("/api/system").json;
+    assert_eq!(
+        (system["backend"].as_str(), system["workers"].as_u64()),
+        (Some("cpu"), Some(1))
+    );
+}
