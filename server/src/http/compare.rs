@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
-use super::curves::{metric_list, run_curves, run_row, DEFAULT_POINTS, MAX_POINTS};
-use super::extract::{bounded, ApiQuery};
+use super::curves::{max_points_param, metric_list, run_curves, run_row};
+use super::extract::ApiQuery;
 use super::{ApiError, AppState};
 use crate::store::RunRow;
 
@@ -151,13 +151,7 @@ pub async fn compare_get(
     ApiQuery(query): ApiQuery<CompareQuery>,
 ) -> Result<Json<Comparison>, ApiError> {
     let ids = run_ids(query.runs.as_deref())?;
-    let max_points = bounded(
-        "max_points",
-        query.max_points.as_deref(),
-        DEFAULT_POINTS,
-        2,
-        MAX_POINTS,
-    )?;
+    let max_points = max_points_param(query.max_points.as_deref())?;
     let metrics = metric_list(query.metrics.as_deref());
     Ok(Json(
         comparison(&state, &ids, metrics.as_deref(), max_points).await?,

@@ -16,7 +16,7 @@ use crate::store::RunRow;
 /// Buckets per curve when the request does not say.
 pub(super) const DEFAULT_POINTS: usize = 500;
 /// Most buckets a request may ask for.
-pub(super) const MAX_POINTS: usize = 10_000;
+const MAX_POINTS: usize = 10_000;
 
 /// Which metrics, at what resolution.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -35,6 +35,11 @@ pub(super) async fn run_row(state: &AppState, id: &str, field: &str) -> Result<R
         return Err(missing());
     }
     state.jobs.store().run(id).await?.ok_or_else(missing)
+}
+
+/// The `max_points` parameter: 2..=10,000 buckets, 500 when absent.
+pub(super) fn max_points_param(text: Option<&str>) -> Result<usize, ApiError> {
+    bounded("max_points", text, DEFAULT_POINTS, 2, MAX_POINTS)
 }
 
 pub(super) fn metric_list(text: Option<&str>) -> Option<Vec<String>> {
@@ -122,13 +127,7 @@ pub async fn run_curves_get(
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<CurvesQuery>,
 ) -> Result<Json<RunCurves>, ApiError> {
-    let max_points = bounded(
-        "max_points",
-        query.max_points.as_deref(),
-        DEFAULT_POINTS,
-        2,
-        MAX_POINTS,
-    )?;
+    let max_points = max_points_param(query.max_points.as_deref())?;
     let run = run_row(&state, &id, "id").await?;
     let metrics = metric_list(query.metrics.as_deref());
     let span = run.epochs_total as f64;

@@ -120,7 +120,9 @@ pub async fn shared_get(
             experiment: Box::new(experiment_detail(&state, id).await?),
         },
         (None, Some(runs)) => SharedView::Comparison {
-            comparison: Box::new(comparison(&state, &runs, None, 500).await?),
+            comparison: Box::new(
+                comparison(&state, &runs, None, super::curves::DEFAULT_POINTS).await?,
+            ),
         },
         (None, None) => return Err(ApiError::internal("a share link with no target")),
     }))
