@@ -2,6 +2,7 @@
 //! ([`http`]), background jobs ([`jobs`]) and the SQLite store ([`store`]) that drive the engine.
 
 pub mod cli;
+pub mod dashboard;
 pub mod download;
 pub mod downsample;
 pub mod http;

@@ -22,6 +22,8 @@ pub struct Settings {
     pub backend: Backend,
     /// Root of the runs' checkpoint directories.
     pub checkpoints: PathBuf,
+    /// The dashboard's bundle.
+    pub dashboard: PathBuf,
 }
 
 /// `$XDG_DATA_HOME/distill-lab`, else `~/.local/share/distill-lab`, else `./distill-lab`.
@@ -42,4 +44,13 @@ pub fn default_database_url() -> String {
 /// The default checkpoint root, next to the database.
 pub fn default_checkpoints() -> PathBuf {
     data_home().join("checkpoints")
+}
+
+/// The default dashboard bundle: `dashboard/` next to the `distill` executable, where
+/// `scripts/build-dashboard.sh` writes it.
+pub fn default_dashboard() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("dashboard")))
+        .unwrap_or_else(|| PathBuf::from("dashboard"))
 }

@@ -11,6 +11,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::dashboard::Dashboard;
 use crate::http::{router, AppState};
 use crate::jobs::{EngineRuntime, Jobs};
 use crate::settings::Settings;
@@ -63,8 +64,9 @@ impl Application {
             settings.checkpoints.clone(),
         );
         let jobs = Jobs::start(store, runtime, settings.workers).await?;
+        let dashboard = load_dashboard(&settings.dashboard)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let router = router(AppState::new(jobs.clone(), shutdown_rx));
+        let router = router(AppState::new(jobs.clone(), shutdown_rx, dashboard));
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("listening on {}", settings.addr))?;
@@ -125,4 +127,18 @@ pub async fn shutdown_signal() {
         _ = interrupt => {}
         _ = terminate => {}
     }
+}
+
+/// Reads the dashboard's bundle and logs its sizes, or says how to build it.
+fn load_dashboard(dir: &std::path::Path) -> anyhow::Result<Dashboard> {
+    let dashboard = Dashboard::load(dir)
+        .with_context(|| format!("reading the dashboard in {}", dir.display()))?;
+    if dashboard.is_built() {
+        for (file, bytes, gzipped) in dashboard.sizes() {
+            tracing::info!(file, bytes, gzipped, "dashboard");
+        }
+    } else {
+        tracing::warn!(dir = %dir.display(), "no dashboard bundle: build it with scripts/build-dashboard.sh; the API works without it");
+    }
+    Ok(dashboard)
 }

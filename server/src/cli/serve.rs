@@ -1,4 +1,4 @@
-//! `distill serve`: the REST API, job queue and store.
+//! `distill serve`: the dashboard, REST API, job queue and store.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{BackendArg, DataDirArg};
-use crate::settings::{default_checkpoints, default_database_url, Settings};
+use crate::settings::{default_checkpoints, default_dashboard, default_database_url, Settings};
 use crate::startup::{shutdown_signal, Application};
 
 /// Options of `distill serve`.
@@ -30,6 +30,9 @@ pub struct ServeArgs {
     /// Root of the runs' checkpoint directories [default: ~/.local/share/distill-lab/checkpoints].
     #[arg(long, env = "DISTILL_CHECKPOINTS")]
     checkpoints: Option<PathBuf>,
+    /// The dashboard's bundle [default: `dashboard/` next to this executable].
+    #[arg(long, env = "DISTILL_DASHBOARD")]
+    dashboard: Option<PathBuf>,
 }
 
 fn init_tracing() {
@@ -51,6 +54,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         workers: args.workers as usize,
         backend: args.backend.into(),
         checkpoints: args.checkpoints.unwrap_or_else(default_checkpoints),
+        dashboard: args.dashboard.unwrap_or_else(default_dashboard),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -70,11 +70,11 @@ impl ApiError {
     }
 
     /// 404: a page outside the API (this server does not serve the dashboard yet).
-    pub fn no_page(path: &str) -> ApiError {
+    pub fn no_asset(path: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "no_such_page",
-            format!("{path}: this server answers the REST API under /api (see /api/openapi.json); it does not serve the dashboard"),
+            "no_such_asset",
+            format!("{path}: no such file in the dashboard's bundle (the REST API is under /api, see /api/openapi.json)"),
         )
     }
 

@@ -1,10 +1,11 @@
 //! The HTTP API: one router built by [`router`] (tests call it too), JSON errors everywhere,
 //! an OpenAPI document generated from the handlers' own annotations, request tracing and
-//! compression.
+//! compression; every other path serves the dashboard.
 
 mod compare;
 mod curve_cache;
 mod curves;
+mod dashboard;
 mod error;
 mod events;
 mod experiments;
@@ -16,7 +17,6 @@ mod system;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::sync::watch;
@@ -29,6 +29,7 @@ use utoipa_axum::routes;
 pub use error::ApiError;
 pub use extract::BODY_LIMIT;
 
+use crate::dashboard::Dashboard;
 use crate::jobs::Jobs;
 
 /// What every handler shares.
@@ -38,16 +39,19 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Becomes true when the server shuts down, so event streams end.
     pub shutdown: watch::Receiver<bool>,
+    /// The dashboard's bundle.
+    pub dashboard: Arc<Dashboard>,
     openapi: Arc<std::sync::OnceLock<String>>,
     curves: Arc<curve_cache::CurveCache>,
 }
 
 impl AppState {
     /// State for a router over `jobs`.
-    pub fn new(jobs: Jobs, shutdown: watch::Receiver<bool>) -> AppState {
+    pub fn new(jobs: Jobs, shutdown: watch::Receiver<bool>, dashboard: Dashboard) -> AppState {
         AppState {
             jobs,
             shutdown,
+            dashboard: Arc::new(dashboard),
             openapi: Arc::default(),
             curves: Arc::default(),
         }
@@ -82,14 +86,6 @@ async fn openapi_get(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn api_fallback(uri: Uri) -> ApiError {
-    if uri.path().starts_with("/api") {
-        ApiError::no_route(uri.path())
-    } else {
-        ApiError::no_page(uri.path())
-    }
-}
-
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -121,7 +117,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let json = serde_json::to_string_pretty(&document).expect("the OpenAPI document serializes");
     let _ = state.openapi.set(json);
-    api.fallback(api_fallback)
+    api.fallback(dashboard::fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())

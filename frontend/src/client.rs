@@ -1,0 +1,124 @@
+//! All HTTP between the dashboard and the server: typed requests on the `api` types, and the
+//! server's JSON errors (`{error: {code, message, field}}`) as one error type.
+
+use api::ErrorBody;
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A request that did not give what was asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFailure {
+    /// HTTP status (0 when the server could not be reached).
+    pub status: u16,
+    /// The server's error code, e.g. `invalid_field`.
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// The offending field's path, e.g. `chain[1].link.terms[0].temperature`.
+    pub field: Option<String>,
+}
+
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{}: {}", field, self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+impl ApiFailure {
+    fn network(error: gloo_net::Error) -> ApiFailure {
+        ApiFailure {
+            status: 0,
+            code: "network".into(),
+            message: format!("the server could not be reached ({error})"),
+            field: None,
+        }
+    }
+}
+
+/// The result of a request.
+pub type ApiResult<T> = Result<T, ApiFailure>;
+
+/// `GET path` as `T`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    let response = Request::get(path)
+        .send()
+        .await
+        .map_err(ApiFailure::network)?;
+    decode(response).await
+}
+
+/// `POST path` with `body` as JSON, answered with `T`.
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    let request = Request::post(path)
+        .json(body)
+        .map_err(ApiFailure::network)?;
+    decode(request.send().await.map_err(ApiFailure::network)?).await
+}
+
+/// `POST path` without a body, answered with `T`.
+pub async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    let response = Request::post(path)
+        .send()
+        .await
+        .map_err(ApiFailure::network)?;
+    decode(response).await
+}
+
+/// `DELETE path`.
+pub async fn delete(path: &str) -> ApiResult<()> {
+    let response = Request::delete(path)
+        .send()
+        .await
+        .map_err(ApiFailure::network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(failure(response).await)
+    }
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+    if !response.ok() {
+        return Err(failure(response).await);
+    }
+    let status = response.status();
+    response.json::<T>().await.map_err(|e| ApiFailure {
+        status,
+        code: "unexpected_response".into(),
+        message: format!("the server's answer could not be read: {e}"),
+        field: None,
+    })
+}
+
+async fn failure(response: Response) -> ApiFailure {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => ApiFailure {
+            status,
+            code: body.error.code,
+            message: body.error.message,
+            field: body.error.field,
+        },
+        Err(_) => ApiFailure {
+            status,
+            code: "http_error".into(),
+            message: format!(
+                "HTTP {status}: {}",
+                text.chars().take(200).collect::<String>()
+            ),
+            field: None,
+        },
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
+}

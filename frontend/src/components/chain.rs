@@ -1,0 +1,102 @@
+//! The chain drawn as a diagram: each stage a box with its model, size, status and accuracy,
+//! arrows labelled with how each link distils, and the baseline student below.
+
+use api::{ExperimentSpec, RunKind, RunStatus, RunSummary};
+use leptos::prelude::*;
+
+use super::StatusBadge;
+use crate::format;
+
+/// One status for all seeds' runs of a stage: what needs attention first.
+fn combined_status(runs: &[&RunSummary]) -> Option<RunStatus> {
+    let first = runs.first()?.status;
+    if runs.iter().all(|r| r.status == first) {
+        return Some(first);
+    }
+    [
+        RunStatus::Running,
+        RunStatus::Failed,
+        RunStatus::Interrupted,
+        RunStatus::Queued,
+        RunStatus::Cancelled,
+    ]
+    .into_iter()
+    .find(|s| runs.iter().any(|r| r.status == *s))
+    .or(Some(first))
+}
+
+/// A box of the diagram.
+#[component]
+fn StageBox(
+    title: String,
+    model: String,
+    runs: Vec<RunSummary>,
+    #[prop(optional)] baseline: bool,
+) -> impl IntoView {
+    let refs: Vec<&RunSummary> = runs.iter().collect();
+    let status = combined_status(&refs);
+    let params = runs
+        .first()
+        .map(|r| format::count(r.params))
+        .unwrap_or_default();
+    let accuracies: Vec<f64> = runs.iter().filter_map(|r| r.best_test_accuracy).collect();
+    let accuracy = (!accuracies.is_empty())
+        .then(|| format::percent(accuracies.iter().sum::<f64>() / accuracies.len() as f64));
+    let stage = title.clone();
+    view! {
+        <div class="stage-box" class:baseline=baseline data-stage=stage>
+            <div class="stage-title">{title}</div>
+            <div class="stage-model">{model}</div>
+            <div class="stage-meta">{params}" params"</div>
+            {status.map(|s| view! { <StatusBadge status=s/> })}
+            {accuracy.map(|a| view! { <div class="stage-accuracy">"best "{a}</div> })}
+        </div>
+    }
+}
+
+/// The chain `teacher → … → student` with the runs' state, and the baseline if there is one.
+#[component]
+pub fn ChainDiagram(spec: ExperimentSpec, runs: Vec<RunSummary>) -> impl IntoView {
+    let stage_runs = |i: usize, kind: RunKind| -> Vec<RunSummary> {
+        runs.iter()
+            .filter(|r| r.stage_index == i && r.kind == kind)
+            .cloned()
+            .collect()
+    };
+    let last = spec.chain.len().saturating_sub(1);
+    let stages = spec
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let title = stage.name.clone().unwrap_or_else(|| format!("stage {}", i + 1));
+            let arrow = (i > 0).then(|| {
+                view! {
+                    <div class="link-arrow">
+                        <span class="link-label">{format::link(&stage.link)}</span>
+                        <span class="arrow">"→"</span>
+                    </div>
+                }
+            });
+            view! {
+                {arrow}
+                <StageBox title=title model=format::architecture(&stage.architecture) runs=stage_runs(i, RunKind::Stage)/>
+            }
+        })
+        .collect_view();
+    let baseline = spec.baseline.then(|| {
+        let model = spec.chain.last().map(|s| format::architecture(&s.architecture)).unwrap_or_default();
+        view! {
+            <div class="baseline-row">
+                <span class="link-label">"same model, CE only (no teacher)"</span>
+                <StageBox title="baseline".to_string() model=model runs=stage_runs(last, RunKind::Baseline) baseline=true/>
+            </div>
+        }
+    });
+    view! {
+        <section class="chain" aria-label="Chain">
+            <div class="chain-row">{stages}</div>
+            {baseline}
+        </section>
+    }
+}

@@ -1,0 +1,72 @@
+//! The curves of some runs, fetched from the server (downsampled there) and refetched whenever
+//! `version` changes — the experiment page bumps it on every finished epoch.
+
+use api::RunCurves;
+use leptos::prelude::*;
+
+use super::{ErrorNotice, LineChart};
+use crate::charts::{charts, LabelledCurves};
+use crate::client::{self, ApiResult};
+
+/// Buckets per curve: enough for a smooth line at the charts' width.
+const MAX_POINTS: usize = 300;
+
+/// A run to draw, with its legend label and colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveRun {
+    /// The run's id.
+    pub id: String,
+    /// Legend label.
+    pub label: String,
+    /// Colour.
+    pub color: &'static str,
+}
+
+/// Every chart of `runs`, live.
+#[component]
+pub fn CurvesPanel(runs: Signal<Vec<CurveRun>>, version: Signal<u64>) -> impl IntoView {
+    let fetched = LocalResource::new(move || {
+        let runs = runs.get();
+        version.track();
+        async move {
+            let mut all = Vec::with_capacity(runs.len());
+            for run in runs {
+                let path = format!("/api/runs/{}/curves?max_points={MAX_POINTS}", run.id);
+                let curves: ApiResult<RunCurves> = client::get(&path).await;
+                all.push((run, curves?));
+            }
+            ApiResult::Ok(all)
+        }
+    });
+    // The last good curves stay on screen while the next fetch runs.
+    let shown = RwSignal::new(None::<ApiResult<Vec<(CurveRun, RunCurves)>>>);
+    Effect::new(move || {
+        if let Some(result) = fetched.get() {
+            shown.set(Some(result));
+        }
+    });
+    move || match shown.get() {
+        None => view! { <p class="loading">"Loading curves…"</p> }.into_any(),
+        Some(Err(failure)) => view! { <ErrorNotice failure=failure/> }.into_any(),
+        Some(Ok(all)) => {
+            let labelled: Vec<LabelledCurves> = all
+                .iter()
+                .map(|(run, curves)| LabelledCurves {
+                    label: run.label.clone(),
+                    color: run.color,
+                    curves,
+                })
+                .collect();
+            let specs = charts(&labelled);
+            if specs.is_empty() {
+                return view! { <p class="muted">"No curves yet: they appear when the first epoch ends."</p> }.into_any();
+            }
+            view! {
+                <div class="charts">
+                    {specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
+                </div>
+            }
+            .into_any()
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Pieces the pages share: charts, the chain diagram, status badges, progress bars, tables of
+//! results and the curves panel.
+
+mod chain;
+mod curves;
+mod line_chart;
+mod models;
+mod notice;
+mod progress;
+mod scatter;
+mod status;
+
+pub use chain::ChainDiagram;
+pub use curves::{CurveRun, CurvesPanel};
+pub use line_chart::LineChart;
+pub use models::ModelsTable;
+pub use notice::{ErrorNotice, Loading};
+pub use progress::{ProgressBar, RunProgressBar};
+pub use scatter::{ScatterChart, ScatterPoint};
+pub use status::StatusBadge;

@@ -1,0 +1,555 @@
+//! A draft experiment: plain data, edited by the composer and converted to and from specs.
+
+use api::{ExperimentSpec, MethodInfo, ParamInfo, ParamKind};
+use serde_json::{json, Map, Value};
+
+/// One parameter as typed: its name and text (empty means the server's default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamValue {
+    /// The parameter's name in the spec.
+    pub name: String,
+    /// What the user typed or picked.
+    pub text: String,
+}
+
+/// An architecture being edited: a preset, or the sizes of a family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchDraft {
+    /// `preset`, `mlp`, `cnn` or `resnet`.
+    pub kind: String,
+    /// The preset's name.
+    pub preset: String,
+    /// MLP hidden widths, comma separated.
+    pub hidden: String,
+    /// CNN conv channels, comma separated.
+    pub channels: String,
+    /// CNN fully connected width.
+    pub fc: String,
+    /// ResNet depth.
+    pub depth: String,
+    /// ResNet width multiplier.
+    pub width: String,
+}
+
+/// One distillation term of a link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermDraft {
+    /// Stable identity while terms are added and removed.
+    pub uid: u32,
+    /// `kd`, `dkd`, `at`, `mgd`, `fitnet`.
+    pub method: String,
+    /// The method's parameters.
+    pub params: Vec<ParamValue>,
+    /// CTKD's parameters when the temperature is learned (kd and dkd only).
+    pub ctkd: Option<Vec<ParamValue>>,
+}
+
+/// One stage of the chain with the link that teaches it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageDraft {
+    /// Stable identity while stages move.
+    pub uid: u32,
+    /// Its label (derived by the server when empty).
+    pub name: String,
+    /// The model.
+    pub arch: ArchDraft,
+    /// Weight of cross-entropy (empty: the server's default).
+    pub ce_weight: String,
+    /// Distillation terms.
+    pub terms: Vec<TermDraft>,
+    /// Sample curriculum parameters, when on.
+    pub curriculum: Option<Vec<ParamValue>>,
+}
+
+/// A whole experiment being composed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// Experiment name (optional).
+    pub name: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// Train on the first N samples (empty: all).
+    pub train_subset: String,
+    /// Test on the first N samples (empty: all).
+    pub test_subset: String,
+    /// Epochs.
+    pub epochs: String,
+    /// Batch size.
+    pub batch_size: String,
+    /// `adam` or `sgd`.
+    pub optimizer: String,
+    /// Learning rate (empty: the optimiser's default).
+    pub lr: String,
+    /// The optimiser's other settings (momentum, weight decay...), kept from the spec.
+    pub optimizer_extra: Map<String, Value>,
+    /// The learning-rate schedule as JSON (`{"kind": "constant"}`, `cosine`, `step`).
+    pub schedule: Value,
+    /// Data augmentation (the dataset's default when absent).
+    pub augment: Option<bool>,
+    /// Seeds, comma separated.
+    pub seeds: String,
+    /// Train a CE-only baseline of the last stage too.
+    pub baseline: bool,
+    /// Teacher first.
+    pub stages: Vec<StageDraft>,
+    next_uid: u32,
+}
+
+impl ArchDraft {
+    /// A preset by name.
+    pub fn preset(name: &str) -> ArchDraft {
+        ArchDraft {
+            kind: "preset".into(),
+            preset: name.into(),
+            hidden: "256, 128".into(),
+            channels: "32, 32, 64, 64".into(),
+            fc: "128".into(),
+            depth: "20".into(),
+            width: "1".into(),
+        }
+    }
+
+    /// The draft of an architecture as the server describes it.
+    pub fn from_value(arch: &Value) -> ArchDraft {
+        let mut draft = ArchDraft::preset("cnn-s");
+        let text = |key: &str| arch.get(key).map(value_text);
+        draft.kind = arch["kind"].as_str().unwrap_or("preset").to_string();
+        match draft.kind.as_str() {
+            "preset" => draft.preset = text("name").unwrap_or_default(),
+            "mlp" => draft.hidden = text("hidden").unwrap_or_default(),
+            "cnn" => {
+                draft.channels = text("channels").unwrap_or_default();
+                draft.fc = text("fc").unwrap_or_default();
+            }
+            _ => {
+                draft.depth = text("depth").unwrap_or_default();
+                draft.width = text("width").unwrap_or_else(|| "1".into());
+            }
+        }
+        draft
+    }
+
+    /// The architecture as JSON: numbers where the text is a number, the text itself where
+    /// not (so the server names the bad field).
+    pub fn to_value(&self) -> Value {
+        match self.kind.as_str() {
+            "preset" => json!({"kind": "preset", "name": self.preset.trim()}),
+            "mlp" => json!({"kind": "mlp", "hidden": list_value(&self.hidden)}),
+            "cnn" => {
+                json!({"kind": "cnn", "channels": list_value(&self.channels), "fc": number_value(&self.fc)})
+            }
+            kind => {
+                json!({"kind": kind, "depth": number_value(&self.depth), "width": number_value(&self.width)})
+            }
+        }
+    }
+}
+
+impl TermDraft {
+    /// A term of `method` with the catalog's defaults filled in.
+    pub fn with_defaults(uid: u32, method: &MethodInfo) -> TermDraft {
+        TermDraft {
+            uid,
+            method: method.name.clone(),
+            params: default_values(&method.params),
+            ctkd: None,
+        }
+    }
+}
+
+impl StageDraft {
+    /// The link as JSON (`terms`, `ce_weight`, `curriculum`).
+    fn link_value(&self) -> Value {
+        let mut link = Map::new();
+        if !self.ce_weight.trim().is_empty() {
+            link.insert("ce_weight".into(), number_value(&self.ce_weight));
+        }
+        let terms = self.terms.iter().map(|t| {
+            let mut term = params_object(&t.params);
+            term.insert("method".into(), Value::String(t.method.clone()));
+            if let Some(ctkd) = &t.ctkd {
+                term.insert("ctkd".into(), Value::Object(params_object(ctkd)));
+            }
+            Value::Object(term)
+        });
+        link.insert("terms".into(), Value::Array(terms.collect()));
+        if let Some(curriculum) = &self.curriculum {
+            link.insert(
+                "curriculum".into(),
+                Value::Object(params_object(curriculum)),
+            );
+        }
+        Value::Object(link)
+    }
+}
+
+impl Draft {
+    /// A draft of `spec` (a template's or an existing experiment's).
+    pub fn from_spec(spec: &ExperimentSpec) -> Draft {
+        let value = serde_json::to_value(spec).unwrap_or(Value::Null);
+        let budget = &value["budget"];
+        let dataset = &value["dataset"];
+        let mut draft = Draft {
+            name: spec.name.clone().unwrap_or_default(),
+            dataset: spec.dataset.name.as_str().to_string(),
+            train_subset: dataset
+                .get("train_subset")
+                .map(value_text)
+                .unwrap_or_default(),
+            test_subset: dataset
+                .get("test_subset")
+                .map(value_text)
+                .unwrap_or_default(),
+            epochs: spec.budget.epochs.to_string(),
+            batch_size: spec.budget.batch_size.to_string(),
+            optimizer: budget["optimizer"]["kind"]
+                .as_str()
+                .unwrap_or("adam")
+                .to_string(),
+            lr: value_text(&budget["optimizer"]["lr"]),
+            optimizer_extra: object_without(&budget["optimizer"], &["kind", "lr"]),
+            schedule: budget["schedule"].clone(),
+            augment: spec.dataset.augment,
+            seeds: value_text(&value["seeds"]),
+            baseline: spec.baseline,
+            stages: Vec::new(),
+            next_uid: 1,
+        };
+        for stage in value["chain"].as_array().into_iter().flatten() {
+            let uid = draft.fresh_uid();
+            let link = &stage["link"];
+            let terms = link["terms"].as_array().into_iter().flatten();
+            let terms = terms
+                .map(|term| (term, draft.fresh_uid()))
+                .collect::<Vec<_>>();
+            draft.stages.push(StageDraft {
+                uid,
+                name: stage["name"].as_str().unwrap_or_default().to_string(),
+                arch: ArchDraft::from_value(&stage["architecture"]),
+                ce_weight: link.get("ce_weight").map(value_text).unwrap_or_default(),
+                terms: terms
+                    .into_iter()
+                    .map(|(term, uid)| TermDraft {
+                        uid,
+                        method: term["method"].as_str().unwrap_or_default().to_string(),
+                        params: object_values(term, &["method", "ctkd"]),
+                        ctkd: term.get("ctkd").map(|c| object_values(c, &[])),
+                    })
+                    .collect(),
+                curriculum: link.get("curriculum").map(|c| object_values(c, &[])),
+            });
+        }
+        draft
+    }
+
+    /// A new id for a stage or term.
+    pub fn fresh_uid(&mut self) -> u32 {
+        self.next_uid += 1;
+        self.next_uid
+    }
+
+    /// The position of the stage `uid`.
+    pub fn index_of(&self, uid: u32) -> Option<usize> {
+        self.stages.iter().position(|s| s.uid == uid)
+    }
+
+    /// The stage `uid`, mutably.
+    pub fn stage_mut(&mut self, uid: u32) -> Option<&mut StageDraft> {
+        self.stages.iter_mut().find(|s| s.uid == uid)
+    }
+
+    /// Inserts a copy of the stage before the last one (a new teaching assistant), or a
+    /// first stage when there is none.
+    pub fn add_stage(&mut self) {
+        let uid = self.fresh_uid();
+        let mut stage = match self.stages.last() {
+            Some(last) => last.clone(),
+            None => StageDraft {
+                uid,
+                name: String::new(),
+                arch: ArchDraft::preset("cnn-s"),
+                ce_weight: String::new(),
+                terms: Vec::new(),
+                curriculum: None,
+            },
+        };
+        stage.uid = uid;
+        stage.name = String::new();
+        for term in &mut stage.terms {
+            term.uid = self.fresh_uid();
+        }
+        let at = self.stages.len().saturating_sub(1);
+        self.stages.insert(at, stage);
+    }
+
+    /// Moves the stage `uid` one place towards the teacher (`-1`) or the student (`+1`).
+    pub fn move_stage(&mut self, uid: u32, by: isize) {
+        if let Some(i) = self.index_of(uid) {
+            let j = i as isize + by;
+            if (0..self.stages.len() as isize).contains(&j) {
+                self.stages.swap(i, j as usize);
+            }
+        }
+    }
+
+    /// The spec as JSON, as the server will validate it. The first stage's link is sent
+    /// as it is (an error if it has terms: it has no teacher).
+    pub fn to_json(&self) -> Value {
+        let mut dataset = Map::new();
+        dataset.insert("name".into(), Value::String(self.dataset.clone()));
+        for (key, text) in [
+            ("train_subset", &self.train_subset),
+            ("test_subset", &self.test_subset),
+        ] {
+            if !text.trim().is_empty() {
+                dataset.insert(key.into(), number_value(text));
+            }
+        }
+        if let Some(augment) = self.augment {
+            dataset.insert("augment".into(), Value::Bool(augment));
+        }
+        let mut optimizer = self.optimizer_extra.clone();
+        optimizer.insert("kind".into(), Value::String(self.optimizer.clone()));
+        if !self.lr.trim().is_empty() {
+            optimizer.insert("lr".into(), number_value(&self.lr));
+        }
+        let chain = self.stages.iter().map(|stage| {
+            let mut value = Map::new();
+            if !stage.name.trim().is_empty() {
+                value.insert("name".into(), Value::String(stage.name.trim().to_string()));
+            }
+            value.insert("architecture".into(), stage.arch.to_value());
+            value.insert("link".into(), stage.link_value());
+            Value::Object(value)
+        });
+        let mut spec = Map::new();
+        if !self.name.trim().is_empty() {
+            spec.insert("name".into(), Value::String(self.name.trim().to_string()));
+        }
+        spec.insert("dataset".into(), Value::Object(dataset));
+        spec.insert("chain".into(), Value::Array(chain.collect()));
+        spec.insert(
+            "budget".into(),
+            json!({"epochs": number_value(&self.epochs), "batch_size": number_value(&self.batch_size),
+                   "optimizer": Value::Object(optimizer), "schedule": self.schedule}),
+        );
+        spec.insert("seeds".into(), list_value(&self.seeds));
+        spec.insert("baseline".into(), Value::Bool(self.baseline));
+        Value::Object(spec)
+    }
+}
+
+/// The catalog's defaults as typed values (empty where a parameter has no default).
+pub fn default_values(params: &[ParamInfo]) -> Vec<ParamValue> {
+    params
+        .iter()
+        .map(|p| ParamValue {
+            name: p.name.clone(),
+            text: p
+                .default
+                .as_deref()
+                .map(|d| d.trim_matches('"').to_string())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Checks a typed value against its parameter's kind and range, as the server will; `None`
+/// when it is acceptable (empty means the default).
+pub fn check_param(info: &ParamInfo, text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() || info.kind == ParamKind::Choice {
+        return None;
+    }
+    let Ok(x) = text.parse::<f64>() else {
+        return Some("not a number".into());
+    };
+    if info.kind == ParamKind::Integer && (x.fract() != 0.0 || x < 0.0) {
+        return Some("a whole number is needed".into());
+    }
+    if let Some(min) = info.minimum {
+        if x < min || (info.exclusive_minimum && x == min) {
+            let op = if info.exclusive_minimum { ">" } else { "≥" };
+            return Some(format!("must be {op} {min}"));
+        }
+    }
+    if let Some(max) = info.maximum {
+        if x > max || (info.exclusive_maximum && x == max) {
+            let op = if info.exclusive_maximum { "<" } else { "≤" };
+            return Some(format!("must be {op} {max}"));
+        }
+    }
+    None
+}
+
+fn params_object(values: &[ParamValue]) -> Map<String, Value> {
+    values
+        .iter()
+        .filter(|p| !p.text.trim().is_empty())
+        .map(|p| (p.name.clone(), number_value(&p.text)))
+        .collect()
+}
+
+fn object_without(object: &Value, skip: &[&str]) -> Map<String, Value> {
+    let mut map = object.as_object().cloned().unwrap_or_default();
+    map.retain(|k, _| !skip.contains(&k.as_str()));
+    map
+}
+
+fn object_values(object: &Value, skip: &[&str]) -> Vec<ParamValue> {
+    object
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .map(|(k, v)| ParamValue {
+            name: k.clone(),
+            text: value_text(v),
+        })
+        .collect()
+}
+
+/// A number when `text` is one, else the trimmed text as a string.
+fn number_value(text: &str) -> Value {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<u64>() {
+        return Value::from(n);
+    }
+    match text
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+    {
+        Some(n) => Value::Number(n),
+        None => Value::String(text.to_string()),
+    }
+}
+
+/// Comma-separated numbers as a JSON array.
+fn list_value(text: &str) -> Value {
+    Value::Array(
+        text.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(number_value)
+            .collect(),
+    )
+}
+
+/// The text a user would type for a JSON value (lists comma separated).
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: Value) -> ExperimentSpec {
+        serde_json::from_value(json).expect("a valid spec")
+    }
+
+    #[test]
+    fn a_spec_survives_a_round_trip_through_the_draft() {
+        let original = spec(json!({
+            "name": "takd", "dataset": {"name": "fashion-mnist", "train_subset": 5000},
+            "budget": {"epochs": 3, "batch_size": 64, "optimizer": {"kind": "sgd", "lr": 0.1, "momentum": 0.8},
+                       "schedule": {"kind": "step", "milestones": [2], "gamma": 0.5}},
+            "seeds": [0, 1], "baseline": true,
+            "chain": [
+                {"name": "teacher", "architecture": {"kind": "preset", "name": "cnn-l"}},
+                {"architecture": {"kind": "cnn", "channels": [16, 32], "fc": 64},
+                 "link": {"terms": [{"method": "kd", "temperature": 3.5, "ctkd": {"t_min": 2.0}}]}},
+                {"name": "student", "architecture": {"kind": "mlp", "hidden": [128]},
+                 "link": {"ce_weight": 0.5, "terms": [{"method": "dkd", "beta": 2.0}],
+                          "curriculum": {"start": 0.5, "pacing": "root"}}}
+            ]
+        }));
+        let draft = Draft::from_spec(&original);
+        assert_eq!(draft.stages.len(), 3);
+        assert_eq!(draft.stages[1].arch.channels, "16, 32");
+        assert_eq!(draft.seeds, "0, 1");
+        let back = spec(draft.to_json());
+        assert_eq!(back.chain, original.chain);
+        assert_eq!(back.budget, original.budget);
+        assert_eq!(back.dataset, original.dataset);
+        assert_eq!(
+            (back.seeds, back.baseline, back.name),
+            (original.seeds, true, original.name)
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_number_is_sent_as_typed_so_the_server_names_the_field() {
+        let mut draft = Draft::from_spec(&templates_kd());
+        draft.epochs = "many".into();
+        draft.stages[1].terms[0].params[0].text = "hot".into();
+        let json = draft.to_json();
+        assert_eq!(json["budget"]["epochs"], "many");
+        assert_eq!(json["chain"][1]["link"]["terms"][0]["temperature"], "hot");
+    }
+
+    #[test]
+    fn a_new_stage_goes_before_the_student_and_stages_reorder() {
+        let mut draft = Draft::from_spec(&templates_kd());
+        let student = draft.stages[1].uid;
+        draft.add_stage();
+        assert_eq!(draft.stages.len(), 3);
+        assert_eq!(draft.stages[2].uid, student, "the student stays last");
+        let ta = draft.stages[1].uid;
+        assert_ne!(draft.stages[1].terms[0].uid, draft.stages[2].terms[0].uid);
+        draft.move_stage(ta, -1);
+        assert_eq!(draft.index_of(ta), Some(0));
+        draft.move_stage(ta, -1);
+        assert_eq!(
+            draft.index_of(ta),
+            Some(0),
+            "the first stage cannot move up"
+        );
+    }
+
+    #[test]
+    fn typed_parameters_are_checked_against_the_catalog_ranges() {
+        let info = |kind, min, exclusive, max| ParamInfo {
+            name: "x".into(),
+            description: String::new(),
+            kind,
+            default: None,
+            minimum: min,
+            exclusive_minimum: exclusive,
+            maximum: max,
+            exclusive_maximum: false,
+            choices: Vec::new(),
+        };
+        let temperature = info(ParamKind::Number, Some(0.0), true, None);
+        assert_eq!(check_param(&temperature, "4"), None);
+        assert_eq!(check_param(&temperature, ""), None);
+        assert_eq!(
+            check_param(&temperature, "0").as_deref(),
+            Some("must be > 0")
+        );
+        assert_eq!(
+            check_param(&temperature, "warm").as_deref(),
+            Some("not a number")
+        );
+        let fraction = info(ParamKind::Number, Some(0.0), true, Some(1.0));
+        assert_eq!(
+            check_param(&fraction, "1.5").as_deref(),
+            Some("must be ≤ 1")
+        );
+        let epochs = info(ParamKind::Integer, Some(0.0), false, None);
+        assert_eq!(
+            check_param(&epochs, "2.5").as_deref(),
+            Some("a whole number is needed")
+        );
+    }
+
+    fn templates_kd() -> ExperimentSpec {
+        crate::composer::templates().remove(0).spec
+    }
+}

@@ -1,0 +1,185 @@
+//! How numbers read on the dashboard: accuracies in percent, gains in points, sizes, counts,
+//! durations and latencies with sensible units.
+
+/// `0.9123` → `91.23 %`.
+pub fn percent(fraction: f64) -> String {
+    format!("{:.2} %", fraction * 100.0)
+}
+
+/// A difference of accuracies in percentage points, signed: `+1.20 pts`, `−0.35 pts`.
+pub fn points(delta: f64) -> String {
+    let pts = delta * 100.0;
+    if pts < 0.0 {
+        format!("\u{2212}{:.2} pts", -pts)
+    } else {
+        format!("+{pts:.2} pts")
+    }
+}
+
+/// Mean ± standard deviation of accuracies: `91.23 ± 0.40 %` (just the mean for one run).
+pub fn percent_mean_std(mean: f64, std: f64, runs: usize) -> String {
+    if runs > 1 {
+        format!("{:.2} ± {:.2} %", mean * 100.0, std * 100.0)
+    } else {
+        percent(mean)
+    }
+}
+
+/// Parameter counts: `812`, `45.3 k`, `1.27 M`.
+pub fn count(n: usize) -> String {
+    let x = n as f64;
+    if x >= 1e6 {
+        format!("{:.2} M", x / 1e6)
+    } else if x >= 1e4 {
+        format!("{:.1} k", x / 1e3)
+    } else {
+        n.to_string()
+    }
+}
+
+/// Bytes in binary units: `512 B`, `12.4 KiB`, `3.10 MiB`.
+pub fn bytes(n: usize) -> String {
+    let x = n as f64;
+    if x >= 1024.0 * 1024.0 {
+        format!("{:.2} MiB", x / (1024.0 * 1024.0))
+    } else if x >= 1024.0 {
+        format!("{:.1} KiB", x / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// Milliseconds with three significant digits: `0.214 ms`, `3.51 ms`, `120 ms`.
+pub fn millis(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms >= 1.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.3} ms")
+    }
+}
+
+/// A duration in seconds: `42 s`, `3 min 05 s`, `1 h 02 min`.
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// An architecture in a few characters: `mlp 256-128`, `cnn 32·32·64·64 fc 128`, `resnet20 ×2`.
+pub fn architecture(arch: &api::Architecture) -> String {
+    use api::Architecture::*;
+    let join =
+        |v: &[usize], sep: &str| v.iter().map(usize::to_string).collect::<Vec<_>>().join(sep);
+    match arch {
+        Preset { name } => name.clone(),
+        Mlp(m) => format!("mlp {}", join(&m.hidden, "-")),
+        Cnn(c) => format!("cnn {} fc {}", join(&c.channels, "·"), c.fc),
+        Resnet(r) if r.width == 1.0 => format!("resnet{}", r.depth),
+        Resnet(r) => format!("resnet{} ×{}", r.depth, r.width),
+    }
+}
+
+/// A link's loss in a line: `CE 0.1 + KD (T 4, w 0.9)`, `+ curriculum (from 30 %)`.
+pub fn link(link: &api::LinkSpec) -> String {
+    use api::LossTerm::*;
+    let ctkd = |c: &Option<api::CtkdParams>| if c.is_some() { ", learned T" } else { "" };
+    let mut parts: Vec<String> = link
+        .terms
+        .iter()
+        .map(|term| match term {
+            Kd(p) => format!("KD (T {}, w {}{})", p.temperature, p.weight, ctkd(&p.ctkd)),
+            Dkd(p) => format!(
+                "DKD (α {}, β {}, T {}{})",
+                p.alpha,
+                p.beta,
+                p.temperature,
+                ctkd(&p.ctkd)
+            ),
+            At(p) => format!("AT (w {})", p.weight),
+            Mgd(p) => format!("MGD (α {}, λ {})", p.alpha, p.lambda),
+            Fitnet(p) => format!("FitNet (w {})", p.weight),
+        })
+        .collect();
+    if parts.is_empty() {
+        return "CE only".into();
+    }
+    if let Some(weight) = link.ce_weight {
+        parts.insert(0, format!("CE {weight}"));
+    }
+    if let Some(c) = &link.curriculum {
+        parts.push(format!("curriculum from {:.0} %", c.start * 100.0));
+    }
+    parts.join(" + ")
+}
+
+/// Unix milliseconds as `YYYY-MM-DD HH:MM` (UTC).
+pub fn timestamp(unix_ms: i64) -> String {
+    let secs = unix_ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
+/// (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accuracies_read_as_percent_and_gains_as_signed_points() {
+        assert_eq!(percent(0.91234), "91.23 %");
+        assert_eq!(points(0.012), "+1.20 pts");
+        assert_eq!(points(-0.0035), "\u{2212}0.35 pts");
+        assert_eq!(percent_mean_std(0.9, 0.004, 3), "90.00 ± 0.40 %");
+        assert_eq!(percent_mean_std(0.9, 0.0, 1), "90.00 %");
+    }
+
+    #[test]
+    fn sizes_counts_and_times_pick_their_unit() {
+        assert_eq!(count(812), "812");
+        assert_eq!(count(45_300), "45.3 k");
+        assert_eq!(count(1_270_000), "1.27 M");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(12_700), "12.4 KiB");
+        assert_eq!(millis(0.2144), "0.214 ms");
+        assert_eq!(millis(120.4), "120 ms");
+        assert_eq!(duration(42.4), "42 s");
+        assert_eq!(duration(185.0), "3 min 05 s");
+        assert_eq!(duration(3720.0), "1 h 02 min");
+    }
+
+    #[test]
+    fn timestamps_are_utc_calendar_dates() {
+        assert_eq!(timestamp(0), "1970-01-01 00:00");
+        assert_eq!(timestamp(1_795_862_400_000), "2026-11-28 10:40");
+        assert_eq!(timestamp(951_782_400_000), "2000-02-29 00:00");
+    }
+}

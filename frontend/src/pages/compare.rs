@@ -1,0 +1,176 @@
+//! The compare page: runs side by side — overlaid curves on shared epoch buckets, accuracy
+//! against latency and size with the Pareto front, and deltas against each run's teacher and
+//! baseline student. The shared view shows the same [`ComparisonView`] read-only.
+
+use api::{Comparison, ShareLink, ShareRequest};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::charts::{charts, color, LabelledCurves};
+use crate::client::{self, encode, ApiFailure};
+use crate::components::{ErrorNotice, LineChart, Loading, ScatterChart, ScatterPoint};
+use crate::format;
+
+/// `/compare?runs=a,b,c`.
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    let query = use_query_map();
+    let runs = move || query.with(|q| q.get("runs").unwrap_or_default());
+    let comparison = LocalResource::new(move || {
+        let runs = runs();
+        async move { client::get::<Comparison>(&format!("/api/compare?runs={}", encode(&runs))).await }
+    });
+    view! {
+        <section class="page">
+            <h1>"Compare runs"</h1>
+            <Suspense fallback=Loading>
+                {move || comparison.get().map(|result| match result {
+                    Ok(c) => view! { <ComparisonView comparison=c read_only=false/> }.into_any(),
+                    Err(f) => view! { <ErrorNotice failure=f/> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// A comparison: share action (unless read-only), table, scatter plots, overlaid curves.
+#[component]
+pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView {
+    let label = |i: usize| {
+        let row = &comparison.rows[i];
+        format!(
+            "{} · {} · seed {}",
+            row.experiment_name, row.run.stage_name, row.run.seed
+        )
+    };
+    let scatter = |cost: fn(&api::ModelMeasurements) -> f64,
+                   pareto: fn(&api::ComparedRun) -> bool| {
+        comparison
+            .rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, row)| {
+                let m = row.run.measurements.as_ref()?;
+                Some(ScatterPoint {
+                    label: label(i),
+                    color: color(i),
+                    x: cost(m),
+                    y: m.top1,
+                    pareto: pareto(row),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let latency = scatter(|m| m.latency_p50_ms, |r| r.pareto_latency);
+    let size = scatter(|m| m.bytes as f64, |r| r.pareto_size);
+    let labelled: Vec<LabelledCurves> = comparison
+        .curves
+        .iter()
+        .filter_map(|curves| {
+            let i = comparison
+                .rows
+                .iter()
+                .position(|r| r.run.id == curves.run_id)?;
+            Some(LabelledCurves {
+                label: label(i),
+                color: color(i),
+                curves,
+            })
+        })
+        .collect();
+    let chart_specs = charts(&labelled);
+    let delta = |d: Option<f64>| {
+        let class = match d {
+            Some(x) if x > 0.0 => "num gain",
+            Some(x) if x < 0.0 => "num loss",
+            _ => "num",
+        };
+        view! { <td class=class>{d.map(format::points).unwrap_or_else(|| "—".into())}</td> }
+    };
+    let rows = comparison
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let m = row.run.measurements.clone();
+            let experiment_name = row.experiment_name.clone();
+            let name = if read_only {
+                view! { <span>{experiment_name}</span> }.into_any()
+            } else {
+                view! { <A href=format!("/experiments/{}", row.run.experiment_id)>{experiment_name}</A> }.into_any()
+            };
+            view! {
+                <tr data-run=row.run.id.clone()>
+                    <th scope="row"><span class="dot" style=format!("background:{}", color(i))></span>{format!("{} · seed {}", row.run.stage_name, row.run.seed)}</th>
+                    <td>{name}</td>
+                    <td>{format::architecture(&row.run.architecture)}</td>
+                    <td class="num">{m.as_ref().map(|m| format::percent(m.top1)).unwrap_or_else(|| "—".into())}</td>
+                    {delta(row.delta_vs_teacher)}
+                    {delta(row.delta_vs_baseline)}
+                    <td class="num">{format::count(row.run.params)}</td>
+                    <td class="num">{m.as_ref().map(|m| format::bytes(m.bytes)).unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{m.as_ref().map(|m| format!("{} / {}", format::millis(m.latency_p50_ms), format::millis(m.latency_p95_ms))).unwrap_or_else(|| "—".into())}</td>
+                    <td>{[(row.pareto_latency, "latency"), (row.pareto_size, "size")].into_iter().filter(|(on, _)| *on).map(|(_, what)| view! { <span class="pareto-tag">{what}</span> }).collect_view()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let run_ids: Vec<String> = comparison.rows.iter().map(|r| r.run.id.clone()).collect();
+    view! {
+        {(!read_only).then(|| view! { <ShareComparison runs=run_ids/> })}
+        <table class="data compare">
+            <thead>
+                <tr>
+                    <th>"Run"</th><th>"Experiment"</th><th>"Model"</th><th class="num">"Top-1"</th>
+                    <th class="num" title="Top-1 minus its experiment's teacher (same seed)">"vs teacher"</th>
+                    <th class="num" title="Top-1 minus its experiment's CE-only baseline student (same seed)">"vs baseline"</th>
+                    <th class="num">"Params"</th><th class="num">"Size"</th>
+                    <th class="num" title="Batch-1 inference latency">"Latency p50 / p95"</th><th>"Pareto"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <div class="charts">
+            {(!latency.is_empty()).then(|| view! { <ScatterChart title="Accuracy vs latency".to_string() x_title="batch-1 latency p50, ms (log)".to_string() points=latency/> })}
+            {(!size.is_empty()).then(|| view! { <ScatterChart title="Accuracy vs size".to_string() x_title="model size, bytes (log)".to_string() points=size/> })}
+        </div>
+        <h2>"Curves"</h2>
+        <div class="charts">
+            {chart_specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
+        </div>
+    }
+}
+
+/// Creates a read-only link to this comparison.
+#[component]
+fn ShareComparison(runs: Vec<String>) -> impl IntoView {
+    let share = Action::new_local(move |runs: &Vec<String>| {
+        let request = ShareRequest {
+            experiment_id: None,
+            runs: Some(runs.clone()),
+        };
+        async move { client::post::<_, ShareLink>("/api/shares", &request).await }
+    });
+    let result = move || {
+        share.value().get().map(|r: Result<ShareLink, ApiFailure>| match r {
+            Ok(link) => {
+                let url = format!("{}{}", window().location().origin().unwrap_or_default(), link.path);
+                view! {
+                    <div class="share-link">
+                        <label>"Read-only link "<input readonly data-testid="share-url" prop:value=url.clone()/></label>
+                        <a href=url target="_blank">"Open"</a>
+                    </div>
+                }
+                .into_any()
+            }
+            Err(f) => view! { <ErrorNotice failure=f/> }.into_any(),
+        })
+    };
+    view! {
+        <div class="actions">
+            <button on:click=move |_| { share.dispatch(runs.clone()); }>"Share comparison"</button>
+        </div>
+        {result}
+    }
+}

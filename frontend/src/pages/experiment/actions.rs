@@ -1,0 +1,93 @@
+//! What can be done to an experiment: cancel, delete, clone into the composer, share a
+//! read-only link, export its data.
+
+use api::{ExperimentDetail, ShareLink};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::client::{self, ApiFailure};
+use crate::components::ErrorNotice;
+
+/// The action bar of an experiment page.
+#[component]
+pub fn Actions(detail: Signal<Option<ExperimentDetail>>) -> impl IntoView {
+    let id = Memo::new(move |_| {
+        detail.with(|d| d.as_ref().map(|d| d.summary.id.clone()).unwrap_or_default())
+    });
+    let active = Memo::new(move |_| {
+        detail.with(|d| d.as_ref().is_some_and(|d| !d.summary.status.is_terminal()))
+    });
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let share = RwSignal::new(None::<String>);
+
+    let cancel = Action::new_local(move |id: &String| {
+        let path = format!("/api/experiments/{id}/cancel");
+        async move {
+            client::post_empty::<ExperimentDetail>(&path)
+                .await
+                .map(|_| ())
+        }
+    });
+    let navigate = use_navigate();
+    let delete = Action::new_local(move |id: &String| {
+        let path = format!("/api/experiments/{id}");
+        async move { client::delete(&path).await }
+    });
+    let create_share = Action::new_local(move |id: &String| {
+        let path = format!("/api/experiments/{id}/share");
+        async move { client::post_empty::<ShareLink>(&path).await }
+    });
+    Effect::new(move || {
+        if let Some(Err(e)) = cancel.value().get() {
+            failure.set(Some(e));
+        }
+    });
+    Effect::new(move || match delete.value().get() {
+        Some(Ok(())) => navigate("/", Default::default()),
+        Some(Err(e)) => failure.set(Some(e)),
+        None => {}
+    });
+    Effect::new(move || match create_share.value().get() {
+        Some(Ok(link)) => {
+            let origin = window().location().origin().unwrap_or_default();
+            share.set(Some(format!("{origin}{}", link.path)));
+        }
+        Some(Err(e)) => failure.set(Some(e)),
+        None => {}
+    });
+
+    let confirm_delete = move |_| {
+        let sure = window()
+            .confirm_with_message("Delete this experiment, its runs, curves and models?")
+            .unwrap_or(false);
+        if sure {
+            delete.dispatch(id.get_untracked());
+        }
+    };
+    let copy = move |_| {
+        if let Some(url) = share.get_untracked() {
+            let _ = window().navigator().clipboard().write_text(&url);
+        }
+    };
+    view! {
+        <div class="actions">
+            <button disabled=move || !active.get() || cancel.pending().get() on:click=move |_| { cancel.dispatch(id.get_untracked()); }>
+                "Cancel"
+            </button>
+            <A href=move || format!("/experiments/new?from={}", id.get()) attr:class="button">"Clone"</A>
+            <button on:click=move |_| { create_share.dispatch(id.get_untracked()); }>"Share"</button>
+            <a class="button" href=move || format!("/api/experiments/{}/export?format=csv", id.get()) download="">"Export CSV"</a>
+            <a class="button" href=move || format!("/api/experiments/{}/export?format=json", id.get()) download="">"Export JSON"</a>
+            <button class="danger" on:click=confirm_delete>"Delete"</button>
+        </div>
+        {move || share.get().map(|url| view! {
+            <div class="share-link">
+                <label>"Read-only link "<input readonly data-testid="share-url" prop:value=url.clone()/></label>
+                <button on:click=copy>"Copy"</button>
+                <a href=url target="_blank">"Open"</a>
+            </div>
+        })}
+        {move || failure.get().map(|f| view! { <ErrorNotice failure=f/> })}
+    }
+}

@@ -1,0 +1,84 @@
+//! The runs of an experiment, one row each, updating in place: status, live progress with
+//! ETA, accuracy, device and message; select runs to compare them, download trained models.
+
+use std::collections::BTreeSet;
+
+use api::{RunStatus, RunSummary};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::view::run_label;
+use crate::components::{RunProgressBar, StatusBadge};
+use crate::format;
+
+/// The runs table. Rows are keyed by run id, so live updates change cells, not rows.
+#[component]
+pub fn RunsTable(
+    runs: Signal<Vec<RunSummary>>,
+    seeds: Signal<usize>,
+    read_only: bool,
+) -> impl IntoView {
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let ids =
+        Memo::new(move |_| runs.with(|runs| runs.iter().map(|r| r.id.clone()).collect::<Vec<_>>()));
+    let row = move |id: String| {
+        let run = Memo::new({
+            let id = id.clone();
+            move |_| runs.with(|runs| runs.iter().find(|r| r.id == id).cloned())
+        });
+        let field = move |f: fn(&RunSummary) -> String| {
+            move || run.with(|r| r.as_ref().map(f).unwrap_or_default())
+        };
+        let toggle_id = id.clone();
+        let checked_id = id.clone();
+        view! {
+            <tr data-run=id.clone()>
+                {(!read_only).then(|| view! {
+                    <td><input type="checkbox" aria-label="select run"
+                        prop:checked=move || selected.with(|s| s.contains(&checked_id))
+                        on:change=move |_| selected.update(|s| { if !s.remove(&toggle_id) { s.insert(toggle_id.clone()); } })/></td>
+                })}
+                <th scope="row">{move || run.with(|r| r.as_ref().map(|r| run_label(r, seeds.get())).unwrap_or_default())}</th>
+                <td>{move || run.with(|r| r.as_ref().map(|r| view! { <StatusBadge status=r.status/> }))}</td>
+                <td class="progress-cell">{move || run.get().map(|r| match (r.status, r.progress) {
+                    (RunStatus::Running, Some(p)) => view! { <RunProgressBar progress=p/> }.into_any(),
+                    _ => view! { <span>{format!("{}/{} epochs", r.epochs_done, r.epochs_total)}</span> }.into_any(),
+                })}</td>
+                <td class="num">{field(|r| r.best_test_accuracy.map(format::percent).unwrap_or_else(|| "—".into()))}</td>
+                <td class="num">{field(|r| r.last_train_loss.map(|l| format!("{l:.4}")).unwrap_or_else(|| "—".into()))}</td>
+                <td>{field(|r| format!("{} · {}", format::architecture(&r.architecture), format::count(r.params)))}</td>
+                <td class="small">{field(|r| r.device.clone().unwrap_or_default())}</td>
+                <td class="small message">{field(|r| r.message.clone().unwrap_or_default())}</td>
+                <td>{move || run.with(|r| r.as_ref().filter(|r| !read_only && r.status == RunStatus::Succeeded).map(|r| view! {
+                    <a href=format!("/api/runs/{}/model", r.id) download="">"model"</a>
+                }))}</td>
+            </tr>
+        }
+    };
+    let compare_href = move || {
+        let ids: Vec<String> = selected.get().into_iter().collect();
+        format!("/compare?runs={}", ids.join(","))
+    };
+    view! {
+        <table class="data runs">
+            <thead>
+                <tr>
+                    {(!read_only).then(|| view! { <th><span class="sr-only">"Select"</span></th> })}
+                    <th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num">"Best top-1"</th>
+                    <th class="num">"Train loss"</th><th>"Model"</th><th>"Device"</th><th>"Message"</th><th></th>
+                </tr>
+            </thead>
+            <tbody>
+                <For each=move || ids.get() key=|id| id.clone() children=row/>
+            </tbody>
+        </table>
+        {(!read_only).then(|| view! {
+            <div class="toolbar">
+                <A href=compare_href attr:class=move || if selected.with(|s| s.len() >= 2) { "button" } else { "button disabled" }
+                    attr:aria-disabled=move || selected.with(|s| s.len() < 2).to_string()>
+                    {move || format!("Compare selected runs ({})", selected.with(|s| s.len()))}
+                </A>
+            </div>
+        })}
+    }
+}

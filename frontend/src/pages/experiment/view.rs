@@ -1,0 +1,113 @@
+//! An experiment as the page shows it: header, chain diagram, progress, runs, results and
+//! curves, each part updating in place as the experiment changes.
+
+use api::{ExperimentDetail, ExperimentSpec, ExperimentSummary, ModelSummary, RunKind, RunSummary};
+use leptos::prelude::*;
+
+use super::actions::Actions;
+use super::runs::RunsTable;
+use crate::charts::color;
+use crate::components::{
+    ChainDiagram, CurveRun, CurvesPanel, ModelsTable, ProgressBar, StatusBadge,
+};
+use crate::format;
+
+/// The legend label of a run: its stage name, with the seed when there are several.
+pub fn run_label(run: &RunSummary, seeds: usize) -> String {
+    let name = match run.kind {
+        RunKind::Stage => run.stage_name.clone(),
+        RunKind::Baseline => "baseline".into(),
+    };
+    if seeds > 1 {
+        format!("{name} · seed {}", run.seed)
+    } else {
+        name
+    }
+}
+
+/// The whole experiment. `read_only` hides every action (shared views).
+#[component]
+pub fn ExperimentView(
+    detail: Signal<Option<ExperimentDetail>>,
+    curves_version: Signal<u64>,
+    read_only: bool,
+) -> impl IntoView {
+    let summary = Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.summary.clone())));
+    let spec = Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.spec.clone())));
+    let models = Memo::new(move |_| {
+        detail.with(|d| d.as_ref().map(|d| d.models.clone()).unwrap_or_default())
+    });
+    let warnings = Memo::new(move |_| {
+        detail.with(|d| d.as_ref().map(|d| d.warnings.clone()).unwrap_or_default())
+    });
+    let runs =
+        Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.runs.clone()).unwrap_or_default()));
+    let curve_runs = Memo::new(move |_| {
+        let seeds = spec.with(|s| s.as_ref().map_or(1, |s| s.seeds.len()));
+        runs.with(|runs| {
+            runs.iter()
+                .enumerate()
+                .map(|(i, r)| CurveRun {
+                    id: r.id.clone(),
+                    label: run_label(r, seeds),
+                    color: color(i),
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+
+    view! {
+        <section class="page experiment">
+            {move || summary.get().map(|s| view! { <Header summary=s/> })}
+            {(!read_only).then(|| view! { <Actions detail=detail/> })}
+            {move || {
+                let w = warnings.get();
+                (!w.is_empty()).then(|| view! {
+                    <div class="notice warn">{w.into_iter().map(|w| view! { <p>{w}</p> }).collect_view()}</div>
+                })
+            }}
+            {move || spec.get().map(|spec: ExperimentSpec| view! { <ChainDiagram spec=spec runs=runs.get()/> })}
+            <h2>"Runs"</h2>
+            <RunsTable runs=runs.into() seeds=Signal::derive(move || spec.with(|s| s.as_ref().map_or(1, |s| s.seeds.len()))) read_only=read_only/>
+            {move || {
+                let models: Vec<ModelSummary> = models.get();
+                (!models.is_empty()).then(|| view! {
+                    <h2>"Results"</h2>
+                    <ModelsTable models=models/>
+                })
+            }}
+            <h2>"Curves"</h2>
+            <CurvesPanel runs=curve_runs.into() version=curves_version/>
+        </section>
+    }
+}
+
+/// Name, status, dataset, overall progress and timing.
+#[component]
+fn Header(summary: ExperimentSummary) -> impl IntoView {
+    let fraction = if summary.runs_total == 0 {
+        0.0
+    } else {
+        summary.runs_done as f64 / summary.runs_total as f64
+    };
+    let elapsed = summary.started_at.map(|start| {
+        let end = summary
+            .finished_at
+            .unwrap_or_else(|| js_sys::Date::now() as i64);
+        format::duration((end - start) as f64 / 1000.0)
+    });
+    view! {
+        <div class="page-head">
+            <h1 data-testid="experiment-name">{summary.name.clone()}</h1>
+            <StatusBadge status=summary.status/>
+        </div>
+        <p class="meta">
+            {summary.dataset.as_str()}
+            " · created "{format::timestamp(summary.created_at)}" UTC"
+            {elapsed.map(|e| format!(" · {e}"))}
+            {summary.student_accuracy.map(|a| format!(" · student {}", format::percent(a)))}
+            {summary.gain_over_baseline.map(|g| format!(" ({} vs baseline)", format::points(g)))}
+        </p>
+        <ProgressBar fraction=fraction caption=format!("{} of {} runs finished", summary.runs_done, summary.runs_total)/>
+    }
+}

@@ -1,0 +1,253 @@
+//! The experiments page: every experiment with its status, chain, student accuracy and gain
+//! over the baseline; search, status filter, sorting, pages, and comparing a selection.
+
+use std::collections::BTreeSet;
+
+use api::{ExperimentDetail, ExperimentPage, ExperimentSummary, RunKind, RunStatus};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::client::{self, encode, ApiFailure};
+use crate::components::{ErrorNotice, Loading, StatusBadge};
+use crate::format;
+
+/// Experiments per page.
+const PAGE_SIZE: usize = 20;
+
+/// Columns the table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Created,
+    Name,
+    Status,
+    Accuracy,
+    Gain,
+    Duration,
+}
+
+fn duration_ms(e: &ExperimentSummary) -> Option<i64> {
+    let start = e.started_at?;
+    let end = e.finished_at.unwrap_or_else(|| js_sys::Date::now() as i64);
+    Some(end - start)
+}
+
+fn sort(rows: &mut [ExperimentSummary], key: SortKey, descending: bool) {
+    let by = |a: &ExperimentSummary, b: &ExperimentSummary| {
+        let f = |x: Option<f64>| x.unwrap_or(f64::NEG_INFINITY);
+        match key {
+            SortKey::Created => a.created_at.cmp(&b.created_at),
+            SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            SortKey::Status => a.status.as_str().cmp(b.status.as_str()),
+            SortKey::Accuracy => f(a.student_accuracy).total_cmp(&f(b.student_accuracy)),
+            SortKey::Gain => f(a.gain_over_baseline).total_cmp(&f(b.gain_over_baseline)),
+            SortKey::Duration => duration_ms(a).cmp(&duration_ms(b)),
+        }
+    };
+    rows.sort_by(|a, b| if descending { by(b, a) } else { by(a, b) });
+}
+
+/// The runs a comparison of whole experiments is about: each one's students and baselines.
+fn student_runs(detail: &ExperimentDetail) -> Vec<String> {
+    let last = detail.spec.chain.len().saturating_sub(1);
+    detail
+        .runs
+        .iter()
+        .filter(|r| r.kind == RunKind::Baseline || r.stage_index == last)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// The list of experiments.
+#[component]
+pub fn ExperimentsPage() -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let cursors = RwSignal::new(vec![None::<String>]);
+    let refresh = RwSignal::new(0u64);
+    let sort_key = RwSignal::new(SortKey::Created);
+    let descending = RwSignal::new(true);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let compare_error = RwSignal::new(None::<ApiFailure>);
+
+    let page = LocalResource::new(move || {
+        let mut path = format!("/api/experiments?limit={PAGE_SIZE}");
+        let q = query.get();
+        if !q.trim().is_empty() {
+            path += &format!("&q={}", encode(q.trim()));
+        }
+        let s = status.get();
+        if !s.is_empty() {
+            path += &format!("&status={s}");
+        }
+        if let Some(Some(cursor)) = cursors.get().last() {
+            path += &format!("&cursor={}", encode(cursor));
+        }
+        refresh.track();
+        async move { client::get::<ExperimentPage>(&path).await }
+    });
+    // Keep the table on screen while it refreshes, and refresh while anything is active.
+    let shown = RwSignal::new(None::<Result<ExperimentPage, ApiFailure>>);
+    Effect::new(move || {
+        if let Some(result) = page.get() {
+            shown.set(Some(result));
+        }
+    });
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            let active = shown.with_untracked(|p| {
+                matches!(p, Some(Ok(page)) if page.experiments.iter().any(|e| !e.status.is_terminal()))
+            });
+            if active {
+                refresh.update(|n| *n += 1);
+            }
+        },
+        std::time::Duration::from_secs(3),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+
+    let navigate = use_navigate();
+    let compare = Action::new_local(move |ids: &Vec<String>| {
+        let ids = ids.clone();
+        async move {
+            let mut runs = Vec::new();
+            for id in ids {
+                let detail: ExperimentDetail =
+                    client::get(&format!("/api/experiments/{id}")).await?;
+                runs.extend(student_runs(&detail));
+            }
+            Ok::<_, ApiFailure>(runs)
+        }
+    });
+    Effect::new(move || match compare.value().get() {
+        Some(Ok(runs)) if !runs.is_empty() => navigate(
+            &format!("/compare?runs={}", runs.join(",")),
+            Default::default(),
+        ),
+        Some(Ok(_)) => compare_error.set(Some(ApiFailure {
+            status: 422,
+            code: "nothing_to_compare".into(),
+            message: "the selected experiments have no runs yet".into(),
+            field: None,
+        })),
+        Some(Err(failure)) => compare_error.set(Some(failure)),
+        None => {}
+    });
+
+    let header = move |label: &'static str, key: SortKey, numeric: bool| {
+        let arrow = move || match (sort_key.get() == key, descending.get()) {
+            (true, true) => " ▼",
+            (true, false) => " ▲",
+            _ => "",
+        };
+        view! {
+            <th class:num=numeric aria-sort=move || if sort_key.get() == key { if descending.get() { "descending" } else { "ascending" } } else { "none" }>
+                <button class="sort" on:click=move |_| {
+                    if sort_key.get_untracked() == key {
+                        descending.update(|d| *d = !*d);
+                    } else {
+                        sort_key.set(key);
+                        descending.set(!matches!(key, SortKey::Name | SortKey::Status));
+                    }
+                }>{label}{arrow}</button>
+            </th>
+        }
+    };
+
+    let table = move || {
+        shown.get().map(|result| match result {
+            Err(failure) => view! { <ErrorNotice failure=failure/> }.into_any(),
+            Ok(page) if page.experiments.is_empty() => view! {
+                <div class="empty">
+                    <p>"No experiments match."</p>
+                    <p><A href="/experiments/new">"Compose one"</A>" — templates for KD, DKD, TAKD, CTKD, AT and MGD are one click away."</p>
+                </div>
+            }
+            .into_any(),
+            Ok(page) => {
+                let mut rows = page.experiments.clone();
+                sort(&mut rows, sort_key.get(), descending.get());
+                let body = rows
+                    .into_iter()
+                    .map(|e| {
+                        let id = e.id.clone();
+                        let id_toggle = e.id.clone();
+                        let name = e.name.clone();
+                        let checked = move || selected.with(|s| s.contains(&id));
+                        let gain_class = match e.gain_over_baseline {
+                            Some(g) if g > 0.0 => "num gain",
+                            Some(g) if g < 0.0 => "num loss",
+                            _ => "num",
+                        };
+                        view! {
+                            <tr data-experiment=e.id.clone()>
+                                <td><input type="checkbox" aria-label="select" prop:checked=checked
+                                    on:change=move |_| selected.update(|s| { if !s.remove(&id_toggle) { s.insert(id_toggle.clone()); } })/></td>
+                                <td><A href=format!("/experiments/{}", e.id)>{name}</A></td>
+                                <td><StatusBadge status=e.status/></td>
+                                <td>{e.dataset.as_str()}</td>
+                                <td class="chain-cell">{e.chain.join(" → ")}</td>
+                                <td class="num">{e.student_accuracy.map(format::percent).unwrap_or_else(|| "—".into())}</td>
+                                <td class=gain_class>{e.gain_over_baseline.map(format::points).unwrap_or_else(|| "—".into())}</td>
+                                <td class="num">{format!("{}/{}", e.runs_done, e.runs_total)}</td>
+                                <td class="num">{duration_ms(&e).map(|ms| format::duration(ms as f64 / 1000.0)).unwrap_or_else(|| "—".into())}</td>
+                                <td class="num">{format::timestamp(e.created_at)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                let next = page.next_cursor.clone();
+                let has_next = next.is_some();
+                view! {
+                    <table class="data experiments">
+                        <thead>
+                            <tr>
+                                <th><span class="sr-only">"Select"</span></th>
+                                {header("Name", SortKey::Name, false)}
+                                {header("Status", SortKey::Status, false)}
+                                <th>"Dataset"</th>
+                                <th>"Chain"</th>
+                                {header("Student top-1", SortKey::Accuracy, true)}
+                                {header("vs baseline", SortKey::Gain, true)}
+                                <th class="num">"Runs"</th>
+                                {header("Duration", SortKey::Duration, true)}
+                                {header("Created (UTC)", SortKey::Created, true)}
+                            </tr>
+                        </thead>
+                        <tbody>{body}</tbody>
+                    </table>
+                    <div class="pager">
+                        <span class="muted">{format!("{} experiment{} in all", page.total, if page.total == 1 { "" } else { "s" })}</span>
+                        <button disabled=move || cursors.with(|c| c.len() <= 1) on:click=move |_| cursors.update(|c| { c.pop(); })>"← Newer"</button>
+                        <button disabled=!has_next on:click=move |_| cursors.update(|c| c.push(next.clone()))>"Older →"</button>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Experiments"</h1>
+                <A href="/experiments/new" attr:class="button primary">"New experiment"</A>
+            </div>
+            <div class="toolbar">
+                <input type="search" placeholder="Search names" aria-label="Search"
+                    prop:value=query on:input=move |ev| { query.set(event_target_value(&ev)); cursors.set(vec![None]); }/>
+                <select aria-label="Status" on:change=move |ev| { status.set(event_target_value(&ev)); cursors.set(vec![None]); }>
+                    <option value="">"Any status"</option>
+                    {RunStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
+                </select>
+                <button class="primary" disabled=move || selected.with(|s| s.is_empty()) || compare.pending().get()
+                    on:click=move |_| { compare_error.set(None); compare.dispatch(selected.get_untracked().into_iter().collect()); }>
+                    {move || format!("Compare selected ({})", selected.with(|s| s.len()))}
+                </button>
+            </div>
+            {move || compare_error.get().map(|failure| view! { <ErrorNotice failure=failure/> })}
+            <Suspense fallback=Loading>{table}</Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,17 @@
+//! One module per page of the dashboard.
+
+mod compare;
+mod experiment;
+mod experiments;
+mod new_experiment;
+mod not_found;
+mod shared;
+mod system;
+
+pub use compare::ComparePage;
+pub use experiment::ExperimentPage;
+pub use experiments::ExperimentsPage;
+pub use new_experiment::NewExperimentPage;
+pub use not_found::NotFound;
+pub use shared::SharedPage;
+pub use system::SystemPage;

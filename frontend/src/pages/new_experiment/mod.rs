@@ -1,0 +1,231 @@
+//! The new-experiment page: a chain composer. Start from a template or a cloned experiment,
+//! add, remove and reorder stages, pick models and loss terms from the server's catalogs, set
+//! the data and budget, and submit; the server's field errors show next to their fields.
+
+mod fields;
+mod stage;
+mod terms;
+
+use api::{ArchitectureInfo, DatasetInfo, ExperimentDetail, MethodInfo};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use serde_json::Value;
+
+use self::fields::{SelectField, TextField};
+use self::stage::StageCard;
+use crate::client::{self, ApiFailure};
+use crate::components::ErrorNotice;
+use crate::composer::{templates, Draft};
+
+/// What every part of the form shares.
+#[derive(Clone, Copy)]
+pub struct Form {
+    /// The experiment being composed.
+    pub draft: RwSignal<Draft>,
+    /// The server's answer to the last submission, when it was an error.
+    pub error: RwSignal<Option<ApiFailure>>,
+    /// The method catalog (`/api/methods`).
+    pub methods: StoredValue<Vec<MethodInfo>>,
+    /// Architecture presets for the chosen dataset.
+    pub presets: Signal<Vec<ArchitectureInfo>>,
+}
+
+impl Form {
+    /// The catalog entry of `name`.
+    pub fn method(&self, name: &str) -> Option<MethodInfo> {
+        self.methods
+            .with_value(|all| all.iter().find(|m| m.name == name).cloned())
+    }
+
+    /// A binding of one text of the draft.
+    fn text(
+        self,
+        get: fn(&Draft) -> &String,
+        set: fn(&mut Draft) -> &mut String,
+    ) -> (Signal<String>, Callback<String>) {
+        let draft = self.draft;
+        (
+            Signal::derive(move || draft.with(|d| get(d).clone())),
+            Callback::new(move |text: String| draft.update(|d| *set(d) = text)),
+        )
+    }
+}
+
+/// `/experiments/new`, optionally `?template=KD` or `?from=<experiment id>`.
+#[component]
+pub fn NewExperimentPage() -> impl IntoView {
+    let methods = LocalResource::new(|| client::get::<Vec<MethodInfo>>("/api/methods"));
+    let datasets = LocalResource::new(|| client::get::<Vec<DatasetInfo>>("/api/datasets"));
+    move || {
+        match (methods.get(), datasets.get()) {
+        (Some(Ok(methods)), Some(Ok(datasets))) => view! { <Composer methods=methods datasets=datasets/> }.into_any(),
+        (Some(Err(f)), _) | (_, Some(Err(f))) => view! { <section class="page"><ErrorNotice failure=f/></section> }.into_any(),
+        _ => view! { <section class="page"><p class="loading">"Loading the method catalog…"</p></section> }.into_any(),
+    }
+    }
+}
+
+/// The composer once the catalogs are known.
+#[component]
+fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoView {
+    let all_templates = templates();
+    let query = use_query_map();
+    let start = query
+        .with_untracked(|q| q.get("template"))
+        .and_then(|name| all_templates.iter().find(|t| t.name == name).cloned());
+    let draft = RwSignal::new(Draft::from_spec(
+        &start.unwrap_or_else(|| all_templates[0].clone()).spec,
+    ));
+    let error = RwSignal::new(None::<ApiFailure>);
+    let dataset = Memo::new(move |_| draft.with(|d| d.dataset.clone()));
+    let presets_resource = LocalResource::new(move || {
+        let dataset = dataset.get();
+        async move {
+            client::get::<Vec<ArchitectureInfo>>(&format!("/api/architectures?dataset={dataset}"))
+                .await
+        }
+    });
+    let presets = Signal::derive(move || {
+        presets_resource
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    });
+    let form = Form {
+        draft,
+        error,
+        methods: StoredValue::new(methods),
+        presets,
+    };
+    provide_context(form);
+
+    // Clone an existing experiment.
+    if let Some(from) = query.with_untracked(|q| q.get("from")) {
+        leptos::task::spawn_local(async move {
+            match client::get::<ExperimentDetail>(&format!("/api/experiments/{from}")).await {
+                Ok(detail) => {
+                    let mut copy = Draft::from_spec(&detail.spec);
+                    copy.name = format!("{} (copy)", detail.summary.name);
+                    draft.set(copy);
+                }
+                Err(f) => error.set(Some(f)),
+            }
+        });
+    }
+
+    let navigate = use_navigate();
+    let submit = Action::new_local(|spec: &Value| {
+        let spec = spec.clone();
+        async move { client::post::<Value, ExperimentDetail>("/api/experiments", &spec).await }
+    });
+    Effect::new(move || match submit.value().get() {
+        Some(Ok(detail)) => navigate(
+            &format!("/experiments/{}", detail.summary.id),
+            Default::default(),
+        ),
+        Some(Err(f)) => error.set(Some(f)),
+        None => {}
+    });
+
+    let stage_ids =
+        Memo::new(move |_| draft.with(|d| d.stages.iter().map(|s| s.uid).collect::<Vec<_>>()));
+    let (name, set_name) = form.text(|d| &d.name, |d| &mut d.name);
+    let (dataset_value, set_dataset) = form.text(|d| &d.dataset, |d| &mut d.dataset);
+    let (train_subset, set_train_subset) = form.text(|d| &d.train_subset, |d| &mut d.train_subset);
+    let (test_subset, set_test_subset) = form.text(|d| &d.test_subset, |d| &mut d.test_subset);
+    let (epochs, set_epochs) = form.text(|d| &d.epochs, |d| &mut d.epochs);
+    let (batch_size, set_batch_size) = form.text(|d| &d.batch_size, |d| &mut d.batch_size);
+    let (optimizer, _) = form.text(|d| &d.optimizer, |d| &mut d.optimizer);
+    let set_optimizer = Callback::new(move |kind: String| {
+        draft.update(|d| {
+            if d.optimizer != kind {
+                d.optimizer = kind;
+                d.optimizer_extra.clear();
+                d.lr.clear();
+            }
+        })
+    });
+    let (lr, set_lr) = form.text(|d| &d.lr, |d| &mut d.lr);
+    let (seeds, set_seeds) = form.text(|d| &d.seeds, |d| &mut d.seeds);
+    let dataset_choices: Vec<(String, String)> = datasets
+        .iter()
+        .map(|d| {
+            let note = if d.available {
+                String::new()
+            } else {
+                " — not installed".into()
+            };
+            (
+                d.name.as_str().to_string(),
+                format!(
+                    "{} ({}×{}, {} classes){note}",
+                    d.name, d.height, d.width, d.classes
+                ),
+            )
+        })
+        .collect();
+    let hint = move || {
+        let chosen = dataset.get();
+        datasets
+            .iter()
+            .find(|d| d.name.as_str() == chosen && !d.available)
+            .and_then(|d| d.hint.clone())
+    };
+    let whole_number = Callback::new(|text: String| {
+        let t = text.trim();
+        (!t.is_empty() && t.parse::<u64>().is_err()).then(|| "a whole number is needed".to_string())
+    });
+    let template_buttons = all_templates
+        .into_iter()
+        .map(|t| {
+            let spec = t.spec.clone();
+            view! {
+                <button class="template" title=t.description on:click=move |_| { error.set(None); draft.set(Draft::from_spec(&spec)); }>{t.name}</button>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <section class="page composer">
+            <h1>"New experiment"</h1>
+            <div class="templates"><span class="muted">"Start from "</span>{template_buttons}</div>
+            {move || error.get().map(|f| view! { <ErrorNotice failure=f/> })}
+            <div class="fields wide">
+                <TextField label="Name".to_string() path="name" value=name set=set_name placeholder="derived from the chain".to_string()/>
+                <SelectField label="Dataset".to_string() path="dataset.name" value=dataset_value set=set_dataset choices=dataset_choices/>
+                <TextField label="Train on first N".to_string() path="dataset.train_subset" value=train_subset set=set_train_subset placeholder="all".to_string() check=whole_number/>
+                <TextField label="Test on first N".to_string() path="dataset.test_subset" value=test_subset set=set_test_subset placeholder="all".to_string() check=whole_number/>
+            </div>
+            {move || hint().map(|h| view! { <div class="notice warn">{h}</div> })}
+            <h2>"Chain"</h2>
+            <div class="stages">
+                <For each=move || stage_ids.get() key=|uid| *uid children=move |uid| view! { <StageCard stage=uid/> }/>
+            </div>
+            <button on:click=move |_| draft.update(Draft::add_stage)>"+ Add a teaching assistant"</button>
+            <h2>"Budget"</h2>
+            <div class="fields wide">
+                <TextField label="Epochs".to_string() path="budget.epochs" value=epochs set=set_epochs check=whole_number/>
+                <TextField label="Batch size".to_string() path="budget.batch_size" value=batch_size set=set_batch_size check=whole_number/>
+                <SelectField label="Optimizer".to_string() path="budget.optimizer.kind" value=optimizer set=set_optimizer
+                    choices=vec![("adam".to_string(), "Adam".to_string()), ("sgd".to_string(), "SGD (momentum)".to_string())]/>
+                <TextField label="Learning rate".to_string() path="budget.optimizer.lr" value=lr set=set_lr placeholder="the optimizer's default".to_string()/>
+                <TextField label="Seeds".to_string() path="seeds" value=seeds set=set_seeds hint="comma separated: every stage trains once per seed".to_string()/>
+                <label class="check">
+                    <input type="checkbox" data-testid="baseline" prop:checked=move || draft.with(|d| d.baseline)
+                        on:change=move |ev| draft.update(|d| d.baseline = event_target_checked(&ev))/>
+                    "Train a baseline student (same model, cross-entropy only)"
+                </label>
+            </div>
+            <details class="spec-preview">
+                <summary>"The spec this submits (POST /api/experiments)"</summary>
+                <pre>{move || serde_json::to_string_pretty(&draft.with(Draft::to_json)).unwrap_or_default()}</pre>
+            </details>
+            <div class="actions">
+                <button class="primary" data-testid="submit" disabled=move || submit.pending().get()
+                    on:click=move |_| { error.set(None); submit.dispatch(draft.with_untracked(Draft::to_json)); }>
+                    {move || if submit.pending().get() { "Submitting…" } else { "Run experiment" }}
+                </button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,184 @@
+//! One stage of the chain in the composer: its name, its model (a preset, or the sizes of a
+//! family, with the parameter count computed live by the server), its link, and buttons to
+//! move or remove it.
+
+use api::ParamCount;
+use leptos::prelude::*;
+use serde_json::{json, Value};
+
+use super::fields::{SelectField, TextField};
+use super::terms::LinkEditor;
+use super::Form;
+use crate::client::{self, ApiFailure};
+use crate::composer::ArchDraft;
+use crate::format;
+
+/// Reads or edits one text of the stage's architecture.
+fn arch_binding(
+    form: Form,
+    stage: u32,
+    get: fn(&ArchDraft) -> &String,
+    set: fn(&mut ArchDraft) -> &mut String,
+) -> (Signal<String>, Callback<String>) {
+    let value = Signal::derive(move || {
+        form.draft.with(|d| {
+            d.stages
+                .iter()
+                .find(|s| s.uid == stage)
+                .map(|s| get(&s.arch).clone())
+                .unwrap_or_default()
+        })
+    });
+    let setter = Callback::new(move |text: String| {
+        form.draft.update(|d| {
+            if let Some(s) = d.stage_mut(stage) {
+                *set(&mut s.arch) = text;
+            }
+        })
+    });
+    (value, setter)
+}
+
+/// The model of a stage.
+#[component]
+fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
+    let form = expect_context::<Form>();
+    let path = move |rest: &'static str| {
+        Signal::derive(move || format!("chain[{}].architecture{rest}", index.get()))
+    };
+    let (kind, set_kind) = arch_binding(form, stage, |a| &a.kind, |a| &mut a.kind);
+    let (preset, set_preset) = arch_binding(form, stage, |a| &a.preset, |a| &mut a.preset);
+    let (hidden, set_hidden) = arch_binding(form, stage, |a| &a.hidden, |a| &mut a.hidden);
+    let (channels, set_channels) = arch_binding(form, stage, |a| &a.channels, |a| &mut a.channels);
+    let (fc, set_fc) = arch_binding(form, stage, |a| &a.fc, |a| &mut a.fc);
+    let (depth, set_depth) = arch_binding(form, stage, |a| &a.depth, |a| &mut a.depth);
+    let (width, set_width) = arch_binding(form, stage, |a| &a.width, |a| &mut a.width);
+    let kinds = vec![
+        ("preset".to_string(), "Preset".to_string()),
+        ("mlp".to_string(), "MLP".to_string()),
+        ("cnn".to_string(), "Plain CNN".to_string()),
+        ("resnet".to_string(), "ResNet".to_string()),
+    ];
+    let presets = Signal::derive(move || {
+        form.presets
+            .get()
+            .into_iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    format!("{} ({} params)", p.name, format::count(p.params)),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+
+    // The parameter count of what is typed, from the server (the same code that builds models).
+    let request = Memo::new(move |_| {
+        let arch = form.draft.with(|d| {
+            d.stages
+                .iter()
+                .find(|s| s.uid == stage)
+                .map(|s| s.arch.to_value())
+        });
+        let dataset = form.draft.with(|d| d.dataset.clone());
+        json!({"architecture": arch.unwrap_or(Value::Null), "dataset": dataset})
+    });
+    let count = LocalResource::new(move || {
+        let body = request.get();
+        async move { client::post::<Value, ParamCount>("/api/architectures/params", &body).await }
+    });
+    let count_view = move || {
+        count.get().map(|r: Result<ParamCount, ApiFailure>| match r {
+            Ok(c) => view! { <span class="param-count" data-testid="param-count">{format!("{} parameters", format::count(c.params))}</span> }.into_any(),
+            Err(e) => view! { <span class="field-error" role="alert">{e.to_string()}</span> }.into_any(),
+        })
+    };
+    view! {
+        <div class="arch-editor">
+            <h4>"Model"</h4>
+            <div class="fields">
+                <SelectField label="Family".to_string() path=path("") value=kind set=set_kind choices=kinds/>
+                {move || match kind.get().as_str() {
+                    "preset" => view! { <SelectField label="Preset".to_string() path=path(".name") value=preset set=set_preset choices=presets/> }.into_any(),
+                    "mlp" => view! { <TextField label="Hidden widths".to_string() hint="comma separated, input side first".to_string() path=path(".hidden") value=hidden set=set_hidden/> }.into_any(),
+                    "cnn" => view! {
+                        <TextField label="Conv channels".to_string() hint="comma separated; a 2×2 pool after every second layer".to_string() path=path(".channels") value=channels set=set_channels/>
+                        <TextField label="FC width".to_string() path=path(".fc") value=fc set=set_fc/>
+                    }.into_any(),
+                    _ => view! {
+                        <TextField label="Depth (6n+2)".to_string() path=path(".depth") value=depth set=set_depth/>
+                        <TextField label="Width ×".to_string() path=path(".width") value=width set=set_width/>
+                    }.into_any(),
+                }}
+            </div>
+            <Transition fallback=|| view! { <span class="param-count muted">"counting…"</span> }>{count_view}</Transition>
+        </div>
+    }
+}
+
+/// A stage card.
+#[component]
+pub fn StageCard(stage: u32) -> impl IntoView {
+    let form = expect_context::<Form>();
+    let index = Memo::new(move |_| form.draft.with(|d| d.index_of(stage).unwrap_or(0)));
+    let count = Memo::new(move |_| form.draft.with(|d| d.stages.len()));
+    let role = move || {
+        let (i, n) = (index.get(), count.get());
+        if i == 0 {
+            "teacher"
+        } else if i + 1 == n {
+            "student"
+        } else {
+            "teaching assistant"
+        }
+    };
+    let name = Signal::derive(move || {
+        form.draft.with(|d| {
+            d.stages
+                .iter()
+                .find(|s| s.uid == stage)
+                .map(|s| s.name.clone())
+                .unwrap_or_default()
+        })
+    });
+    let set_name = Callback::new(move |text: String| {
+        form.draft.update(|d| {
+            if let Some(s) = d.stage_mut(stage) {
+                s.name = text
+            }
+        })
+    });
+    let stage_error = move || {
+        let path = format!("chain[{}]", index.get());
+        form.error.with(|e| {
+            e.as_ref()
+                .filter(|e| e.field.as_deref() == Some(path.as_str()))
+                .map(|e| e.message.clone())
+        })
+    };
+    view! {
+        <article class="stage-card" data-stage-index=move || index.get().to_string()>
+            <header>
+                <span class="stage-number">{move || format!("{} · {}", index.get() + 1, role())}</span>
+                <TextField label="Name".to_string() path=Signal::derive(move || format!("chain[{}].name", index.get())) value=name set=set_name placeholder="derived from the position".to_string()/>
+                <div class="stage-buttons">
+                    <button class="icon" title="Move towards the teacher" disabled=move || index.get() == 0
+                        on:click=move |_| form.draft.update(|d| d.move_stage(stage, -1))>"↑"</button>
+                    <button class="icon" title="Move towards the student" disabled=move || index.get() + 1 == count.get()
+                        on:click=move |_| form.draft.update(|d| d.move_stage(stage, 1))>"↓"</button>
+                    <button class="icon" title="Remove this stage" disabled=move || count.get() <= 2
+                        on:click=move |_| form.draft.update(|d| d.stages.retain(|s| s.uid != stage))>"✕"</button>
+                </div>
+            </header>
+            {move || stage_error().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+            <div class="stage-body">
+                <ArchitectureEditor stage=stage index=index/>
+                {move || if index.get() == 0 {
+                    view! { <div class="link-editor"><h4>"Teacher"</h4><p class="muted">"Learns from the labels alone (cross-entropy)."</p></div> }.into_any()
+                } else {
+                    view! { <LinkEditor stage=stage/> }.into_any()
+                }}
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,39 @@
+//! `/s/:token`: an experiment or a comparison someone shared, read-only — no actions.
+
+use api::{ExperimentDetail, SharedView};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::compare::ComparisonView;
+use super::experiment::ExperimentView;
+use crate::client;
+use crate::components::{ErrorNotice, Loading};
+
+/// The shared thing behind a token.
+#[component]
+pub fn SharedPage() -> impl IntoView {
+    let params = use_params_map();
+    let shared = LocalResource::new(move || {
+        let token = params.with(|p| p.get("token").unwrap_or_default());
+        async move { client::get::<SharedView>(&format!("/api/shared/{token}")).await }
+    });
+    view! {
+        <div class="notice info shared-banner">"A shared, read-only view."</div>
+        <Suspense fallback=Loading>
+            {move || shared.get().map(|result| match result {
+                Err(f) => view! { <section class="page"><ErrorNotice failure=f/></section> }.into_any(),
+                Ok(SharedView::Experiment { experiment }) => {
+                    let detail = Signal::derive(move || Some::<ExperimentDetail>((*experiment).clone()));
+                    view! { <ExperimentView detail=detail curves_version=Signal::derive(|| 0) read_only=true/> }.into_any()
+                }
+                Ok(SharedView::Comparison { comparison }) => view! {
+                    <section class="page">
+                        <h1>"Shared comparison"</h1>
+                        <ComparisonView comparison=*comparison read_only=true/>
+                    </section>
+                }
+                .into_any(),
+            })}
+        </Suspense>
+    }
+}

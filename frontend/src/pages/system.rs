@@ -1,0 +1,63 @@
+//! The system page: what this server trains on and how busy it is.
+
+use api::{DatasetInfo, SystemInfo};
+use leptos::prelude::*;
+
+use crate::client::{self, ApiResult};
+use crate::components::{ErrorNotice, Loading};
+
+/// Backend, device, version, workers, database, and the datasets with their availability.
+#[component]
+pub fn SystemPage() -> impl IntoView {
+    let system = LocalResource::new(|| client::get::<SystemInfo>("/api/system"));
+    let datasets = LocalResource::new(|| client::get::<Vec<DatasetInfo>>("/api/datasets"));
+    let system_view = move || {
+        system.get().map(|result: ApiResult<SystemInfo>| match result {
+            Err(failure) => view! { <ErrorNotice failure=failure/> }.into_any(),
+            Ok(s) => view! {
+                <dl class="facts" data-testid="system">
+                    <dt>"Version"</dt><dd>{s.version}</dd>
+                    <dt>"Backend"</dt><dd data-fact="backend">{s.backend}</dd>
+                    <dt>"Device"</dt><dd>{s.device}</dd>
+                    {s.fallback_reason.map(|r| view! { <dt>"Why not the GPU"</dt><dd>{r}</dd> })}
+                    <dt>"Workers"</dt>
+                    <dd data-fact="workers">{format!("{} busy, {} idle ({} slots)", s.busy, s.workers.saturating_sub(s.busy), s.workers)}</dd>
+                    <dt>"Queued runs"</dt><dd>{s.queued_runs}</dd>
+                    <dt>"Database"</dt><dd>{s.database}</dd>
+                    <dt>"Loss conventions"</dt><dd class="small">{s.conventions}</dd>
+                </dl>
+            }
+            .into_any(),
+        })
+    };
+    let datasets_view = move || {
+        datasets.get().map(|result| match result {
+            Err(failure) => view! { <ErrorNotice failure=failure/> }.into_any(),
+            Ok(list) => view! {
+                <table class="data">
+                    <thead><tr><th>"Dataset"</th><th>"Images"</th><th class="num">"Classes"</th><th class="num">"Train / test"</th><th>"Available"</th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|d| view! {
+                            <tr>
+                                <th scope="row">{d.name.as_str()}</th>
+                                <td>{format!("{}×{}×{}", d.channels, d.height, d.width)}</td>
+                                <td class="num">{d.classes}</td>
+                                <td class="num">{format!("{} / {}", d.train_size, d.test_size)}</td>
+                                <td>{if d.available { d.location.unwrap_or_else(|| "built in".into()) } else { d.hint.unwrap_or_else(|| "not installed".into()) }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <section class="page">
+            <h1>"System"</h1>
+            <Suspense fallback=Loading>{system_view}</Suspense>
+            <h2>"Datasets"</h2>
+            <Suspense fallback=Loading>{datasets_view}</Suspense>
+        </section>
+    }
+}

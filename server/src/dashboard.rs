@@ -1,0 +1,200 @@
+//! The dashboard's files (the wasm bundle `scripts/build-dashboard.sh` writes), read once at
+//! start, held in memory with a gzip copy and an ETag, and the client routes the app answers.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use md5::{Digest, Md5};
+
+/// One file of the bundle.
+#[derive(Debug)]
+pub struct Asset {
+    /// The file as it is on disk.
+    pub bytes: Vec<u8>,
+    /// The same, gzipped at the best level (served to clients that accept gzip).
+    pub gzipped: Vec<u8>,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// A strong ETag: the MD5 of the bytes, quoted.
+    pub etag: String,
+}
+
+/// The bundle, or why there is none.
+#[derive(Debug)]
+pub struct Dashboard {
+    dir: PathBuf,
+    files: HashMap<String, Asset>,
+}
+
+/// The page every client route answers with.
+pub const INDEX: &str = "index.html";
+
+impl Dashboard {
+    /// Reads every file directly inside `dir`. A missing directory gives an empty dashboard
+    /// (the API still works; pages explain how to build the bundle).
+    pub fn load(dir: &Path) -> std::io::Result<Dashboard> {
+        let mut files = HashMap::new();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Dashboard {
+                    dir: dir.to_path_buf(),
+                    files,
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let Some(content_type) = content_type(&name) else {
+                continue;
+            };
+            if !entry.file_type()?.is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(entry.path())?;
+            files.insert(name, Asset::new(bytes, content_type)?);
+        }
+        Ok(Dashboard {
+            dir: dir.to_path_buf(),
+            files,
+        })
+    }
+
+    /// Where the bundle was looked for.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether the bundle is there (its index page at least).
+    pub fn is_built(&self) -> bool {
+        self.files.contains_key(INDEX)
+    }
+
+    /// A file of the bundle by name.
+    pub fn file(&self, name: &str) -> Option<&Asset> {
+        self.files.get(name)
+    }
+
+    /// The bundle's files with their sizes `(name, bytes, gzipped bytes)`, for the start-up log.
+    pub fn sizes(&self) -> Vec<(&str, usize, usize)> {
+        let mut sizes: Vec<_> = self
+            .files
+            .iter()
+            .map(|(name, a)| (name.as_str(), a.bytes.len(), a.gzipped.len()))
+            .collect();
+        sizes.sort();
+        sizes
+    }
+}
+
+impl Asset {
+    fn new(bytes: Vec<u8>, content_type: &'static str) -> std::io::Result<Asset> {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+        gz.write_all(&bytes)?;
+        let gzipped = gz.finish()?;
+        let etag = format!("\"{:x}\"", Md5::digest(&bytes));
+        Ok(Asset {
+            bytes,
+            gzipped,
+            content_type,
+            etag,
+        })
+    }
+}
+
+/// The media type of a bundle file by its extension; other files are not served.
+fn content_type(name: &str) -> Option<&'static str> {
+    let extension = name.rsplit_once('.')?.1;
+    Some(match extension {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        _ => return None,
+    })
+}
+
+/// Whether `path` is one of the app's pages (`/`, `/experiments/new`, `/experiments/:id`,
+/// `/compare`, `/s/:token`, `/system`): those answer 200 with the app, any other path 404
+/// with the app (which shows its not-found page).
+pub fn is_client_route(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    match segments.as_slice() {
+        [] => true,
+        ["experiments"] | ["compare"] | ["system"] => true,
+        ["experiments", id] | ["s", id] => plain(id),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_of_the_app_is_a_client_route_and_nothing_else_is() {
+        for path in [
+            "/",
+            "/experiments",
+            "/experiments/new",
+            "/experiments/e-1a2b",
+            "/compare",
+            "/system",
+            "/s/0123abcd",
+            "/compare/",
+        ] {
+            assert!(is_client_route(path), "{path}");
+        }
+        for path in [
+            "/nope",
+            "/experiments/a/b",
+            "/s/",
+            "/s/../x",
+            "/assets/x.js",
+            "/favicon.ico",
+        ] {
+            assert!(!is_client_route(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_missing_bundle_loads_as_not_built_and_a_present_one_is_served_with_etags() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Dashboard::load(&dir.path().join("absent")).unwrap();
+        assert!(!missing.is_built());
+
+        std::fs::write(
+            dir.path().join("index.html"),
+            "<!doctype html><title>x</title>",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("app.wasm"), vec![0u8; 4096]).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not served").unwrap();
+        let bundle = Dashboard::load(dir.path()).unwrap();
+        assert!(bundle.is_built());
+        let wasm = bundle.file("app.wasm").unwrap();
+        assert_eq!(wasm.content_type, "application/wasm");
+        assert!(
+            wasm.gzipped.len() < 100,
+            "4 KiB of zeros gzip to {} bytes",
+            wasm.gzipped.len()
+        );
+        assert_eq!(wasm.etag.len(), 34);
+        assert!(bundle.file("notes.txt").is_none());
+    }
+}
