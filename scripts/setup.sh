@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Installs what Distill Lab needs on a Debian machine that has Rust (rustup): Fashion-MNIST
-# from Debian's dataset-fashion-mnist package (at /usr/share/datasets/fashion-mnist), and Mesa's
-# Vulkan drivers so the wgpu backend has an adapter (lavapipe, on the CPU) where no GPU is.
+# Installs what Distill Lab needs on a Debian machine that has Rust (rustup):
+#  - Fashion-MNIST from Debian's dataset-fashion-mnist (at /usr/share/datasets/fashion-mnist),
+#    and Mesa's Vulkan drivers so the wgpu backend has an adapter (lavapipe) where no GPU is;
+#  - for the dashboard: the wasm32 target, wasm-bindgen at exactly Cargo.lock's version, and
+#    wasm-opt from npm's binaryen (Debian's binaryen 108 emits wasm that crashes Chromium);
+#  - for the browser tests: Debian's chromium and chromium-driver.
 set -euo pipefail
-packages=(dataset-fashion-mnist mesa-vulkan-drivers)
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
+
+packages=(dataset-fashion-mnist mesa-vulkan-drivers chromium chromium-driver)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -13,4 +20,20 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# The CLI must match the wasm-bindgen library the app links, or the bundle will not load.
+locked=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
+installed=$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2 || true)
+if [ "$installed" != "$locked" ]; then
+  # Not --locked: the CLI's own lockfile pins a webpki-roots release crates.io no longer serves.
+  cargo install wasm-bindgen-cli --version "=$locked"
+fi
+
+binaryen="$target/binaryen"
+if [ ! -x "$binaryen/node_modules/.bin/wasm-opt" ]; then
+  mkdir -p "$binaryen"
+  npm install --prefix "$binaryen" --no-audit --no-fund --silent binaryen@132.0.0
 fi

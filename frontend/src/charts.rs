@@ -97,6 +97,7 @@ pub fn charts(runs: &[LabelledCurves]) -> Vec<ChartSpec> {
             })
         })
         .collect();
+    let lr = per_run("lr", false, "");
     let chart = |title: &str, y_label: &str, log_y: bool, series: Vec<Series>| ChartSpec {
         title: title.into(),
         y_label: y_label.into(),
@@ -112,12 +113,7 @@ pub fn charts(runs: &[LabelledCurves]) -> Vec<ChartSpec> {
             false,
             terms,
         ),
-        chart(
-            "Learning rate",
-            "learning rate",
-            true,
-            per_run("lr", false, ""),
-        ),
+        chart("Learning rate", "learning rate", spans_decades(&lr), lr),
         chart(
             "Temperature",
             "distillation temperature",
@@ -134,6 +130,18 @@ pub fn charts(runs: &[LabelledCurves]) -> Vec<ChartSpec> {
     .into_iter()
     .filter(|c| !c.series.is_empty())
     .collect()
+}
+
+/// Whether the values of `series` span more than a factor of ten (then a log axis reads better).
+fn spans_decades(series: &[Series]) -> bool {
+    let values = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .filter(|v| *v > 0.0);
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    hi / lo > 10.0
 }
 
 #[cfg(test)]
@@ -223,7 +231,10 @@ mod tests {
         let terms: Vec<_> = charts[2].series.iter().map(|s| s.label.as_str()).collect();
         assert_eq!(terms, ["student · ce", "student · kd"]);
         assert_eq!(charts[1].series[1].points, vec![(1.0, 0.4), (2.0, 0.7)]);
-        assert!(charts[3].log_y);
+        assert!(
+            !charts[3].log_y,
+            "a constant learning rate is drawn on a linear axis"
+        );
     }
 
     #[test]

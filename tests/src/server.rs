@@ -177,7 +177,8 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The absolute URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 

@@ -157,10 +157,7 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
             };
             (
                 d.name.as_str().to_string(),
-                format!(
-                    "{} ({}×{}, {} classes){note}",
-                    d.name, d.height, d.width, d.classes
-                ),
+                format!("{} · {} classes{note}", d.name, d.classes),
             )
         })
         .collect();

@@ -66,7 +66,7 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
             .map(|p| {
                 (
                     p.name.clone(),
-                    format!("{} ({} params)", p.name, format::count(p.params)),
+                    format!("{} · {}", p.name, format::count(p.params)),
                 )
             })
             .collect::<Vec<_>>()

@@ -1,0 +1,332 @@
+//! Starting `chromedriver` and a headless Chromium session, navigating, finding elements,
+//! waiting for conditions, running scripts and taking full-page screenshots.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::element::{Element, ELEMENT_KEY};
+
+/// How long a lookup or condition is retried before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Chromium's flags on these machines (no sandbox in containers, nothing fetched from outside).
+const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1400,1000",
+];
+
+/// A headless Chromium with its own profile.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    profile: tempfile::TempDir,
+    agent: ureq::Agent,
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    listener.local_addr().expect("local address").port()
+}
+
+fn require(program: &str, package: &str) -> PathBuf {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file());
+    found.unwrap_or_else(|| {
+        panic!("`{program}` is not installed: `apt-get install {package}` (scripts/setup.sh does)")
+    })
+}
+
+impl Browser {
+    /// Starts chromedriver and a browser session with a fresh profile.
+    pub fn start() -> Browser {
+        let driver_path = require("chromedriver", "chromium-driver");
+        let chromium = require("chromium", "chromium");
+        let profile = tempfile::Builder::new()
+            .prefix("distill-browser-")
+            .tempdir()
+            .expect("a profile directory");
+        let port = free_port();
+        let log = std::fs::File::create(profile.path().join("chromedriver.log")).expect("log file");
+        let driver = Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("chromedriver starts");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut browser = Browser {
+            driver,
+            base: format!("http://127.0.0.1:{port}"),
+            session: String::new(),
+            profile,
+            agent,
+        };
+        browser.wait_for_driver();
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+        args.push(format!(
+            "--user-data-dir={}",
+            browser.profile.path().join("chromium").display()
+        ));
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args}
+        }}});
+        let session = browser.command("POST", "/session", Some(capabilities));
+        browser.session = session["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_string();
+        browser
+    }
+
+    fn wait_for_driver(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            let ready = self
+                .agent
+                .get(format!("{}/status", self.base))
+                .call()
+                .ok()
+                .and_then(|mut r| r.body_mut().read_to_string().ok())
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+                .is_some_and(|v| v["value"]["ready"] == true);
+            if ready {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("chromedriver did not become ready");
+    }
+
+    /// Sends a WebDriver command; panics with the driver's message on an error.
+    pub(super) fn command(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_command(method, path, body)
+            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
+    }
+
+    /// Sends a WebDriver command; `Err` holds the driver's error.
+    pub(super) fn try_command(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let url = if path == "/session" {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, body) => self
+                .agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(body.unwrap_or_else(|| json!({})).to_string()),
+        };
+        let mut response = response.map_err(|e| e.to_string())?;
+        let ok = response.status().is_success();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
+        if ok {
+            Ok(value["value"].clone())
+        } else {
+            Err(format!(
+                "{}: {}",
+                value["value"]["error"], value["value"]["message"]
+            ))
+        }
+    }
+
+    /// Opens `url` and waits for the document to load.
+    pub fn goto(&self, url: &str) {
+        self.command("POST", "/url", Some(json!({"url": url})));
+    }
+
+    /// The address shown in the location bar.
+    pub fn url(&self) -> String {
+        self.command("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Every element matching `css` now.
+    pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
+        let found = self.command(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e[ELEMENT_KEY].as_str())
+            .map(|id| Element::new(self, id))
+            .collect()
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    pub fn find(&self, css: &str) -> Element<'_> {
+        let mut found = None;
+        self.wait_until(&format!("an element matching `{css}`"), || {
+            found = self
+                .find_all(css)
+                .into_iter()
+                .next()
+                .map(|e| e.id().to_string());
+            found.is_some()
+        });
+        Element::new(self, &found.expect("found"))
+    }
+
+    /// Retries `condition` every 100 ms until it holds; fails the test after [`PATIENCE`]
+    /// with a screenshot named after `what`.
+    pub fn wait_until(&self, what: &str, condition: impl FnMut() -> bool) {
+        self.wait_longer(what, PATIENCE, condition)
+    }
+
+    /// [`Browser::wait_until`] with its own patience (training takes minutes).
+    pub fn wait_longer(&self, what: &str, patience: Duration, mut condition: impl FnMut() -> bool) {
+        let deadline = Instant::now() + patience;
+        while Instant::now() < deadline {
+            if condition() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let shot = self.screenshot("timeout");
+        panic!(
+            "waited {patience:?} for {what} (page: {}; screenshot {})",
+            self.url(),
+            shot.display()
+        );
+    }
+
+    /// Runs `script` in the page with `args` and returns its result.
+    pub fn execute(&self, script: &str, args: Value) -> Value {
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Saves a screenshot of the whole page as `<target>/screenshots/<name>.png`.
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        let height = self
+            .execute(
+                "window.scrollTo(0, 0); return document.documentElement.scrollHeight + 120;",
+                json!([]),
+            )
+            .as_u64()
+            .unwrap_or(1000)
+            .clamp(600, 8000);
+        let _ = self.try_command(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 1400, "height": height})),
+        );
+        let png = self.command("GET", "/screenshot", None);
+        let _ = self.try_command(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 1400, "height": 1000})),
+        );
+        let bytes = decode_base64(png.as_str().expect("base64 PNG"));
+        let path = screenshots_dir().join(format!("{name}.png"));
+        std::fs::write(&path, bytes).expect("write the screenshot");
+        path
+    }
+}
+
+/// `<target>/screenshots`, next to the profile directory the tests run from.
+pub fn screenshots_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .expect("target/<profile>/deps/<test>")
+        .to_path_buf();
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).expect("create the screenshots directory");
+    dir
+}
+
+/// Standard base64 (WebDriver's screenshot encoding).
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => (c - b'A') as u32,
+            b'a'..=b'z' => (c - b'a' + 26) as u32,
+            b'0'..=b'9' => (c - b'0' + 52) as u32,
+            b'+' => 62,
+            b'/' => 63,
+            _ => panic!("not base64: {c}"),
+        }
+    };
+    let clean: Vec<u8> = text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &c)| acc | value(c) << (18 - 6 * i));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self.try_command("DELETE", "", None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        // Whatever the session left behind (a crashed test, a hung renderer) is found by the
+        // unique profile directory on its command line.
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f"])
+            .arg(self.profile.path())
+            .status();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_base64;
+
+    #[test]
+    fn base64_decodes_with_and_without_padding() {
+        assert_eq!(decode_base64("aGVsbG8="), b"hello");
+        assert_eq!(decode_base64("aGVsbG8h"), b"hello!");
+        assert_eq!(decode_base64("aA=="), b"h");
+    }
+}

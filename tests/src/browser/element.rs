@@ -1,0 +1,81 @@
+//! An element of the page: click it, type into it, read its text and properties.
+
+use serde_json::{json, Value};
+
+use super::Browser;
+
+/// The W3C WebDriver key of element references.
+pub(super) const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// WebDriver key codes.
+const CONTROL: char = '\u{E009}';
+const BACKSPACE: char = '\u{E003}';
+
+/// An element found in a [`Browser`].
+pub struct Element<'b> {
+    browser: &'b Browser,
+    id: String,
+}
+
+impl<'b> Element<'b> {
+    pub(super) fn new(browser: &'b Browser, id: &str) -> Element<'b> {
+        Element {
+            browser,
+            id: id.to_string(),
+        }
+    }
+
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/element/{}{rest}", self.id)
+    }
+
+    /// Clicks it (scrolled into view first).
+    pub fn click(&self) {
+        self.browser
+            .command("POST", &self.path("/click"), Some(json!({})));
+    }
+
+    /// Replaces its text with `text` as a user would: select all, delete, type — so the page
+    /// sees input events.
+    pub fn fill(&self, text: &str) {
+        self.click();
+        let keys = format!("{CONTROL}a{CONTROL}{BACKSPACE}{text}");
+        self.browser
+            .command("POST", &self.path("/value"), Some(json!({"text": keys})));
+    }
+
+    /// Its rendered text.
+    pub fn text(&self) -> String {
+        self.browser
+            .command("GET", &self.path("/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// A DOM property (`value`, `checked`, ...).
+    pub fn property(&self, name: &str) -> Value {
+        self.browser
+            .command("GET", &self.path(&format!("/property/{name}")), None)
+    }
+
+    /// Elements matching `css` inside it.
+    pub fn find_all(&self, css: &str) -> Vec<Element<'b>> {
+        let found = self.browser.command(
+            "POST",
+            &self.path("/elements"),
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e[ELEMENT_KEY].as_str())
+            .map(|id| Element::new(self.browser, id))
+            .collect()
+    }
+}

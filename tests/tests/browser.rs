@@ -1,0 +1,313 @@
+//! The dashboard in a real headless Chromium against the real server: compose a chain, watch
+//! it train live, compare runs, share read-only, and see the server's field errors in the form.
+//! Needs the bundle (`scripts/build-dashboard.sh`) and `chromium` + `chromium-driver`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use distill_tests::{Browser, Server};
+use serde_json::json;
+
+/// Training the chain on 2 cores takes about a minute; this leaves room on a busy machine.
+const TRAINING: Duration = Duration::from_secs(600);
+
+fn start_server(dir: &std::path::Path) -> Server {
+    let server = Server::start_in(dir, &["--workers", "2"]);
+    let index = server.get("/");
+    assert_eq!(
+        index.status, 200,
+        "the dashboard bundle is missing: run scripts/build-dashboard.sh ({})",
+        index.text
+    );
+    server
+}
+
+/// Picks `value` in the select of the field at `path`.
+fn choose(browser: &Browser, path: &str, value: &str) {
+    browser
+        .find(&format!(
+            r#".field[data-field="{path}"] select option[value="{value}"]"#
+        ))
+        .click();
+}
+
+/// Types `text` into the input of the field at `path`.
+fn type_into(browser: &Browser, path: &str, text: &str) {
+    browser
+        .find(&format!(r#".field[data-field="{path}"] input"#))
+        .fill(text);
+}
+
+/// Clicks the first element matching `css` whose text is `text`.
+fn click_text(browser: &Browser, css: &str, text: &str) {
+    let mut clicked = false;
+    browser.wait_until(&format!("`{css}` reading {text:?}"), || {
+        match browser
+            .find_all(css)
+            .into_iter()
+            .find(|e| e.text().trim() == text)
+        {
+            Some(e) => {
+                e.click();
+                clicked = true;
+                true
+            }
+            None => false,
+        }
+    });
+    assert!(clicked);
+}
+
+/// What `format::count` in the dashboard writes for `n` parameters.
+fn count_text(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.2} M parameters", n as f64 / 1e6),
+        n if n >= 10_000 => format!("{:.1} k parameters", n as f64 / 1e3),
+        n => format!("{n} parameters"),
+    }
+}
+
+#[test]
+fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let browser = Browser::start();
+
+    // Compose: the KD template, a teaching assistant added between, sizes set by hand.
+    browser.goto(&server.url("/experiments/new"));
+    click_text(&browser, "button.template", "KD");
+    type_into(&browser, "name", "browser chain");
+    choose(&browser, "dataset.name", "synthetic");
+    type_into(&browser, "dataset.train_subset", "1500");
+    type_into(&browser, "dataset.test_subset", "300");
+    click_text(&browser, "button", "+ Add a teaching assistant");
+    browser.wait_until("three stage cards", || {
+        browser.find_all("article.stage-card").len() == 3
+    });
+    choose(&browser, "chain[0].architecture.name", "cnn-s");
+    type_into(&browser, "chain[1].name", "ta");
+    choose(&browser, "chain[1].architecture.name", "cnn-xs");
+    choose(&browser, "chain[2].architecture", "mlp");
+    type_into(&browser, "chain[2].architecture.hidden", "64");
+    let expected = server.post(
+        "/api/architectures/params",
+        &json!({"architecture": {"kind": "mlp", "hidden": [64]}, "dataset": "synthetic"}),
+    );
+    let expected = count_text(expected.json["params"].as_u64().unwrap());
+    browser.wait_until("the student's live parameter count", || {
+        browser
+            .find(r#"article[data-stage-index="2"] [data-testid="param-count"]"#)
+            .text()
+            == expected
+    });
+    type_into(&browser, "budget.epochs", "3");
+    type_into(&browser, "budget.batch_size", "64");
+    assert_eq!(
+        browser
+            .find(r#"[data-testid="baseline"]"#)
+            .property("checked"),
+        true
+    );
+    browser.screenshot("composer");
+    browser.find(r#"[data-testid="submit"]"#).click();
+
+    // Watch: the page follows the server's events; nothing reloads it.
+    browser.wait_until("the experiment page", || {
+        let url = browser.url();
+        url.contains("/experiments/") && !url.ends_with("/new")
+    });
+    let experiment_url = browser.url();
+    let id = experiment_url.rsplit('/').next().unwrap().to_string();
+    assert_eq!(
+        browser.find(r#"[data-testid="experiment-name"]"#).text(),
+        "browser chain"
+    );
+    let mut accuracy_lines = BTreeSet::new();
+    let mut saw_progress = false;
+    let mut saw_running = false;
+    browser.wait_longer("the experiment to succeed", TRAINING, || {
+        saw_progress |= !browser.find_all(".progress-cell .progress").is_empty();
+        saw_running |= !browser
+            .find_all(r#"tr[data-run] [data-status="running"]"#)
+            .is_empty();
+        accuracy_lines.insert(
+            browser
+                .find_all(r#"figure[data-chart="Accuracy"] .legend li"#)
+                .len(),
+        );
+        browser.find(".page-head .badge").text() == "succeeded"
+    });
+    assert!(
+        saw_running && saw_progress,
+        "runs were seen running with a progress bar"
+    );
+    assert!(
+        accuracy_lines.len() >= 3,
+        "the accuracy chart grew while the page was open: {accuracy_lines:?}"
+    );
+    browser.wait_until("results of 4 models", || {
+        browser.find_all("table.models tbody tr").len() == 4
+    });
+    let boxes = browser.find_all(".chain .stage-box");
+    assert_eq!(
+        boxes.len(),
+        4,
+        "teacher, ta, student and the baseline are drawn"
+    );
+    assert!(boxes.iter().all(|b| b.text().contains("succeeded")));
+    for chart in [
+        "Training loss",
+        "Accuracy",
+        "Loss terms (weighted)",
+        "Learning rate",
+    ] {
+        let figure = browser.find(&format!(r#"figure[data-chart="{chart}"]"#));
+        assert!(
+            !figure.find_all("path[stroke]").is_empty(),
+            "{chart} has lines"
+        );
+        assert!(!figure.find_all(".tick").is_empty(), "{chart} has axes");
+        assert!(
+            !figure.find_all(".legend li").is_empty(),
+            "{chart} has a legend"
+        );
+    }
+    browser.screenshot("experiment");
+
+    // Compare the student with the baseline.
+    for label in ["student", "baseline"] {
+        let row = browser
+            .find_all("tr[data-run]")
+            .into_iter()
+            .find(|r| {
+                r.find_all("th")
+                    .first()
+                    .is_some_and(|th| th.text() == label)
+            })
+            .unwrap_or_else(|| panic!("a {label} row"));
+        row.find_all("input[type=checkbox]")[0].click();
+    }
+    click_text(&browser, "a.button", "Compare selected runs (2)");
+    browser.wait_until("the compare page", || {
+        browser.url().contains("/compare?runs=")
+    });
+    let compare_url = browser.url();
+    browser.wait_until("two compared runs", || {
+        browser.find_all("table.compare tbody tr").len() == 2
+    });
+    for chart in ["Accuracy vs latency", "Accuracy vs size"] {
+        let figure = browser.find(&format!(r#"figure[data-chart="{chart}"]"#));
+        assert_eq!(
+            figure.find_all("circle").len(),
+            2,
+            "{chart} plots both models"
+        );
+        assert!(figure.text().contains("Pareto"), "{chart} marks the front");
+    }
+    browser.find(r#"figure[data-chart="Training loss"]"#);
+    browser.screenshot("compare");
+    browser.goto(&compare_url);
+    browser.wait_until("the compare page again after a reload", || {
+        browser.find_all("table.compare tbody tr").len() == 2
+    });
+
+    // Share, and open the link in a fresh profile: the same experiment, no actions.
+    browser.goto(&experiment_url);
+    click_text(&browser, ".actions button", "Share");
+    let share = browser.find(r#"[data-testid="share-url"]"#);
+    browser.wait_until("a share link", || {
+        share
+            .property("value")
+            .as_str()
+            .is_some_and(|v| v.contains("/s/"))
+    });
+    let share_url = share.property("value").as_str().unwrap().to_string();
+    let guest = Browser::start();
+    guest.goto(&share_url);
+    guest.wait_until("the shared experiment", || {
+        guest.find(r#"[data-testid="experiment-name"]"#).text() == "browser chain"
+    });
+    guest.wait_until("its results", || {
+        guest.find_all("table.models tbody tr").len() == 4
+    });
+    guest.find(r#"figure[data-chart="Accuracy"]"#);
+    assert!(
+        guest.find_all("main button").is_empty(),
+        "a shared view has no buttons"
+    );
+    assert!(guest.find_all("main .actions").is_empty());
+    assert!(guest.find_all("main input[type=checkbox]").is_empty());
+    assert!(
+        guest.find_all("main a[download]").is_empty(),
+        "nor downloads"
+    );
+    guest.screenshot("shared");
+
+    // The list and the system page.
+    browser.goto(&server.url("/"));
+    let row = browser.find(&format!(r#"tr[data-experiment="{id}"]"#));
+    browser.wait_until("the experiment listed as succeeded", || {
+        row.text().contains("succeeded")
+    });
+    assert!(
+        row.text().contains("teacher"),
+        "the chain is listed: {}",
+        row.text()
+    );
+    browser.screenshot("experiments");
+    browser.goto(&server.url("/system"));
+    assert_eq!(browser.find(r#"[data-fact="backend"]"#).text(), "cpu");
+    browser.screenshot("system");
+}
+
+#[test]
+fn an_invalid_form_shows_the_error_next_to_its_field_and_keeps_what_was_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let browser = Browser::start();
+    browser.goto(&server.url("/experiments/new"));
+    choose(&browser, "dataset.name", "synthetic");
+
+    // Checked as typed, against the method catalog's range.
+    let temperature = "chain[1].link.terms[0].temperature";
+    type_into(&browser, temperature, "0");
+    let local = browser.find(&format!(
+        r#".field[data-field="{temperature}"] .field-error"#
+    ));
+    assert_eq!(local.text(), "must be > 0");
+    type_into(&browser, temperature, "4");
+    browser.wait_until("the temperature error to clear", || {
+        browser
+            .find_all(&format!(
+                r#".field[data-field="{temperature}"] .field-error"#
+            ))
+            .is_empty()
+    });
+
+    // Checked by the server on submit, shown at the field it names.
+    type_into(&browser, "budget.epochs", "0");
+    browser.find(r#"[data-testid="submit"]"#).click();
+    let error = browser.find(r#".field[data-field="budget.epochs"] .field-error"#);
+    assert_eq!(error.text(), "must be between 1 and 100000, got 0");
+    assert!(browser
+        .find(".notice.error")
+        .text()
+        .contains("budget.epochs"));
+    assert!(browser.url().ends_with("/experiments/new"));
+    let epochs = browser.find(r#".field[data-field="budget.epochs"] input"#);
+    assert_eq!(epochs.property("value"), "0", "what was typed stays");
+    browser.screenshot("composer-error");
+    assert_eq!(
+        server.get("/api/experiments").json["total"],
+        0,
+        "nothing was submitted"
+    );
+
+    // Fixing the field clears its error.
+    type_into(&browser, "budget.epochs", "1");
+    browser.wait_until("the epochs error to clear", || {
+        browser
+            .find_all(r#".field[data-field="budget.epochs"] .field-error"#)
+            .is_empty()
+    });
+}
