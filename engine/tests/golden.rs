@@ -10,10 +10,16 @@ use engine::distill::{
 };
 use serde_json::Value;
 
+/// `$DISTILL_GOLDEN_DIR`, else `../shared/golden` beside the checkout. The crate's directory is
+/// read when the test runs (cargo sets it), not when it was compiled: checkouts at different
+/// paths share one target directory, and a binary compiled in one must not look in the other.
 fn golden_dir() -> PathBuf {
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     std::env::var_os("DISTILL_GOLDEN_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden"))
+        .unwrap_or_else(|| crate_dir.join("../../shared/golden"))
 }
 
 fn flat(value: &Value) -> (Vec<f32>, Vec<usize>) {

@@ -86,6 +86,21 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
     });
     choose(&browser, "chain[0].architecture.name", "cnn-s");
     type_into(&browser, "chain[1].name", "ta");
+    let name_at = |i: usize| {
+        browser
+            .find(&format!(r#".field[data-field="chain[{i}].name"] input"#))
+            .property("value")
+    };
+    browser
+        .find(r#"article[data-stage-index="1"] button[title="Move towards the student"]"#)
+        .click();
+    browser.wait_until("the assistant moved last", || {
+        name_at(2) == "ta" && name_at(1) == "student"
+    });
+    browser
+        .find(r#"article[data-stage-index="2"] button[title="Move towards the teacher"]"#)
+        .click();
+    browser.wait_until("the assistant back in the middle", || name_at(1) == "ta");
     choose(&browser, "chain[1].architecture.name", "cnn-xs");
     choose(&browser, "chain[2].architecture", "mlp");
     type_into(&browser, "chain[2].architecture.hidden", "64");
@@ -95,10 +110,8 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
     );
     let expected = count_text(expected.json["params"].as_u64().unwrap());
     browser.wait_until("the student's live parameter count", || {
-        browser
-            .find(r#"article[data-stage-index="2"] [data-testid="param-count"]"#)
-            .text()
-            == expected
+        browser.text_of(r#"article[data-stage-index="2"] [data-testid="param-count"]"#)
+            == Some(expected.clone())
     });
     type_into(&browser, "budget.epochs", "3");
     type_into(&browser, "budget.batch_size", "64");
@@ -135,7 +148,7 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
                 .find_all(r#"figure[data-chart="Accuracy"] .legend li"#)
                 .len(),
         );
-        browser.find(".page-head .badge").text() == "succeeded"
+        browser.text_of(".page-head .badge").as_deref() == Some("succeeded")
     });
     assert!(
         saw_running && saw_progress,
@@ -211,6 +224,20 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
         browser.find_all("table.compare tbody tr").len() == 2
     });
 
+    // Clone it into the composer.
+    browser.goto(&experiment_url);
+    click_text(&browser, ".actions a", "Clone");
+    browser.wait_until("the composer with the cloned chain", || {
+        browser.url().contains("/experiments/new?from=")
+            && browser.find_all("article.stage-card").len() == 3
+            && browser
+                .find(r#".field[data-field="name"] input"#)
+                .property("value")
+                == "browser chain (copy)"
+    });
+    let hidden = browser.find(r#".field[data-field="chain[2].architecture.hidden"] input"#);
+    assert_eq!(hidden.property("value"), "64");
+
     // Share, and open the link in a fresh profile: the same experiment, no actions.
     browser.goto(&experiment_url);
     click_text(&browser, ".actions button", "Share");
@@ -245,16 +272,25 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
 
     // The list and the system page.
     browser.goto(&server.url("/"));
-    let row = browser.find(&format!(r#"tr[data-experiment="{id}"]"#));
+    let row_css = format!(r#"tr[data-experiment="{id}"]"#);
     browser.wait_until("the experiment listed as succeeded", || {
-        row.text().contains("succeeded")
+        browser
+            .text_of(&row_css)
+            .is_some_and(|t| t.contains("succeeded"))
     });
+    let row = browser.find(&row_css);
     assert!(
         row.text().contains("teacher"),
         "the chain is listed: {}",
         row.text()
     );
     browser.screenshot("experiments");
+    row.find_all("input[type=checkbox]")[0].click();
+    click_text(&browser, ".toolbar button", "Compare selected (1)");
+    browser.wait_until("its student and baseline compared", || {
+        browser.url().contains("/compare?runs=")
+            && browser.find_all("table.compare tbody tr").len() == 2
+    });
     browser.goto(&server.url("/system"));
     assert_eq!(browser.find(r#"[data-fact="backend"]"#).text(), "cpu");
     browser.screenshot("system");

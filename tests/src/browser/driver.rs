@@ -189,6 +189,23 @@ impl Browser {
             .collect()
     }
 
+    /// The text of the first element matching `css` now, or `None` — also when the page
+    /// replaced the element between finding and reading it (live pages do).
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        let found = self
+            .try_command(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .ok()?;
+        let id = found[ELEMENT_KEY].as_str()?;
+        let text = self
+            .try_command("GET", &format!("/element/{id}/text"), None)
+            .ok()?;
+        text.as_str().map(str::to_string)
+    }
+
     /// The first element matching `css`, waiting for it to appear.
     pub fn find(&self, css: &str) -> Element<'_> {
         let mut found = None;
