@@ -1,7 +1,12 @@
 //! A draft experiment: plain data, edited by the composer and converted to and from specs.
 
-use api::{ExperimentSpec, MethodInfo, ParamInfo, ParamKind};
+use api::{ExperimentSpec, MethodInfo};
 use serde_json::{json, Map, Value};
+
+use super::values::{
+    default_values, list_value, number_value, object_values, object_without, params_object,
+    value_text,
+};
 
 /// One parameter as typed: its name and text (empty means the server's default).
 #[derive(Debug, Clone, PartialEq)]
@@ -339,113 +344,6 @@ impl Draft {
     }
 }
 
-/// The catalog's defaults as typed values (empty where a parameter has no default).
-pub fn default_values(params: &[ParamInfo]) -> Vec<ParamValue> {
-    params
-        .iter()
-        .map(|p| ParamValue {
-            name: p.name.clone(),
-            text: p
-                .default
-                .as_deref()
-                .map(|d| d.trim_matches('"').to_string())
-                .unwrap_or_default(),
-        })
-        .collect()
-}
-
-/// Checks a typed value against its parameter's kind and range, as the server will; `None`
-/// when it is acceptable (empty means the default).
-pub fn check_param(info: &ParamInfo, text: &str) -> Option<String> {
-    let text = text.trim();
-    if text.is_empty() || info.kind == ParamKind::Choice {
-        return None;
-    }
-    let Ok(x) = text.parse::<f64>() else {
-        return Some("not a number".into());
-    };
-    if info.kind == ParamKind::Integer && (x.fract() != 0.0 || x < 0.0) {
-        return Some("a whole number is needed".into());
-    }
-    if let Some(min) = info.minimum {
-        if x < min || (info.exclusive_minimum && x == min) {
-            let op = if info.exclusive_minimum { ">" } else { "≥" };
-            return Some(format!("must be {op} {min}"));
-        }
-    }
-    if let Some(max) = info.maximum {
-        if x > max || (info.exclusive_maximum && x == max) {
-            let op = if info.exclusive_maximum { "<" } else { "≤" };
-            return Some(format!("must be {op} {max}"));
-        }
-    }
-    None
-}
-
-fn params_object(values: &[ParamValue]) -> Map<String, Value> {
-    values
-        .iter()
-        .filter(|p| !p.text.trim().is_empty())
-        .map(|p| (p.name.clone(), number_value(&p.text)))
-        .collect()
-}
-
-fn object_without(object: &Value, skip: &[&str]) -> Map<String, Value> {
-    let mut map = object.as_object().cloned().unwrap_or_default();
-    map.retain(|k, _| !skip.contains(&k.as_str()));
-    map
-}
-
-fn object_values(object: &Value, skip: &[&str]) -> Vec<ParamValue> {
-    object
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, _)| !skip.contains(&k.as_str()))
-        .map(|(k, v)| ParamValue {
-            name: k.clone(),
-            text: value_text(v),
-        })
-        .collect()
-}
-
-/// A number when `text` is one, else the trimmed text as a string.
-fn number_value(text: &str) -> Value {
-    let text = text.trim();
-    if let Ok(n) = text.parse::<u64>() {
-        return Value::from(n);
-    }
-    match text
-        .parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-    {
-        Some(n) => Value::Number(n),
-        None => Value::String(text.to_string()),
-    }
-}
-
-/// Comma-separated numbers as a JSON array.
-fn list_value(text: &str) -> Value {
-    Value::Array(
-        text.split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(number_value)
-            .collect(),
-    )
-}
-
-/// The text a user would type for a JSON value (lists comma separated).
-fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(", "),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,42 +408,6 @@ mod tests {
             draft.index_of(ta),
             Some(0),
             "the first stage cannot move up"
-        );
-    }
-
-    #[test]
-    fn typed_parameters_are_checked_against_the_catalog_ranges() {
-        let info = |kind, min, exclusive, max| ParamInfo {
-            name: "x".into(),
-            description: String::new(),
-            kind,
-            default: None,
-            minimum: min,
-            exclusive_minimum: exclusive,
-            maximum: max,
-            exclusive_maximum: false,
-            choices: Vec::new(),
-        };
-        let temperature = info(ParamKind::Number, Some(0.0), true, None);
-        assert_eq!(check_param(&temperature, "4"), None);
-        assert_eq!(check_param(&temperature, ""), None);
-        assert_eq!(
-            check_param(&temperature, "0").as_deref(),
-            Some("must be > 0")
-        );
-        assert_eq!(
-            check_param(&temperature, "warm").as_deref(),
-            Some("not a number")
-        );
-        let fraction = info(ParamKind::Number, Some(0.0), true, Some(1.0));
-        assert_eq!(
-            check_param(&fraction, "1.5").as_deref(),
-            Some("must be ≤ 1")
-        );
-        let epochs = info(ParamKind::Integer, Some(0.0), false, None);
-        assert_eq!(
-            check_param(&epochs, "2.5").as_deref(),
-            Some("a whole number is needed")
         );
     }
 

@@ -4,6 +4,8 @@
 
 mod draft;
 mod templates;
+mod values;
 
-pub use draft::{check_param, default_values, ArchDraft, Draft, ParamValue, StageDraft, TermDraft};
+pub use draft::{ArchDraft, Draft, ParamValue, StageDraft, TermDraft};
 pub use templates::{templates, Template};
+pub use values::{check_param, default_values};

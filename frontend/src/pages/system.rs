@@ -1,4 +1,6 @@
-//! The system page: what this server trains on and how busy it is.
+//! The system page: what this server trains on and how busy it is, refreshed every few seconds.
+
+use std::time::Duration;
 
 use api::{DatasetInfo, SystemInfo};
 use leptos::prelude::*;
@@ -11,6 +13,10 @@ use crate::components::{ErrorNotice, Loading};
 pub fn SystemPage() -> impl IntoView {
     let system = LocalResource::new(|| client::get::<SystemInfo>("/api/system"));
     let datasets = LocalResource::new(|| client::get::<Vec<DatasetInfo>>("/api/datasets"));
+    // Workers come and go busy: keep the numbers current while the page is open.
+    if let Ok(handle) = set_interval_with_handle(move || system.refetch(), Duration::from_secs(3)) {
+        on_cleanup(move || handle.clear());
+    }
     let system_view = move || {
         system.get().map(|result: ApiResult<SystemInfo>| match result {
             Err(failure) => view! { <ErrorNotice failure=failure/> }.into_any(),
@@ -55,7 +61,7 @@ pub fn SystemPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>"System"</h1>
-            <Suspense fallback=Loading>{system_view}</Suspense>
+            <Transition fallback=Loading>{system_view}</Transition>
             <h2>"Datasets"</h2>
             <Suspense fallback=Loading>{datasets_view}</Suspense>
         </section>

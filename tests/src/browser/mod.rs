@@ -4,6 +4,7 @@
 
 mod driver;
 mod element;
+mod screenshot;
 
 pub use driver::Browser;
 pub use element::Element;
