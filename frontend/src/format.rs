@@ -16,6 +16,15 @@ pub fn points(delta: f64) -> String {
     }
 }
 
+/// The CSS class of a signed difference: `gain` above zero, `loss` below, none otherwise.
+pub fn sign_class(delta: Option<f64>) -> &'static str {
+    match delta {
+        Some(d) if d > 0.0 => "gain",
+        Some(d) if d < 0.0 => "loss",
+        _ => "",
+    }
+}
+
 /// Mean ± standard deviation of accuracies: `91.23 ± 0.40 %` (just the mean for one run).
 pub fn percent_mean_std(mean: f64, std: f64, runs: usize) -> String {
     if runs > 1 {
@@ -160,6 +169,15 @@ mod tests {
         assert_eq!(points(-0.0035), "\u{2212}0.35 pts");
         assert_eq!(percent_mean_std(0.9, 0.004, 3), "90.00 ± 0.40 %");
         assert_eq!(percent_mean_std(0.9, 0.0, 1), "90.00 %");
+        assert_eq!(
+            (
+                sign_class(Some(0.01)),
+                sign_class(Some(-0.01)),
+                sign_class(Some(0.0)),
+                sign_class(None)
+            ),
+            ("gain", "loss", "", "")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use axum::body::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use md5::{Digest, Md5};
@@ -12,10 +13,10 @@ use md5::{Digest, Md5};
 /// One file of the bundle.
 #[derive(Debug)]
 pub struct Asset {
-    /// The file as it is on disk.
-    pub bytes: Vec<u8>,
+    /// The file as it is on disk (shared, not copied, by every response).
+    pub bytes: Bytes,
     /// The same, gzipped at the best level (served to clients that accept gzip).
-    pub gzipped: Vec<u8>,
+    pub gzipped: Bytes,
     /// `Content-Type`.
     pub content_type: &'static str,
     /// A strong ETag: the MD5 of the bytes, quoted.
@@ -101,8 +102,8 @@ impl Asset {
         let gzipped = gz.finish()?;
         let etag = format!("\"{:x}\"", Md5::digest(&bytes));
         Ok(Asset {
-            bytes,
-            gzipped,
+            bytes: Bytes::from(bytes),
+            gzipped: Bytes::from(gzipped),
             content_type,
             etag,
         })

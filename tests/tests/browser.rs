@@ -58,6 +58,18 @@ fn click_text(browser: &Browser, css: &str, text: &str) {
     assert!(clicked);
 }
 
+/// The read-only link the page just created.
+fn share_link(browser: &Browser) -> String {
+    let input = browser.find(r#"[data-testid="share-url"]"#);
+    browser.wait_until("a share link", || {
+        input
+            .property("value")
+            .as_str()
+            .is_some_and(|v| v.contains("/s/"))
+    });
+    input.property("value").as_str().unwrap().to_string()
+}
+
 /// What `format::count` in the dashboard writes for `n` parameters.
 fn count_text(n: u64) -> String {
     match n {
@@ -223,6 +235,8 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
     browser.wait_until("the compare page again after a reload", || {
         browser.find_all("table.compare tbody tr").len() == 2
     });
+    click_text(&browser, ".actions button", "Share comparison");
+    let shared_comparison = share_link(&browser);
 
     // Clone it into the composer.
     browser.goto(&experiment_url);
@@ -241,14 +255,7 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
     // Share, and open the link in a fresh profile: the same experiment, no actions.
     browser.goto(&experiment_url);
     click_text(&browser, ".actions button", "Share");
-    let share = browser.find(r#"[data-testid="share-url"]"#);
-    browser.wait_until("a share link", || {
-        share
-            .property("value")
-            .as_str()
-            .is_some_and(|v| v.contains("/s/"))
-    });
-    let share_url = share.property("value").as_str().unwrap().to_string();
+    let share_url = share_link(&browser);
     let guest = Browser::start();
     guest.goto(&share_url);
     guest.wait_until("the shared experiment", || {
@@ -269,6 +276,20 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
         "nor downloads"
     );
     guest.screenshot("shared");
+    guest.goto(&shared_comparison);
+    guest.wait_until("the shared comparison", || {
+        guest.find_all("table.compare tbody tr").len() == 2
+    });
+    guest.find(r#"figure[data-chart="Accuracy vs size"]"#);
+    assert!(
+        guest.find_all("main button").is_empty(),
+        "a shared comparison has no buttons"
+    );
+    assert!(
+        guest.find_all("main a[href^='/experiments/']").is_empty(),
+        "nor links into the lab"
+    );
+    guest.screenshot("shared-comparison");
 
     // The list and the system page.
     browser.goto(&server.url("/"));

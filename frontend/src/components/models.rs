@@ -14,16 +14,12 @@ pub fn ModelsTable(models: Vec<ModelSummary>) -> impl IntoView {
         .into_iter()
         .map(|m| {
             let gain = m.gain_over_baseline.map(format::points).unwrap_or_else(|| "—".into());
-            let gain_class = match m.gain_over_baseline {
-                Some(g) if g > 0.0 => "gain",
-                Some(g) if g < 0.0 => "loss",
-                _ => "",
-            };
+            let gain_class = format!("num {}", format::sign_class(m.gain_over_baseline));
             view! {
                 <tr data-model=m.label.clone()>
                     <th scope="row">{m.label.clone()}</th>
                     <td class="num">{format::percent_mean_std(m.top1_mean, m.top1_std, m.runs)}</td>
-                    <td class=format!("num {gain_class}")>{gain}</td>
+                    <td class=gain_class>{gain}</td>
                     <td class="num">{format::count(m.params)}</td>
                     <td class="num">{format::bytes(m.bytes)}</td>
                     <td class="num">{format::millis(m.latency_p50_ms)}" / "{format::millis(m.latency_p95_ms)}</td>

@@ -81,11 +81,7 @@ pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView 
         .collect();
     let chart_specs = charts(&labelled);
     let delta = |d: Option<f64>| {
-        let class = match d {
-            Some(x) if x > 0.0 => "num gain",
-            Some(x) if x < 0.0 => "num loss",
-            _ => "num",
-        };
+        let class = format!("num {}", format::sign_class(d));
         view! { <td class=class>{d.map(format::points).unwrap_or_else(|| "—".into())}</td> }
     };
     let rows = comparison

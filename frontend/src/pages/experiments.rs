@@ -175,11 +175,7 @@ pub fn ExperimentsPage() -> impl IntoView {
                         let id_toggle = e.id.clone();
                         let name = e.name.clone();
                         let checked = move || selected.with(|s| s.contains(&id));
-                        let gain_class = match e.gain_over_baseline {
-                            Some(g) if g > 0.0 => "num gain",
-                            Some(g) if g < 0.0 => "num loss",
-                            _ => "num",
-                        };
+                        let gain_class = format!("num {}", format::sign_class(e.gain_over_baseline));
                         view! {
                             <tr data-experiment=e.id.clone()>
                                 <td><input type="checkbox" aria-label="select" prop:checked=checked
@@ -247,7 +243,7 @@ pub fn ExperimentsPage() -> impl IntoView {
                 </button>
             </div>
             {move || compare_error.get().map(|failure| view! { <ErrorNotice failure=failure/> })}
-            <Suspense fallback=Loading>{table}</Suspense>
+            {move || table().unwrap_or_else(|| view! { <Loading/> }.into_any())}
         </section>
     }
 }

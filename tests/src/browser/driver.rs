@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::element::{Element, ELEMENT_KEY};
+use super::element::{find_elements, Element, ELEMENT_KEY};
 
 /// How long a lookup or condition is retried before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -175,18 +175,7 @@ impl Browser {
 
     /// Every element matching `css` now.
     pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
-        let found = self.command(
-            "POST",
-            "/elements",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        found
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e[ELEMENT_KEY].as_str())
-            .map(|id| Element::new(self, id))
-            .collect()
+        find_elements(self, "/elements", css)
     }
 
     /// The text of the first element matching `css` now, or `None` — also when the page

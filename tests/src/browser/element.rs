@@ -65,17 +65,23 @@ impl<'b> Element<'b> {
 
     /// Elements matching `css` inside it.
     pub fn find_all(&self, css: &str) -> Vec<Element<'b>> {
-        let found = self.browser.command(
-            "POST",
-            &self.path("/elements"),
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        found
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e[ELEMENT_KEY].as_str())
-            .map(|id| Element::new(self.browser, id))
-            .collect()
+        find_elements(self.browser, &self.path("/elements"), css)
     }
+}
+
+/// The elements matching `css` that the WebDriver command at `path` (`/elements` under the
+/// page or under an element) finds now.
+pub(super) fn find_elements<'b>(browser: &'b Browser, path: &str, css: &str) -> Vec<Element<'b>> {
+    let found = browser.command(
+        "POST",
+        path,
+        Some(json!({"using": "css selector", "value": css})),
+    );
+    found
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e[ELEMENT_KEY].as_str())
+        .map(|id| Element::new(browser, id))
+        .collect()
 }

@@ -36,8 +36,9 @@ fn LiveExperiment(id: String) -> impl IntoView {
     let connection = RwSignal::new(None::<String>);
     let curves_version = RwSignal::new(0u64);
 
-    // The REST read tells a missing experiment apart (404 with a message); the event stream
-    // then keeps the page current.
+    // The REST read tells a missing experiment apart (404 with a message) and, read again
+    // when the experiment ends, brings its final results; the event stream keeps the page
+    // current in between.
     let exists = LocalResource::new({
         let id = id.clone();
         move || {
@@ -46,15 +47,7 @@ fn LiveExperiment(id: String) -> impl IntoView {
         }
     });
     Effect::new(move || match exists.get() {
-        Some(Ok(found)) => detail.update(|d| {
-            if d.is_none() {
-                *d = Some(found)
-            } else if let Some(d) = d.as_mut() {
-                d.models = found.models;
-                d.runs = found.runs;
-                d.summary = found.summary;
-            }
-        }),
+        Some(Ok(found)) => detail.set(Some(found)),
         Some(Err(e)) => failure.set(Some(e)),
         None => {}
     });
