@@ -79,24 +79,24 @@ pub fn LineChart(spec: ChartSpec) -> impl IntoView {
 #[component]
 pub(super) fn Axes(x: Axis, y: Axis, x_title: String, y_title: String) -> impl IntoView {
     let x_ticks = x
-        .ticks()
-        .iter()
-        .map(|&t| {
+        .labelled_ticks()
+        .into_iter()
+        .map(|(t, label)| {
             let px = x.px(t);
             view! {
                 <line class="grid" x1=px x2=px y1=TOP y2=HEIGHT - BOTTOM/>
-                <text class="tick" x=px y=HEIGHT - BOTTOM + 16.0 text-anchor="middle">{tick_label(t)}</text>
+                <text class="tick" x=px y=HEIGHT - BOTTOM + 16.0 text-anchor="middle">{label}</text>
             }
         })
         .collect_view();
     let y_ticks = y
-        .ticks()
-        .iter()
-        .map(|&t| {
+        .labelled_ticks()
+        .into_iter()
+        .map(|(t, label)| {
             let py = y.px(t);
             view! {
                 <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=py y2=py/>
-                <text class="tick" x=LEFT - 6.0 y=py + 4.0 text-anchor="end">{tick_label(t)}</text>
+                <text class="tick" x=LEFT - 6.0 y=py + 4.0 text-anchor="end">{label}</text>
             }
         })
         .collect_view();

@@ -92,6 +92,28 @@ impl Axis {
         &self.ticks
     }
 
+    /// The ticks with their labels, written with as many decimals as the tick spacing needs
+    /// (0.00095 and 0.001 stay distinct); decades on a log axis.
+    pub fn labelled_ticks(&self) -> Vec<(f64, String)> {
+        let step = match (self.scale, self.ticks.as_slice()) {
+            (Scale::Linear, [a, b, ..]) => Some(b - a),
+            _ => None,
+        };
+        self.ticks
+            .iter()
+            .map(|&t| {
+                let label = match step {
+                    Some(step) if t.abs() < 1e4 && step > 0.0 => {
+                        let decimals = (-step.log10()).ceil().max(0.0) as usize;
+                        trim(format!("{t:.decimals$}"))
+                    }
+                    _ => tick_label(t),
+                };
+                (t, label)
+            })
+            .collect()
+    }
+
     /// The domain `(lo, hi)` after padding.
     pub fn domain(&self) -> (f64, f64) {
         (self.lo, self.hi)
@@ -193,6 +215,22 @@ mod tests {
         assert_eq!(x.domain(), (0.1, 100.0));
         assert_eq!(x.ticks().len(), 4);
         assert!((x.px(1.0) - 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn close_ticks_keep_the_decimals_that_tell_them_apart() {
+        let lr = Axis::fit([0.001, 0.001], Scale::Linear, 100.0, 0.0);
+        let labels: Vec<String> = lr.labelled_ticks().into_iter().map(|(_, l)| l).collect();
+        let distinct: std::collections::BTreeSet<_> = labels.iter().collect();
+        assert_eq!(distinct.len(), labels.len(), "{labels:?}");
+        assert!(labels.contains(&"0.001".to_string()), "{labels:?}");
+        let accuracy = Axis::fit([0.31, 0.69], Scale::Linear, 100.0, 0.0);
+        let labels: Vec<String> = accuracy
+            .labelled_ticks()
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        assert_eq!(labels, ["0.3", "0.4", "0.5", "0.6", "0.7"]);
     }
 
     #[test]
