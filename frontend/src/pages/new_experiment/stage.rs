@@ -122,6 +122,13 @@ pub fn StageCard(stage: u32) -> impl IntoView {
     let form = expect_context::<Form>();
     let index = Memo::new(move |_| form.draft.with(|d| d.index_of(stage).unwrap_or(0)));
     let count = Memo::new(move |_| form.draft.with(|d| d.stages.len()));
+    let has_link = Memo::new(move |_| {
+        form.draft.with(|d| {
+            d.stages
+                .iter()
+                .any(|s| s.uid == stage && (!s.terms.is_empty() || s.curriculum.is_some()))
+        })
+    });
     let role = move || {
         let (i, n) = (index.get(), count.get());
         if i == 0 {
@@ -173,7 +180,9 @@ pub fn StageCard(stage: u32) -> impl IntoView {
             {move || stage_error().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
             <div class="stage-body">
                 <ArchitectureEditor stage=stage index=index/>
-                {move || if index.get() == 0 {
+                // A stage moved to the front keeps its link on screen until its terms are removed
+                // (the first stage has no teacher; the server would reject them).
+                {move || if index.get() == 0 && !has_link.get() {
                     view! { <div class="link-editor"><h4>"Teacher"</h4><p class="muted">"Learns from the labels alone (cross-entropy)."</p></div> }.into_any()
                 } else {
                     view! { <LinkEditor stage=stage/> }.into_any()
