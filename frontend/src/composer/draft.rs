@@ -258,6 +258,11 @@ impl Draft {
         self.stages.iter().position(|s| s.uid == uid)
     }
 
+    /// The stage `uid`.
+    pub fn stage(&self, uid: u32) -> Option<&StageDraft> {
+        self.stages.iter().find(|s| s.uid == uid)
+    }
+
     /// The stage `uid`, mutably.
     pub fn stage_mut(&mut self, uid: u32) -> Option<&mut StageDraft> {
         self.stages.iter_mut().find(|s| s.uid == uid)

@@ -15,7 +15,7 @@ use self::fields::{SelectField, TextField};
 use self::stage::StageCard;
 use crate::client::{self, ApiFailure};
 use crate::components::ErrorNotice;
-use crate::composer::{templates, Draft};
+use crate::composer::{templates, Draft, StageDraft};
 
 /// What every part of the form shares.
 #[derive(Clone, Copy)]
@@ -35,6 +35,28 @@ impl Form {
     pub fn method(&self, name: &str) -> Option<MethodInfo> {
         self.methods
             .with_value(|all| all.iter().find(|m| m.name == name).cloned())
+    }
+
+    /// A binding of one text of the stage `uid`.
+    fn stage_text(
+        self,
+        uid: u32,
+        get: fn(&StageDraft) -> &String,
+        set: fn(&mut StageDraft) -> &mut String,
+    ) -> (Signal<String>, Callback<String>) {
+        let draft = self.draft;
+        (
+            Signal::derive(move || {
+                draft.with(|d| d.stage(uid).map(|s| get(s).clone()).unwrap_or_default())
+            }),
+            Callback::new(move |text: String| {
+                draft.update(|d| {
+                    if let Some(s) = d.stage_mut(uid) {
+                        *set(s) = text;
+                    }
+                })
+            }),
+        )
     }
 
     /// A binding of one text of the draft.

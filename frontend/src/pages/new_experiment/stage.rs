@@ -10,34 +10,7 @@ use super::fields::{SelectField, TextField};
 use super::terms::LinkEditor;
 use super::Form;
 use crate::client::{self, ApiFailure};
-use crate::composer::ArchDraft;
 use crate::format;
-
-/// Reads or edits one text of the stage's architecture.
-fn arch_binding(
-    form: Form,
-    stage: u32,
-    get: fn(&ArchDraft) -> &String,
-    set: fn(&mut ArchDraft) -> &mut String,
-) -> (Signal<String>, Callback<String>) {
-    let value = Signal::derive(move || {
-        form.draft.with(|d| {
-            d.stages
-                .iter()
-                .find(|s| s.uid == stage)
-                .map(|s| get(&s.arch).clone())
-                .unwrap_or_default()
-        })
-    });
-    let setter = Callback::new(move |text: String| {
-        form.draft.update(|d| {
-            if let Some(s) = d.stage_mut(stage) {
-                *set(&mut s.arch) = text;
-            }
-        })
-    });
-    (value, setter)
-}
 
 /// The model of a stage.
 #[component]
@@ -46,13 +19,14 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
     let path = move |rest: &'static str| {
         Signal::derive(move || format!("chain[{}].architecture{rest}", index.get()))
     };
-    let (kind, set_kind) = arch_binding(form, stage, |a| &a.kind, |a| &mut a.kind);
-    let (preset, set_preset) = arch_binding(form, stage, |a| &a.preset, |a| &mut a.preset);
-    let (hidden, set_hidden) = arch_binding(form, stage, |a| &a.hidden, |a| &mut a.hidden);
-    let (channels, set_channels) = arch_binding(form, stage, |a| &a.channels, |a| &mut a.channels);
-    let (fc, set_fc) = arch_binding(form, stage, |a| &a.fc, |a| &mut a.fc);
-    let (depth, set_depth) = arch_binding(form, stage, |a| &a.depth, |a| &mut a.depth);
-    let (width, set_width) = arch_binding(form, stage, |a| &a.width, |a| &mut a.width);
+    let (kind, set_kind) = form.stage_text(stage, |s| &s.arch.kind, |s| &mut s.arch.kind);
+    let (preset, set_preset) = form.stage_text(stage, |s| &s.arch.preset, |s| &mut s.arch.preset);
+    let (hidden, set_hidden) = form.stage_text(stage, |s| &s.arch.hidden, |s| &mut s.arch.hidden);
+    let (channels, set_channels) =
+        form.stage_text(stage, |s| &s.arch.channels, |s| &mut s.arch.channels);
+    let (fc, set_fc) = form.stage_text(stage, |s| &s.arch.fc, |s| &mut s.arch.fc);
+    let (depth, set_depth) = form.stage_text(stage, |s| &s.arch.depth, |s| &mut s.arch.depth);
+    let (width, set_width) = form.stage_text(stage, |s| &s.arch.width, |s| &mut s.arch.width);
     let kinds = vec![
         ("preset".to_string(), "Preset".to_string()),
         ("mlp".to_string(), "MLP".to_string()),
@@ -74,12 +48,9 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
 
     // The parameter count of what is typed, from the server (the same code that builds models).
     let request = Memo::new(move |_| {
-        let arch = form.draft.with(|d| {
-            d.stages
-                .iter()
-                .find(|s| s.uid == stage)
-                .map(|s| s.arch.to_value())
-        });
+        let arch = form
+            .draft
+            .with(|d| d.stage(stage).map(|s| s.arch.to_value()));
         let dataset = form.draft.with(|d| d.dataset.clone());
         json!({"architecture": arch.unwrap_or(Value::Null), "dataset": dataset})
     });
@@ -124,9 +95,8 @@ pub fn StageCard(stage: u32) -> impl IntoView {
     let count = Memo::new(move |_| form.draft.with(|d| d.stages.len()));
     let has_link = Memo::new(move |_| {
         form.draft.with(|d| {
-            d.stages
-                .iter()
-                .any(|s| s.uid == stage && (!s.terms.is_empty() || s.curriculum.is_some()))
+            d.stage(stage)
+                .is_some_and(|s| !s.terms.is_empty() || s.curriculum.is_some())
         })
     });
     let role = move || {
@@ -139,22 +109,7 @@ pub fn StageCard(stage: u32) -> impl IntoView {
             "teaching assistant"
         }
     };
-    let name = Signal::derive(move || {
-        form.draft.with(|d| {
-            d.stages
-                .iter()
-                .find(|s| s.uid == stage)
-                .map(|s| s.name.clone())
-                .unwrap_or_default()
-        })
-    });
-    let set_name = Callback::new(move |text: String| {
-        form.draft.update(|d| {
-            if let Some(s) = d.stage_mut(stage) {
-                s.name = text
-            }
-        })
-    });
+    let (name, set_name) = form.stage_text(stage, |s| &s.name, |s| &mut s.name);
     let stage_error = move || {
         let path = format!("chain[{}]", index.get());
         form.error.with(|e| {

@@ -50,7 +50,7 @@ fn param_fields(
                 move || {
                     form.draft
                         .with(|d| {
-                            let stage = d.stages.iter().find(|s| s.uid == stage)?;
+                            let stage = d.stage(stage)?;
                             let list = match which {
                                 Params::Term(uid) => {
                                     stage.terms.iter().find(|t| t.uid == uid).map(|t| &t.params)
@@ -173,13 +173,8 @@ pub fn LinkEditor(stage: u32) -> impl IntoView {
     let form = expect_context::<Form>();
     let stage_index = Memo::new(move |_| form.draft.with(|d| d.index_of(stage).unwrap_or(0)));
     let terms = Memo::new(move |_| {
-        form.draft.with(|d| {
-            d.stages
-                .iter()
-                .find(|s| s.uid == stage)
-                .map(|s| s.terms.clone())
-                .unwrap_or_default()
-        })
+        form.draft
+            .with(|d| d.stage(stage).map(|s| s.terms.clone()).unwrap_or_default())
     });
     let term_ids = Memo::new(move |_| {
         terms.with(|t| {
@@ -189,11 +184,8 @@ pub fn LinkEditor(stage: u32) -> impl IntoView {
         })
     });
     let has_curriculum = Memo::new(move |_| {
-        form.draft.with(|d| {
-            d.stages
-                .iter()
-                .any(|s| s.uid == stage && s.curriculum.is_some())
-        })
+        form.draft
+            .with(|d| d.stage(stage).is_some_and(|s| s.curriculum.is_some()))
     });
     let addable = move || {
         form.methods.with_value(|all| {
@@ -219,22 +211,7 @@ pub fn LinkEditor(stage: u32) -> impl IntoView {
     let ce_prefix = Signal::derive(move || format!("chain[{}].link", stage_index.get()));
     let curriculum_prefix =
         Signal::derive(move || format!("chain[{}].link.curriculum", stage_index.get()));
-    let ce_value = Signal::derive(move || {
-        form.draft.with(|d| {
-            d.stages
-                .iter()
-                .find(|s| s.uid == stage)
-                .map(|s| s.ce_weight.clone())
-                .unwrap_or_default()
-        })
-    });
-    let ce_set = Callback::new(move |text: String| {
-        form.draft.update(|d| {
-            if let Some(s) = d.stage_mut(stage) {
-                s.ce_weight = text
-            }
-        })
-    });
+    let (ce_value, ce_set) = form.stage_text(stage, |s| &s.ce_weight, |s| &mut s.ce_weight);
     view! {
         <div class="link-editor">
             <h4>"Taught by the previous stage with"</h4>
