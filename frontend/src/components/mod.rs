@@ -1,5 +1,5 @@
 //! Pieces the pages share: charts, the chain diagram, status badges, progress bars, tables of
-//! results and the curves panel.
+//! results, the curves panel and share links.
 
 mod chain;
 mod curves;
@@ -8,6 +8,7 @@ mod models;
 mod notice;
 mod progress;
 mod scatter;
+mod share;
 mod status;
 
 pub use chain::ChainDiagram;
@@ -17,4 +18,5 @@ pub use models::ModelsTable;
 pub use notice::{ErrorNotice, Loading};
 pub use progress::{ProgressBar, RunProgressBar};
 pub use scatter::{ScatterChart, ScatterPoint};
+pub use share::ShareLinkBox;
 pub use status::StatusBadge;

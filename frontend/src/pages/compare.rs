@@ -9,7 +9,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::charts::{charts, color, LabelledCurves};
 use crate::client::{self, encode, ApiFailure};
-use crate::components::{ErrorNotice, LineChart, Loading, ScatterChart, ScatterPoint};
+use crate::components::{
+    ErrorNotice, LineChart, Loading, ScatterChart, ScatterPoint, ShareLinkBox,
+};
 use crate::format;
 
 /// `/compare?runs=a,b,c`.
@@ -149,19 +151,13 @@ fn ShareComparison(runs: Vec<String>) -> impl IntoView {
         async move { client::post::<_, ShareLink>("/api/shares", &request).await }
     });
     let result = move || {
-        share.value().get().map(|r: Result<ShareLink, ApiFailure>| match r {
-            Ok(link) => {
-                let url = format!("{}{}", window().location().origin().unwrap_or_default(), link.path);
-                view! {
-                    <div class="share-link">
-                        <label>"Read-only link "<input readonly data-testid="share-url" prop:value=url.clone()/></label>
-                        <a href=url target="_blank">"Open"</a>
-                    </div>
-                }
-                .into_any()
-            }
-            Err(f) => view! { <ErrorNotice failure=f/> }.into_any(),
-        })
+        share
+            .value()
+            .get()
+            .map(|r: Result<ShareLink, ApiFailure>| match r {
+                Ok(link) => view! { <ShareLinkBox link=link/> }.into_any(),
+                Err(f) => view! { <ErrorNotice failure=f/> }.into_any(),
+            })
     };
     view! {
         <div class="actions">

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::client::{self, ApiFailure};
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, ShareLinkBox};
 
 /// The action bar of an experiment page.
 #[component]
@@ -19,7 +19,7 @@ pub fn Actions(detail: Signal<Option<ExperimentDetail>>) -> impl IntoView {
         detail.with(|d| d.as_ref().is_some_and(|d| !d.summary.status.is_terminal()))
     });
     let failure = RwSignal::new(None::<ApiFailure>);
-    let share = RwSignal::new(None::<String>);
+    let share = RwSignal::new(None::<ShareLink>);
 
     let cancel = Action::new_local(move |id: &String| {
         let path = format!("/api/experiments/{id}/cancel");
@@ -49,10 +49,7 @@ pub fn Actions(detail: Signal<Option<ExperimentDetail>>) -> impl IntoView {
         None => {}
     });
     Effect::new(move || match create_share.value().get() {
-        Some(Ok(link)) => {
-            let origin = window().location().origin().unwrap_or_default();
-            share.set(Some(format!("{origin}{}", link.path)));
-        }
+        Some(Ok(link)) => share.set(Some(link)),
         Some(Err(e)) => failure.set(Some(e)),
         None => {}
     });
@@ -63,11 +60,6 @@ pub fn Actions(detail: Signal<Option<ExperimentDetail>>) -> impl IntoView {
             .unwrap_or(false);
         if sure {
             delete.dispatch(id.get_untracked());
-        }
-    };
-    let copy = move |_| {
-        if let Some(url) = share.get_untracked() {
-            let _ = window().navigator().clipboard().write_text(&url);
         }
     };
     view! {
@@ -81,13 +73,7 @@ pub fn Actions(detail: Signal<Option<ExperimentDetail>>) -> impl IntoView {
             <a class="button" href=move || format!("/api/experiments/{}/export?format=json", id.get()) download="">"Export JSON"</a>
             <button class="danger" on:click=confirm_delete>"Delete"</button>
         </div>
-        {move || share.get().map(|url| view! {
-            <div class="share-link">
-                <label>"Read-only link "<input readonly data-testid="share-url" prop:value=url.clone()/></label>
-                <button on:click=copy>"Copy"</button>
-                <a href=url target="_blank">"Open"</a>
-            </div>
-        })}
+        {move || share.get().map(|link| view! { <ShareLinkBox link=link/> })}
         {move || failure.get().map(|f| view! { <ErrorNotice failure=f/> })}
     }
 }
