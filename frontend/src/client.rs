@@ -2,7 +2,7 @@
 //! server's JSON errors (`{error: {code, message, field}}`) as one error type.
 
 use api::ErrorBody;
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -46,11 +46,7 @@ pub type ApiResult<T> = Result<T, ApiFailure>;
 
 /// `GET path` as `T`.
 pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    let response = Request::get(path)
-        .send()
-        .await
-        .map_err(ApiFailure::network)?;
-    decode(response).await
+    send(Request::get(path)).await
 }
 
 /// `POST path` with `body` as JSON, answered with `T`.
@@ -63,11 +59,12 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Ap
 
 /// `POST path` without a body, answered with `T`.
 pub async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    let response = Request::post(path)
-        .send()
-        .await
-        .map_err(ApiFailure::network)?;
-    decode(response).await
+    send(Request::post(path)).await
+}
+
+/// Sends a request without a body and decodes the answer as `T`.
+async fn send<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
+    decode(request.send().await.map_err(ApiFailure::network)?).await
 }
 
 /// `DELETE path`.

@@ -16,7 +16,18 @@ enum Params {
     Curriculum,
 }
 
-fn params_of(stage: &mut StageDraft, which: Params) -> Option<&mut Vec<ParamValue>> {
+/// The parameter list `which` of a stage.
+fn params_in(stage: &StageDraft, which: Params) -> Option<&Vec<ParamValue>> {
+    let term = |uid| stage.terms.iter().find(|t| t.uid == uid);
+    match which {
+        Params::Term(uid) => term(uid).map(|t| &t.params),
+        Params::Ctkd(uid) => term(uid).and_then(|t| t.ctkd.as_ref()),
+        Params::Curriculum => stage.curriculum.as_ref(),
+    }
+}
+
+/// The parameter list `which` of a stage, to edit.
+fn params_in_mut(stage: &mut StageDraft, which: Params) -> Option<&mut Vec<ParamValue>> {
     match which {
         Params::Term(uid) => stage
             .terms
@@ -50,18 +61,7 @@ fn param_fields(
                 move || {
                     form.draft
                         .with(|d| {
-                            let stage = d.stage(stage)?;
-                            let list = match which {
-                                Params::Term(uid) => {
-                                    stage.terms.iter().find(|t| t.uid == uid).map(|t| &t.params)
-                                }
-                                Params::Ctkd(uid) => stage
-                                    .terms
-                                    .iter()
-                                    .find(|t| t.uid == uid)
-                                    .and_then(|t| t.ctkd.as_ref()),
-                                Params::Curriculum => stage.curriculum.as_ref(),
-                            }?;
+                            let list = params_in(d.stage(stage)?, which)?;
                             list.iter().find(|p| p.name == name).map(|p| p.text.clone())
                         })
                         .unwrap_or_default()
@@ -71,7 +71,7 @@ fn param_fields(
                 let name = name.clone();
                 move |text: String| {
                     form.draft.update(|d| {
-                        let Some(list) = d.stage_mut(stage).and_then(|s| params_of(s, which))
+                        let Some(list) = d.stage_mut(stage).and_then(|s| params_in_mut(s, which))
                         else {
                             return;
                         };
