@@ -113,9 +113,15 @@ impl Server {
                 panic!("the server did not start: {}", stderr.lock().unwrap());
             }
         };
+        // A fresh connection per request: the server (hyper) closes a connection whose request
+        // body it did not read when that body arrives after the headers (the tests send bodies
+        // to routes that take none), and a pooled connection closed that way fails the next
+        // request with "peer disconnected" on a loaded machine.
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(600)))
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .build()
             .into();
         Server {
@@ -151,8 +157,16 @@ impl Server {
         self.child.wait().map(|s| s.success()).unwrap_or(false)
     }
 
-    fn finish(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> ApiResponse {
-        let mut response = response.expect("the server answers");
+    fn finish(
+        &self,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> ApiResponse {
+        let mut response = response.unwrap_or_else(|error| {
+            panic!(
+                "the server did not answer ({error}); its log:\n{}",
+                self.logs()
+            )
+        });
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -184,12 +198,12 @@ impl Server {
 
     /// `GET path`.
     pub fn get(&self, path: &str) -> ApiResponse {
-        Server::finish(self.agent.get(self.url(path)).call())
+        self.finish(self.agent.get(self.url(path)).call())
     }
 
     /// `DELETE path`.
     pub fn delete(&self, path: &str) -> ApiResponse {
-        Server::finish(self.agent.delete(self.url(path)).call())
+        self.finish(self.agent.delete(self.url(path)).call())
     }
 
     /// `POST path` with a JSON body.
@@ -213,8 +227,8 @@ impl Server {
         let url = self.url(path);
         // ureq refuses bodies on GET and DELETE; those carry none here.
         match method {
-            "GET" => return Server::finish(self.agent.get(&url).call()),
-            "DELETE" => return Server::finish(self.agent.delete(&url).call()),
+            "GET" => return self.finish(self.agent.get(&url).call()),
+            "DELETE" => return self.finish(self.agent.delete(&url).call()),
             _ => {}
         }
         let request = ureq::http::Request::builder().method(method).uri(url);
@@ -223,7 +237,7 @@ impl Server {
             None => request,
         };
         let request = request.body(body.to_vec()).expect("a valid request");
-        Server::finish(self.agent.run(request))
+        self.finish(self.agent.run(request))
     }
 
     /// Submits `spec`; panics unless it is accepted. Returns the experiment's id.
