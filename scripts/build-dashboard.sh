@@ -30,6 +30,17 @@ else
   echo "note: wasm-opt not found at $wasm_opt (scripts/setup.sh installs it); the bundle is larger" >&2
 fi
 cp static/* "$out.tmp/"
+# Brotli copies beside the files (`distill serve` sends them to browsers that accept br; it
+# gzips the rest itself).
+if command -v brotli >/dev/null; then
+  for file in "$out.tmp"/*.wasm "$out.tmp"/*.js "$out.tmp"/*.css "$out.tmp"/*.html "$out.tmp"/*.svg; do
+    brotli --best --force --keep "$file"
+  done
+else
+  echo "note: brotli not found (scripts/setup.sh installs it); browsers get gzip, a larger download" >&2
+fi
 rm -rf "$out" && mv "$out.tmp" "$out"
 wasm="$out/distill_bg.wasm"
-echo "dashboard built in $out: wasm $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+sizes="wasm $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+if [ -f "$wasm.br" ]; then sizes="$sizes, $(stat -c %s "$wasm.br") brotli"; fi
+echo "dashboard built in $out: $sizes"

@@ -3,13 +3,14 @@
 #  - Fashion-MNIST from Debian's dataset-fashion-mnist (at /usr/share/datasets/fashion-mnist),
 #    and Mesa's Vulkan drivers so the wgpu backend has an adapter (lavapipe) where no GPU is;
 #  - for the dashboard: the wasm32 target, wasm-bindgen at exactly Cargo.lock's version, and
-#    wasm-opt from npm's binaryen (Debian's binaryen 108 emits wasm that crashes Chromium);
+#    wasm-opt from npm's binaryen (Debian's binaryen 108 emits wasm that crashes Chromium),
+#    and brotli to precompress the bundle;
 #  - for the browser tests: Debian's chromium and chromium-driver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 
-packages=(dataset-fashion-mnist mesa-vulkan-drivers chromium chromium-driver)
+packages=(dataset-fashion-mnist mesa-vulkan-drivers chromium chromium-driver brotli)
 command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do

@@ -134,8 +134,11 @@ fn load_dashboard(dir: &std::path::Path) -> anyhow::Result<Dashboard> {
     let dashboard = Dashboard::load(dir)
         .with_context(|| format!("reading the dashboard in {}", dir.display()))?;
     if dashboard.is_built() {
-        for (file, bytes, gzipped) in dashboard.sizes() {
-            tracing::info!(file, bytes, gzipped, "dashboard");
+        for (file, bytes, gzipped, brotli) in dashboard.sizes() {
+            tracing::info!(file, bytes, gzipped, brotli, "dashboard");
+        }
+        for copy in dashboard.mismatched_copies() {
+            tracing::warn!(copy = %copy.display(), "brotli copy does not decode to its file, not served: rebuild with scripts/build-dashboard.sh");
         }
     } else {
         tracing::warn!(dir = %dir.display(), "no dashboard bundle: build it with scripts/build-dashboard.sh; the API works without it");

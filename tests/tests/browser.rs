@@ -1,11 +1,12 @@
 //! The dashboard in a real headless Chromium against the real server: compose a chain, watch
-//! it train live, compare runs, share read-only, and see the server's field errors in the form.
+//! it train live, compare runs, share read-only, cancel and delete (after asking), and see the
+//! server's field errors in the form.
 //! Needs the bundle (`scripts/build-dashboard.sh`) and `chromium` + `chromium-driver`.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use distill_tests::{Browser, Server};
+use distill_tests::{three_stage_chain, Browser, Server};
 use serde_json::json;
 
 /// Training the chain on 2 cores takes about a minute; this leaves room on a busy machine.
@@ -367,4 +368,59 @@ fn an_invalid_form_shows_the_error_next_to_its_field_and_keeps_what_was_typed() 
             .find_all(r#".field[data-field="budget.epochs"] .field-error"#)
             .is_empty()
     });
+}
+
+#[test]
+fn cancel_stops_a_running_experiment_and_delete_asks_before_removing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    // Long enough that it is still training when the button is clicked.
+    let id = server.submit(&three_stage_chain(200, 3000));
+    let browser = Browser::start();
+    let page = server.url(&format!("/experiments/{id}"));
+    browser.goto(&page);
+    let status = || browser.text_of(".page-head .badge");
+    browser.wait_longer("the experiment to run", TRAINING, || {
+        status().as_deref() == Some("running")
+    });
+
+    click_text(&browser, ".actions button", "Cancel");
+    browser.wait_until("the experiment cancelled", || {
+        status().as_deref() == Some("cancelled")
+    });
+    let detail = server.get(&format!("/api/experiments/{id}")).json;
+    assert_eq!(detail["summary"]["status"], "cancelled");
+    browser.wait_until("every run shown cancelled", || {
+        let badges = browser.find_all(r#"tr[data-run] [data-status]"#);
+        !badges.is_empty() && badges.iter().all(|b| b.text() == "cancelled")
+    });
+    assert!(
+        browser
+            .find_all(".actions button")
+            .into_iter()
+            .any(|b| b.text() == "Cancel" && b.property("disabled") == true),
+        "Cancel is disabled once the experiment ended"
+    );
+    browser.screenshot("experiment-cancelled");
+
+    // Delete asks first; saying no keeps everything.
+    click_text(&browser, ".actions button", "Delete");
+    assert_eq!(
+        browser.dialog_text(),
+        "Delete this experiment, its runs, curves and models?"
+    );
+    browser.answer_dialog(false);
+    assert_eq!(browser.url(), page, "still on the experiment");
+    assert_eq!(server.get(&format!("/api/experiments/{id}")).status, 200);
+
+    // Saying yes removes it and returns to the list, where it is gone.
+    click_text(&browser, ".actions button", "Delete");
+    browser.dialog_text();
+    browser.answer_dialog(true);
+    browser.wait_until("the experiment list", || browser.url() == server.url("/"));
+    browser.find(".empty");
+    assert!(browser
+        .find_all(&format!(r#"tr[data-experiment="{id}"]"#))
+        .is_empty());
+    assert_eq!(server.get(&format!("/api/experiments/{id}")).status, 404);
 }

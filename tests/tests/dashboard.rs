@@ -1,10 +1,11 @@
 //! How the server serves the dashboard over plain HTTP: every client route answers the app
 //! (deep links and reloads work), other paths a 404 with the app, assets with their types,
-//! gzip and ETags, and a clear page when the bundle was not built.
+//! brotli or gzip and ETags, and a clear page when the bundle was not built.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::process::{Command, Stdio};
 
 use distill_tests::Server;
 use flate2::read::GzDecoder;
@@ -55,6 +56,23 @@ fn raw(server: &Server, method: &str, path: &str, headers: &[(&str, &str)]) -> R
     }
 }
 
+/// `bytes` decompressed by the `brotli` command (which the build uses to compress them).
+fn brotli_decompress(bytes: &[u8]) -> Vec<u8> {
+    let mut child = Command::new("brotli")
+        .args(["--decompress", "--stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("brotli is installed (scripts/setup.sh)");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success(), "not brotli");
+    output.stdout
+}
+
 #[test]
 fn every_page_of_the_app_answers_with_the_app_and_unknown_pages_with_a_404() {
     let dir = tempfile::tempdir().unwrap();
@@ -103,7 +121,7 @@ fn every_page_of_the_app_answers_with_the_app_and_unknown_pages_with_a_404() {
 }
 
 #[test]
-fn assets_are_served_gzipped_with_their_type_and_revalidated_by_etag() {
+fn assets_are_served_compressed_with_their_type_and_revalidated_by_etag() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &[]);
     let plain = raw(&server, "GET", "/assets/distill_bg.wasm", &[]);
@@ -116,7 +134,7 @@ fn assets_are_served_gzipped_with_their_type_and_revalidated_by_etag() {
         &server,
         "GET",
         "/assets/distill_bg.wasm",
-        &[("accept-encoding", "gzip, br")],
+        &[("accept-encoding", "gzip, br;q=0")],
     );
     assert_eq!(gzipped.headers["content-encoding"], "gzip");
     let mut unzipped = Vec::new();
@@ -127,6 +145,25 @@ fn assets_are_served_gzipped_with_their_type_and_revalidated_by_etag() {
     assert!(
         gzipped.body.len() < plain.body.len() / 2,
         "gzip at least halves the wasm"
+    );
+
+    // The build's brotli copy, to browsers that accept it (every current one does).
+    let brotli = raw(
+        &server,
+        "GET",
+        "/assets/distill_bg.wasm",
+        &[("accept-encoding", "gzip, deflate, br, zstd")],
+    );
+    assert_eq!(
+        brotli.headers["content-encoding"], "br",
+        "the build writes distill_bg.wasm.br when `brotli` is installed (scripts/setup.sh)"
+    );
+    assert_eq!(brotli_decompress(&brotli.body), plain.body);
+    assert!(
+        brotli.body.len() < gzipped.body.len(),
+        "brotli ({}) beats gzip ({})",
+        brotli.body.len(),
+        gzipped.body.len()
     );
 
     let etag = plain.headers["etag"].clone();

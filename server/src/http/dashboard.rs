@@ -41,7 +41,7 @@ pub async fn fallback(
 }
 
 /// `asset` with caching headers (revalidated on every load, so a rebuilt bundle is picked
-/// up) and gzipped when the client accepts it.
+/// up), brotli- or gzip-compressed when the client accepts it.
 fn asset_response(status: StatusCode, asset: &Asset, headers: &HeaderMap) -> Response {
     let etag = HeaderValue::from_str(&asset.etag).expect("an MD5 hex ETag is a valid header");
     let unchanged = headers
@@ -50,10 +50,10 @@ fn asset_response(status: StatusCode, asset: &Asset, headers: &HeaderMap) -> Res
     if unchanged && status == StatusCode::OK {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
-    let gzip = headers
+    let accepted = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|c| c.trim().starts_with("gzip")));
+        .unwrap_or("");
     let common = [
         (
             header::CONTENT_TYPE,
@@ -63,12 +63,32 @@ fn asset_response(status: StatusCode, asset: &Asset, headers: &HeaderMap) -> Res
         (header::ETAG, etag),
         (header::VARY, HeaderValue::from_static("accept-encoding")),
     ];
-    if gzip {
-        let encoding = [(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))];
-        (status, common, encoding, asset.gzipped.clone()).into_response()
-    } else {
-        (status, common, asset.bytes.clone()).into_response()
+    let (encoding, body) = match &asset.brotli {
+        Some(brotli) if accepts(accepted, "br") => (Some("br"), brotli),
+        _ if accepts(accepted, "gzip") => (Some("gzip"), &asset.gzipped),
+        _ => (None, &asset.bytes),
+    };
+    match encoding {
+        Some(encoding) => {
+            let encoding = [(header::CONTENT_ENCODING, HeaderValue::from_static(encoding))];
+            (status, common, encoding, body.clone()).into_response()
+        }
+        None => (status, common, body.clone()).into_response(),
     }
+}
+
+/// Whether an `Accept-Encoding` value accepts `coding` (named, with a non-zero weight).
+fn accepts(accept_encoding: &str, coding: &str) -> bool {
+    accept_encoding.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let named = parts.next().is_some_and(|c| c.eq_ignore_ascii_case(coding));
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        named && !refused
+    })
 }
 
 /// The page shown when the bundle was not built: what to run, and that the API works.
@@ -89,4 +109,20 @@ fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts;
+
+    #[test]
+    fn an_encoding_is_accepted_when_named_without_a_zero_weight() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("br;q=0.5, gzip", "br"));
+        assert!(accepts("GZIP", "gzip"));
+        assert!(!accepts("br;q=0, gzip", "br"));
+        assert!(!accepts("gzip", "br"));
+        assert!(!accepts("", "gzip"));
+        assert!(!accepts("x-gzip-ish", "gzip"));
+    }
 }

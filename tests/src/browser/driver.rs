@@ -87,6 +87,8 @@ impl Browser {
         ));
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            // A dialog stays open until the test answers it (see `dialog.rs`).
+            "unhandledPromptBehavior": "ignore",
             "goog:chromeOptions": {"binary": chromium, "args": args}
         }}});
         let session = browser.command("POST", "/session", Some(capabilities));

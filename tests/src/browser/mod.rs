@@ -2,6 +2,7 @@
 //! `chromedriver` over the W3C WebDriver protocol, each with a fresh profile, and cleaned up —
 //! driver, browser and every child process — when dropped, even when a test panics.
 
+mod dialog;
 mod driver;
 mod element;
 mod screenshot;

@@ -108,6 +108,6 @@ fn Header(summary: ExperimentSummary) -> impl IntoView {
             {summary.student_accuracy.map(|a| format!(" · student {}", format::percent(a)))}
             {summary.gain_over_baseline.map(|g| format!(" ({} vs baseline)", format::points(g)))}
         </p>
-        <ProgressBar fraction=fraction caption=format!("{} of {} runs finished", summary.runs_done, summary.runs_total)/>
+        <ProgressBar fraction=fraction caption=format!("{} of {} runs ended", summary.runs_done, summary.runs_total)/>
     }
 }
