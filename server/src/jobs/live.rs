@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use api::{EpochMetrics, ExperimentEvent, RunProgress, RunStatus};
+use api::{EpochMetrics, ExperimentEvent, RunProgress};
 
 use super::training::WorkerMessage;
 use super::{views, Inner};
@@ -53,7 +53,8 @@ impl<'a> Live<'a> {
         }
     }
 
-    /// Fills in epochs the checkpoint has and the store missed (a crash between the two).
+    /// Fills in epochs the checkpoint has and the store missed (a crash between the two), and
+    /// says where training starts.
     async fn started(
         &mut self,
         epochs: usize,
@@ -74,17 +75,19 @@ impl<'a> Live<'a> {
             };
             store.record_epoch(&commit).await?;
         }
-        if let Some(last) = completed.last() {
-            let message = if last.epoch == epochs {
+        // Where training starts replaces what the run said while queued (e.g. that a shutdown
+        // paused it); a fresh start has nothing to say.
+        let message = completed.last().map(|last| {
+            if last.epoch == epochs {
                 "already trained: its checkpoint was reloaded and measured again".to_string()
             } else {
                 format!("resumed from its checkpoint after epoch {}", last.epoch)
-            };
-            store
-                .set_status(&self.run_id, RunStatus::Running, Some(&message))
-                .await?;
-            views::publish_run(self.inner, &self.run_id).await?;
-        }
+            }
+        });
+        store
+            .set_running_message(&self.run_id, message.as_deref())
+            .await?;
+        views::publish_run(self.inner, &self.run_id).await?;
         Ok(())
     }
 

@@ -111,7 +111,6 @@ async fn execute(
             device.backend.as_str(),
             &device.name,
             &prepared.fingerprint,
-            None,
         )
         .await?;
     if reusable {

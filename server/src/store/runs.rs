@@ -41,25 +41,37 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records where a run trains and its configuration's fingerprint.
+    /// Records where a run trains and its configuration's fingerprint. Its message stays: a
+    /// run paused by a shutdown says so until training says where it starts
+    /// ([`Store::set_running_message`]).
     pub async fn mark_started(
         &self,
         id: &str,
         backend: &str,
         device: &str,
         fingerprint: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET backend = ?, device = ?, fingerprint = ? WHERE id = ?")
+            .bind(backend)
+            .bind(device)
+            .bind(fingerprint)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the message of a run that is running (of no other).
+    pub async fn set_running_message(
+        &self,
+        id: &str,
         message: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE runs SET backend = ?, device = ?, fingerprint = ?, message = ? WHERE id = ?",
-        )
-        .bind(backend)
-        .bind(device)
-        .bind(fingerprint)
-        .bind(message)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE runs SET message = ? WHERE id = ? AND status = 'running'")
+            .bind(message)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

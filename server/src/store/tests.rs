@@ -209,6 +209,45 @@ async fn the_next_runnable_run_waits_for_its_teacher() {
 }
 
 #[tokio::test]
+async fn a_paused_run_keeps_saying_so_until_training_says_where_it_starts() {
+    let (_dir, store) = store().await;
+    let chain = experiment(&store, "00000000000000de", 1, 2).await;
+    let paused = "paused by a server shutdown after 1 finished epoch(s)";
+    store
+        .set_status(&chain[0], RunStatus::Queued, Some(paused))
+        .await
+        .unwrap();
+    let message = |row: Option<crate::store::RunRow>| row.unwrap().message;
+
+    assert!(store.claim(&chain[0]).await.unwrap());
+    store
+        .mark_started(&chain[0], "cpu", "test device", "fingerprint")
+        .await
+        .unwrap();
+    let run = store.run(&chain[0]).await.unwrap();
+    assert_eq!(message(run).as_deref(), Some(paused));
+
+    let resumed = "resumed from its checkpoint after epoch 1";
+    store
+        .set_running_message(&chain[0], Some(resumed))
+        .await
+        .unwrap();
+    let run = store.run(&chain[0]).await.unwrap();
+    assert_eq!(message(run).as_deref(), Some(resumed));
+
+    store
+        .set_running_message(&chain[1], Some("not running"))
+        .await
+        .unwrap();
+    let queued = store.run(&chain[1]).await.unwrap();
+    assert_eq!(
+        message(queued),
+        None,
+        "only a running run's message changes"
+    );
+}
+
+#[tokio::test]
 async fn deleting_an_experiment_removes_its_runs_and_curves() {
     let (_dir, store) = store().await;
     let runs = experiment(&store, "00000000000000ee", 1, 1).await;
