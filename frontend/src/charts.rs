@@ -51,6 +51,9 @@ pub struct LabelledCurves<'a> {
     pub color: &'static str,
     /// The curves.
     pub curves: &'a RunCurves,
+    /// Batch losses heard live since its curves were fetched (see `live_loss`): drawn after
+    /// the stored training loss where they go past it.
+    pub live_loss: &'a [Point],
 }
 
 fn points(curves: &RunCurves, metric: &str) -> Option<Vec<Point>> {
@@ -74,7 +77,20 @@ pub fn charts(runs: &[LabelledCurves]) -> Vec<ChartSpec> {
     };
     let mut accuracy = per_run("test_accuracy", false, " · test");
     accuracy.extend(per_run("train_accuracy", true, " · train"));
-    let mut loss = per_run("batch_loss", false, " · batch");
+    let mut loss: Vec<Series> = runs
+        .iter()
+        .filter_map(|r| {
+            let mut line = points(r.curves, "batch_loss").unwrap_or_default();
+            let stored_to = line.last().map_or(f64::NEG_INFINITY, |p| p.0);
+            line.extend(r.live_loss.iter().filter(|p| p.0 > stored_to));
+            (!line.is_empty()).then(|| Series {
+                label: format!("{} · batch", r.label),
+                color: r.color,
+                dashed: false,
+                points: line,
+            })
+        })
+        .collect();
     loss.extend(per_run("test_loss", true, " · test"));
     let terms: Vec<Series> = runs
         .iter()
@@ -197,11 +213,13 @@ mod tests {
                 label: "teacher".into(),
                 color: color(0),
                 curves: &teacher,
+                live_loss: &[],
             },
             LabelledCurves {
                 label: "student".into(),
                 color: color(1),
                 curves: &student,
+                live_loss: &[],
             },
         ];
         let charts = charts(&runs);
@@ -244,7 +262,41 @@ mod tests {
             label: "student".into(),
             color: color(0),
             curves: &queued,
+            live_loss: &[],
         }];
         assert!(charts(&runs).is_empty());
+    }
+
+    #[test]
+    fn live_batch_losses_extend_the_training_loss_past_the_stored_curve() {
+        let stored = run(&[("batch_loss", &[2.0, 1.0])]);
+        let live = [(1.5, 9.0), (2.0, 9.0), (2.5, 0.8)];
+        let runs = [LabelledCurves {
+            label: "student".into(),
+            color: color(0),
+            curves: &stored,
+            live_loss: &live,
+        }];
+        let drawn = charts(&runs);
+        assert_eq!(
+            drawn[0].series[0].points,
+            vec![(1.0, 2.0), (2.0, 1.0), (2.5, 0.8)],
+            "what the stored curve covers is drawn from it"
+        );
+
+        let first_epoch = run(&[]);
+        let runs = [LabelledCurves {
+            label: "student".into(),
+            color: color(0),
+            curves: &first_epoch,
+            live_loss: &live[..1],
+        }];
+        let charts = charts(&runs);
+        assert_eq!(
+            charts.len(),
+            1,
+            "the training loss shows before an epoch ends"
+        );
+        assert_eq!(charts[0].series[0].points, vec![(1.5, 9.0)]);
     }
 }

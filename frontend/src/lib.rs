@@ -7,6 +7,7 @@
 pub mod charts;
 pub mod composer;
 pub mod format;
+pub mod live_loss;
 pub mod live_state;
 pub mod plot;
 

@@ -1,5 +1,6 @@
 //! The curves of some runs, fetched from the server (downsampled there) and refetched whenever
-//! `version` changes — the experiment page bumps it on every finished epoch.
+//! `version` changes — the experiment page bumps it on every finished epoch — with the batch
+//! losses heard live since then drawn after the stored training loss.
 
 use api::RunCurves;
 use leptos::prelude::*;
@@ -7,6 +8,7 @@ use leptos::prelude::*;
 use super::{ErrorNotice, LineChart};
 use crate::charts::{charts, LabelledCurves};
 use crate::client::{self, ApiResult};
+use crate::live_loss::LiveLoss;
 
 /// Buckets per curve: enough for a smooth line at the charts' width.
 const MAX_POINTS: usize = 300;
@@ -24,7 +26,11 @@ pub struct CurveRun {
 
 /// Every chart of `runs`, live.
 #[component]
-pub fn CurvesPanel(runs: Signal<Vec<CurveRun>>, version: Signal<u64>) -> impl IntoView {
+pub fn CurvesPanel(
+    runs: Signal<Vec<CurveRun>>,
+    version: Signal<u64>,
+    #[prop(optional_no_strip)] live_loss: Option<Signal<LiveLoss>>,
+) -> impl IntoView {
     let fetched = LocalResource::new(move || {
         let runs = runs.get();
         version.track();
@@ -49,12 +55,14 @@ pub fn CurvesPanel(runs: Signal<Vec<CurveRun>>, version: Signal<u64>) -> impl In
         None => view! { <p class="loading">"Loading curves…"</p> }.into_any(),
         Some(Err(failure)) => view! { <ErrorNotice failure=failure/> }.into_any(),
         Some(Ok(all)) => {
+            let live = live_loss.map(|l| l.get()).unwrap_or_default();
             let labelled: Vec<LabelledCurves> = all
                 .iter()
                 .map(|(run, curves)| LabelledCurves {
                     label: run.label.clone(),
                     color: run.color,
                     curves,
+                    live_loss: live.of(&run.id),
                 })
                 .collect();
             let specs = charts(&labelled);

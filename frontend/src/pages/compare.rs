@@ -78,6 +78,7 @@ pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView 
                 label: label(i),
                 color: color(i),
                 curves,
+                live_loss: &[],
             })
         })
         .collect();

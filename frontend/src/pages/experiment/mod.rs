@@ -15,6 +15,7 @@ pub use view::ExperimentView;
 use crate::client::{self, ApiFailure};
 use crate::components::{ErrorNotice, Loading};
 use crate::live::follow_experiment;
+use crate::live_loss::LiveLoss;
 use crate::live_state::{apply, Follow};
 
 /// `/experiments/:id`, live.
@@ -35,6 +36,7 @@ fn LiveExperiment(id: String) -> impl IntoView {
     let failure = RwSignal::new(None::<ApiFailure>);
     let connection = RwSignal::new(None::<String>);
     let curves_version = RwSignal::new(0u64);
+    let live_loss = RwSignal::new(LiveLoss::default());
 
     // The REST read tells a missing experiment apart (404 with a message) and, read again
     // when the experiment ends, brings its final results; the event stream keeps the page
@@ -55,6 +57,7 @@ fn LiveExperiment(id: String) -> impl IntoView {
         &id,
         move |event| {
             connection.set(None);
+            live_loss.maybe_update(|live| live.apply(&event));
             let mut follow = Follow::Redraw;
             detail.update(|d| follow = apply(d, event));
             match follow {
@@ -83,7 +86,7 @@ fn LiveExperiment(id: String) -> impl IntoView {
         }
         view! {
             {move || connection.get().map(|m| view! { <div class="notice warn">{m}</div> })}
-            <ExperimentView detail=detail.into() curves_version=curves_version.into() read_only=false/>
+            <ExperimentView detail=detail.into() curves_version=curves_version.into() read_only=false live_loss=live_loss.into()/>
         }
         .into_any()
     }

@@ -11,6 +11,7 @@ use crate::components::{
     ChainDiagram, CurveRun, CurvesPanel, ModelsTable, ProgressBar, StatusBadge,
 };
 use crate::format;
+use crate::live_loss::LiveLoss;
 
 /// The legend label of a run: its stage name, with the seed when there are several.
 pub fn run_label(run: &RunSummary, seeds: usize) -> String {
@@ -25,12 +26,14 @@ pub fn run_label(run: &RunSummary, seeds: usize) -> String {
     }
 }
 
-/// The whole experiment. `read_only` hides every action (shared views).
+/// The whole experiment. `read_only` hides every action (shared views); `live_loss` is what
+/// a followed experiment heard of batch losses since its curves were fetched.
 #[component]
 pub fn ExperimentView(
     detail: Signal<Option<ExperimentDetail>>,
     curves_version: Signal<u64>,
     read_only: bool,
+    #[prop(optional)] live_loss: Option<Signal<LiveLoss>>,
 ) -> impl IntoView {
     let summary = Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.summary.clone())));
     let spec = Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.spec.clone())));
@@ -77,7 +80,7 @@ pub fn ExperimentView(
                 })
             }}
             <h2>"Curves"</h2>
-            <CurvesPanel runs=curve_runs.into() version=curves_version/>
+            <CurvesPanel runs=curve_runs.into() version=curves_version live_loss=live_loss/>
         </section>
     }
 }
