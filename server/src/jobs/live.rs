@@ -84,10 +84,12 @@ impl<'a> Live<'a> {
                 format!("resumed from its checkpoint after epoch {}", last.epoch)
             }
         });
-        store
+        let changed = store
             .set_running_message(&self.run_id, message.as_deref())
             .await?;
-        views::publish_run(self.inner, &self.run_id).await?;
+        if changed {
+            views::publish_run(self.inner, &self.run_id).await?;
+        }
         Ok(())
     }
 

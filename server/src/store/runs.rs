@@ -61,18 +61,21 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the message of a run that is running (of no other).
+    /// Replaces the message of a run that is running (of no other); returns whether it
+    /// changed.
     pub async fn set_running_message(
         &self,
         id: &str,
         message: Option<&str>,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE runs SET message = ? WHERE id = ? AND status = 'running'")
-            .bind(message)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE runs SET message = ?1 WHERE id = ?2 AND status = 'running' AND message IS NOT ?1",
+        )
+        .bind(message)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// A succeeded run of the same configuration (fingerprint) whose model is on disk.

@@ -228,17 +228,17 @@ async fn a_paused_run_keeps_saying_so_until_training_says_where_it_starts() {
     assert_eq!(message(run).as_deref(), Some(paused));
 
     let resumed = "resumed from its checkpoint after epoch 1";
-    store
-        .set_running_message(&chain[0], Some(resumed))
-        .await
-        .unwrap();
+    let changed = store.set_running_message(&chain[0], Some(resumed)).await;
+    assert!(changed.unwrap());
     let run = store.run(&chain[0]).await.unwrap();
     assert_eq!(message(run).as_deref(), Some(resumed));
+    let again = store.set_running_message(&chain[0], Some(resumed)).await;
+    assert!(!again.unwrap(), "the same message again changes nothing");
 
-    store
+    let not_running = store
         .set_running_message(&chain[1], Some("not running"))
-        .await
-        .unwrap();
+        .await;
+    assert!(!not_running.unwrap());
     let queued = store.run(&chain[1]).await.unwrap();
     assert_eq!(
         message(queued),
