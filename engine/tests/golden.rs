@@ -1,8 +1,9 @@
-//! Every distillation loss against the reference PyTorch implementations: each JSON case in
-//! `shared/golden` (or `DISTILL_GOLDEN_DIR`) gives inputs, the expected loss and parts, and the
-//! expected gradient; `cargo test golden` runs them all.
+//! Every distillation loss against the reference PyTorch implementations: each JSON case under
+//! `engine/tests/golden/` (or `DISTILL_GOLDEN_DIR`) gives inputs, the expected loss and parts, and
+//! the expected gradient; `cargo test golden` runs them all. The format is described in
+//! `engine/tests/golden/README.md`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use engine::distill::{
@@ -10,16 +11,34 @@ use engine::distill::{
 };
 use serde_json::Value;
 
-/// `$DISTILL_GOLDEN_DIR`, else `../shared/golden` beside the checkout. The crate's directory is
-/// read when the test runs (cargo sets it), not when it was compiled: checkouts at different
-/// paths share one target directory, and a binary compiled in one must not look in the other.
+/// `$DISTILL_GOLDEN_DIR`, else the cases kept in the crate (`tests/golden`). The crate's
+/// directory is read when the test runs (cargo sets it), not when it was compiled: checkouts at
+/// different paths share one target directory, and a binary compiled in one must not look in
+/// the other.
 fn golden_dir() -> PathBuf {
     let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     std::env::var_os("DISTILL_GOLDEN_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate_dir.join("../../shared/golden"))
+        .unwrap_or_else(|| crate_dir.join("tests/golden"))
+}
+
+/// Every `.json` file under `dir`, in its subdirectories too, sorted.
+fn case_files(dir: &Path) -> Vec<PathBuf> {
+    let entries = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read golden directory {}: {e}", dir.display()));
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            files.extend(case_files(&path));
+        } else if path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
 }
 
 fn flat(value: &Value) -> (Vec<f32>, Vec<usize>) {
@@ -144,12 +163,7 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
 #[test]
 fn golden_losses_and_gradients_match_the_reference_implementations() {
     let dir = golden_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read golden directory {}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
+    let files = case_files(&dir);
     assert!(!files.is_empty(), "no golden cases in {}", dir.display());
     let mut methods = std::collections::BTreeSet::new();
     let mut problems = Vec::new();
@@ -187,5 +201,33 @@ fn dkd_parts_add_up_to_kd_for_each_sample() {
     assert!(
         (kd - recombined).abs() < 1e-4 * (1.0 + kd.abs()),
         "KD {kd} vs TCKD + (1−p)·NCKD {recombined}"
+    );
+}
+
+#[test]
+fn a_golden_case_with_one_corrupted_expected_value_is_reported_as_a_mismatch() {
+    let dir = golden_dir();
+    let mut corrupted = 0;
+    for file in case_files(&dir) {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let mut case: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
+            .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+        let Some(loss) = case["expected"]["loss"].as_f64() else {
+            continue;
+        };
+        let tolerance = case["tolerance"].as_f64().expect("tolerance");
+        // Ten times the tolerance away from the reference: well outside what the rule accepts.
+        case["expected"]["loss"] = (loss + 10.0 * tolerance * (1.0 + loss.abs())).into();
+        let problems = check_case(&name, &case);
+        assert!(
+            problems.iter().any(|p| p.contains(": loss[0] = ")),
+            "{name}: a wrong expected loss went unnoticed ({problems:?})"
+        );
+        corrupted += 1;
+    }
+    assert!(
+        corrupted > 0,
+        "no case with an expected loss in {}",
+        dir.display()
     );
 }

@@ -3,11 +3,13 @@
 //! dashboard in a real headless browser.
 
 mod browser;
+mod contract;
 mod process;
 mod server;
 mod specs;
 
 pub use browser::{Browser, Element};
+pub use contract::{Checked, Contract};
 pub use process::{distill, distill_binary, distill_run_on_cpu, serve_files, stderr};
 pub use server::{ApiResponse, Server, SseEvent};
 pub use specs::three_stage_chain;

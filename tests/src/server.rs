@@ -1,6 +1,7 @@
 //! `distill serve` started for a test: the real binary on a random loopback port, with a fresh
 //! SQLite file and checkpoint directory, killed when dropped; plus a small HTTP client that
-//! returns status and JSON whatever the status, and an SSE reader.
+//! returns status and JSON whatever the status, and an SSE reader. Every response and event it
+//! receives is checked against the server's own OpenAPI document ([`Contract`]).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::contract::Contract;
 use crate::distill_binary;
 
 /// A running server.
@@ -20,6 +22,7 @@ pub struct Server {
     agent: ureq::Agent,
     dir: PathBuf,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    contract: Contract,
 }
 
 /// A response: status, headers of interest, and the body as JSON (or `Value::Null`).
@@ -117,20 +120,33 @@ impl Server {
         // body it did not read when that body arrives after the headers (the tests send bodies
         // to routes that take none), and a pooled connection closed that way fails the next
         // request with "peer disconnected" on a loaded machine.
-        let agent = ureq::Agent::config_builder()
+        let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(600)))
             .max_idle_connections(0)
             .max_idle_connections_per_host(0)
             .build()
             .into();
+        let document = agent
+            .get(format!("{base}/api/openapi.json"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .unwrap_or_else(|| panic!("{base} serves no OpenAPI document"));
         Server {
             child,
             base,
             agent,
             dir: dir.to_path_buf(),
             stderr,
+            contract: Contract::new(document),
         }
+    }
+
+    /// Responses and events checked against the OpenAPI document so far.
+    pub fn responses_checked(&self) -> usize {
+        self.contract.checked()
     }
 
     /// The directory holding its database and checkpoints.
@@ -159,6 +175,8 @@ impl Server {
 
     fn finish(
         &self,
+        method: &str,
+        path: &str,
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> ApiResponse {
         let mut response = response.unwrap_or_else(|error| {
@@ -180,6 +198,8 @@ impl Server {
             .limit(256 << 20)
             .read_to_vec()
             .expect("the body arrives");
+        self.contract
+            .check(method, path, status, &content_type, &bytes);
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         ApiResponse {
@@ -198,12 +218,12 @@ impl Server {
 
     /// `GET path`.
     pub fn get(&self, path: &str) -> ApiResponse {
-        self.finish(self.agent.get(self.url(path)).call())
+        self.finish("GET", path, self.agent.get(self.url(path)).call())
     }
 
     /// `DELETE path`.
     pub fn delete(&self, path: &str) -> ApiResponse {
-        self.finish(self.agent.delete(self.url(path)).call())
+        self.finish("DELETE", path, self.agent.delete(self.url(path)).call())
     }
 
     /// `POST path` with a JSON body.
@@ -227,8 +247,8 @@ impl Server {
         let url = self.url(path);
         // ureq refuses bodies on GET and DELETE; those carry none here.
         match method {
-            "GET" => return self.finish(self.agent.get(&url).call()),
-            "DELETE" => return self.finish(self.agent.delete(&url).call()),
+            "GET" => return self.finish(method, path, self.agent.get(&url).call()),
+            "DELETE" => return self.finish(method, path, self.agent.delete(&url).call()),
             _ => {}
         }
         let request = ureq::http::Request::builder().method(method).uri(url);
@@ -237,7 +257,7 @@ impl Server {
             None => request,
         };
         let request = request.body(body.to_vec()).expect("a valid request");
-        self.finish(self.agent.run(request))
+        self.finish(method, path, self.agent.run(request))
     }
 
     /// Submits `spec`; panics unless it is accepted. Returns the experiment's id.
@@ -260,6 +280,15 @@ impl Server {
             .call()
             .expect("the event stream opens");
         assert_eq!(response.status().as_u16(), 200);
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            content_type.starts_with("text/event-stream"),
+            "events come as {content_type}"
+        );
         let reader = BufReader::new(response.into_body().into_reader());
         let mut events = Vec::new();
         let (mut name, mut data) = (String::new(), String::new());
@@ -274,6 +303,7 @@ impl Server {
                     name: std::mem::take(&mut name),
                     data: serde_json::from_str(&std::mem::take(&mut data)).unwrap_or(Value::Null),
                 };
+                self.contract.check_event(&event.name, &event.data);
                 let more = on_event(&event);
                 events.push(event);
                 if !more {
@@ -295,6 +325,10 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        eprintln!(
+            "{} responses and events were checked against the OpenAPI document",
+            self.contract.checked()
+        );
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

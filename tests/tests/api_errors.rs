@@ -162,7 +162,7 @@ fn every_malformed_request_gets_the_right_4xx_naming_the_field_and_none_gets_a_5
         case("revoking an unknown share", "DELETE", format!("/api/shares/{}", "cd".repeat(16)), 404, "not_found", "token"),
         with_body(case("sharing nothing", "POST", "/api/shares", 422, "invalid_field", "experiment_id"), Some("application/json"), "{}"),
         with_body(case("sharing an unknown experiment", "POST", "/api/shares", 404, "not_found", "experiment_id"), Some("application/json"), format!("{{\"experiment_id\": \"{unknown_id}\"}}")),
-        with_body(case("sharing an empty comparison", "POST", "/api/shares", 400, "invalid_parameter", "runs"), Some("application/json"), "{\"runs\": []}"),
+        with_body(case("sharing an empty comparison", "POST", "/api/shares", 422, "invalid_field", "runs"), Some("application/json"), "{\"runs\": []}"),
         case("an unknown dataset for parameter counts", "GET", "/api/architectures?dataset=imagenet", 400, "invalid_parameter", "dataset"),
         with_body(case("counting an unknown preset", "POST", "/api/architectures/params", 422, "invalid_field", "architecture"), Some("application/json"), r#"{"architecture": {"kind": "preset", "name": "gpt"}}"#),
         case("a method the route does not take", "PUT", "/api/experiments", 405, "method_not_allowed", ""),

@@ -193,3 +193,124 @@ fn the_catalog_endpoints_describe_datasets_architectures_and_method_forms() {
         (Some("cpu"), Some(1))
     );
 }
+
+/// An id that names nothing, in the shape the route's parameter expects.
+fn placeholder(path: &str) -> String {
+    path.replace("{id}", "0123456789abcdef")
+        .replace("{token}", &"ab".repeat(16))
+}
+
+#[test]
+fn every_rejection_the_server_gives_is_documented_for_its_route() {
+    // Arrange: a server that trains nothing (the requests only probe the API's edges).
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &["--workers", "0"]);
+    let doc = server.get("/api/openapi.json").json;
+    let before = server.responses_checked();
+
+    // Act: every documented operation meets the rejections its extractors can give; the
+    // harness panics on any status the document does not list, and on any body that breaks
+    // the listed schema.
+    let mut probes = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let method = method.to_uppercase();
+            let concrete = placeholder(path);
+            let mut statuses = Vec::new();
+            if operation.get("requestBody").is_some() {
+                for (content_type, body) in [
+                    (Some("text/plain"), b"{}".to_vec()),
+                    (None, b"{}".to_vec()),
+                    (Some("application/json"), b"{\"chain\": [".to_vec()),
+                    (Some("application/json"), b"{\"unknown\": 1}".to_vec()),
+                    (Some("application/json"), vec![b' '; 2 << 20]),
+                ] {
+                    let r = server.send(&method, &concrete, content_type, &body);
+                    statuses.push(r.status);
+                }
+            }
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+                let name = parameter["name"].as_str().unwrap();
+                let r = server.get(&format!("{concrete}?{name}=%00not-valid"));
+                statuses.push(r.status);
+            }
+            if operation.get("requestBody").is_none() && method == "GET" {
+                statuses.push(
+                    server
+                        .get(&format!("{concrete}?no_such_parameter=1"))
+                        .status,
+                );
+            }
+            statuses.push(server.send(&method, &concrete, None, b"").status);
+            // Assert: never a 5xx, whatever came.
+            assert!(
+                statuses.iter().all(|&s| s < 500),
+                "{method} {path} answered {statuses:?}"
+            );
+            probes += statuses.len();
+        }
+    }
+    assert!(probes > 40, "{probes} probes");
+    assert!(
+        server.responses_checked() - before >= probes,
+        "every probe was checked against the document"
+    );
+}
+
+#[test]
+fn the_document_carries_the_bounds_the_validator_enforces() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &["--workers", "0"]);
+    let doc = server.get("/api/openapi.json").json;
+    let schemas = &doc["components"]["schemas"];
+    let budget = &schemas["Budget"]["properties"];
+    assert_eq!(budget["epochs"]["minimum"], 1.0);
+    assert_eq!(budget["epochs"]["maximum"], 100_000.0);
+    assert_eq!(budget["batch_size"]["maximum"], 65_536.0);
+    let spec = &schemas["ExperimentSpec"]["properties"];
+    assert_eq!(spec["seeds"]["minItems"], 1);
+    assert_eq!(spec["seeds"]["uniqueItems"], true);
+    assert_eq!(spec["chain"]["minItems"], 1);
+    let kd = &schemas["KdParams"]["properties"]["temperature"];
+    assert_eq!(kd["exclusiveMinimum"], 0.0, "{kd}");
+    // The method catalog serves the same bound.
+    let methods = server.get("/api/methods").json;
+    let catalog_kd = methods
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "kd")
+        .unwrap();
+    let temperature = catalog_kd["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "temperature")
+        .unwrap();
+    assert_eq!(
+        (
+            temperature["minimum"].as_f64(),
+            temperature["exclusive_minimum"].as_bool()
+        ),
+        (Some(0.0), Some(true))
+    );
+    let compare = doc["paths"]["/api/compare"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "runs")
+        .unwrap()
+        .clone();
+    assert_eq!(compare["in"], "query");
+    assert_eq!(
+        (
+            compare["schema"]["minItems"].as_u64(),
+            compare["schema"]["maxItems"].as_u64()
+        ),
+        (Some(1), Some(20))
+    );
+}

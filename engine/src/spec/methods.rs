@@ -4,6 +4,8 @@
 
 use api::{defaults, MethodInfo, MethodPlacement, ParamInfo, ParamKind};
 
+use super::Bound;
+
 /// A number parameter with an inclusive or exclusive lower bound.
 fn number(
     name: &str,
@@ -66,6 +68,35 @@ fn method(
         reference: reference.into(),
         params,
     }
+}
+
+/// The OpenAPI schema that holds a method's parameters.
+pub(super) fn params_schema(method: &str) -> &'static str {
+    match method {
+        "ce" => "LinkSpec",
+        "kd" => "KdParams",
+        "dkd" => "DkdParams",
+        "ctkd" => "CtkdParams",
+        "curriculum" => "CurriculumParams",
+        "at" => "AtParams",
+        "mgd" => "MgdParams",
+        "fitnet" => "FitnetParams",
+        other => panic!("no schema for method {other}"),
+    }
+}
+
+/// A parameter's range as a [`Bound`], for numbers.
+pub(super) fn bound_of(param: &ParamInfo) -> Option<Bound> {
+    if param.kind == ParamKind::Choice || (param.minimum.is_none() && param.maximum.is_none()) {
+        return None;
+    }
+    Some(Bound {
+        min: param.minimum,
+        exclusive_min: param.exclusive_minimum,
+        max: param.maximum,
+        exclusive_max: param.exclusive_maximum,
+        integer: param.kind == ParamKind::Integer,
+    })
 }
 
 const TEMPERATURE: &str = "Softmax temperature T (logit losses are multiplied by T²)";

@@ -1,11 +1,13 @@
 //! Parsing and validating experiment specs at the edge: errors name the offending field, presets
 //! and defaults are resolved so the stored spec says exactly what runs.
 
+mod bounds;
 mod link_rules;
 mod methods;
 mod parse;
 mod validate;
 
+pub use bounds::{schema_rules, Bound, Rule, SchemaRule};
 pub use methods::methods;
 pub use parse::{parse_spec, parse_spec_value};
 pub use validate::{check_architecture, input_shape, input_shape_of, validate, ValidatedSpec};

@@ -3,6 +3,7 @@
 
 use api::{Architecture, Budget, ExperimentSpec, LrSchedule, OptimizerSpec};
 
+use super::bounds::{self, Bound, MAX_LAYERS, MAX_SEEDS, MAX_STAGES};
 use super::link_rules::{fill_ce_weight, validate_link};
 use super::SpecError;
 use crate::data::catalog;
@@ -36,25 +37,11 @@ pub fn input_shape_of(dataset: api::DatasetName) -> InputShape {
 }
 
 pub(super) fn finite_at_least(value: f64, min: f64, field: String) -> Result<(), SpecError> {
-    if value.is_finite() && value >= min {
-        Ok(())
-    } else {
-        Err(SpecError::new(
-            field,
-            format!("must be a finite number ≥ {min}, got {value}"),
-        ))
-    }
+    Bound::at_least(min).check(value, field)
 }
 
 pub(super) fn positive(value: f64, field: String) -> Result<(), SpecError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(SpecError::new(
-            field,
-            format!("must be a finite number > 0, got {value}"),
-        ))
-    }
+    Bound::above(0.0).check(value, field)
 }
 
 /// Validates and resolves `spec`.
@@ -64,23 +51,29 @@ pub fn validate(mut spec: ExperimentSpec) -> Result<ValidatedSpec, SpecError> {
         ("dataset.train_subset", spec.dataset.train_subset),
         ("dataset.test_subset", spec.dataset.test_subset),
     ] {
-        if value == Some(0) {
-            return Err(SpecError::new(field, "must be at least 1 sample"));
+        if let Some(n) = value {
+            bounds::SAMPLES.check(n as f64, field)?;
         }
     }
     validate_budget(&spec.budget)?;
-    if spec.seeds.is_empty() {
-        return Err(SpecError::new("seeds", "needs at least one seed"));
+    if spec.seeds.is_empty() || spec.seeds.len() > MAX_SEEDS {
+        return Err(SpecError::new(
+            "seeds",
+            format!("needs 1 to {MAX_SEEDS} seeds, got {}", spec.seeds.len()),
+        ));
     }
     let mut seen = spec.seeds.clone();
     seen.sort_unstable();
     if seen.windows(2).any(|w| w[0] == w[1]) {
         return Err(SpecError::new("seeds", "seeds must be distinct"));
     }
-    if spec.chain.is_empty() {
+    if spec.chain.is_empty() || spec.chain.len() > MAX_STAGES {
         return Err(SpecError::new(
             "chain",
-            "needs at least one stage (teacher first, student last)",
+            format!(
+                "needs 1 to {MAX_STAGES} stages (teacher first, student last), got {}",
+                spec.chain.len()
+            ),
         ));
     }
     let input = input_shape(&spec);
@@ -138,22 +131,12 @@ fn default_stage_name(index: usize, stages: usize) -> String {
 }
 
 fn validate_budget(budget: &Budget) -> Result<(), SpecError> {
-    if !(1..=100_000).contains(&budget.epochs) {
-        return Err(SpecError::new(
-            "budget.epochs",
-            format!("must be between 1 and 100000, got {}", budget.epochs),
-        ));
-    }
-    if !(1..=65_536).contains(&budget.batch_size) {
-        return Err(SpecError::new(
-            "budget.batch_size",
-            format!("must be between 1 and 65536, got {}", budget.batch_size),
-        ));
-    }
+    bounds::EPOCHS.check(budget.epochs as f64, "budget.epochs")?;
+    bounds::BATCH_SIZE.check(budget.batch_size as f64, "budget.batch_size")?;
     match &budget.optimizer {
         OptimizerSpec::Adam { lr, weight_decay } => {
-            positive(*lr, "budget.optimizer.lr".into())?;
-            finite_at_least(*weight_decay, 0.0, "budget.optimizer.weight_decay".into())?;
+            bounds::LEARNING_RATE.check(*lr, "budget.optimizer.lr")?;
+            bounds::WEIGHT_DECAY.check(*weight_decay, "budget.optimizer.weight_decay")?;
         }
         OptimizerSpec::Sgd {
             lr,
@@ -161,43 +144,29 @@ fn validate_budget(budget: &Budget) -> Result<(), SpecError> {
             weight_decay,
             ..
         } => {
-            positive(*lr, "budget.optimizer.lr".into())?;
-            finite_at_least(*weight_decay, 0.0, "budget.optimizer.weight_decay".into())?;
-            if !(0.0..1.0).contains(momentum) {
-                return Err(SpecError::new(
-                    "budget.optimizer.momentum",
-                    format!("must be in [0, 1), got {momentum}"),
-                ));
-            }
+            bounds::LEARNING_RATE.check(*lr, "budget.optimizer.lr")?;
+            bounds::WEIGHT_DECAY.check(*weight_decay, "budget.optimizer.weight_decay")?;
+            bounds::MOMENTUM.check(*momentum, "budget.optimizer.momentum")?;
         }
     }
     match &budget.schedule {
         LrSchedule::Constant => {}
-        LrSchedule::Step { gamma, .. } => positive(*gamma, "budget.schedule.gamma".into())?,
-        LrSchedule::Cosine { min_lr } => {
-            finite_at_least(*min_lr, 0.0, "budget.schedule.min_lr".into())?
-        }
+        LrSchedule::Step { gamma, .. } => bounds::GAMMA.check(*gamma, "budget.schedule.gamma")?,
+        LrSchedule::Cosine { min_lr } => bounds::MIN_LR.check(*min_lr, "budget.schedule.min_lr")?,
     }
     Ok(())
 }
 
-/// Largest layer width, channel count and layer count a model may have: far beyond what this
-/// lab trains, small enough that a typo cannot exhaust memory.
-const MAX_WIDTH: usize = 16_384;
-const MAX_LAYERS: usize = 32;
-
-fn check_sizes(sizes: &[usize], at: &str, what: &str) -> Result<(), SpecError> {
+/// Layer widths or channel counts: at most [`MAX_LAYERS`] of them, each a [`bounds::WIDTH`].
+fn check_sizes(sizes: &[usize], at: &str) -> Result<(), SpecError> {
     if sizes.len() > MAX_LAYERS {
         return Err(SpecError::new(
             at,
             format!("at most {MAX_LAYERS} layers, got {}", sizes.len()),
         ));
     }
-    if let Some(j) = sizes.iter().position(|&h| h > MAX_WIDTH) {
-        return Err(SpecError::new(
-            format!("{at}[{j}]"),
-            format!("{what} must be at most {MAX_WIDTH}, got {}", sizes[j]),
-        ));
+    for (j, &size) in sizes.iter().enumerate() {
+        bounds::WIDTH.check(size as f64, format!("{at}[{j}]"))?;
     }
     Ok(())
 }
@@ -257,15 +226,7 @@ pub fn check_architecture(
 
 fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError> {
     match arch {
-        Architecture::Mlp(m) => {
-            check_sizes(&m.hidden, &format!("{at}.hidden"), "layer widths")?;
-            if let Some(j) = m.hidden.iter().position(|&h| h == 0) {
-                return Err(SpecError::new(
-                    format!("{at}.hidden[{j}]"),
-                    "layer widths must be at least 1",
-                ));
-            }
-        }
+        Architecture::Mlp(m) => check_sizes(&m.hidden, &format!("{at}.hidden"))?,
         Architecture::Cnn(c) => {
             if c.channels.is_empty() {
                 return Err(SpecError::new(
@@ -273,25 +234,11 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
                     "needs at least one conv layer",
                 ));
             }
-            check_sizes(&c.channels, &format!("{at}.channels"), "channel counts")?;
-            if c.fc > MAX_WIDTH {
-                return Err(SpecError::new(
-                    format!("{at}.fc"),
-                    format!("must be at most {MAX_WIDTH}, got {}", c.fc),
-                ));
-            }
-            if let Some(j) = c.channels.iter().position(|&h| h == 0) {
-                return Err(SpecError::new(
-                    format!("{at}.channels[{j}]"),
-                    "channel counts must be at least 1",
-                ));
-            }
-            if c.fc == 0 {
-                return Err(SpecError::new(format!("{at}.fc"), "must be at least 1"));
-            }
+            check_sizes(&c.channels, &format!("{at}.channels"))?;
+            bounds::WIDTH.check(c.fc as f64, format!("{at}.fc"))?;
         }
         Architecture::Resnet(r) => {
-            if r.depth < 8 || (r.depth - 2) % 6 != 0 || r.depth > 110 {
+            if !bounds::resnet_depths().contains(&r.depth) {
                 return Err(SpecError::new(
                     format!("{at}.depth"),
                     format!(
@@ -300,13 +247,7 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
                     ),
                 ));
             }
-            positive(r.width, format!("{at}.width"))?;
-            if r.width > 16.0 {
-                return Err(SpecError::new(
-                    format!("{at}.width"),
-                    format!("must be at most 16, got {}", r.width),
-                ));
-            }
+            bounds::RESNET_WIDTH.check(r.width, format!("{at}.width"))?;
         }
         Architecture::Preset { .. } => unreachable!("presets are resolved before validation"),
     }

@@ -11,10 +11,11 @@ use super::extract::ApiQuery;
 use super::{ApiError, AppState};
 use crate::store::RunRow;
 
-const MAX_COMPARED: usize = 20;
+pub(super) const MAX_COMPARED: usize = 20;
 
 /// Runs to compare, which metrics, at what resolution.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CompareQuery {
     /// Comma-separated run ids (1 to 20).

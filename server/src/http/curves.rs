@@ -16,10 +16,11 @@ use crate::store::RunRow;
 /// Buckets per curve when the request does not say.
 pub(super) const DEFAULT_POINTS: usize = 500;
 /// Most buckets a request may ask for.
-const MAX_POINTS: usize = 10_000;
+pub(super) const MAX_POINTS: usize = 10_000;
 
 /// Which metrics, at what resolution.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CurvesQuery {
     /// Comma-separated metric names (all when absent).

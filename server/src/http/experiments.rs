@@ -65,8 +65,12 @@ pub async fn experiments_create(
     ))
 }
 
+/// Most experiments on one page of the list.
+pub(super) const MAX_PAGE: usize = 200;
+
 /// Filters and page of the experiment list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// queued | running | succeeded | failed | cancelled | interrupted
@@ -117,7 +121,7 @@ pub async fn experiments_list(
             .q
             .filter(|q| !q.trim().is_empty())
             .map(|q| q.trim().to_string()),
-        limit: bounded("limit", query.limit.as_deref(), 50, 1, 200)?,
+        limit: bounded("limit", query.limit.as_deref(), 50, 1, MAX_PAGE)?,
         before: query.cursor.as_deref().map(parse_cursor).transpose()?,
     };
     let (mut rows, total) = state.jobs.store().list_experiments(&filter).await?;

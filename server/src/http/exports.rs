@@ -14,6 +14,7 @@ use super::{ApiError, AppState};
 
 /// The export format.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `json` (default) or `csv`.
@@ -46,7 +47,8 @@ fn csv_field(value: &str) -> String {
 /// An experiment with every run and every stored curve point.
 #[utoipa::path(get, path = "/api/experiments/{id}/export", tag = "experiments",
     params(("id" = String, Path, description = "Experiment id"), ExportQuery),
-    responses((status = 200, description = "JSON (ExperimentExport) or CSV (one row per point)", body = ExperimentExport),
+    responses((status = 200, description = "JSON (ExperimentExport) or CSV (one row per point)",
+               content((ExperimentExport = "application/json"), (String = "text/csv"))),
               (status = 400, description = "Unknown format", body = api::ErrorBody),
               (status = 404, description = "No such experiment", body = api::ErrorBody)))]
 pub async fn experiment_export(

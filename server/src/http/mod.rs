@@ -11,13 +11,13 @@ mod events;
 mod experiments;
 mod exports;
 mod extract;
+mod openapi;
 mod shares;
 mod system;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
@@ -74,24 +74,12 @@ impl AppState {
 )]
 struct ApiDoc;
 
-/// This document (OpenAPI 3.1, generated from the code).
-#[utoipa::path(get, path = "/api/openapi.json", tag = "system",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
-async fn openapi_get(State(state): State<AppState>) -> Response {
-    let body = state.openapi.get().cloned().unwrap_or_default();
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
-}
-
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::health_get))
         .routes(routes!(system::system_get))
-        .routes(routes!(openapi_get))
+        .routes(routes!(openapi::openapi_get))
         .routes(routes!(system::datasets_list))
         .routes(routes!(system::architectures_list))
         .routes(routes!(system::architecture_params))
@@ -115,7 +103,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(shares::shared_get))
         .routes(routes!(shares::share_delete))
         .split_for_parts();
-    let json = serde_json::to_string_pretty(&document).expect("the OpenAPI document serializes");
+    let json = serde_json::to_string_pretty(&openapi::complete(document))
+        .expect("the OpenAPI document serializes");
     let _ = state.openapi.set(json);
     api.fallback(dashboard::fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })

@@ -41,6 +41,16 @@ async fn create(
             state.jobs.store().insert_share(&new_token(), Some(&id), None).await?
         }
         (None, Some(runs)) => {
+            if runs.is_empty() || runs.len() > super::compare::MAX_COMPARED {
+                return Err(ApiError::invalid_field(
+                    "runs",
+                    format!(
+                        "a comparison has 1 to {} runs, got {}",
+                        super::compare::MAX_COMPARED,
+                        runs.len()
+                    ),
+                ));
+            }
             let ids = super::compare::run_ids(Some(&runs.join(",")))?;
             for id in &ids {
                 super::curves::run_row(state, id, "runs").await?;

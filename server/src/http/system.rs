@@ -75,6 +75,7 @@ pub async fn datasets_list(State(state): State<AppState>) -> Json<Vec<DatasetInf
 
 /// `?dataset=` of the architecture list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ArchitecturesQuery {
     /// The dataset parameter counts are for (`fashion-mnist` when absent).

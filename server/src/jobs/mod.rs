@@ -50,7 +50,8 @@ pub enum CancelOutcome {
 }
 
 impl Jobs {
-    /// Recovers runs a crash left running, then starts dispatching runs to `slots` workers.
+    /// Recovers runs a crash left running, then starts dispatching runs to `slots` workers
+    /// (none with 0: runs stay queued).
     pub async fn start(
         store: Store,
         runtime: EngineRuntime,
@@ -60,7 +61,7 @@ impl Jobs {
             store,
             hub: Hub::default(),
             runtime,
-            slots: slots.max(1),
+            slots,
             busy: AtomicUsize::new(0),
             tokens: Mutex::default(),
             wake: Notify::new(),

@@ -1,0 +1,289 @@
+//! The numeric bounds of a spec's fields, in one place: validation checks values against them,
+//! `/api/methods` serves them, and the server writes them into its OpenAPI document, so the
+//! three cannot drift apart.
+
+use super::SpecError;
+
+/// A closed, open or half-open interval of acceptable numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    /// Lower end.
+    pub min: Option<f64>,
+    /// Whether `min` itself is excluded.
+    pub exclusive_min: bool,
+    /// Upper end.
+    pub max: Option<f64>,
+    /// Whether `max` itself is excluded.
+    pub exclusive_max: bool,
+    /// Whether the value must be a whole number.
+    pub integer: bool,
+}
+
+impl Bound {
+    /// Any finite number `≥ min`.
+    pub const fn at_least(min: f64) -> Bound {
+        Bound {
+            min: Some(min),
+            exclusive_min: false,
+            max: None,
+            exclusive_max: false,
+            integer: false,
+        }
+    }
+
+    /// Any finite number `> min`.
+    pub const fn above(min: f64) -> Bound {
+        Bound {
+            exclusive_min: true,
+            ..Bound::at_least(min)
+        }
+    }
+
+    /// Any finite number.
+    pub const fn finite() -> Bound {
+        Bound {
+            min: None,
+            ..Bound::at_least(0.0)
+        }
+    }
+
+    /// A whole number in `min..=max`.
+    pub const fn whole(min: usize, max: usize) -> Bound {
+        Bound {
+            max: Some(max as f64),
+            integer: true,
+            ..Bound::at_least(min as f64)
+        }
+    }
+
+    /// A whole number `≥ min`.
+    pub const fn whole_at_least(min: usize) -> Bound {
+        Bound {
+            integer: true,
+            ..Bound::at_least(min as f64)
+        }
+    }
+
+    /// The same bound with an upper end `≤ max`.
+    pub const fn up_to(self, max: f64) -> Bound {
+        Bound {
+            max: Some(max),
+            exclusive_max: false,
+            ..self
+        }
+    }
+
+    /// The same bound with an upper end `< max`.
+    pub const fn below(self, max: f64) -> Bound {
+        Bound {
+            max: Some(max),
+            exclusive_max: true,
+            ..self
+        }
+    }
+
+    /// Whether `value` lies inside.
+    pub fn contains(&self, value: f64) -> bool {
+        value.is_finite()
+            && self
+                .min
+                .is_none_or(|m| value > m || (!self.exclusive_min && value == m))
+            && self
+                .max
+                .is_none_or(|m| value < m || (!self.exclusive_max && value == m))
+    }
+
+    /// The interval in words: `a finite number > 0`, `a whole number from 1 to 100000`.
+    pub fn describe(&self) -> String {
+        let what = if self.integer {
+            "a whole number"
+        } else {
+            "a finite number"
+        };
+        let low = self
+            .min
+            .map(|m| format!("{} {m}", if self.exclusive_min { ">" } else { "≥" }));
+        let high = self
+            .max
+            .map(|m| format!("{} {m}", if self.exclusive_max { "<" } else { "≤" }));
+        match (low, high) {
+            (Some(_), Some(_)) if self.integer && !self.exclusive_min && !self.exclusive_max => {
+                format!(
+                    "{what} from {} to {}",
+                    self.min.unwrap_or_default(),
+                    self.max.unwrap_or_default()
+                )
+            }
+            (Some(low), Some(high)) => format!("{what} {low} and {high}"),
+            (Some(one), None) | (None, Some(one)) => format!("{what} {one}"),
+            (None, None) => what.to_string(),
+        }
+    }
+
+    /// `Ok` when `value` lies inside, else an error naming `field`.
+    pub fn check(&self, value: f64, field: impl Into<String>) -> Result<(), SpecError> {
+        if self.contains(value) {
+            Ok(())
+        } else {
+            Err(SpecError::new(
+                field,
+                format!("must be {}, got {value}", self.describe()),
+            ))
+        }
+    }
+}
+
+/// Training epochs of a budget.
+pub const EPOCHS: Bound = Bound::whole(1, 100_000);
+/// Samples per optimisation step.
+pub const BATCH_SIZE: Bound = Bound::whole(1, 65_536);
+/// A learning rate.
+pub const LEARNING_RATE: Bound = Bound::above(0.0);
+/// An L2 weight decay.
+pub const WEIGHT_DECAY: Bound = Bound::at_least(0.0);
+/// SGD momentum.
+pub const MOMENTUM: Bound = Bound::at_least(0.0).below(1.0);
+/// The factor of a step schedule's drops.
+pub const GAMMA: Bound = Bound::above(0.0);
+/// The final rate of a cosine schedule.
+pub const MIN_LR: Bound = Bound::at_least(0.0);
+/// A subset size or a count of validation samples.
+pub const SAMPLES: Bound = Bound::whole_at_least(1);
+/// Seeds of an experiment (items).
+pub const MAX_SEEDS: usize = 100;
+/// Stages of a chain.
+pub const MAX_STAGES: usize = 16;
+/// Largest layer width or channel count.
+pub const MAX_WIDTH: usize = 16_384;
+/// Most layers of an MLP or CNN.
+pub const MAX_LAYERS: usize = 32;
+/// A layer width or channel count.
+pub const WIDTH: Bound = Bound::whole(1, MAX_WIDTH);
+/// A ResNet's width multiplier.
+pub const RESNET_WIDTH: Bound = Bound::above(0.0).up_to(16.0);
+/// The ResNet depths the zoo builds: `6n + 2`, at most 110.
+pub fn resnet_depths() -> Vec<usize> {
+    (1..=18).map(|n| 6 * n + 2).collect()
+}
+
+/// A rule of a property, as JSON Schema can state it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// A number (for arrays: every item) inside a bound.
+    Range(Bound),
+    /// An array's length, and whether its items must differ.
+    Count {
+        /// Fewest items.
+        min: usize,
+        /// Most items.
+        max: usize,
+        /// Items must be distinct.
+        unique: bool,
+    },
+    /// One of these whole numbers.
+    OneOf(Vec<usize>),
+}
+
+/// Where a rule applies in the OpenAPI document: a property of a named schema, or of the
+/// branch `Schema.variant` of a tagged enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaRule {
+    /// The component schema (the Rust type's name, as utoipa names it).
+    pub schema: &'static str,
+    /// The property.
+    pub property: String,
+    /// What it must satisfy.
+    pub rule: Rule,
+}
+
+/// Every rule of a spec's fields that validation enforces on one field alone: the fixed ones
+/// below and every method parameter's range. (Rules across fields — a student's stages, a
+/// model's parameter count — are the validator's alone and are described in the document.)
+pub fn schema_rules() -> Vec<SchemaRule> {
+    let at = |schema, property: &str, rule| SchemaRule {
+        schema,
+        property: property.to_string(),
+        rule,
+    };
+    let count = |min, max, unique| Rule::Count { min, max, unique };
+    let mut rules = vec![
+        at("Budget", "epochs", Rule::Range(EPOCHS)),
+        at("Budget", "batch_size", Rule::Range(BATCH_SIZE)),
+        at("OptimizerSpec.adam", "lr", Rule::Range(LEARNING_RATE)),
+        at(
+            "OptimizerSpec.adam",
+            "weight_decay",
+            Rule::Range(WEIGHT_DECAY),
+        ),
+        at("OptimizerSpec.sgd", "lr", Rule::Range(LEARNING_RATE)),
+        at(
+            "OptimizerSpec.sgd",
+            "weight_decay",
+            Rule::Range(WEIGHT_DECAY),
+        ),
+        at("OptimizerSpec.sgd", "momentum", Rule::Range(MOMENTUM)),
+        at("LrSchedule.step", "gamma", Rule::Range(GAMMA)),
+        at("LrSchedule.cosine", "min_lr", Rule::Range(MIN_LR)),
+        at("DatasetSpec", "train_subset", Rule::Range(SAMPLES)),
+        at("DatasetSpec", "test_subset", Rule::Range(SAMPLES)),
+        at("ExperimentSpec", "seeds", count(1, MAX_SEEDS, true)),
+        at("ExperimentSpec", "chain", count(1, MAX_STAGES, false)),
+        at("MlpSpec", "hidden", Rule::Range(WIDTH)),
+        at("MlpSpec", "hidden", count(0, MAX_LAYERS, false)),
+        at("CnnSpec", "channels", Rule::Range(WIDTH)),
+        at("CnnSpec", "channels", count(1, MAX_LAYERS, false)),
+        at("CnnSpec", "fc", Rule::Range(WIDTH)),
+        at("ResnetSpec", "depth", Rule::OneOf(resnet_depths())),
+        at("ResnetSpec", "width", Rule::Range(RESNET_WIDTH)),
+    ];
+    for method in super::methods() {
+        let schema = super::methods::params_schema(&method.name);
+        for param in &method.params {
+            if let Some(bound) = super::methods::bound_of(param) {
+                rules.push(at(schema, &param.name, Rule::Range(bound)));
+            }
+        }
+    }
+    rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_half_open_bound_keeps_its_lower_end_and_drops_its_upper_end() {
+        assert!(MOMENTUM.contains(0.0));
+        assert!(MOMENTUM.contains(0.99));
+        assert!(!MOMENTUM.contains(1.0));
+        assert!(!MOMENTUM.contains(-0.1));
+    }
+
+    #[test]
+    fn an_open_lower_end_rejects_the_end_itself_and_everything_rejects_nan() {
+        assert!(!LEARNING_RATE.contains(0.0));
+        assert!(LEARNING_RATE.contains(1e-9));
+        assert!(!LEARNING_RATE.contains(f64::NAN));
+        assert!(!Bound::finite().contains(f64::INFINITY));
+    }
+
+    #[test]
+    fn an_error_names_the_field_and_says_what_would_be_right() {
+        let err = EPOCHS.check(0.0, "budget.epochs").unwrap_err();
+        assert_eq!(err.field, "budget.epochs");
+        assert_eq!(
+            err.message,
+            "must be a whole number from 1 to 100000, got 0"
+        );
+        let err = MOMENTUM.check(1.0, "m").unwrap_err();
+        assert_eq!(err.message, "must be a finite number ≥ 0 and < 1, got 1");
+    }
+
+    #[test]
+    fn resnet_depths_are_six_n_plus_two_up_to_110() {
+        let depths = resnet_depths();
+        assert_eq!(depths.first(), Some(&8));
+        assert_eq!(depths.last(), Some(&110));
+        assert!(depths.iter().all(|d| (d - 2) % 6 == 0));
+    }
+}
