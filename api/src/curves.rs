@@ -55,6 +55,42 @@ pub struct Comparison {
     pub rows: Vec<ComparedRun>,
     /// Curves of every run on the same epoch buckets.
     pub curves: Vec<RunCurves>,
+    /// The compared runs grouped into models (one stage, or the baseline, of one experiment,
+    /// over its seeds).
+    pub models: Vec<ComparedModel>,
+    /// Each model against each other model it shares seeds with, paired by seed.
+    pub gains: Vec<ModelGain>,
+}
+
+/// The compared runs of one model: one stage (or the baseline) of one experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComparedModel {
+    /// Its experiment.
+    pub experiment_id: String,
+    /// Its experiment's name.
+    pub experiment_name: String,
+    /// Stage label, or `baseline`.
+    pub label: String,
+    /// The compared runs, one per seed.
+    pub runs: Vec<String>,
+    /// Their seeds, in the same order.
+    pub seeds: Vec<u64>,
+    /// Top-1 test accuracy at the best validation epoch, over the runs that succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top1: Option<crate::Estimate>,
+}
+
+/// `models[model]` minus `models[over]`, paired by the seeds both have.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModelGain {
+    /// Index into `models`.
+    pub model: usize,
+    /// Index into `models`.
+    pub over: usize,
+    /// The gain.
+    pub gain: crate::PairedGain,
 }
 
 /// A run in a comparison, with the differences that matter.
@@ -65,7 +101,8 @@ pub struct ComparedRun {
     pub run: RunSummary,
     /// Its experiment's name.
     pub experiment_name: String,
-    /// Top-1 minus the top-1 of its experiment's first stage (same seed).
+    /// Top-1 (at the best validation epoch, as everywhere) minus that of its experiment's first
+    /// stage (same seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delta_vs_teacher: Option<f64>,
     /// Top-1 minus the top-1 of its experiment's baseline student (same seed).

@@ -65,6 +65,12 @@ pub struct DatasetSpec {
     /// Evaluate on only the first N test samples; all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_subset: Option<usize>,
+    /// Training samples held out for validation (drawn stratified and deterministically from the
+    /// training samples used, never from test, and not trained on); 10 % of them when absent, at
+    /// most half of them. Every epoch is evaluated on it; a run's reported model is the epoch
+    /// with the best validation accuracy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<usize>,
     /// Random crop + horizontal flip while training. Defaults to on for CIFAR, off otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub augment: Option<bool>,
@@ -76,6 +82,7 @@ impl Default for DatasetSpec {
             name: DatasetName::FashionMnist,
             train_subset: None,
             test_subset: None,
+            validation: None,
             augment: None,
         }
     }

@@ -18,7 +18,7 @@ pub struct ExperimentSpec {
     pub dataset: DatasetSpec,
     /// The chain, teacher first, student last. Each stage is taught by the one before (TAKD).
     pub chain: Vec<StageSpec>,
-    /// The budget every stage trains with.
+    /// The budget every stage trains with, unless the stage has its own.
     #[serde(default)]
     pub budget: Budget,
     /// One run of every stage per seed.
@@ -41,12 +41,22 @@ pub struct StageSpec {
     /// A label such as `teacher`, `ta` or `student`; derived from the position when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The model.
-    pub architecture: Architecture,
+    /// The model. Required, except on a first stage taken `from_run` (whose architecture is
+    /// the run's); validation fills it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<Architecture>,
     /// How the previous stage teaches this one. Must be absent (or have no terms) on the first
     /// stage, which learns from the labels alone.
     #[serde(default)]
     pub link: LinkSpec,
+    /// This stage's own budget (a teacher trained longer than its student); the experiment's
+    /// when absent. Validation fills it in, so a stored spec says what each stage ran with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+    /// First stage only: the id of an earlier succeeded run (same dataset) whose trained model
+    /// is this stage, re-evaluated on this experiment's data instead of trained again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_run: Option<String>,
 }
 
 /// How long and how each stage trains.

@@ -112,9 +112,13 @@ pub struct RunSummary {
     pub epochs_done: usize,
     /// Epochs in the budget.
     pub epochs_total: usize,
-    /// Best test accuracy over finished epochs.
+    /// Best validation accuracy over finished epochs (the first epoch reaching it is the one
+    /// whose model the run reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub best_test_accuracy: Option<f64>,
+    pub best_val_accuracy: Option<f64>,
+    /// Test accuracy at that epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_best_test_accuracy: Option<f64>,
     /// Test accuracy after the last finished epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_test_accuracy: Option<f64>,
@@ -165,15 +169,16 @@ pub struct ExperimentSummary {
     pub runs_total: usize,
     /// Runs that ended.
     pub runs_done: usize,
-    /// Mean final top-1 of the last stage over the seeds that finished.
+    /// Mean top-1 (at the best validation epoch) of the last stage over the seeds that
+    /// finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub student_accuracy: Option<f64>,
-    /// Mean final top-1 of the baseline students.
+    /// The same for the baseline students.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_accuracy: Option<f64>,
-    /// `student_accuracy − baseline_accuracy`.
+    /// The student's gain over its baseline, paired by seed (seeds where both finished).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gain_over_baseline: Option<f64>,
+    pub gain: Option<crate::PairedGain>,
     /// When it was submitted (Unix milliseconds).
     pub created_at: i64,
     /// When its first run started.
@@ -211,4 +216,17 @@ pub struct ExperimentPage {
     pub next_cursor: Option<String>,
     /// Experiments matching the filters, over all pages.
     pub total: usize,
+}
+
+/// `GET /api/runs`: one run with what it belongs to (runs to pick from, e.g. a trained model a
+/// new experiment's first stage can be taken from).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunListing {
+    /// The run.
+    pub run: RunSummary,
+    /// Its experiment's name.
+    pub experiment_name: String,
+    /// Its experiment's dataset.
+    pub dataset: DatasetName,
 }

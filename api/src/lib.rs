@@ -17,21 +17,24 @@ mod share;
 
 pub use architecture::{Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec};
 pub use curves::{
-    ComparedRun, Comparison, Curve, CurvePoint, ExperimentExport, RawCurve, RunCurves,
+    ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentExport, ModelGain,
+    RawCurve, RunCurves,
 };
 pub use dataset::{DatasetName, DatasetSpec};
 pub use errors::{ErrorBody, ErrorDetail};
 pub use events::ExperimentEvent;
 pub use experiment::{Backend, Budget, ExperimentSpec, LrSchedule, OptimizerSpec, StageSpec};
 pub use jobs::{
-    ExperimentDetail, ExperimentPage, ExperimentSummary, RunProgress, RunStatus, RunSummary,
+    ExperimentDetail, ExperimentPage, ExperimentSummary, RunListing, RunProgress, RunStatus,
+    RunSummary,
 };
 pub use link::{
-    defaults, AtParams, CtkdParams, CurriculumParams, Difficulty, DkdParams, FitnetParams,
-    KdParams, LinkSpec, LossTerm, MgdMask, MgdParams, Pacing,
+    defaults, AtParams, CtkdParams, CurriculumParams, Difficulty, DistParams, DkdParams,
+    FitnetParams, KdParams, LinkSpec, LossTerm, MgdMask, MgdParams, Pacing,
 };
 pub use report::{
-    EpochMetrics, ExperimentReport, ModelMeasurements, ModelSummary, RunKind, RunReport, TermValue,
+    EpochMetrics, Estimate, ExperimentReport, ModelMeasurements, ModelSummary, PairedGain, RunKind,
+    RunReport, TermValue,
 };
 pub use service::{
     ArchitectureInfo, DatasetInfo, Health, MethodInfo, MethodPlacement, ParamCount,

@@ -36,6 +36,9 @@ pub enum LossTerm {
     Mgd(MgdParams),
     /// FitNets hints (Romero et al. 2015): a conv regressor from student to teacher features.
     Fitnet(FitnetParams),
+    /// DIST (Huang et al. 2022): inter- and intra-class Pearson correlation of the softened
+    /// outputs.
+    Dist(DistParams),
 }
 
 impl LossTerm {
@@ -47,6 +50,7 @@ impl LossTerm {
             LossTerm::At(_) => "at",
             LossTerm::Mgd(_) => "mgd",
             LossTerm::Fitnet(_) => "fitnet",
+            LossTerm::Dist(_) => "dist",
         }
     }
 }
@@ -65,6 +69,14 @@ pub struct KdParams {
     /// Learn the temperature with CTKD instead of fixing it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ctkd: Option<CtkdParams>,
+    /// Z-score each sample's student and teacher logits before the temperature (logit
+    /// standardisation, Sun et al. 2024).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub logit_standardization: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// Decoupled KD.
@@ -87,6 +99,10 @@ pub struct DkdParams {
     /// Learn the temperature with CTKD instead of fixing it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ctkd: Option<CtkdParams>,
+    /// Z-score each sample's student and teacher logits before the temperature (logit
+    /// standardisation, Sun et al. 2024).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub logit_standardization: bool,
 }
 
 /// Curriculum temperature (CTKD, Li et al. 2023): `T = t_min + t_range·sigmoid(θ)`, θ trained
@@ -170,6 +186,26 @@ pub struct FitnetParams {
     pub hint_stage: Option<usize>,
 }
 
+/// DIST: `T²·(β·inter + γ·intra)`, each one minus the mean Pearson correlation of the softened
+/// outputs, across classes per sample (inter) and across samples per class (intra).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DistParams {
+    /// Softmax temperature T.
+    #[serde(default = "defaults::one")]
+    pub temperature: f64,
+    /// Weight β of the inter-class relation.
+    #[serde(default = "defaults::one")]
+    pub beta: f64,
+    /// Weight γ of the intra-class relation.
+    #[serde(default = "defaults::one")]
+    pub gamma: f64,
+    /// Weight of the whole term.
+    #[serde(default = "defaults::one")]
+    pub weight: f64,
+}
+
 /// Easy-to-hard sample pacing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -215,7 +251,8 @@ pub enum Difficulty {
 
 /// Default hyperparameters, one home for all of them.
 pub mod defaults {
-    pub(crate) fn one() -> f64 {
+    /// One: DIST's temperature and weights, CTKD's λ at the end and initial θ.
+    pub fn one() -> f64 {
         1.0
     }
     /// KD and DKD temperature.

@@ -35,6 +35,12 @@ pub struct EpochMetrics {
     pub test_top5: Option<f64>,
     /// Mean cross-entropy on the test split.
     pub test_loss: f64,
+    /// Top-1 accuracy on the validation split (held out from the training data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_accuracy: Option<f64>,
+    /// Mean cross-entropy on the validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_loss: Option<f64>,
     /// Learning rate used this epoch.
     pub lr: f64,
     /// Distillation temperature at the end of the epoch (learned under CTKD).
@@ -53,9 +59,22 @@ pub struct EpochMetrics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelMeasurements {
-    /// Top-1 test accuracy.
-    pub top1: f64,
-    /// Top-5 test accuracy, for datasets with at least 20 classes.
+    /// Top-1 test accuracy of the model after the last epoch.
+    #[serde(alias = "top1")]
+    pub top1_last: f64,
+    /// Top-1 test accuracy of the model at the epoch with the best validation accuracy — the
+    /// run's reported model (the one kept, downloaded, measured and teaching the next stage).
+    /// Absent for runs recorded before validation splits existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top1_val_best: Option<f64>,
+    /// The epoch with the best validation accuracy (1-based; 0 for a model taken from another
+    /// run, which was not trained here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_best_epoch: Option<usize>,
+    /// Its validation accuracy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_accuracy: Option<f64>,
+    /// Top-5 test accuracy of the reported model, for datasets with at least 20 classes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top5: Option<f64>,
     /// Trainable parameters.
@@ -117,6 +136,16 @@ pub struct RunReport {
     /// The epoch a resumed run continued from, if it was resumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_after_epoch: Option<usize>,
+    /// The earlier run whose trained model this stage is (`from_run`): evaluated, not trained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
+}
+
+impl ModelMeasurements {
+    /// The reported accuracy: at the best validation epoch, else (older runs) the last epoch's.
+    pub fn top1(&self) -> f64 {
+        self.top1_val_best.unwrap_or(self.top1_last)
+    }
 }
 
 /// The result of a whole experiment.
@@ -131,6 +160,48 @@ pub struct ExperimentReport {
     pub runs: Vec<RunReport>,
 }
 
+/// A mean over seeds with its spread.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Estimate {
+    /// Values (seeds) it is computed from.
+    pub n: usize,
+    /// Their mean.
+    pub mean: f64,
+    /// Their sample standard deviation (n − 1); 0 for one value.
+    pub std: f64,
+}
+
+/// The gain of a model over another trained with the same seeds (a distilled student over its
+/// CE-only baseline): the per-seed differences, their mean, spread and 95 % confidence interval
+/// (Student's t with n − 1 degrees of freedom). Same seed means same initial weights and data
+/// order, so the pairing removes most of the seed-to-seed noise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairedGain {
+    /// Seeds both models have.
+    pub n: usize,
+    /// Mean of the per-seed differences.
+    pub mean: f64,
+    /// Their sample standard deviation (0 for one seed).
+    pub std: f64,
+    /// Lower end of the 95 % confidence interval of the mean; absent for one seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95 % confidence interval; absent for one seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_high: Option<f64>,
+    /// The per-seed differences, in seed order of the first model.
+    pub differences: Vec<f64>,
+}
+
+impl PairedGain {
+    /// Whether the interval lies entirely above or below zero.
+    pub fn excludes_zero(&self) -> bool {
+        matches!((self.ci_low, self.ci_high), (Some(l), Some(h)) if l > 0.0 || h < 0.0)
+    }
+}
+
 /// One model of an experiment summarised over its seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -143,16 +214,19 @@ pub struct ModelSummary {
     pub stage_index: usize,
     /// Seeds (runs) summarised.
     pub runs: usize,
-    /// Mean top-1 test accuracy.
-    pub top1_mean: f64,
-    /// Sample standard deviation of top-1 over seeds (0 for one seed).
-    pub top1_std: f64,
-    /// Mean top-5 test accuracy, for datasets with at least 20 classes.
+    /// Top-1 test accuracy at each run's best validation epoch (the reported models).
+    pub top1_val_best: Estimate,
+    /// Top-1 test accuracy after each run's last epoch.
+    pub top1_last: Estimate,
+    /// Mean top-5 test accuracy of the reported models, for datasets with at least 20 classes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top5_mean: Option<f64>,
-    /// Mean top-1 minus the baseline student's mean top-1, when there is a baseline.
+    /// Gain over the baseline at the best validation epoch, paired by seed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gain_over_baseline: Option<f64>,
+    pub gain_val_best: Option<PairedGain>,
+    /// Gain over the baseline after the last epoch, paired by seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gain_last: Option<PairedGain>,
     /// Trainable parameters.
     pub params: usize,
     /// Serialized size in bytes.

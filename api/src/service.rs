@@ -147,7 +147,7 @@ pub struct ParamInfo {
     pub name: String,
     /// What it controls.
     pub description: String,
-    /// `number`, `integer` or `choice`.
+    /// `number`, `integer`, `choice` or `boolean`.
     pub kind: ParamKind,
     /// Default as JSON text (`4`, `"linear"`); absent when the default depends on the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,4 +178,6 @@ pub enum ParamKind {
     Integer,
     /// One of `choices`.
     Choice,
+    /// `true` or `false`.
+    Boolean,
 }

@@ -9,7 +9,7 @@ use burn::prelude::*;
 
 use crate::data::{Batcher, Split};
 use crate::device::ComputeDevice;
-use crate::distill::{link_loss, BatchInputs, LinkModules};
+use crate::distill::{link_loss, BatchInputs, LinkModules, StagePair};
 use crate::models::{seeded, InputShape, Net};
 use crate::train::{measure_inference, InferenceTiming, Optimizer, Student};
 
@@ -45,7 +45,14 @@ pub fn bench_model(
     };
     let mut student = seeded(&train_device, 0, || Student {
         net: Net::init(arch, input, &train_device),
-        link: LinkModules::init(&link, &[], &[], &train_device),
+        link: LinkModules::init(
+            &link,
+            &StagePair {
+                student: &[],
+                teacher: &[],
+            },
+            &train_device,
+        ),
     });
     let mut optimizer = Optimizer::build(&OptimizerSpec::default());
     let indices: Vec<usize> = (0..batch_size).map(|i| i % data.train.len()).collect();
@@ -60,7 +67,7 @@ pub fn bench_model(
                 targets: batch.targets.clone(),
                 student: &features,
                 teacher: None,
-                mgd_mask: None,
+                draw: (0, 1, 0),
             },
         );
         let value = loss.total.clone().detach();

@@ -10,6 +10,7 @@ pub mod models;
 pub mod report;
 pub mod rng;
 pub mod spec;
+pub mod stats;
 pub mod train;
 
 /// Loss conventions recorded with every result (DESIGN.md §3).

@@ -1,36 +1,55 @@
-//! Summaries of an experiment's runs: per model, the mean and spread over seeds and the gain
-//! over the CE-only baseline student.
+//! Summaries of an experiment's runs: per model, the accuracy over seeds (at the best
+//! validation epoch and at the last epoch) and the gain over the CE-only baseline student,
+//! paired by seed, with its 95 % confidence interval.
 
 use api::{ExperimentReport, ModelSummary, RunKind, RunReport};
+
+use crate::stats::{estimate, pair_by_seed, paired_gain};
 
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
-/// Sample standard deviation (n − 1); 0 for fewer than two values.
-fn sample_std(values: &[f64]) -> f64 {
-    if values.len() < 2 {
-        return 0.0;
-    }
-    let m = mean(values);
-    (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt()
+/// `(seed, accuracy)` of each run, at the best validation epoch or the last.
+fn per_seed(runs: &[&RunReport], val_best: bool) -> Vec<(u64, f64)> {
+    runs.iter()
+        .map(|r| {
+            let m = &r.measurements;
+            (r.seed, if val_best { m.top1() } else { m.top1_last })
+        })
+        .collect()
 }
 
-fn summarize_group(runs: &[&RunReport], baseline_top1: Option<f64>) -> ModelSummary {
+fn summarize_group(runs: &[&RunReport], baseline: &[&RunReport]) -> ModelSummary {
     let first = runs[0];
     let of = |f: fn(&RunReport) -> f64| runs.iter().map(|r| f(r)).collect::<Vec<_>>();
-    let top1 = of(|r| r.measurements.top1);
+    let values = |val_best: bool| -> Vec<f64> {
+        per_seed(runs, val_best)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect()
+    };
+    let gain = |val_best: bool| {
+        (first.kind == RunKind::Stage && !baseline.is_empty())
+            .then(|| {
+                paired_gain(&pair_by_seed(
+                    &per_seed(runs, val_best),
+                    &per_seed(baseline, val_best),
+                ))
+            })
+            .flatten()
+    };
     let top5: Option<Vec<f64>> = runs.iter().map(|r| r.measurements.top5).collect();
-    let top1_mean = mean(&top1);
     ModelSummary {
         label: first.stage_name.clone(),
         kind: first.kind,
         stage_index: first.stage_index,
         runs: runs.len(),
-        top1_mean,
-        top1_std: sample_std(&top1),
+        top1_val_best: estimate(&values(true)).expect("a group has runs"),
+        top1_last: estimate(&values(false)).expect("a group has runs"),
         top5_mean: top5.map(|v| mean(&v)),
-        gain_over_baseline: baseline_top1.map(|b| top1_mean - b),
+        gain_val_best: gain(true),
+        gain_last: gain(false),
         params: first.measurements.params,
         bytes: first.measurements.bytes,
         latency_p50_ms: mean(&of(|r| r.measurements.latency_p50_ms)),
@@ -51,32 +70,21 @@ pub fn summarize(report: &ExperimentReport) -> Vec<ModelSummary> {
     };
     let last = report.spec.chain.len().saturating_sub(1);
     let baseline = group(RunKind::Baseline, last);
-    let baseline_top1 = (!baseline.is_empty()).then(|| {
-        mean(
-            &baseline
-                .iter()
-                .map(|r| r.measurements.top1)
-                .collect::<Vec<_>>(),
-        )
-    });
     let mut out: Vec<ModelSummary> = (0..report.spec.chain.len())
         .map(|i| group(RunKind::Stage, i))
         .filter(|runs| !runs.is_empty())
-        .map(|runs| summarize_group(&runs, baseline_top1))
+        .map(|runs| {
+            // Only the student has a baseline of its own model.
+            let paired: &[&RunReport] = if runs[0].stage_index == last {
+                &baseline
+            } else {
+                &[]
+            };
+            summarize_group(&runs, paired)
+        })
         .collect();
     if !baseline.is_empty() {
-        out.push(summarize_group(&baseline, baseline_top1));
+        out.push(summarize_group(&baseline, &[]));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sample_standard_deviation_uses_n_minus_one() {
-        assert_eq!(sample_std(&[1.0]), 0.0);
-        assert!((sample_std(&[1.0, 3.0]) - 2f64.sqrt()).abs() < 1e-12);
-    }
 }

@@ -66,6 +66,8 @@ pub mod purpose {
     pub const INIT: u64 = 4;
     /// Procedural dataset generation.
     pub const SYNTHETIC: u64 = 5;
+    /// The validation split (independent of the seed).
+    pub const VALIDATION: u64 = 6;
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use engine::distill::{
-    at_loss, cross_entropy, dkd_parts, dkd_warmup_factor, kd_loss, LearnedTemperature, Temperature,
+    at_loss, cross_entropy, dist_parts, dkd_parts, dkd_warmup_factor, kd_loss, standardize,
+    LearnedTemperature, Temperature,
 };
 use serde_json::Value;
 
@@ -123,13 +124,23 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
     }
     let s = tensor::<2>(&case["student_logits"], &device).require_grad();
     let y = targets(&case["targets"], &device);
-    let t = || tensor::<2>(&case["teacher_logits"], &device);
+    // Logit standardisation z-scores both sides before the temperature (the kd/dkd option).
+    let standardized = params["logit_standardization"] == true;
+    let logits = |z: Tensor<2>| if standardized { standardize(z) } else { z };
+    let t = || logits(tensor::<2>(&case["teacher_logits"], &device));
+    let zs = logits(s.clone());
     let mut theta = None;
     let loss = match method {
         "ce" => cross_entropy(s.clone(), y),
-        "kd" => kd_loss(s.clone(), t(), &Temperature::Fixed(param("temperature"))),
+        "kd" => kd_loss(zs, t(), &Temperature::Fixed(param("temperature"))),
+        "dist" => {
+            let parts = dist_parts(zs, t(), param("temperature"));
+            check("inter", scalar(parts.inter.clone()));
+            check("intra", scalar(parts.intra.clone()));
+            parts.inter.mul_scalar(param("beta")) + parts.intra.mul_scalar(param("gamma"))
+        }
         "dkd" => {
-            let parts = dkd_parts(s.clone(), t(), y, &Temperature::Fixed(param("temperature")));
+            let parts = dkd_parts(zs, t(), y, &Temperature::Fixed(param("temperature")));
             check("tckd", scalar(parts.tckd.clone()));
             check("nckd", scalar(parts.nckd.clone()));
             let warm = dkd_warmup_factor(param("epoch") as usize, param("warmup_epochs") as usize);

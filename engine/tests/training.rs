@@ -15,7 +15,7 @@ fn run(
     cancel: &CancelToken,
     sink: &mut dyn ProgressSink,
 ) -> Result<ExperimentReport, TrainError> {
-    let validated = validate(parse_spec(json).expect("spec parses")).expect("spec is valid");
+    let validated = validate(parse_spec(json).expect("spec parses"), None).expect("spec is valid");
     let data =
         load(validated.spec.dataset.name, &DataDirs::default()).expect("dataset is available");
     let device = cpu();
@@ -25,7 +25,7 @@ fn run(
         checkpoints,
         cancel,
     };
-    run_experiment(&validated, &ctx, sink)
+    run_experiment(&validated, &ctx, None, sink)
 }
 
 fn run_to_end(json: &str) -> ExperimentReport {
@@ -49,7 +49,7 @@ fn a_small_cnn_clearly_learns_fashion_mnist_from_a_subset() {
             "budget": {"epochs": 1, "batch_size": 64},
             "chain": [{"architecture": {"kind": "preset", "name": "cnn-s"}}]}"#,
     );
-    let top1 = report.runs[0].measurements.top1;
+    let top1 = report.runs[0].measurements.top1();
     assert!(
         top1 > 0.65,
         "test accuracy {top1} is not well above chance (0.10)"
@@ -80,6 +80,15 @@ fn every_distillation_method_trains_a_student_and_reports_its_terms() {
             r#"{"terms": [{"method": "kd"}], "curriculum": {"start": 0.5}}"#,
             vec!["ce", "kd"],
         ),
+        (r#"{"terms": [{"method": "dist"}]}"#, vec!["ce", "dist"]),
+        (
+            r#"{"terms": [{"method": "kd", "temperature": 2, "logit_standardization": true}]}"#,
+            vec!["ce", "kd"],
+        ),
+        (
+            r#"{"terms": [{"method": "dkd", "logit_standardization": true}]}"#,
+            vec!["ce", "dkd_tckd", "dkd_nckd"],
+        ),
     ];
     for (link, expected_terms) in cases {
         let report = run_to_end(&synthetic_pair(link, 2));
@@ -108,12 +117,13 @@ fn every_distillation_method_trains_a_student_and_reports_its_terms() {
         }
         eprintln!(
             "{link}: teacher {:.3}, student {:.3}",
-            report.runs[0].measurements.top1, student.measurements.top1
+            report.runs[0].measurements.top1(),
+            student.measurements.top1()
         );
         assert!(
-            student.measurements.top1 > 0.3,
+            student.measurements.top1() > 0.3,
             "{link}: the student learned nothing ({})",
-            student.measurements.top1
+            student.measurements.top1()
         );
         if link.contains("ctkd") {
             let t: Vec<f64> = student
@@ -134,8 +144,8 @@ fn every_distillation_method_trains_a_student_and_reports_its_terms() {
                 .collect();
             assert_eq!(f, vec![0.5, 1.0], "{link}");
             assert_eq!(
-                student.epochs[0].samples, 1000,
-                "{link}: half of the 2000 samples"
+                student.epochs[0].samples, 900,
+                "{link}: half of the 1800 samples left after validation"
             );
         }
     }
@@ -177,7 +187,7 @@ fn a_three_stage_chain_with_baseline_trains_each_stage_from_the_previous_one() {
     let summaries = engine::report::summarize(&report);
     assert_eq!(summaries.len(), 4);
     assert!(summaries.iter().all(|s| s.runs == 2));
-    assert!(summaries[2].gain_over_baseline.is_some());
+    assert!(summaries[2].gain_val_best.is_some());
     for run in &report.runs {
         let m = &run.measurements;
         assert!(
@@ -252,7 +262,8 @@ fn a_cancelled_run_resumes_from_its_checkpoint_and_ends_where_an_uninterrupted_r
     );
     assert_eq!(resumed.runs[1].resumed_after_epoch, Some(1));
     assert_eq!(
-        resumed.runs[0].measurements.top1, uninterrupted.runs[0].measurements.top1,
+        resumed.runs[0].measurements.top1(),
+        uninterrupted.runs[0].measurements.top1(),
         "the reloaded teacher, evaluated again, scores what it scored when it was saved"
     );
     for (a, b) in uninterrupted.runs.iter().zip(&resumed.runs) {
@@ -282,8 +293,8 @@ fn the_synthetic_set_separates_a_cnn_from_an_mlp() {
             "chain": [{"architecture": {"kind": "preset", "name": "cnn-s"}},
                       {"architecture": {"kind": "preset", "name": "mlp-s"}, "link": {"terms": [{"method": "kd"}]}}]}"#,
     );
-    let cnn = report.runs[0].measurements.top1;
-    let mlp = report.runs[2].measurements.top1;
+    let cnn = report.runs[0].measurements.top1();
+    let mlp = report.runs[2].measurements.top1();
     assert!(cnn > mlp + 0.1, "CNN {cnn} vs MLP {mlp}");
     let _ = DatasetName::Synthetic;
 }
@@ -358,4 +369,131 @@ fn experiments_sharing_a_checkpoint_directory_reuse_the_teacher_and_keep_their_o
         Some(1),
         "the KD student survived the AT experiment"
     );
+}
+
+#[test]
+fn every_epoch_is_evaluated_on_a_held_out_validation_split_and_the_best_one_is_reported() {
+    let report = run_to_end(&synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 3));
+    for run in &report.runs {
+        assert!(run
+            .epochs
+            .iter()
+            .all(|e| e.val_accuracy.is_some() && e.val_loss.is_some()));
+        assert_eq!(
+            run.epochs[0].samples, 1800,
+            "200 of 2000 samples are held out"
+        );
+        let best = run
+            .epochs
+            .iter()
+            .fold(None::<&api::EpochMetrics>, |best, e| match best {
+                Some(b) if b.val_accuracy >= e.val_accuracy => Some(b),
+                _ => Some(e),
+            })
+            .unwrap();
+        let m = &run.measurements;
+        assert_eq!(m.val_best_epoch, Some(best.epoch), "{}", run.id);
+        assert_eq!(m.top1_val_best, Some(best.test_accuracy), "{}", run.id);
+        assert_eq!(
+            m.top1_last,
+            run.epochs.last().unwrap().test_accuracy,
+            "{}",
+            run.id
+        );
+    }
+}
+
+#[test]
+fn a_stage_with_its_own_budget_trains_for_its_own_epochs_and_its_baseline_matches_the_student() {
+    let json = synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 1)
+        .replace(
+            r#"{"kind": "preset", "name": "cnn-s"}}"#,
+            r#"{"kind": "preset", "name": "cnn-s"}, "budget": {"epochs": 3, "batch_size": 64}}"#,
+        )
+        .replace(
+            r#""budget": {"epochs": 1"#,
+            r#""baseline": true, "budget": {"epochs": 1"#,
+        );
+    let report = run_to_end(&json);
+    assert_eq!(report.runs[0].epochs.len(), 3, "the teacher trains longer");
+    assert_eq!(report.runs[1].epochs.len(), 1);
+    assert_eq!(
+        report.runs[2].epochs.len(),
+        1,
+        "the baseline has the student's budget"
+    );
+}
+
+#[test]
+fn a_first_stage_taken_from_an_earlier_run_is_evaluated_not_trained_and_teaches_every_seed() {
+    use engine::train::TrainedModel;
+    // Arrange: a trained teacher, as a finished run of another experiment would leave it.
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(
+        &synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 1),
+        Some(dir.path()),
+        &CancelToken::new(),
+        &mut NullSink,
+    )
+    .unwrap();
+    let source = &first.runs[0];
+    let model_dir = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&source.id)
+        })
+        .unwrap();
+    let input = engine::spec::input_shape_of(DatasetName::Synthetic);
+    let net = engine::train::Checkpoint::at(&model_dir)
+        .load_model(&source.architecture, input, &cpu().device)
+        .unwrap();
+    let imported = TrainedModel {
+        net,
+        report: source.clone(),
+        fingerprint: "source-fingerprint".into(),
+    };
+    let json = synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 1)
+        .replace(
+            r#"{"architecture": {"kind": "preset", "name": "cnn-s"}}"#,
+            r#"{"from_run": "earlier"}"#,
+        )
+        .replace(r#""budget""#, r#""seeds": [0, 1], "budget""#);
+    let model = engine::spec::ImportedModel {
+        run_id: "earlier".into(),
+        architecture: source.architecture.clone(),
+        dataset: DatasetName::Synthetic,
+    };
+    let validated = validate(parse_spec(&json).unwrap(), Some(&model)).unwrap();
+    let data = load(DatasetName::Synthetic, &DataDirs::default()).unwrap();
+    let device = cpu();
+    let cancel = CancelToken::new();
+    let ctx = ExperimentContext {
+        data: &data,
+        device: &device,
+        checkpoints: None,
+        cancel: &cancel,
+    };
+
+    // Act
+    let report = run_experiment(&validated, &ctx, Some(&imported), &mut NullSink).unwrap();
+
+    // Assert: one shared first stage, evaluated on this data; both seeds' students learn from it.
+    let ids: Vec<&str> = report.runs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["s0-teacher", "s1-student-seed0", "s1-student-seed1"]);
+    let teacher = &report.runs[0];
+    assert!(teacher.epochs.is_empty(), "nothing was trained");
+    assert_eq!(teacher.imported_from.as_deref(), Some(source.id.as_str()));
+    assert_eq!(teacher.measurements.val_best_epoch, Some(0));
+    assert_eq!(
+        teacher.measurements.top1_val_best,
+        Some(source.measurements.top1()),
+        "the same model on the same test split"
+    );
+    assert!(report.runs[1..]
+        .iter()
+        .all(|r| r.teacher_run.as_deref() == Some("s0-teacher")));
 }

@@ -72,18 +72,22 @@ fn wgpu_computes_the_same_logits_as_the_cpu_and_trains() {
             stage_name: "teacher".into(),
             seed: 0,
             teacher: None,
+            architecture: tiny_mlp(),
+            link: LinkSpec {
+                ce_weight: Some(1.0),
+                ..LinkSpec::default()
+            },
+            budget,
+            from_run: None,
         },
-        architecture: tiny_mlp(),
-        link: LinkSpec {
-            ce_weight: Some(1.0),
-            ..LinkSpec::default()
-        },
-        budget: &budget,
         augment: false,
         teacher: None,
+        imported: None,
     };
+    let validation = data.test.clone().truncate(64);
     let ctx = RunContext {
         data: &data,
+        validation: &validation,
         batcher: &batcher,
         input: INPUT,
         device: &gpu,

@@ -76,6 +76,7 @@ pub fn charts(runs: &[LabelledCurves]) -> Vec<ChartSpec> {
             .collect()
     };
     let mut accuracy = per_run("test_accuracy", false, " · test");
+    accuracy.extend(per_run("val_accuracy", true, " · val"));
     accuracy.extend(per_run("train_accuracy", true, " · train"));
     let mut loss: Vec<Series> = runs
         .iter()
@@ -92,6 +93,7 @@ pub fn charts(runs: &[LabelledCurves]) -> Vec<ChartSpec> {
         })
         .collect();
     loss.extend(per_run("test_loss", true, " · test"));
+    loss.extend(per_run("val_loss", true, " · val"));
     let terms: Vec<Series> = runs
         .iter()
         .flat_map(|r| {

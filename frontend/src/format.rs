@@ -25,6 +25,30 @@ pub fn sign_class(delta: Option<f64>) -> &'static str {
     }
 }
 
+/// A paired gain in points with its 95 % interval: `+1.20 pts [+0.40, +2.00]`, or
+/// `+1.20 pts (1 seed: no interval)`.
+pub fn gain(gain: &api::PairedGain) -> String {
+    let bare = |v: f64| points(v).trim_end_matches(" pts").to_string();
+    match (gain.ci_low, gain.ci_high) {
+        (Some(low), Some(high)) => format!("{} [{}, {}]", points(gain.mean), bare(low), bare(high)),
+        _ => format!("{} (1 seed: no interval)", points(gain.mean)),
+    }
+}
+
+/// A paired gain in a list cell: the mean, marked `*` when its 95 % interval excludes zero.
+pub fn gain_short(gain: &api::PairedGain) -> String {
+    let marker = if gain.excludes_zero() { "*" } else { "" };
+    format!("{}{marker}", points(gain.mean))
+}
+
+/// The CSS class of a paired gain: coloured only when its interval excludes zero.
+pub fn gain_class(gain: Option<&api::PairedGain>) -> &'static str {
+    match gain {
+        Some(g) if g.excludes_zero() => sign_class(Some(g.mean)),
+        _ => "",
+    }
+}
+
 /// Mean ± standard deviation of accuracies: `91.23 ± 0.40 %` (just the mean for one run).
 pub fn percent_mean_std(mean: f64, std: f64, runs: usize) -> String {
     if runs > 1 {
@@ -97,21 +121,43 @@ pub fn architecture(arch: &api::Architecture) -> String {
     }
 }
 
+/// A stage's model: its architecture, or the run it is taken from.
+pub fn stage_model(stage: &api::StageSpec) -> String {
+    match (&stage.from_run, &stage.architecture) {
+        (Some(run), Some(arch)) => format!("{} (run {run})", architecture(arch)),
+        (Some(run), None) => format!("run {run}"),
+        (None, Some(arch)) => architecture(arch),
+        (None, None) => "—".into(),
+    }
+}
+
 /// A link's loss in a line: `CE 0.1 + KD (T 4, w 0.9)`, `+ curriculum (from 30 %)`.
 pub fn link(link: &api::LinkSpec) -> String {
     use api::LossTerm::*;
     let ctkd = |c: &Option<api::CtkdParams>| if c.is_some() { ", learned T" } else { "" };
+    let ls = |on: bool| if on { ", LS" } else { "" };
     let mut parts: Vec<String> = link
         .terms
         .iter()
         .map(|term| match term {
-            Kd(p) => format!("KD (T {}, w {}{})", p.temperature, p.weight, ctkd(&p.ctkd)),
+            Kd(p) => format!(
+                "KD (T {}, w {}{}{})",
+                p.temperature,
+                p.weight,
+                ctkd(&p.ctkd),
+                ls(p.logit_standardization)
+            ),
             Dkd(p) => format!(
-                "DKD (α {}, β {}, T {}{})",
+                "DKD (α {}, β {}, T {}{}{})",
                 p.alpha,
                 p.beta,
                 p.temperature,
-                ctkd(&p.ctkd)
+                ctkd(&p.ctkd),
+                ls(p.logit_standardization)
+            ),
+            Dist(p) => format!(
+                "DIST (T {}, β {}, γ {}, w {})",
+                p.temperature, p.beta, p.gamma, p.weight
             ),
             At(p) => format!("AT (w {})", p.weight),
             Mgd(p) => format!("MGD (α {}, λ {})", p.alpha, p.lambda),
@@ -178,6 +224,38 @@ mod tests {
             ),
             ("gain", "loss", "", "")
         );
+    }
+
+    #[test]
+    fn a_gain_reads_with_its_interval_and_one_seed_says_it_has_none() {
+        let g = api::PairedGain {
+            n: 3,
+            mean: 0.012,
+            std: 0.002,
+            ci_low: Some(0.004),
+            ci_high: Some(0.02),
+            differences: vec![0.01, 0.012, 0.014],
+        };
+        assert_eq!(gain(&g), "+1.20 pts [+0.40, +2.00]");
+        assert_eq!(gain_short(&g), "+1.20 pts*");
+        assert_eq!(gain_class(Some(&g)), "gain");
+        let wide = api::PairedGain {
+            ci_low: Some(-0.01),
+            ..g.clone()
+        };
+        assert_eq!(gain_short(&wide), "+1.20 pts");
+        assert_eq!(
+            gain_class(Some(&wide)),
+            "",
+            "no colour when the interval spans 0"
+        );
+        let one = api::PairedGain {
+            n: 1,
+            ci_low: None,
+            ci_high: None,
+            ..g
+        };
+        assert_eq!(gain(&one), "+1.20 pts (1 seed: no interval)");
     }
 
     #[test]

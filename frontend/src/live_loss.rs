@@ -85,6 +85,8 @@ mod tests {
                 test_accuracy: 0.5,
                 test_top5: None,
                 test_loss: 1.0,
+                val_accuracy: None,
+                val_loss: None,
                 lr: 0.1,
                 temperature: None,
                 curriculum_fraction: None,

@@ -36,8 +36,13 @@ pub fn apply(seen: &mut Option<ExperimentDetail>, event: ExperimentEvent) -> Fol
                 run.epochs_done = run.epochs_done.max(metrics.epoch);
                 run.last_test_accuracy = Some(metrics.test_accuracy);
                 run.last_train_loss = Some(metrics.train_loss);
-                let best = run.best_test_accuracy.unwrap_or(f64::NEG_INFINITY);
-                run.best_test_accuracy = Some(best.max(metrics.test_accuracy));
+                // The server keeps the test accuracy of the first epoch with the best validation
+                // accuracy; an event carries one epoch, so the page follows the same rule from
+                // the epoch's validation accuracy against the best one it has seen.
+                if metrics.val_accuracy > run.best_val_accuracy {
+                    run.best_val_accuracy = metrics.val_accuracy;
+                    run.val_best_test_accuracy = Some(metrics.test_accuracy);
+                }
             }
             Follow::RefetchCurves
         }
@@ -103,6 +108,8 @@ mod tests {
             test_accuracy,
             test_top5: None,
             test_loss: 0.6,
+            val_accuracy: Some(test_accuracy),
+            val_loss: Some(0.6),
             lr: 1e-3,
             temperature: None,
             curriculum_fraction: None,
@@ -171,7 +178,7 @@ mod tests {
         assert_eq!(
             (
                 run.epochs_done,
-                run.best_test_accuracy,
+                run.val_best_test_accuracy,
                 run.last_test_accuracy
             ),
             (2, Some(0.7), Some(0.6))

@@ -63,11 +63,31 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
         assert_eq!(run["status"], "succeeded", "{run}");
         assert_eq!(run["epochs_done"], 2);
         let m = &run["measurements"];
-        assert!(m["top1"].as_f64().unwrap() > 0.1, "{run}");
+        assert!(m["top1_val_best"].as_f64().unwrap() > 0.1, "{run}");
+        assert!(m["top1_last"].as_f64().unwrap() > 0.1, "{run}");
+        assert_eq!(
+            run["val_best_test_accuracy"], m["top1_val_best"],
+            "the live summary and the report agree on the reported epoch"
+        );
         assert!(m["params"].as_u64().unwrap() > 0 && m["latency_p50_ms"].as_f64().unwrap() > 0.0);
     }
     assert_eq!(detail["models"].as_array().unwrap().len(), 4);
-    assert!(detail["summary"]["gain_over_baseline"].is_number());
+    let gain = &detail["summary"]["gain"];
+    assert_eq!(gain["n"], 1, "one seed");
+    assert!(
+        gain["mean"].is_number() && gain.get("ci_low").is_none(),
+        "{gain}"
+    );
+    let student_model = detail["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["label"] == "student")
+        .unwrap();
+    assert_eq!(
+        student_model["gain_val_best"]["mean"], gain["mean"],
+        "the list and the per-model results compute the gain the same way"
+    );
     let teacher = run_id(&detail, "teacher");
     let student = run_id(&detail, "student");
     let baseline = run_id(&detail, "baseline");
@@ -89,6 +109,8 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
         "loss.dkd_tckd",
         "loss.dkd_nckd.weighted",
         "test_accuracy",
+        "val_accuracy",
+        "val_loss",
         "lr",
     ] {
         assert!(
@@ -124,10 +146,28 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
     let rows = compared["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     let student_row = &rows[0];
-    let expected = student_row["run"]["measurements"]["top1"].as_f64().unwrap()
-        - rows[1]["run"]["measurements"]["top1"].as_f64().unwrap();
+    let expected = student_row["run"]["measurements"]["top1_val_best"]
+        .as_f64()
+        .unwrap()
+        - rows[1]["run"]["measurements"]["top1_val_best"]
+            .as_f64()
+            .unwrap();
     assert!((student_row["delta_vs_baseline"].as_f64().unwrap() - expected).abs() < 1e-12);
     assert_eq!(rows[2]["delta_vs_teacher"], 0.0);
+    let models = compared["models"].as_array().unwrap();
+    assert_eq!(
+        models.len(),
+        3,
+        "student, baseline and teacher are three models"
+    );
+    let student_over_baseline = compared["gains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["model"] == 0 && g["over"] == 1)
+        .unwrap();
+    assert_eq!(student_over_baseline["gain"]["n"], 1);
+    assert!((student_over_baseline["gain"]["mean"].as_f64().unwrap() - expected).abs() < 1e-12);
     assert!(rows.iter().any(|r| r["pareto_latency"] == true));
     assert_eq!(
         compared["curves"][0]["curves"][0]["metric"],

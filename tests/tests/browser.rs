@@ -346,7 +346,10 @@ fn an_invalid_form_shows_the_error_next_to_its_field_and_keeps_what_was_typed() 
     type_into(&browser, "budget.epochs", "0");
     browser.find(r#"[data-testid="submit"]"#).click();
     let error = browser.find(r#".field[data-field="budget.epochs"] .field-error"#);
-    assert_eq!(error.text(), "must be between 1 and 100000, got 0");
+    assert_eq!(
+        error.text(),
+        "must be a whole number from 1 to 100000, got 0"
+    );
     assert!(browser
         .find(".notice.error")
         .text()

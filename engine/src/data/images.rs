@@ -46,6 +46,21 @@ impl ImageSet {
         self
     }
 
+    /// The images at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> ImageSet {
+        let mut pixels = Vec::with_capacity(indices.len() * self.image_len());
+        for &i in indices {
+            pixels.extend_from_slice(self.image(i));
+        }
+        ImageSet {
+            pixels,
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            channels: self.channels,
+            height: self.height,
+            width: self.width,
+        }
+    }
+
     /// Mean and standard deviation of each channel, on the `[0, 1]` scale.
     pub fn channel_stats(&self) -> Vec<(f32, f32)> {
         let plane = self.height * self.width;

@@ -2,9 +2,12 @@
 //! squared difference of L2-normalised spatial attention maps `mean_c(|f|^p)`, the larger map
 //! average-pooled to the smaller one's size; summed over stages.
 
+use api::{AtParams, MethodPlacement};
 use burn::prelude::*;
 
-use super::pool_to_smaller;
+use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
+use super::{pool_to_smaller, weighted, TermLoss};
+use crate::spec::Bound;
 
 /// L2 norms below this are treated as this (as `F.normalize` does).
 const NORM_EPSILON: f64 = 1e-12;
@@ -45,4 +48,37 @@ pub fn at_loss(student: &[Tensor<4>], teacher: &[Tensor<4>], p: f64) -> Tensor<1
         .map(|(s, t)| stage_loss(s.clone(), t.clone(), p))
         .reduce(|a, b| a + b)
         .expect("AT needs at least one stage on each side (checked when the spec is validated)")
+}
+
+/// The catalog entry.
+pub fn method() -> MethodSpec {
+    MethodSpec {
+        name: "at",
+        title: "Attention transfer",
+        description: "Matches normalised spatial attention maps mean_c(|f|^p) at every stage.",
+        placement: MethodPlacement::Term,
+        needs_feature_maps: true,
+        reference: "Zagoruyko & Komodakis 2017; mdistiller AT.py",
+        schema: "AtParams",
+        params: vec![
+            ParamSpec::number("p", "Exponent of the attention map", Bound::above(0.0)),
+            ParamSpec::number("weight", "Weight of the term", Bound::at_least(0.0)),
+        ],
+        defaults: defaults_of::<AtParams>(),
+    }
+}
+
+impl Distiller for AtParams {
+    fn losses(&self, inputs: &TermInputs<'_>) -> Vec<TermLoss> {
+        let raw = at_loss(&inputs.student.stages, &inputs.teacher.stages, self.p);
+        vec![weighted("at", raw, self.weight)]
+    }
+
+    fn label(&self) -> String {
+        "at".into()
+    }
+
+    fn reads_teacher_features(&self) -> bool {
+        true
+    }
 }

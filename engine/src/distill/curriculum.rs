@@ -2,7 +2,42 @@
 //! samples by how hard the teacher finds them, train on the easiest fraction first and grow it
 //! to the whole set.
 
-use api::{Difficulty, Pacing};
+use api::{CurriculumParams, Difficulty, MethodPlacement, Pacing};
+
+use super::method::{defaults_of, MethodSpec, ParamSpec};
+use crate::spec::Bound;
+
+/// The catalog entry.
+pub fn method() -> MethodSpec {
+    MethodSpec {
+        name: "curriculum",
+        title: "Sample curriculum",
+        description: "Trains on the easiest fraction of the data first (ranked by the teacher) and grows to all of it.",
+        placement: MethodPlacement::Curriculum,
+        needs_feature_maps: false,
+        reference: "Bengio et al. 2009 (pacing by teacher difficulty)",
+        schema: "CurriculumParams",
+        params: vec![
+            ParamSpec::number("start", "Fraction of the data in the first epoch", Bound::above(0.0).up_to(1.0)),
+            ParamSpec::choice("pacing", "How the fraction grows", &["linear", "root"]),
+            ParamSpec::integer(
+                "full_at_epoch",
+                "Epoch by which all data is used (half the budget when absent)",
+                Bound::whole_at_least(1),
+            ),
+            ParamSpec::choice("difficulty", "How the teacher ranks difficulty", &["teacher_ce", "confidence"]),
+        ],
+        defaults: defaults_of::<CurriculumParams>(),
+    }
+}
+
+/// Fills in the epoch by which all data is used: half of the stage's `epochs` (at least 2,
+/// at most all of them).
+pub(crate) fn fill_full_at_epoch(params: &mut CurriculumParams, epochs: usize) {
+    params
+        .full_at_epoch
+        .get_or_insert(epochs.div_ceil(2).max(2).min(epochs));
+}
 
 /// Fraction of the data used at a 1-based `epoch`: `start` at epoch 1, all of it from
 /// `full_at_epoch` on; linear or root pacing in between.

@@ -1,13 +1,16 @@
 //! FitNets hints (Romero et al. 2015, mdistiller `FitNet.py`): a conv regressor maps a student
 //! stage onto the teacher's hint stage; the term is their mean squared error.
 
+use api::{FitnetParams, MethodPlacement};
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::pool_to_smaller;
+use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, StagePair, TermInputs};
+use super::{pool_to_smaller, weighted, LinkModules, TermLoss};
 use crate::models::{conv2d, StageShape};
+use crate::spec::{Bound, SpecError};
 
 /// `conv3×3 → BN → ReLU` from the student's channels to the teacher's.
 #[derive(Module, Debug)]
@@ -31,5 +34,80 @@ impl FitnetRegressor {
         let (student, teacher) = pool_to_smaller(student, teacher);
         let regressed = relu(self.norm.forward(self.conv.forward(student)));
         (regressed - teacher).square().mean()
+    }
+}
+
+/// Which student and teacher stages a FitNet hint pairs: the student's chosen stage (its middle
+/// one by default) and the teacher stage at the same relative depth.
+pub fn fitnet_stages(params: &FitnetParams, student: usize, teacher: usize) -> (usize, usize) {
+    let s = params
+        .hint_stage
+        .unwrap_or((student.saturating_sub(1)) / 2)
+        .min(student - 1);
+    let t = ((s as f64 + 0.5) / student as f64 * teacher as f64) as usize;
+    (s, t.min(teacher - 1))
+}
+
+/// The catalog entry.
+pub fn method() -> MethodSpec {
+    MethodSpec {
+        name: "fitnet",
+        title: "FitNets hints",
+        description: "A conv regressor maps a student stage onto the teacher's; MSE between them.",
+        placement: MethodPlacement::Term,
+        needs_feature_maps: true,
+        reference: "Romero et al. 2015; mdistiller FitNet.py",
+        schema: "FitnetParams",
+        params: vec![
+            ParamSpec::number("weight", "Weight of the hint term", Bound::at_least(0.0)),
+            ParamSpec::integer(
+                "hint_stage",
+                "Student stage used as the hint, 0-based, below the student's stage count (the middle one when absent)",
+                Bound::whole_at_least(0),
+            ),
+        ],
+        defaults: defaults_of::<FitnetParams>(),
+    }
+}
+
+impl Distiller for FitnetParams {
+    fn validate(&self, pair: &StagePair<'_>, at: &str) -> Result<(), SpecError> {
+        let stages = pair.student.len();
+        match self.hint_stage {
+            Some(s) if s >= stages => Err(SpecError::new(
+                format!("{at}.hint_stage"),
+                format!("the student has {stages} stages (0..{stages}), got {s}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn add_modules(&self, pair: &StagePair<'_>, device: &Device, modules: &mut LinkModules) {
+        let (s, t) = fitnet_stages(self, pair.student.len(), pair.teacher.len());
+        modules.fitnet = Some(FitnetRegressor::init(
+            pair.student[s],
+            pair.teacher[t],
+            device,
+        ));
+    }
+
+    fn losses(&self, inputs: &TermInputs<'_>) -> Vec<TermLoss> {
+        let regressor = inputs
+            .modules
+            .fitnet
+            .as_ref()
+            .expect("FitNet's regressor module");
+        let (student, teacher) = (&inputs.student.stages, &inputs.teacher.stages);
+        let (s, t) = fitnet_stages(self, student.len(), teacher.len());
+        let raw = regressor.loss(student[s].clone(), teacher[t].clone());
+        vec![weighted("fitnet", raw, self.weight)]
+    }
+
+    fn label(&self) -> String {
+        "fitnet".into()
+    }
+
+    fn reads_teacher_features(&self) -> bool {
+        true
     }
 }

@@ -2,14 +2,17 @@
 //! features at random, let a small generator rebuild the teacher's features from what is left,
 //! and penalise `α·Σ(G(align(f_s) ⊙ M) − f_t)² / N`.
 
-use api::MgdMask;
+use api::{MethodPlacement, MgdMask, MgdParams};
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
+use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, StagePair, TermInputs};
+use super::{weighted, LinkModules, TermLoss};
 use crate::models::{conv2d, StageShape};
-use crate::rng::Rng;
+use crate::rng::{purpose, Rng};
+use crate::spec::Bound;
 
 /// The generator, with a 1×1 alignment conv when channel counts differ.
 #[derive(Module, Debug)]
@@ -78,4 +81,78 @@ pub fn mgd_mask(
         })
         .collect();
     Tensor::<4>::from_data(TensorData::new(values, shape), device)
+}
+
+/// The catalog entry.
+pub fn method() -> MethodSpec {
+    MethodSpec {
+        name: "mgd",
+        title: "Masked generative distillation",
+        description: "Masks the student's last feature map and trains a generator to produce the teacher's from it.",
+        placement: MethodPlacement::Term,
+        needs_feature_maps: true,
+        reference: "Yang et al. 2022; yzd-v/MGD",
+        schema: "MgdParams",
+        params: vec![
+            ParamSpec::number("alpha", "Weight α of the term", Bound::at_least(0.0)),
+            ParamSpec::number("lambda", "Masking ratio λ", Bound::at_least(0.0).below(1.0)),
+            ParamSpec::choice("mask", "Mask whole channels or spatial positions", &["channel", "spatial"]),
+        ],
+        defaults: defaults_of::<MgdParams>(),
+    }
+}
+
+impl Distiller for MgdParams {
+    fn add_modules(&self, pair: &StagePair<'_>, device: &Device, modules: &mut LinkModules) {
+        let (student, teacher) = (last(pair.student), last(pair.teacher));
+        modules.mgd = Some(MgdGenerator::init(student, teacher, device));
+    }
+
+    fn losses(&self, inputs: &TermInputs<'_>) -> Vec<TermLoss> {
+        let generator = inputs.modules.mgd.as_ref().expect("MGD's generator module");
+        let teacher = inputs
+            .teacher
+            .stages
+            .last()
+            .expect("a conv teacher")
+            .clone();
+        let student = inputs
+            .student
+            .stages
+            .last()
+            .expect("a conv student")
+            .clone();
+        let [batch, channels, height, width] = teacher.dims();
+        let (seed, epoch, batch_index) = inputs.draw;
+        let mut rng = Rng::derive(seed, &[purpose::MASK, epoch, batch_index]);
+        let shape = StageShape {
+            channels,
+            height,
+            width,
+        };
+        let mask = mgd_mask(
+            self.mask,
+            self.lambda,
+            batch,
+            shape,
+            &mut rng,
+            &teacher.device(),
+        );
+        let raw = generator.loss(student, teacher, mask);
+        vec![weighted("mgd", raw, self.alpha)]
+    }
+
+    fn label(&self) -> String {
+        "mgd".into()
+    }
+
+    fn reads_teacher_features(&self) -> bool {
+        true
+    }
+}
+
+fn last(shapes: &[StageShape]) -> StageShape {
+    *shapes
+        .last()
+        .expect("MGD is validated to pair convolutional models")
 }

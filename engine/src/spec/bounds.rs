@@ -236,11 +236,10 @@ pub fn schema_rules() -> Vec<SchemaRule> {
         at("ResnetSpec", "depth", Rule::OneOf(resnet_depths())),
         at("ResnetSpec", "width", Rule::Range(RESNET_WIDTH)),
     ];
-    for method in super::methods() {
-        let schema = super::methods::params_schema(&method.name);
+    for method in crate::distill::catalog() {
         for param in &method.params {
-            if let Some(bound) = super::methods::bound_of(param) {
-                rules.push(at(schema, &param.name, Rule::Range(bound)));
+            if let Some(bound) = param.bound {
+                rules.push(at(method.schema, param.name, Rule::Range(bound)));
             }
         }
     }

@@ -1,99 +1,66 @@
-//! The rules of a link: each term's hyperparameters in range, feature methods only between
-//! convolutional models, one learned temperature, the CE weight and curriculum defaults.
+//! The rules of a link, as loops over its terms: every parameter inside the bounds its method's
+//! catalog entry gives, feature methods only between convolutional models, each method once,
+//! one learned temperature, each method's own rules, and the CE weight and curriculum defaults.
 
-use api::{defaults, LinkSpec, LossTerm};
+use api::{defaults, LinkSpec};
 
-use super::validate::{finite_at_least, positive};
 use super::SpecError;
+use crate::distill::{distiller, fill_full_at_epoch, method_named, validate_ctkd, StagePair};
 use crate::models::StageShape;
 
-pub(super) fn fill_ce_weight(link: &mut LinkSpec, field: &str) -> Result<(), SpecError> {
-    let default = match link
-        .terms
-        .iter()
-        .find(|t| matches!(t, LossTerm::Kd(_) | LossTerm::Dkd(_)))
-    {
-        Some(LossTerm::Kd(_)) => defaults::KD_CE_WEIGHT,
-        _ => defaults::CE_WEIGHT,
-    };
-    let weight = *link.ce_weight.get_or_insert(default);
-    finite_at_least(weight, 0.0, field.into())
+/// The catalog entry of `name`, which every method in a parsed spec has.
+fn entry(name: &str) -> crate::distill::MethodSpec {
+    method_named(name).unwrap_or_else(|| panic!("method `{name}` has no catalog entry"))
 }
 
+fn as_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).expect("spec types serialize")
+}
+
+/// Fills in the CE weight (the first logit term's preference, else 1) and checks it.
+pub(super) fn fill_ce_weight(link: &mut LinkSpec, at: &str) -> Result<(), SpecError> {
+    let default = link
+        .terms
+        .iter()
+        .find_map(|t| distiller(t).ce_weight_beside())
+        .unwrap_or(defaults::CE_WEIGHT);
+    link.ce_weight.get_or_insert(default);
+    entry("ce").check(&as_json(link), &format!("{at}.link"))
+}
+
+/// Checks the link of stage `at` (its student and teacher stages in `pair`, trained for
+/// `epochs`) and fills in its curriculum's defaults.
 pub(super) fn validate_link(
     link: &mut LinkSpec,
     at: &str,
     epochs: usize,
-    student: &[StageShape],
-    teacher: &[StageShape],
+    pair: &StagePair<'_>,
 ) -> Result<(), SpecError> {
-    let mut methods = Vec::new();
+    let mut methods: Vec<&str> = Vec::new();
     let mut learned_temperatures = 0;
     for (j, term) in link.terms.iter().enumerate() {
-        let field = |name: &str| format!("{at}.link.terms[{j}].{name}");
-        if methods.contains(&term.method()) {
+        let field = format!("{at}.link.terms[{j}]");
+        let name = term.method();
+        if methods.contains(&name) {
             return Err(SpecError::new(
-                field("method"),
-                format!("`{}` appears twice in this link", term.method()),
+                format!("{field}.method"),
+                format!("`{name}` appears twice in this link"),
             ));
         }
-        methods.push(term.method());
-        let ctkd = match term {
-            LossTerm::Kd(p) => {
-                positive(p.temperature, field("temperature"))?;
-                finite_at_least(p.weight, 0.0, field("weight"))?;
-                p.ctkd.as_ref()
-            }
-            LossTerm::Dkd(p) => {
-                positive(p.temperature, field("temperature"))?;
-                finite_at_least(p.alpha, 0.0, field("alpha"))?;
-                finite_at_least(p.beta, 0.0, field("beta"))?;
-                p.ctkd.as_ref()
-            }
-            LossTerm::At(p) => {
-                positive(p.p, field("p"))?;
-                finite_at_least(p.weight, 0.0, field("weight"))?;
-                require_spatial(student, teacher, &field("method"), "attention transfer")?;
-                None
-            }
-            LossTerm::Mgd(p) => {
-                finite_at_least(p.alpha, 0.0, field("alpha"))?;
-                if !(0.0..1.0).contains(&p.lambda) {
-                    return Err(SpecError::new(
-                        field("lambda"),
-                        format!("the masking ratio must be in [0, 1), got {}", p.lambda),
-                    ));
-                }
-                require_spatial(student, teacher, &field("method"), "MGD")?;
-                None
-            }
-            LossTerm::Fitnet(p) => {
-                finite_at_least(p.weight, 0.0, field("weight"))?;
-                require_spatial(student, teacher, &field("method"), "FitNet")?;
-                if let Some(s) = p.hint_stage.filter(|&s| s >= student.len()) {
-                    return Err(SpecError::new(
-                        field("hint_stage"),
-                        format!(
-                            "the student has {} stages (0..{}), got {s}",
-                            student.len(),
-                            student.len()
-                        ),
-                    ));
-                }
-                None
-            }
-        };
-        if let Some(c) = ctkd {
-            learned_temperatures += 1;
-            let field = |name: &str| format!("{at}.link.terms[{j}].ctkd.{name}");
-            positive(c.t_min, field("t_min"))?;
-            positive(c.t_range, field("t_range"))?;
-            finite_at_least(c.lambda_min, 0.0, field("lambda_min"))?;
-            finite_at_least(c.lambda_max, c.lambda_min, field("lambda_max"))?;
-            if !c.theta_init.is_finite() {
-                return Err(SpecError::new(field("theta_init"), "must be finite"));
-            }
+        methods.push(name);
+        let method = entry(name);
+        method.check(&as_json(term), &field)?;
+        if method.needs_feature_maps {
+            require_spatial(pair, &format!("{field}.method"), method.title)?;
         }
+        let distiller = distiller(term);
+        if let Some(ctkd) = distiller.ctkd() {
+            learned_temperatures += 1;
+            let ctkd_field = format!("{field}.ctkd");
+            entry("ctkd").check(&as_json(ctkd), &ctkd_field)?;
+            validate_ctkd(ctkd, &ctkd_field)?;
+        }
+        distiller.validate(pair, &field)?;
     }
     if learned_temperatures > 1 {
         return Err(SpecError::new(
@@ -101,33 +68,22 @@ pub(super) fn validate_link(
             "only one term of a link can learn its temperature (ctkd)",
         ));
     }
-    if let Some(c) = &mut link.curriculum {
-        let field = |name: &str| format!("{at}.link.curriculum.{name}");
-        if !(c.start > 0.0 && c.start <= 1.0) {
-            return Err(SpecError::new(
-                field("start"),
-                format!("must be in (0, 1], got {}", c.start),
-            ));
-        }
-        let full = *c
-            .full_at_epoch
-            .get_or_insert(epochs.div_ceil(2).max(2).min(epochs));
-        if full == 0 {
-            return Err(SpecError::new(field("full_at_epoch"), "must be at least 1"));
-        }
+    if let Some(curriculum) = &mut link.curriculum {
+        entry("curriculum").check(&as_json(curriculum), &format!("{at}.link.curriculum"))?;
+        fill_full_at_epoch(curriculum, epochs);
     }
     Ok(())
 }
 
-fn require_spatial(
-    student: &[StageShape],
-    teacher: &[StageShape],
-    field: &str,
-    method: &str,
-) -> Result<(), SpecError> {
+/// Whether a link distils at all: terms or a curriculum.
+pub(super) fn has_distillation(link: &LinkSpec) -> bool {
+    !link.terms.is_empty() || link.curriculum.is_some()
+}
+
+fn require_spatial(pair: &StagePair<'_>, field: &str, method: &str) -> Result<(), SpecError> {
     let spatial =
         |shapes: &[StageShape]| !shapes.is_empty() && shapes.iter().all(StageShape::is_spatial);
-    match (spatial(student), spatial(teacher)) {
+    match (spatial(pair.student), spatial(pair.teacher)) {
         (true, true) => Ok(()),
         (false, _) => Err(SpecError::new(
             field,
@@ -137,5 +93,23 @@ fn require_spatial(
             field,
             format!("{method} needs convolutional feature maps, and the teacher (an MLP) has none"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api::LossTerm;
+
+    #[test]
+    fn a_term_of_every_method_has_a_catalog_entry_and_a_label() {
+        let terms: Vec<LossTerm> = ["kd", "dkd", "at", "mgd", "fitnet", "dist"]
+            .iter()
+            .map(|m| serde_json::from_value(serde_json::json!({ "method": m })).unwrap())
+            .collect();
+        for term in &terms {
+            assert_eq!(entry(term.method()).name, term.method());
+            assert!(!distiller(term).label().is_empty());
+        }
     }
 }

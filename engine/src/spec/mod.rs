@@ -1,16 +1,18 @@
 //! Parsing and validating experiment specs at the edge: errors name the offending field, presets
 //! and defaults are resolved so the stored spec says exactly what runs.
 
+mod architecture_rules;
 mod bounds;
 mod link_rules;
 mod methods;
 mod parse;
 mod validate;
 
+pub use architecture_rules::check_architecture;
 pub use bounds::{schema_rules, Bound, Rule, SchemaRule};
 pub use methods::methods;
 pub use parse::{parse_spec, parse_spec_value};
-pub use validate::{check_architecture, input_shape, input_shape_of, validate, ValidatedSpec};
+pub use validate::{input_shape, input_shape_of, validate, ImportedModel, Stage, ValidatedSpec};
 
 /// A spec that cannot run, with the field to blame (`chain[1].link.terms[0].temperature`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

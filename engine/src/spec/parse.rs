@@ -2,8 +2,8 @@
 //! inside tagged terms and architectures, whose fields serde reports only at the enum.
 
 use api::{
-    AtParams, CnnSpec, DkdParams, ExperimentSpec, FitnetParams, KdParams, MgdParams, MlpSpec,
-    ResnetSpec,
+    AtParams, CnnSpec, DistParams, DkdParams, ExperimentSpec, FitnetParams, KdParams, MgdParams,
+    MlpSpec, ResnetSpec,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -68,6 +68,7 @@ fn inside_tagged(object: &Map<String, Value>, at: &str) -> Option<SpecError> {
             "at" => first_error::<AtParams>(rest),
             "mgd" => first_error::<MgdParams>(rest),
             "fitnet" => first_error::<FitnetParams>(rest),
+            "dist" => first_error::<DistParams>(rest),
             _ => None,
         }
     } else if let Some(kind) = tag("kind") {

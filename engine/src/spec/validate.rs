@@ -1,23 +1,57 @@
-//! Checks a parsed spec against what the engine can run, resolves presets and default
-//! hyperparameters, and collects warnings that do not stop a run.
+//! Checks a parsed spec against what the engine can run, resolves presets, per-stage budgets,
+//! the validation split and default hyperparameters into a plan of stages, and collects
+//! warnings that do not stop a run.
 
-use api::{Architecture, Budget, ExperimentSpec, LrSchedule, OptimizerSpec};
+use api::{Architecture, Budget, DatasetName, ExperimentSpec, LinkSpec, LrSchedule, OptimizerSpec};
 
-use super::bounds::{self, Bound, MAX_LAYERS, MAX_SEEDS, MAX_STAGES};
-use super::link_rules::{fill_ce_weight, validate_link};
+use super::architecture_rules::check_architecture;
+use super::bounds::{self, MAX_SEEDS, MAX_STAGES};
+use super::link_rules::{fill_ce_weight, has_distillation, validate_link};
 use super::SpecError;
 use crate::data::catalog;
+use crate::distill::StagePair;
 use crate::models::{resolve, InputShape, Net, StageShape};
 
-/// A spec that can run: presets resolved, defaults filled, plus warnings for the user.
+/// One stage as it will run: everything resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    /// Position in the chain.
+    pub index: usize,
+    /// Its label.
+    pub name: String,
+    /// Its model, presets resolved.
+    pub architecture: Architecture,
+    /// How the previous stage teaches it (empty for the first stage).
+    pub link: LinkSpec,
+    /// Its budget (its own, or the experiment's).
+    pub budget: Budget,
+    /// The earlier run it is taken from, instead of training (first stage only).
+    pub from_run: Option<String>,
+    /// Trainable parameters of its model.
+    pub params: usize,
+}
+
+/// A spec that can run: presets resolved, defaults filled, the stages planned, plus warnings.
 #[derive(Debug, Clone)]
 pub struct ValidatedSpec {
-    /// The resolved spec.
+    /// The resolved spec (what is stored and shown).
     pub spec: ExperimentSpec,
-    /// Parameter count of each stage's model.
-    pub params: Vec<usize>,
+    /// Every stage as it will run, teacher first.
+    pub stages: Vec<Stage>,
     /// Things worth telling the user that do not stop the run.
     pub warnings: Vec<String>,
+}
+
+/// What the caller found about the run a first stage is taken from (`from_run`): the engine
+/// knows no store, so the server or the CLI looks it up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedModel {
+    /// The run's id.
+    pub run_id: String,
+    /// Its resolved architecture.
+    pub architecture: Architecture,
+    /// The dataset it was trained on.
+    pub dataset: DatasetName,
 }
 
 /// The input shape of a spec's dataset.
@@ -26,7 +60,7 @@ pub fn input_shape(spec: &ExperimentSpec) -> InputShape {
 }
 
 /// The input shape of a dataset.
-pub fn input_shape_of(dataset: api::DatasetName) -> InputShape {
+pub fn input_shape_of(dataset: DatasetName) -> InputShape {
     let info = catalog(dataset);
     InputShape {
         channels: info.channels,
@@ -36,37 +70,16 @@ pub fn input_shape_of(dataset: api::DatasetName) -> InputShape {
     }
 }
 
-pub(super) fn finite_at_least(value: f64, min: f64, field: String) -> Result<(), SpecError> {
-    Bound::at_least(min).check(value, field)
-}
-
-pub(super) fn positive(value: f64, field: String) -> Result<(), SpecError> {
-    Bound::above(0.0).check(value, field)
-}
-
-/// Validates and resolves `spec`.
-pub fn validate(mut spec: ExperimentSpec) -> Result<ValidatedSpec, SpecError> {
+/// Validates and resolves `spec`, whose first stage may be taken from `imported` (the run its
+/// `from_run` names, as the caller found it).
+pub fn validate(
+    mut spec: ExperimentSpec,
+    imported: Option<&ImportedModel>,
+) -> Result<ValidatedSpec, SpecError> {
     let mut warnings = Vec::new();
-    for (field, value) in [
-        ("dataset.train_subset", spec.dataset.train_subset),
-        ("dataset.test_subset", spec.dataset.test_subset),
-    ] {
-        if let Some(n) = value {
-            bounds::SAMPLES.check(n as f64, field)?;
-        }
-    }
-    validate_budget(&spec.budget)?;
-    if spec.seeds.is_empty() || spec.seeds.len() > MAX_SEEDS {
-        return Err(SpecError::new(
-            "seeds",
-            format!("needs 1 to {MAX_SEEDS} seeds, got {}", spec.seeds.len()),
-        ));
-    }
-    let mut seen = spec.seeds.clone();
-    seen.sort_unstable();
-    if seen.windows(2).any(|w| w[0] == w[1]) {
-        return Err(SpecError::new("seeds", "seeds must be distinct"));
-    }
+    fill_validation(&mut spec)?;
+    validate_budget(&spec.budget, "budget")?;
+    validate_seeds(&spec.seeds)?;
     if spec.chain.is_empty() || spec.chain.len() > MAX_STAGES {
         return Err(SpecError::new(
             "chain",
@@ -77,48 +90,159 @@ pub fn validate(mut spec: ExperimentSpec) -> Result<ValidatedSpec, SpecError> {
         ));
     }
     let input = input_shape(&spec);
-    let mut shapes: Vec<Vec<StageShape>> = Vec::new();
-    let mut params = Vec::new();
-    let epochs = spec.budget.epochs;
-    let stages = spec.chain.len();
+    let count = spec.chain.len();
+    let mut stages: Vec<Stage> = Vec::with_capacity(count);
+    let mut shapes: Vec<Vec<StageShape>> = Vec::with_capacity(count);
+    let (dataset, experiment_budget) = (spec.dataset.name, spec.budget.clone());
     for (i, stage) in spec.chain.iter_mut().enumerate() {
         let at = format!("chain[{i}]");
-        stage.architecture = resolve(&stage.architecture)
-            .map_err(|m| SpecError::new(format!("{at}.architecture.name"), m))?;
-        check_architecture(&stage.architecture, input, &format!("{at}.architecture"))?;
-        stage
+        let architecture = stage_architecture(stage, i, imported, dataset, &at)?;
+        check_architecture(&architecture, input, &format!("{at}.architecture"))?;
+        stage.architecture = Some(architecture.clone());
+        let name = stage
             .name
-            .get_or_insert_with(|| default_stage_name(i, stages));
-        let stage_shapes = Net::stage_shapes(&stage.architecture, input);
-        let count = Net::parameter_count(&stage.architecture, input);
+            .get_or_insert_with(|| default_stage_name(i, count))
+            .clone();
+        let budget = stage
+            .budget
+            .get_or_insert(experiment_budget.clone())
+            .clone();
+        if stage.budget.as_ref() != Some(&experiment_budget) {
+            validate_budget(&budget, &format!("{at}.budget"))?;
+        }
+        let stage_shapes = Net::stage_shapes(&architecture, input);
+        let params = Net::parameter_count(&architecture, input);
         if i == 0 {
-            if !stage.link.terms.is_empty() || stage.link.curriculum.is_some() {
+            if has_distillation(&stage.link) {
                 return Err(SpecError::new(
                     format!("{at}.link"),
                     "the first stage has no teacher, so it can only learn from labels: remove its distillation terms and curriculum",
                 ));
             }
         } else {
-            validate_link(&mut stage.link, &at, epochs, &stage_shapes, &shapes[i - 1])?;
-            if count > params[i - 1] {
+            let pair = StagePair {
+                student: &stage_shapes,
+                teacher: &shapes[i - 1],
+            };
+            validate_link(&mut stage.link, &at, budget.epochs, &pair)?;
+            if params > stages[i - 1].params {
                 warnings.push(format!(
-                    "{at}: the student ({count} parameters) is larger than its teacher ({} parameters)",
-                    params[i - 1]
+                    "{at}: the student ({params} parameters) is larger than its teacher ({} parameters)",
+                    stages[i - 1].params
                 ));
             }
         }
-        fill_ce_weight(&mut stage.link, &format!("{at}.link.ce_weight"))?;
+        fill_ce_weight(&mut stage.link, &at)?;
         shapes.push(stage_shapes);
-        params.push(count);
+        stages.push(Stage {
+            index: i,
+            name,
+            architecture,
+            link: stage.link.clone(),
+            budget,
+            from_run: stage.from_run.clone(),
+            params,
+        });
     }
-    if spec.baseline && stages == 1 {
+    if spec.baseline && count == 1 {
         warnings.push("baseline: a one-stage chain has no distillation to compare against; the baseline repeats the teacher".into());
     }
     Ok(ValidatedSpec {
         spec,
-        params,
+        stages,
         warnings,
     })
+}
+
+/// The architecture of stage `i`: the one written, or that of the run it is taken from.
+fn stage_architecture(
+    stage: &api::StageSpec,
+    i: usize,
+    imported: Option<&ImportedModel>,
+    dataset: DatasetName,
+    at: &str,
+) -> Result<Architecture, SpecError> {
+    let written = stage
+        .architecture
+        .as_ref()
+        .map(|a| resolve(a).map_err(|m| SpecError::new(format!("{at}.architecture.name"), m)))
+        .transpose()?;
+    let Some(run_id) = &stage.from_run else {
+        return written.ok_or_else(|| {
+            SpecError::new(
+                format!("{at}.architecture"),
+                "every stage needs an architecture (or, for the first stage, `from_run`)",
+            )
+        });
+    };
+    let field = format!("{at}.from_run");
+    if i > 0 {
+        return Err(SpecError::new(
+            field,
+            "only the first stage can be taken from an earlier run; later stages are taught by the one before",
+        ));
+    }
+    let imported = imported
+        .filter(|m| &m.run_id == run_id)
+        .ok_or_else(|| SpecError::new(&field, format!("there is no run `{run_id}`")))?;
+    if imported.dataset != dataset {
+        return Err(SpecError::new(
+            field,
+            format!(
+                "run {run_id} was trained on {}, this experiment uses {dataset}: a teacher must know the same classes",
+                imported.dataset
+            ),
+        ));
+    }
+    match written {
+        Some(a) if a != imported.architecture => Err(SpecError::new(
+            format!("{at}.architecture"),
+            format!("differs from the architecture of run {run_id}; leave it out to use the run's"),
+        )),
+        _ => Ok(imported.architecture.clone()),
+    }
+}
+
+/// Checks the subsets and fills in the validation split: 10 % of the training samples used by
+/// default, at most half of them, at least one.
+fn fill_validation(spec: &mut ExperimentSpec) -> Result<(), SpecError> {
+    let dataset = &mut spec.dataset;
+    for (field, value) in [
+        ("dataset.train_subset", dataset.train_subset),
+        ("dataset.test_subset", dataset.test_subset),
+        ("dataset.validation", dataset.validation),
+    ] {
+        if let Some(n) = value {
+            bounds::SAMPLES.check(n as f64, field)?;
+        }
+    }
+    let available = catalog(dataset.name).train_size;
+    let used = dataset.train_subset.map_or(available, |n| n.min(available));
+    let validation = *dataset.validation.get_or_insert((used / 10).max(1));
+    if used < 2 || validation > used / 2 {
+        return Err(SpecError::new(
+            "dataset.validation",
+            format!(
+                "at most half of the {used} training samples used can be held out for validation, got {validation}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_seeds(seeds: &[u64]) -> Result<(), SpecError> {
+    if seeds.is_empty() || seeds.len() > MAX_SEEDS {
+        return Err(SpecError::new(
+            "seeds",
+            format!("needs 1 to {MAX_SEEDS} seeds, got {}", seeds.len()),
+        ));
+    }
+    let mut seen = seeds.to_vec();
+    seen.sort_unstable();
+    if seen.windows(2).any(|w| w[0] == w[1]) {
+        return Err(SpecError::new("seeds", "seeds must be distinct"));
+    }
+    Ok(())
 }
 
 fn default_stage_name(index: usize, stages: usize) -> String {
@@ -130,13 +254,15 @@ fn default_stage_name(index: usize, stages: usize) -> String {
     }
 }
 
-fn validate_budget(budget: &Budget) -> Result<(), SpecError> {
-    bounds::EPOCHS.check(budget.epochs as f64, "budget.epochs")?;
-    bounds::BATCH_SIZE.check(budget.batch_size as f64, "budget.batch_size")?;
+/// Checks a budget; `at` is its field path (`budget`, `chain[0].budget`).
+fn validate_budget(budget: &Budget, at: &str) -> Result<(), SpecError> {
+    let field = |name: &str| format!("{at}.{name}");
+    bounds::EPOCHS.check(budget.epochs as f64, field("epochs"))?;
+    bounds::BATCH_SIZE.check(budget.batch_size as f64, field("batch_size"))?;
     match &budget.optimizer {
         OptimizerSpec::Adam { lr, weight_decay } => {
-            bounds::LEARNING_RATE.check(*lr, "budget.optimizer.lr")?;
-            bounds::WEIGHT_DECAY.check(*weight_decay, "budget.optimizer.weight_decay")?;
+            bounds::LEARNING_RATE.check(*lr, field("optimizer.lr"))?;
+            bounds::WEIGHT_DECAY.check(*weight_decay, field("optimizer.weight_decay"))?;
         }
         OptimizerSpec::Sgd {
             lr,
@@ -144,112 +270,15 @@ fn validate_budget(budget: &Budget) -> Result<(), SpecError> {
             weight_decay,
             ..
         } => {
-            bounds::LEARNING_RATE.check(*lr, "budget.optimizer.lr")?;
-            bounds::WEIGHT_DECAY.check(*weight_decay, "budget.optimizer.weight_decay")?;
-            bounds::MOMENTUM.check(*momentum, "budget.optimizer.momentum")?;
+            bounds::LEARNING_RATE.check(*lr, field("optimizer.lr"))?;
+            bounds::WEIGHT_DECAY.check(*weight_decay, field("optimizer.weight_decay"))?;
+            bounds::MOMENTUM.check(*momentum, field("optimizer.momentum"))?;
         }
     }
     match &budget.schedule {
         LrSchedule::Constant => {}
-        LrSchedule::Step { gamma, .. } => bounds::GAMMA.check(*gamma, "budget.schedule.gamma")?,
-        LrSchedule::Cosine { min_lr } => bounds::MIN_LR.check(*min_lr, "budget.schedule.min_lr")?,
-    }
-    Ok(())
-}
-
-/// Layer widths or channel counts: at most [`MAX_LAYERS`] of them, each a [`bounds::WIDTH`].
-fn check_sizes(sizes: &[usize], at: &str) -> Result<(), SpecError> {
-    if sizes.len() > MAX_LAYERS {
-        return Err(SpecError::new(
-            at,
-            format!("at most {MAX_LAYERS} layers, got {}", sizes.len()),
-        ));
-    }
-    for (j, &size) in sizes.iter().enumerate() {
-        bounds::WIDTH.check(size as f64, format!("{at}[{j}]"))?;
-    }
-    Ok(())
-}
-
-/// Most parameters a model may have.
-const MAX_PARAMS: f64 = 200e6;
-
-/// An upper bound of a resolved architecture's parameters, computed without building it (a
-/// CNN is bounded as if it never pooled; a ResNet as if every block had its widest width).
-fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
-    let pixels = (input.height * input.width) as f64;
-    match arch {
-        Architecture::Mlp(m) => {
-            let mut widths = vec![input.channels as f64 * pixels];
-            widths.extend(m.hidden.iter().map(|&h| h as f64));
-            widths.push(input.classes as f64);
-            widths.windows(2).map(|w| (w[0] + 1.0) * w[1]).sum()
-        }
-        Architecture::Cnn(c) => {
-            let mut channels = vec![input.channels as f64];
-            channels.extend(c.channels.iter().map(|&h| h as f64));
-            let convs: f64 = channels
-                .windows(2)
-                .map(|w| 9.0 * w[0] * w[1] + 2.0 * w[1])
-                .sum();
-            let last = channels.last().copied().unwrap_or(1.0);
-            convs + (last * pixels + 1.0) * c.fc as f64 + (c.fc as f64 + 1.0) * input.classes as f64
-        }
-        Architecture::Resnet(r) => {
-            let widest = 64.0 * r.width;
-            r.depth as f64 * (9.0 * widest * widest + 2.0 * widest) + widest * input.classes as f64
-        }
-        Architecture::Preset { .. } => 0.0,
-    }
-}
-
-/// Checks a resolved architecture's sizes for `input`; `at` is its field path.
-pub fn check_architecture(
-    arch: &Architecture,
-    input: InputShape,
-    at: &str,
-) -> Result<(), SpecError> {
-    validate_architecture(arch, at)?;
-    let bound = param_upper_bound(arch, input);
-    if bound > MAX_PARAMS {
-        return Err(SpecError::new(
-            at,
-            format!(
-                "too large: up to {:.0} million parameters; this lab trains models of at most {:.0} million",
-                bound / 1e6,
-                MAX_PARAMS / 1e6
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError> {
-    match arch {
-        Architecture::Mlp(m) => check_sizes(&m.hidden, &format!("{at}.hidden"))?,
-        Architecture::Cnn(c) => {
-            if c.channels.is_empty() {
-                return Err(SpecError::new(
-                    format!("{at}.channels"),
-                    "needs at least one conv layer",
-                ));
-            }
-            check_sizes(&c.channels, &format!("{at}.channels"))?;
-            bounds::WIDTH.check(c.fc as f64, format!("{at}.fc"))?;
-        }
-        Architecture::Resnet(r) => {
-            if !bounds::resnet_depths().contains(&r.depth) {
-                return Err(SpecError::new(
-                    format!("{at}.depth"),
-                    format!(
-                        "must be 6n + 2 with n ≥ 1, at most 110 (8, 14, 20, 32, 56, ...), got {}",
-                        r.depth
-                    ),
-                ));
-            }
-            bounds::RESNET_WIDTH.check(r.width, format!("{at}.width"))?;
-        }
-        Architecture::Preset { .. } => unreachable!("presets are resolved before validation"),
+        LrSchedule::Step { gamma, .. } => bounds::GAMMA.check(*gamma, field("schedule.gamma"))?,
+        LrSchedule::Cosine { min_lr } => bounds::MIN_LR.check(*min_lr, field("schedule.min_lr"))?,
     }
     Ok(())
 }
@@ -269,20 +298,30 @@ mod tests {
 
     #[test]
     fn presets_and_defaults_are_resolved() {
-        let v = validate(spec(KD)).unwrap();
-        assert!(matches!(v.spec.chain[1].architecture, Architecture::Cnn(_)));
+        let v = validate(spec(KD), None).unwrap();
+        assert!(matches!(
+            v.spec.chain[1].architecture,
+            Some(Architecture::Cnn(_))
+        ));
         assert_eq!(v.spec.chain[1].link.ce_weight, Some(0.1), "KD's CE weight");
         assert_eq!(v.spec.chain[0].name.as_deref(), Some("teacher"));
         assert_eq!(v.spec.chain[1].name.as_deref(), Some("student"));
-        assert!(v.params[0] > v.params[1]);
+        assert!(v.stages[0].params > v.stages[1].params);
+        assert_eq!(
+            v.spec.dataset.validation,
+            Some(6_000),
+            "10 % of Fashion-MNIST's 60,000"
+        );
+        assert_eq!(v.stages[1].budget, v.spec.budget);
         assert!(v.warnings.is_empty());
     }
 
     #[test]
     fn a_non_positive_temperature_is_rejected_by_field() {
-        let err = validate(spec(
-            &KD.replace(r#""method": "kd""#, r#""method": "kd", "temperature": 0"#),
-        ))
+        let err = validate(
+            spec(&KD.replace(r#""method": "kd""#, r#""method": "kd", "temperature": 0"#)),
+            None,
+        )
         .unwrap_err();
         assert_eq!(err.field, "chain[1].link.terms[0].temperature");
     }
@@ -290,14 +329,14 @@ mod tests {
     #[test]
     fn an_empty_chain_is_rejected() {
         assert_eq!(
-            validate(spec(r#"{"chain": []}"#)).unwrap_err().field,
+            validate(spec(r#"{"chain": []}"#), None).unwrap_err().field,
             "chain"
         );
     }
 
     #[test]
     fn an_unknown_preset_is_rejected_by_field() {
-        let err = validate(spec(&KD.replace("cnn-xs", "cnn-xxl"))).unwrap_err();
+        let err = validate(spec(&KD.replace("cnn-xs", "cnn-xxl")), None).unwrap_err();
         assert_eq!(err.field, "chain[1].architecture.name");
         assert!(err.message.contains("cnn-xxl"));
     }
@@ -307,14 +346,14 @@ mod tests {
         let json = KD
             .replace("cnn-xs", "mlp-s")
             .replace(r#""method": "kd""#, r#""method": "at""#);
-        let err = validate(spec(&json)).unwrap_err();
+        let err = validate(spec(&json), None).unwrap_err();
         assert_eq!(err.field, "chain[1].link.terms[0].method");
     }
 
     #[test]
     fn a_student_larger_than_its_teacher_is_allowed_with_a_warning() {
         let json = KD.replace("cnn-xs", "cnn-l");
-        let v = validate(spec(&json)).unwrap();
+        let v = validate(spec(&json), None).unwrap();
         assert_eq!(v.warnings.len(), 1, "{:?}", v.warnings);
     }
 
@@ -322,7 +361,10 @@ mod tests {
     fn the_first_stage_cannot_distil() {
         let json = r#"{"chain": [{"architecture": {"kind": "preset", "name": "cnn-m"},
                                    "link": {"terms": [{"method": "kd"}]}}]}"#;
-        assert_eq!(validate(spec(json)).unwrap_err().field, "chain[0].link");
+        assert_eq!(
+            validate(spec(json), None).unwrap_err().field,
+            "chain[0].link"
+        );
     }
 
     #[test]
@@ -332,8 +374,121 @@ mod tests {
             r#"{"kind": "resnet", "depth": 10}"#,
         );
         assert_eq!(
-            validate(spec(&json)).unwrap_err().field,
+            validate(spec(&json), None).unwrap_err().field,
             "chain[1].architecture.depth"
+        );
+    }
+}
+
+#[cfg(test)]
+mod stage_tests {
+    use super::*;
+    use crate::spec::parse_spec;
+
+    const CHAIN: &str = r#"{"dataset": {"name": "synthetic", "train_subset": 1000},
+        "chain": [
+        {"architecture": {"kind": "preset", "name": "cnn-s"}, "budget": {"epochs": 7}},
+        {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "dist"}]}}]}"#;
+
+    fn validated(json: &str, imported: Option<&ImportedModel>) -> Result<ValidatedSpec, SpecError> {
+        validate(parse_spec(json).expect("test spec parses"), imported)
+    }
+
+    #[test]
+    fn a_stage_budget_overrides_the_experiment_budget_for_that_stage_only() {
+        let v = validated(CHAIN, None).unwrap();
+        assert_eq!(v.stages[0].budget.epochs, 7);
+        assert_eq!(v.stages[1].budget.epochs, 2, "the experiment's default");
+        assert_eq!(
+            v.spec.chain[1].budget.as_ref(),
+            Some(&v.spec.budget),
+            "stored resolved"
+        );
+    }
+
+    #[test]
+    fn a_bad_stage_budget_is_named_inside_its_stage() {
+        let json = CHAIN.replace(r#""epochs": 7"#, r#""epochs": 0"#);
+        assert_eq!(
+            validated(&json, None).unwrap_err().field,
+            "chain[0].budget.epochs"
+        );
+    }
+
+    #[test]
+    fn the_validation_split_defaults_to_a_tenth_and_may_not_exceed_half() {
+        assert_eq!(
+            validated(CHAIN, None).unwrap().spec.dataset.validation,
+            Some(100)
+        );
+        let json = CHAIN.replace(
+            r#""train_subset": 1000"#,
+            r#""train_subset": 1000, "validation": 501"#,
+        );
+        assert_eq!(
+            validated(&json, None).unwrap_err().field,
+            "dataset.validation"
+        );
+        let json = CHAIN.replace(
+            r#""train_subset": 1000"#,
+            r#""train_subset": 1000, "validation": 0"#,
+        );
+        assert_eq!(
+            validated(&json, None).unwrap_err().field,
+            "dataset.validation"
+        );
+    }
+
+    fn from_run(json: &str) -> String {
+        json.replace(
+            r#"{"architecture": {"kind": "preset", "name": "cnn-s"}, "budget": {"epochs": 7}}"#,
+            r#"{"from_run": "0123456789abcdef"}"#,
+        )
+    }
+
+    #[test]
+    fn a_first_stage_from_an_earlier_run_takes_its_architecture() {
+        let model = ImportedModel {
+            run_id: "0123456789abcdef".into(),
+            architecture: resolve(&Architecture::Preset {
+                name: "cnn-m".into(),
+            })
+            .unwrap(),
+            dataset: DatasetName::Synthetic,
+        };
+        let v = validated(&from_run(CHAIN), Some(&model)).unwrap();
+        assert_eq!(v.stages[0].architecture, model.architecture);
+        assert_eq!(v.stages[0].from_run.as_deref(), Some("0123456789abcdef"));
+    }
+
+    #[test]
+    fn a_run_of_another_dataset_or_no_run_at_all_is_refused_by_field() {
+        let other = ImportedModel {
+            run_id: "0123456789abcdef".into(),
+            architecture: resolve(&Architecture::Preset {
+                name: "cnn-m".into(),
+            })
+            .unwrap(),
+            dataset: DatasetName::Mnist,
+        };
+        let err = validated(&from_run(CHAIN), Some(&other)).unwrap_err();
+        assert_eq!(err.field, "chain[0].from_run");
+        assert!(err.message.contains("mnist"), "{err}");
+        assert_eq!(
+            validated(&from_run(CHAIN), None).unwrap_err().field,
+            "chain[0].from_run"
+        );
+    }
+
+    #[test]
+    fn only_the_first_stage_can_come_from_a_run() {
+        let json = CHAIN.replace(
+            r#"{"architecture": {"kind": "preset", "name": "cnn-xs"}, "link""#,
+            r#"{"from_run": "0123456789abcdef", "architecture": {"kind": "preset", "name": "cnn-xs"}, "link""#,
+        );
+        assert_eq!(
+            validated(&json, None).unwrap_err().field,
+            "chain[1].from_run"
         );
     }
 }

@@ -42,6 +42,19 @@ pub enum CheckpointError {
     },
 }
 
+/// The epoch with the best validation accuracy so far, whose model is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BestEpoch {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Its validation accuracy.
+    pub val_accuracy: f64,
+    /// Its test accuracy (reported, never used to choose).
+    pub test_accuracy: f64,
+    /// Its top-5 test accuracy, for datasets with at least 20 classes.
+    pub test_top5: Option<f64>,
+}
+
 /// What a run had done when it was checkpointed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Progress {
@@ -55,6 +68,9 @@ pub struct Progress {
     pub train_seconds: f64,
     /// Training samples so far.
     pub samples: usize,
+    /// The best validation epoch so far.
+    #[serde(default)]
+    pub best: Option<BestEpoch>,
 }
 
 impl Progress {
@@ -66,15 +82,28 @@ impl Progress {
             epochs: Vec::new(),
             train_seconds: 0.0,
             samples: 0,
+            best: None,
         }
     }
 
-    /// Adds a finished epoch.
-    pub fn record(&mut self, metrics: EpochMetrics) {
+    /// Adds a finished epoch; true when its validation accuracy is the best so far (strictly
+    /// better: on a tie the earlier epoch stays).
+    pub fn record(&mut self, metrics: EpochMetrics) -> bool {
         self.epochs_done = metrics.epoch;
         self.train_seconds += metrics.train_seconds;
         self.samples += metrics.samples;
+        let val = metrics.val_accuracy.unwrap_or(f64::NEG_INFINITY);
+        let improved = self.best.is_none_or(|b| val > b.val_accuracy);
+        if improved {
+            self.best = Some(BestEpoch {
+                epoch: metrics.epoch,
+                val_accuracy: val,
+                test_accuracy: metrics.test_accuracy,
+                test_top5: metrics.test_top5,
+            });
+        }
         self.epochs.push(metrics);
+        improved
     }
 }
 
@@ -130,9 +159,37 @@ impl Checkpoint {
         self.dir.join("progress.json")
     }
 
-    /// Where the final model's weights are written.
+    /// Where the reported model's weights are written (the best validation epoch's).
     pub fn model_path(&self) -> PathBuf {
         self.dir.join("model.bpk")
+    }
+
+    fn best_path(&self) -> PathBuf {
+        self.dir.join("best.bpk")
+    }
+
+    /// Keeps `net` as the best validation epoch's model (replaced atomically).
+    pub fn save_best(&self, net: &Net) -> Result<(), CheckpointError> {
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let temporary = self.dir.join("best.tmp.bpk");
+        net.clone()
+            .save_file(&temporary)
+            .map_err(record(&temporary))?;
+        let path = self.best_path();
+        std::fs::rename(&temporary, &path).map_err(io(&path))
+    }
+
+    /// The best validation epoch's model, kept by [`Checkpoint::save_best`].
+    pub fn load_best(
+        &self,
+        architecture: &api::Architecture,
+        input: crate::models::InputShape,
+        device: &burn::prelude::Device,
+    ) -> Result<Net, CheckpointError> {
+        let path = self.best_path();
+        Net::init(architecture, input, device)
+            .try_load_file(&path)
+            .map_err(record(&path))
     }
 
     /// The saved progress, if there is a checkpoint of this configuration.

@@ -1,17 +1,19 @@
 //! A whole experiment: for every seed, each stage of the chain taught by the one before
-//! (TAKD), then the CE-only baseline student as the control.
+//! (TAKD), then the CE-only baseline student as the control. The plan of runs is made once,
+//! from the validated stages, and carries each run's resolved model, link and budget to
+//! wherever it trains.
 
 use std::path::Path;
 
-use api::{ExperimentReport, ExperimentSpec, LinkSpec, RunKind};
+use api::{Architecture, Budget, ExperimentReport, ExperimentSpec, LinkSpec, RunKind};
 
 use super::{train_run, CancelToken, ProgressSink, RunContext, RunPlan, TrainError, TrainedModel};
-use crate::data::{catalog, Batcher, Split};
+use crate::data::{catalog, hold_out, Batcher, ImageSet, Split};
 use crate::device::ComputeDevice;
-use crate::spec::{input_shape, ValidatedSpec};
+use crate::spec::{input_shape, Stage, ValidatedSpec};
 
-/// One run an experiment will train, in training order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One run an experiment will train, in training order, with everything it trains with.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlannedRun {
     /// Id within the experiment.
     pub id: String,
@@ -25,6 +27,14 @@ pub struct PlannedRun {
     pub seed: u64,
     /// Id of the run that teaches it.
     pub teacher: Option<String>,
+    /// Its model.
+    pub architecture: Architecture,
+    /// How its teacher teaches it (cross-entropy alone for the first stage and baselines).
+    pub link: LinkSpec,
+    /// Its budget.
+    pub budget: Budget,
+    /// The earlier run whose model it is, instead of training (a first stage `from_run`).
+    pub from_run: Option<String>,
 }
 
 fn file_safe(name: &str) -> String {
@@ -39,31 +49,54 @@ fn file_safe(name: &str) -> String {
         .collect()
 }
 
+/// The link of the CE-only baseline student.
+pub fn baseline_link() -> LinkSpec {
+    LinkSpec {
+        ce_weight: Some(api::defaults::CE_WEIGHT),
+        ..LinkSpec::default()
+    }
+}
+
+fn stage_run(stage: &Stage, seed: u64, id: String, teacher: Option<String>) -> PlannedRun {
+    PlannedRun {
+        id,
+        kind: RunKind::Stage,
+        stage_index: stage.index,
+        stage_name: stage.name.clone(),
+        seed,
+        teacher,
+        architecture: stage.architecture.clone(),
+        link: stage.link.clone(),
+        budget: stage.budget.clone(),
+        from_run: stage.from_run.clone(),
+    }
+}
+
 /// The runs of a validated spec, in an order where every teacher comes before its students.
-pub fn plan_runs(spec: &ExperimentSpec) -> Vec<PlannedRun> {
+/// A first stage taken from an earlier run is one run shared by every seed; a baseline is the
+/// student's model and budget trained on labels alone, with the student's seed.
+pub fn plan_runs(validated: &ValidatedSpec) -> Vec<PlannedRun> {
+    let (spec, stages) = (&validated.spec, &validated.stages);
     let mut runs = Vec::new();
+    let shared_first = stages[0].from_run.is_some().then(|| {
+        let id = format!("s0-{}", file_safe(&stages[0].name));
+        runs.push(stage_run(&stages[0], spec.seeds[0], id.clone(), None));
+        id
+    });
     for &seed in &spec.seeds {
-        let mut teacher: Option<String> = None;
-        for (i, stage) in spec.chain.iter().enumerate() {
-            let name = stage.name.clone().unwrap_or_else(|| format!("stage{i}"));
-            let id = format!("s{i}-{}-seed{seed}", file_safe(&name));
-            runs.push(PlannedRun {
-                id: id.clone(),
-                kind: RunKind::Stage,
-                stage_index: i,
-                stage_name: name,
-                seed,
-                teacher: teacher.replace(id),
-            });
+        let mut teacher = shared_first.clone();
+        for stage in stages.iter().skip(usize::from(shared_first.is_some())) {
+            let id = format!("s{}-{}-seed{seed}", stage.index, file_safe(&stage.name));
+            runs.push(stage_run(stage, seed, id.clone(), teacher.replace(id)));
         }
         if spec.baseline {
+            let student = stages.last().expect("a validated chain has stages");
             runs.push(PlannedRun {
-                id: format!("baseline-seed{seed}"),
                 kind: RunKind::Baseline,
-                stage_index: spec.chain.len() - 1,
                 stage_name: "baseline".into(),
-                seed,
-                teacher: None,
+                link: baseline_link(),
+                from_run: None,
+                ..stage_run(student, seed, format!("baseline-seed{seed}"), None)
             });
         }
     }
@@ -83,12 +116,15 @@ pub struct ExperimentContext<'a> {
     pub cancel: &'a CancelToken,
 }
 
-/// What every run of an experiment trains on: the spec's slice of the data, the normalisation
-/// fitted to it, the input shape and whether to augment.
+/// What every run of an experiment trains on: the spec's slice of the data with its
+/// validation samples held out, the normalisation fitted to the training images, the input
+/// shape and whether to augment.
 #[derive(Debug, Clone)]
 pub struct ExperimentData {
-    /// Train and test images, cut to the spec's subsets.
+    /// Train (validation samples excluded) and test images, cut to the spec's subsets.
     pub data: Split,
+    /// The validation samples.
+    pub validation: ImageSet,
     /// Normalisation fitted to the training images.
     pub batcher: Batcher,
     /// Image shape and classes.
@@ -98,13 +134,16 @@ pub struct ExperimentData {
 }
 
 impl ExperimentData {
-    /// Cuts `full` (the whole dataset) to what `spec` asks for.
+    /// Cuts `full` (the whole dataset) to what the resolved `spec` asks for.
     pub fn prepare(spec: &ExperimentSpec, full: &Split) -> ExperimentData {
+        let used = full
+            .train
+            .clone()
+            .truncate(spec.dataset.train_subset.unwrap_or(usize::MAX));
+        let held = spec.dataset.validation.unwrap_or(used.len() / 10);
+        let (train, validation) = hold_out(&used, held, full.classes);
         let data = Split {
-            train: full
-                .train
-                .clone()
-                .truncate(spec.dataset.train_subset.unwrap_or(usize::MAX)),
+            train,
             test: full
                 .test
                 .clone()
@@ -114,6 +153,7 @@ impl ExperimentData {
         ExperimentData {
             batcher: Batcher::fitted_to(&data.train),
             data,
+            validation,
             input: input_shape(spec),
             augment: spec
                 .dataset
@@ -131,6 +171,7 @@ impl ExperimentData {
     ) -> RunContext<'a> {
         RunContext {
             data: &self.data,
+            validation: &self.validation,
             batcher: &self.batcher,
             input: self.input,
             device,
@@ -140,39 +181,26 @@ impl ExperimentData {
     }
 }
 
-/// The link of the CE-only baseline student.
-pub fn baseline_link() -> LinkSpec {
-    LinkSpec {
-        ce_weight: Some(api::defaults::CE_WEIGHT),
-        ..LinkSpec::default()
-    }
-}
-
-/// Trains every run of the experiment, in order.
+/// Trains every run of the experiment, in order. `imported` is the model a first stage
+/// `from_run` is taken from (loaded by the caller, which knows where runs live).
 pub fn run_experiment(
     validated: &ValidatedSpec,
     ctx: &ExperimentContext<'_>,
+    imported: Option<&TrainedModel>,
     sink: &mut dyn ProgressSink,
 ) -> Result<ExperimentReport, TrainError> {
     let spec = &validated.spec;
     let prepared = ExperimentData::prepare(spec, ctx.data);
     let run_ctx = prepared.context(ctx.device, ctx.checkpoints, ctx.cancel);
-    let baseline_link = baseline_link();
     let mut reports = Vec::new();
     let mut trained: Vec<TrainedModel> = Vec::new();
-    for planned in plan_runs(spec) {
-        let stage = &spec.chain[planned.stage_index];
+    for planned in plan_runs(validated) {
         let teacher = planned
             .teacher
             .as_ref()
             .and_then(|id| trained.iter().find(|t| &t.report.id == id));
         let plan = RunPlan {
-            architecture: stage.architecture.clone(),
-            link: match planned.kind {
-                RunKind::Stage => stage.link.clone(),
-                RunKind::Baseline => baseline_link.clone(),
-            },
-            budget: &spec.budget,
+            imported: planned.from_run.as_ref().and(imported),
             augment: prepared.augment,
             teacher,
             run: planned,

@@ -13,6 +13,7 @@ mod plan;
 mod run;
 mod sink;
 mod stats;
+mod step;
 
 pub use cancel::CancelToken;
 pub use checkpoint::{Checkpoint, CheckpointError};

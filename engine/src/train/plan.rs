@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use api::{Architecture, Budget, LinkSpec, RunReport};
+use api::RunReport;
 use burn::prelude::*;
 
 use super::{CancelToken, CheckpointError, PlannedRun};
-use crate::data::{Batcher, Split};
+use crate::data::{Batcher, ImageSet, Split};
 use crate::device::ComputeDevice;
 use crate::distill::LinkModules;
 use crate::models::{InputShape, Net};
@@ -24,7 +24,7 @@ pub struct Student {
 /// A trained model, in eval mode, with its report.
 #[derive(Debug, Clone)]
 pub struct TrainedModel {
-    /// The model (no autodiff).
+    /// The reported model (at its best validation epoch), without autodiff.
     pub net: Net,
     /// What happened.
     pub report: RunReport,
@@ -35,25 +35,24 @@ pub struct TrainedModel {
 /// What to train.
 #[derive(Debug, Clone)]
 pub struct RunPlan<'a> {
-    /// Which run of the experiment this is (id, stage, seed).
+    /// Which run of the experiment this is, with its resolved model, link and budget.
     pub run: PlannedRun,
-    /// Resolved architecture.
-    pub architecture: Architecture,
-    /// Validated link (empty for teachers and baselines).
-    pub link: LinkSpec,
-    /// Budget.
-    pub budget: &'a Budget,
     /// Crop + flip augmentation.
     pub augment: bool,
     /// The trained teacher, for distillation terms and curricula.
     pub teacher: Option<&'a TrainedModel>,
+    /// The trained model this run is (a first stage `from_run`): evaluated, not trained.
+    pub imported: Option<&'a TrainedModel>,
 }
 
 /// Where and on what a run trains.
 #[derive(Debug, Clone, Copy)]
 pub struct RunContext<'a> {
-    /// Train and test data (already cut to the spec's subsets).
+    /// Train and test data (already cut to the spec's subsets; the validation samples are not
+    /// in `train`).
     pub data: &'a Split,
+    /// The validation samples, held out from the training data.
+    pub validation: &'a ImageSet,
     /// Normalisation fitted to the training set.
     pub batcher: &'a Batcher,
     /// Image shape and classes.
@@ -102,17 +101,22 @@ fn fnv1a(text: &str) -> String {
     format!("{hash:016x}")
 }
 
-/// The fingerprint of a run's configuration (model, link, budget, seed, data sizes and the
-/// teacher's own fingerprint): equal fingerprints train the same model.
+/// The fingerprint of a run's configuration (model, link, the stage's budget, seed, data sizes
+/// and the teacher's own fingerprint): equal fingerprints train the same model. A model taken
+/// from another run keeps that run's fingerprint.
 pub fn fingerprint(plan: &RunPlan<'_>, ctx: &RunContext<'_>) -> String {
+    if let Some(imported) = plan.imported {
+        return imported.fingerprint.clone();
+    }
+    let run = &plan.run;
     let description = serde_json::json!({
         "engine": env!("CARGO_PKG_VERSION"),
-        "architecture": plan.architecture,
-        "link": plan.link,
-        "budget": plan.budget,
-        "seed": plan.run.seed,
+        "architecture": run.architecture,
+        "link": run.link,
+        "budget": run.budget,
+        "seed": run.seed,
         "augment": plan.augment,
-        "data": [ctx.data.train.len(), ctx.data.test.len(), ctx.data.classes],
+        "data": [ctx.data.train.len(), ctx.validation.len(), ctx.data.test.len(), ctx.data.classes],
         "teacher": plan.teacher.map(|t| &t.fingerprint),
     });
     fnv1a(&description.to_string())

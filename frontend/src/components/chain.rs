@@ -39,7 +39,10 @@ fn StageBox(
         .first()
         .map(|r| format::count(r.params))
         .unwrap_or_default();
-    let accuracies: Vec<f64> = runs.iter().filter_map(|r| r.best_test_accuracy).collect();
+    let accuracies: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.val_best_test_accuracy)
+        .collect();
     let accuracy = (!accuracies.is_empty())
         .then(|| format::percent(accuracies.iter().sum::<f64>() / accuracies.len() as f64));
     let stage = title.clone();
@@ -49,7 +52,7 @@ fn StageBox(
             <div class="stage-model">{model}</div>
             <div class="stage-meta">{params}" params"</div>
             {status.map(|s| view! { <StatusBadge status=s/> })}
-            {accuracy.map(|a| view! { <div class="stage-accuracy">"best "{a}</div> })}
+            {accuracy.map(|a| view! { <div class="stage-accuracy" title="test accuracy at the best validation epoch, mean over seeds">"val-best "{a}</div> })}
         </div>
     }
 }
@@ -80,12 +83,12 @@ pub fn ChainDiagram(spec: ExperimentSpec, runs: Vec<RunSummary>) -> impl IntoVie
             });
             view! {
                 {arrow}
-                <StageBox title=title model=format::architecture(&stage.architecture) runs=stage_runs(i, RunKind::Stage)/>
+                <StageBox title=title model=format::stage_model(stage) runs=stage_runs(i, RunKind::Stage)/>
             }
         })
         .collect_view();
     let baseline = spec.baseline.then(|| {
-        let model = spec.chain.last().map(|s| format::architecture(&s.architecture)).unwrap_or_default();
+        let model = spec.chain.last().map(format::stage_model).unwrap_or_default();
         view! {
             <div class="baseline-row">
                 <span class="link-label">"same model, CE only (no teacher)"</span>

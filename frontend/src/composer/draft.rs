@@ -64,6 +64,12 @@ pub struct StageDraft {
     pub terms: Vec<TermDraft>,
     /// Sample curriculum parameters, when on.
     pub curriculum: Option<Vec<ParamValue>>,
+    /// Epochs of this stage's own budget (empty: the experiment's budget).
+    pub epochs: String,
+    /// This stage's own budget as a cloned spec had it (its epochs are `epochs`).
+    pub budget: Option<Value>,
+    /// The id of an earlier succeeded run whose model this (first) stage is (empty: trained).
+    pub from_run: String,
 }
 
 /// A whole experiment being composed.
@@ -77,6 +83,8 @@ pub struct Draft {
     pub train_subset: String,
     /// Test on the first N samples (empty: all).
     pub test_subset: String,
+    /// Training samples held out for validation (empty: the server's 10 %).
+    pub validation: String,
     /// Epochs.
     pub epochs: String,
     /// Batch size.
@@ -163,6 +171,20 @@ impl TermDraft {
 }
 
 impl StageDraft {
+    /// The stage's own budget as JSON: the one it came with, else the experiment's `budget`,
+    /// with its own epochs; none when it has neither (it trains with the experiment's).
+    fn own_budget(&self, budget: &Value) -> Option<Value> {
+        let epochs = self.epochs.trim();
+        if self.budget.is_none() && epochs.is_empty() {
+            return None;
+        }
+        let mut own = self.budget.clone().unwrap_or_else(|| budget.clone());
+        if !epochs.is_empty() {
+            own["epochs"] = number_value(epochs);
+        }
+        Some(own)
+    }
+
     /// The link as JSON (`terms`, `ce_weight`, `curriculum`).
     fn link_value(&self) -> Value {
         let mut link = Map::new();
@@ -205,6 +227,10 @@ impl Draft {
                 .get("test_subset")
                 .map(value_text)
                 .unwrap_or_default(),
+            validation: dataset
+                .get("validation")
+                .map(value_text)
+                .unwrap_or_default(),
             epochs: spec.budget.epochs.to_string(),
             batch_size: spec.budget.batch_size.to_string(),
             optimizer: budget["optimizer"]["kind"]
@@ -223,6 +249,9 @@ impl Draft {
         for stage in value["chain"].as_array().into_iter().flatten() {
             let uid = draft.fresh_uid();
             let link = &stage["link"];
+            // A stored spec gives every stage its resolved budget; only one that differs from
+            // the experiment's is the stage's own.
+            let own_budget = stage.get("budget").filter(|b| *b != budget).cloned();
             let terms = link["terms"].as_array().into_iter().flatten();
             let terms = terms
                 .map(|term| (term, draft.fresh_uid()))
@@ -242,6 +271,12 @@ impl Draft {
                     })
                     .collect(),
                 curriculum: link.get("curriculum").map(|c| object_values(c, &[])),
+                epochs: own_budget
+                    .as_ref()
+                    .map(|b| value_text(&b["epochs"]))
+                    .unwrap_or_default(),
+                budget: own_budget,
+                from_run: stage["from_run"].as_str().unwrap_or_default().to_string(),
             });
         }
         draft
@@ -281,10 +316,14 @@ impl Draft {
                 ce_weight: String::new(),
                 terms: Vec::new(),
                 curriculum: None,
+                epochs: String::new(),
+                budget: None,
+                from_run: String::new(),
             },
         };
         stage.uid = uid;
         stage.name = String::new();
+        stage.from_run = String::new();
         for term in &mut stage.terms {
             term.uid = self.fresh_uid();
         }
@@ -310,6 +349,7 @@ impl Draft {
         for (key, text) in [
             ("train_subset", &self.train_subset),
             ("test_subset", &self.test_subset),
+            ("validation", &self.validation),
         ] {
             if !text.trim().is_empty() {
                 dataset.insert(key.into(), number_value(text));
@@ -323,13 +363,25 @@ impl Draft {
         if !self.lr.trim().is_empty() {
             optimizer.insert("lr".into(), number_value(&self.lr));
         }
-        let chain = self.stages.iter().map(|stage| {
+        let budget = json!({"epochs": number_value(&self.epochs), "batch_size": number_value(&self.batch_size),
+                            "optimizer": Value::Object(optimizer), "schedule": self.schedule});
+        let chain = self.stages.iter().enumerate().map(|(i, stage)| {
             let mut value = Map::new();
             if !stage.name.trim().is_empty() {
                 value.insert("name".into(), Value::String(stage.name.trim().to_string()));
             }
-            value.insert("architecture".into(), stage.arch.to_value());
+            match stage.from_run.trim() {
+                run if i == 0 && !run.is_empty() => {
+                    value.insert("from_run".into(), Value::String(run.to_string()));
+                }
+                _ => {
+                    value.insert("architecture".into(), stage.arch.to_value());
+                }
+            }
             value.insert("link".into(), stage.link_value());
+            if let Some(own) = stage.own_budget(&budget) {
+                value.insert("budget".into(), own);
+            }
             Value::Object(value)
         });
         let mut spec = Map::new();
@@ -338,11 +390,7 @@ impl Draft {
         }
         spec.insert("dataset".into(), Value::Object(dataset));
         spec.insert("chain".into(), Value::Array(chain.collect()));
-        spec.insert(
-            "budget".into(),
-            json!({"epochs": number_value(&self.epochs), "batch_size": number_value(&self.batch_size),
-                   "optimizer": Value::Object(optimizer), "schedule": self.schedule}),
-        );
+        spec.insert("budget".into(), budget);
         spec.insert("seeds".into(), list_value(&self.seeds));
         spec.insert("baseline".into(), Value::Bool(self.baseline));
         Value::Object(spec)
@@ -384,6 +432,51 @@ mod tests {
         assert_eq!(
             (back.seeds, back.baseline, back.name),
             (original.seeds, true, original.name)
+        );
+    }
+
+    #[test]
+    fn a_stage_with_its_own_epochs_gets_the_experiment_budget_with_those_epochs() {
+        let mut draft = Draft::from_spec(&templates_kd());
+        draft.stages[0].epochs = "15".into();
+        let json = draft.to_json();
+        assert_eq!(json["chain"][0]["budget"]["epochs"], 15);
+        assert_eq!(
+            json["chain"][0]["budget"]["batch_size"],
+            json["budget"]["batch_size"]
+        );
+        assert!(
+            json["chain"][1].get("budget").is_none(),
+            "the student uses the experiment's"
+        );
+        let back = Draft::from_spec(&spec(json.clone()));
+        assert_eq!(back.stages[0].epochs, "15");
+        assert_eq!(back.to_json()["chain"], json["chain"]);
+    }
+
+    #[test]
+    fn a_first_stage_taken_from_a_run_sends_the_run_instead_of_an_architecture() {
+        let mut draft = Draft::from_spec(&templates_kd());
+        draft.stages[0].from_run = "0123456789abcdef".into();
+        draft.validation = "500".into();
+        let json = draft.to_json();
+        assert_eq!(json["chain"][0]["from_run"], "0123456789abcdef");
+        assert!(json["chain"][0].get("architecture").is_none());
+        assert_eq!(json["dataset"]["validation"], 500);
+        let back = Draft::from_spec(&spec(json));
+        assert_eq!(back.stages[0].from_run, "0123456789abcdef");
+    }
+
+    #[test]
+    fn a_switch_parameter_is_sent_as_a_boolean() {
+        let mut draft = Draft::from_spec(&templates_kd());
+        draft.stages[1].terms[0].params.push(ParamValue {
+            name: "logit_standardization".into(),
+            text: "true".into(),
+        });
+        assert_eq!(
+            draft.to_json()["chain"][1]["link"]["terms"][0]["logit_standardization"],
+            true
         );
     }
 

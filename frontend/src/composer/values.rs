@@ -26,7 +26,7 @@ pub fn default_values(params: &[ParamInfo]) -> Vec<ParamValue> {
 /// when it is acceptable (empty means the default).
 pub fn check_param(info: &ParamInfo, text: &str) -> Option<String> {
     let text = text.trim();
-    if text.is_empty() || info.kind == ParamKind::Choice {
+    if text.is_empty() || matches!(info.kind, ParamKind::Choice | ParamKind::Boolean) {
         return None;
     }
     let Ok(x) = text.parse::<f64>() else {
@@ -54,8 +54,17 @@ pub(super) fn params_object(values: &[ParamValue]) -> Map<String, Value> {
     values
         .iter()
         .filter(|p| !p.text.trim().is_empty())
-        .map(|p| (p.name.clone(), number_value(&p.text)))
+        .map(|p| (p.name.clone(), param_value(&p.text)))
         .collect()
+}
+
+/// A parameter's value: `true`/`false` for a switch, else as [`number_value`].
+fn param_value(text: &str) -> Value {
+    match text.trim() {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        other => number_value(other),
+    }
 }
 
 pub(super) fn object_without(object: &Value, skip: &[&str]) -> Map<String, Value> {

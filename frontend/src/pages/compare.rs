@@ -58,7 +58,7 @@ pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView 
                     label: label(i),
                     color: color(i),
                     x: cost(m),
-                    y: m.top1,
+                    y: m.top1(),
                     pareto: pareto(row),
                 })
             })
@@ -104,7 +104,7 @@ pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView 
                     <th scope="row"><span class="dot" style=format!("background:{}", color(i))></span>{format!("{} · seed {}", row.run.stage_name, row.run.seed)}</th>
                     <td>{name}</td>
                     <td>{format::architecture(&row.run.architecture)}</td>
-                    <td class="num">{m.as_ref().map(|m| format::percent(m.top1)).unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{m.as_ref().map(|m| format::percent(m.top1())).unwrap_or_else(|| "—".into())}</td>
                     {delta(row.delta_vs_teacher)}
                     {delta(row.delta_vs_baseline)}
                     <td class="num">{format::count(row.run.params)}</td>
@@ -121,15 +121,17 @@ pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView 
         <table class="data compare">
             <thead>
                 <tr>
-                    <th>"Run"</th><th>"Experiment"</th><th>"Model"</th><th class="num">"Top-1"</th>
-                    <th class="num" title="Top-1 minus its experiment's teacher (same seed)">"vs teacher"</th>
-                    <th class="num" title="Top-1 minus its experiment's CE-only baseline student (same seed)">"vs baseline"</th>
+                    <th>"Run"</th><th>"Experiment"</th><th>"Model"</th>
+                    <th class="num" title="Top-1 test accuracy of the model at its best validation epoch">"Top-1 (val-best)"</th>
+                    <th class="num" title="Top-1 minus its experiment's teacher (same seed): one seed, no interval">"vs teacher"</th>
+                    <th class="num" title="Top-1 minus its experiment's CE-only baseline student (same seed): one seed, no interval">"vs baseline"</th>
                     <th class="num">"Params"</th><th class="num">"Size"</th>
                     <th class="num" title="Batch-1 inference latency">"Latency p50 / p95"</th><th>"Pareto"</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        <ModelGains models=comparison.models.clone() gains=comparison.gains.clone()/>
         <div class="charts">
             {(!latency.is_empty()).then(|| view! { <ScatterChart title="Accuracy vs latency".to_string() x_title="batch-1 latency p50, ms (log)".to_string() points=latency/> })}
             {(!size.is_empty()).then(|| view! { <ScatterChart title="Accuracy vs size".to_string() x_title="model size, bytes (log)".to_string() points=size/> })}
@@ -139,6 +141,47 @@ pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView 
             {chart_specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
         </div>
     }
+}
+
+/// The compared runs as models over their seeds, and each model against each other one,
+/// paired by seed with a 95 % interval.
+#[component]
+fn ModelGains(models: Vec<api::ComparedModel>, gains: Vec<api::ModelGain>) -> impl IntoView {
+    if gains.is_empty() {
+        return None;
+    }
+    let name = |m: &api::ComparedModel| format!("{} · {}", m.experiment_name, m.label);
+    let rows = gains
+        .into_iter()
+        .map(|g| {
+            let (a, b) = (&models[g.model], &models[g.over]);
+            let class = format!("num {}", format::gain_class(Some(&g.gain)));
+            view! {
+                <tr data-gain=format!("{}-{}", g.model, g.over)>
+                    <th scope="row">{name(a)}</th>
+                    <td>{name(b)}</td>
+                    <td class="num">{a.top1.map(|e| format::percent_mean_std(e.mean, e.std, e.n)).unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{b.top1.map(|e| format::percent_mean_std(e.mean, e.std, e.n)).unwrap_or_else(|| "—".into())}</td>
+                    <td class=class>{format::gain(&g.gain)}</td>
+                    <td class="num">{g.gain.n}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <h2>"Models, paired by seed"</h2>
+        <table class="data gains">
+            <thead>
+                <tr>
+                    <th>"Model"</th><th>"over"</th>
+                    <th class="num">"Top-1 (val-best)"</th><th class="num">"Top-1 (val-best)"</th>
+                    <th class="num" title="Mean of the per-seed differences [95 % confidence interval, Student's t]; coloured when it excludes 0">"Gain (paired)"</th>
+                    <th class="num">"Seeds"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    })
 }
 
 /// Creates a read-only link to this comparison.

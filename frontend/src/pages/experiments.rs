@@ -40,7 +40,9 @@ fn sort(rows: &mut [ExperimentSummary], key: SortKey, descending: bool) {
             SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
             SortKey::Status => a.status.as_str().cmp(b.status.as_str()),
             SortKey::Accuracy => f(a.student_accuracy).total_cmp(&f(b.student_accuracy)),
-            SortKey::Gain => f(a.gain_over_baseline).total_cmp(&f(b.gain_over_baseline)),
+            SortKey::Gain => {
+                f(a.gain.as_ref().map(|g| g.mean)).total_cmp(&f(b.gain.as_ref().map(|g| g.mean)))
+            }
             SortKey::Duration => duration_ms(a).cmp(&duration_ms(b)),
         }
     };
@@ -175,7 +177,8 @@ pub fn ExperimentsPage() -> impl IntoView {
                         let id_toggle = e.id.clone();
                         let name = e.name.clone();
                         let checked = move || selected.with(|s| s.contains(&id));
-                        let gain_class = format!("num {}", format::sign_class(e.gain_over_baseline));
+                        let gain_class = format!("num {}", format::gain_class(e.gain.as_ref()));
+                        let gain_title = e.gain.as_ref().map(format::gain).unwrap_or_default();
                         view! {
                             <tr data-experiment=e.id.clone()>
                                 <td><input type="checkbox" aria-label="select" prop:checked=checked
@@ -185,7 +188,7 @@ pub fn ExperimentsPage() -> impl IntoView {
                                 <td>{e.dataset.as_str()}</td>
                                 <td class="chain-cell">{e.chain.join(" → ")}</td>
                                 <td class="num">{e.student_accuracy.map(format::percent).unwrap_or_else(|| "—".into())}</td>
-                                <td class=gain_class>{e.gain_over_baseline.map(format::points).unwrap_or_else(|| "—".into())}</td>
+                                <td class=gain_class title=gain_title>{e.gain.as_ref().map(format::gain_short).unwrap_or_else(|| "—".into())}</td>
                                 <td class="num">{format!("{}/{}", e.runs_done, e.runs_total)}</td>
                                 <td class="num">{duration_ms(&e).map(|ms| format::duration(ms as f64 / 1000.0)).unwrap_or_else(|| "—".into())}</td>
                                 <td class="num">{format::timestamp(e.created_at)}</td>
@@ -204,8 +207,8 @@ pub fn ExperimentsPage() -> impl IntoView {
                                 {header("Status", SortKey::Status, false)}
                                 <th>"Dataset"</th>
                                 <th>"Chain"</th>
-                                {header("Student top-1", SortKey::Accuracy, true)}
-                                {header("vs baseline", SortKey::Gain, true)}
+                                {header("Student top-1 (val-best)", SortKey::Accuracy, true)}
+                                {header("vs baseline (paired; * CI excludes 0)", SortKey::Gain, true)}
                                 <th class="num">"Runs"</th>
                                 {header("Duration", SortKey::Duration, true)}
                                 {header("Created (UTC)", SortKey::Created, true)}

@@ -45,6 +45,12 @@ pub fn curves_csv(report: &ExperimentReport) -> String {
             row("train_accuracy", e.train_accuracy);
             row("test_accuracy", e.test_accuracy);
             row("test_loss", e.test_loss);
+            if let Some(v) = e.val_accuracy {
+                row("val_accuracy", v);
+            }
+            if let Some(v) = e.val_loss {
+                row("val_loss", v);
+            }
             row("lr", e.lr);
             if let Some(t5) = e.test_top5 {
                 row("test_top5", t5);
@@ -67,19 +73,21 @@ pub fn curves_csv(report: &ExperimentReport) -> String {
 /// One row of measurements per run.
 pub fn metrics_csv(runs: &[RunReport]) -> String {
     let mut out = String::from(
-        "run,stage,kind,seed,backend,top1,top5,params,bytes,latency_p50_ms,latency_p95_ms,throughput_per_s,train_samples_per_s,train_seconds\n",
+        "run,stage,kind,seed,backend,top1_val_best,val_best_epoch,top1_last,top5,params,bytes,latency_p50_ms,latency_p95_ms,throughput_per_s,train_samples_per_s,train_seconds\n",
     );
     for r in runs {
         let m = &r.measurements;
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             field(&r.id),
             field(&r.stage_name),
             kind(r.kind),
             r.seed,
             r.backend,
-            m.top1,
+            m.top1_val_best.map(|v| v.to_string()).unwrap_or_default(),
+            m.val_best_epoch.map(|v| v.to_string()).unwrap_or_default(),
+            m.top1_last,
             m.top5.map(|v| v.to_string()).unwrap_or_default(),
             m.params,
             m.bytes,

@@ -12,10 +12,16 @@ pub struct ProgressBars {
 }
 
 impl ProgressBars {
-    /// Bars for these runs of `epochs` epochs each.
-    pub fn new(runs: &[PlannedRun], epochs: usize) -> ProgressBars {
+    /// Bars for these runs, each of its own budget (a model taken from an earlier run trains
+    /// no epoch).
+    pub fn new(runs: &[PlannedRun]) -> ProgressBars {
         let multi = MultiProgress::new();
-        let overall = multi.add(ProgressBar::new((runs.len() * epochs) as u64));
+        let epochs: usize = runs
+            .iter()
+            .filter(|r| r.from_run.is_none())
+            .map(|r| r.budget.epochs)
+            .sum();
+        let overall = multi.add(ProgressBar::new(epochs as u64));
         overall.set_style(
             ProgressStyle::with_template(
                 "{prefix:>10} [{bar:30}] {pos}/{len} epochs, {elapsed} elapsed, ETA {eta}",
@@ -99,10 +105,11 @@ impl ProgressSink for ProgressBars {
                     .map(|f| format!(", data {:.0}%", f * 100.0))
                     .unwrap_or_default();
                 self.line(format!(
-                    "{run_id} epoch {}/{epochs}: loss {:.4}, train acc {:.2}%, test acc {:.2}%{temperature}{fraction} ({:.1}s, {:.0} samples/s)",
+                    "{run_id} epoch {}/{epochs}: loss {:.4}, train acc {:.2}%, val acc {}, test acc {:.2}%{temperature}{fraction} ({:.1}s, {:.0} samples/s)",
                     metrics.epoch,
                     metrics.train_loss,
                     metrics.train_accuracy * 100.0,
+                    metrics.val_accuracy.map_or("—".into(), |v| format!("{:.2}%", v * 100.0)),
                     metrics.test_accuracy * 100.0,
                     metrics.train_seconds,
                     metrics.samples as f64 / metrics.train_seconds.max(1e-9),
@@ -110,10 +117,16 @@ impl ProgressSink for ProgressBars {
             }
             TrainEvent::RunFinished { report } => {
                 let m = &report.measurements;
+                let chosen = match (report.imported_from.as_deref(), m.val_best_epoch) {
+                    (Some(run), _) => format!("the model of run {run}"),
+                    (None, Some(epoch)) => format!("epoch {epoch}, best on validation"),
+                    (None, None) => "the last epoch".into(),
+                };
                 self.line(format!(
-                    "{}: top-1 {:.2}%, {} params, latency p50 {:.3} ms",
+                    "{}: top-1 {:.2}% ({chosen}; last epoch {:.2}%), {} params, latency p50 {:.3} ms",
                     report.id,
-                    m.top1 * 100.0,
+                    m.top1() * 100.0,
+                    m.top1_last * 100.0,
                     m.params,
                     m.latency_p50_ms
                 ));

@@ -8,6 +8,9 @@ use anyhow::Context;
 use engine::train::{run_experiment, CancelToken, ExperimentContext, TrainError};
 
 use super::{outputs, progress::ProgressBars, table, BackendArg, DataDirArg};
+use crate::jobs::{ModelSource, SubmitError};
+use crate::settings::default_database_url;
+use crate::store::Store;
 
 /// Arguments of `distill run`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +34,10 @@ pub struct RunArgs {
     /// Print the whole report as JSON on stdout (progress stays on stderr).
     #[arg(long)]
     json: bool,
+    /// The lab's database, where a first stage's `from_run` is looked up [default: the one
+    /// `distill serve` uses].
+    #[arg(long = "db", env = "DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 /// Exit status of a run stopped by Ctrl-C (128 + SIGINT).
@@ -41,7 +48,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read spec {}", args.spec.display()))?;
     let spec = engine::spec::parse_spec(&text)
         .with_context(|| format!("invalid spec {}", args.spec.display()))?;
-    let validated = engine::spec::validate(spec)
+    let imported = imported_model_of(&args, &spec)?;
+    let validated = engine::spec::validate(spec, imported.as_ref().map(|(model, _)| model))
         .with_context(|| format!("invalid spec {}", args.spec.display()))?;
     for warning in &validated.warnings {
         eprintln!("warning: {warning}");
@@ -80,15 +88,26 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
     .context("cannot install the Ctrl-C handler")?;
 
-    let runs = engine::train::plan_runs(&validated.spec);
-    let mut bars = ProgressBars::new(&runs, validated.spec.budget.epochs);
+    let imported = imported
+        .map(|(_, source)| {
+            let input = engine::spec::input_shape(&validated.spec);
+            source.load(
+                input,
+                &device,
+                "the model of the run the first stage is taken from",
+            )
+        })
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let runs = engine::train::plan_runs(&validated);
+    let mut bars = ProgressBars::new(&runs);
     let ctx = ExperimentContext {
         data: &data,
         device: &device,
         checkpoints: Some(&checkpoints),
         cancel: &cancel,
     };
-    let result = run_experiment(&validated, &ctx, &mut bars);
+    let result = run_experiment(&validated, &ctx, imported.as_ref(), &mut bars);
     bars.finish();
     let report = match result {
         Ok(report) => report,
@@ -112,4 +131,41 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The run a first stage is taken from (`from_run`), looked up in the lab's database; `None`
+/// when the first stage is trained.
+fn imported_model_of(
+    args: &RunArgs,
+    spec: &api::ExperimentSpec,
+) -> anyhow::Result<Option<(engine::spec::ImportedModel, ModelSource)>> {
+    if spec
+        .chain
+        .first()
+        .and_then(|s| s.from_run.as_ref())
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(default_database_url);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let store = Store::open(&url)
+            .await
+            .with_context(|| format!("cannot open the lab's database {url}"))?;
+        crate::jobs::imported_model(&store, spec)
+            .await
+            .map_err(|e| match e {
+                SubmitError::Invalid(e) => {
+                    anyhow::anyhow!("invalid spec {}: {e}", args.spec.display())
+                }
+                other => anyhow::Error::new(other),
+            })
+    })
 }

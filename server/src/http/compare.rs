@@ -1,9 +1,10 @@
 //! Comparisons of runs: curves on shared buckets, deltas against each run's teacher and
 //! baseline (same experiment and seed), and the accuracy/latency and accuracy/size Pareto fronts.
 
-use api::{ComparedRun, Comparison, RunKind, RunSummary};
+use api::{ComparedModel, ComparedRun, Comparison, ModelGain, RunKind, RunSummary};
 use axum::extract::State;
 use axum::Json;
+use engine::stats::{estimate, pair_by_seed, paired_gain};
 use serde::Deserialize;
 
 use super::curves::{max_points_param, metric_list, run_curves, run_row};
@@ -67,10 +68,10 @@ pub(super) async fn comparison(
                     r.summary()
                         .ok()
                         .and_then(|s| s.measurements)
-                        .map(|m| m.top1)
+                        .map(|m| m.top1())
                 })
         };
-        let own = run.measurements.as_ref().map(|m| m.top1);
+        let own = run.measurements.as_ref().map(|m| m.top1());
         let teacher = top1_of(&|r| r.kind() == RunKind::Stage && r.stage_index == 0);
         let baseline = top1_of(&|r| r.kind() == RunKind::Baseline);
         let experiment_name = store
@@ -94,7 +95,7 @@ pub(super) async fn comparison(
             c.run
                 .measurements
                 .as_ref()
-                .map(|m| (m.top1, m.latency_p50_ms))
+                .map(|m| (m.top1(), m.latency_p50_ms))
         })
         .collect();
     let size: Vec<Option<(f64, f64)>> = compared
@@ -103,7 +104,7 @@ pub(super) async fn comparison(
             c.run
                 .measurements
                 .as_ref()
-                .map(|m| (m.top1, m.bytes as f64))
+                .map(|m| (m.top1(), m.bytes as f64))
         })
         .collect();
     for (i, c) in compared.iter_mut().enumerate() {
@@ -115,10 +116,86 @@ pub(super) async fn comparison(
             run_curves.curves.retain(|c| wanted.contains(&c.metric));
         }
     }
+    let models = compared_models(&compared);
+    let gains = model_gains(&compared, &models);
     Ok(Comparison {
         rows: compared,
         curves,
+        models,
+        gains,
     })
+}
+
+/// The compared runs grouped by model: one stage (or the baseline) of one experiment.
+fn compared_models(rows: &[ComparedRun]) -> Vec<ComparedModel> {
+    let mut models: Vec<(ModelKey, ComparedModel)> = Vec::new();
+    for row in rows {
+        let run = &row.run;
+        let key = (run.experiment_id.clone(), run.kind, run.stage_index);
+        let index = match models.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                models.push((
+                    key,
+                    ComparedModel {
+                        experiment_id: run.experiment_id.clone(),
+                        experiment_name: row.experiment_name.clone(),
+                        label: run.stage_name.clone(),
+                        runs: Vec::new(),
+                        seeds: Vec::new(),
+                        top1: None,
+                    },
+                ));
+                models.len() - 1
+            }
+        };
+        let model = &mut models[index].1;
+        if !model.runs.contains(&run.id) {
+            model.runs.push(run.id.clone());
+            model.seeds.push(run.seed);
+        }
+    }
+    models
+        .into_iter()
+        .map(|(_, mut model)| {
+            model.top1 = estimate(
+                &accuracies(rows, &model)
+                    .into_iter()
+                    .map(|v| v.1)
+                    .collect::<Vec<_>>(),
+            );
+            model
+        })
+        .collect()
+}
+
+/// Which model a run belongs to.
+type ModelKey = (String, RunKind, usize);
+
+/// `(seed, reported accuracy)` of the succeeded runs of `model`.
+fn accuracies(rows: &[ComparedRun], model: &ComparedModel) -> Vec<(u64, f64)> {
+    rows.iter()
+        .filter(|r| model.runs.contains(&r.run.id))
+        .filter_map(|r| Some((r.run.seed, r.run.measurements.as_ref()?.top1())))
+        .collect()
+}
+
+/// Every model against every later one with seeds in common, paired by seed.
+fn model_gains(rows: &[ComparedRun], models: &[ComparedModel]) -> Vec<ModelGain> {
+    let mut gains = Vec::new();
+    for (i, a) in models.iter().enumerate() {
+        for (j, b) in models.iter().enumerate().skip(i + 1) {
+            let pairs = pair_by_seed(&accuracies(rows, a), &accuracies(rows, b));
+            if let Some(gain) = paired_gain(&pairs) {
+                gains.push(ModelGain {
+                    model: i,
+                    over: j,
+                    gain,
+                });
+            }
+        }
+    }
+    gains
 }
 
 /// Parses and checks a comma-separated list of run ids.

@@ -97,6 +97,20 @@ fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
         })
 }
 
+/// The `status` filter of a list: absent or empty for all.
+pub(super) fn status_param(text: Option<&str>) -> Result<Option<RunStatus>, ApiError> {
+    match text {
+        None | Some("") => Ok(None),
+        Some(text) => RunStatus::parse(text).map(Some).ok_or_else(|| {
+            let known: Vec<&str> = RunStatus::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::bad_parameter(
+                "status",
+                format!("unknown status `{text}`; known: {}", known.join(", ")),
+            )
+        }),
+    }
+}
+
 /// Experiments, newest first, with their status and best student accuracy.
 #[utoipa::path(get, path = "/api/experiments", tag = "experiments", params(ListQuery),
     responses((status = 200, description = "One page", body = ExperimentPage),
@@ -105,16 +119,7 @@ pub async fn experiments_list(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<ExperimentPage>, ApiError> {
-    let status = match query.status.as_deref() {
-        None | Some("") => None,
-        Some(text) => Some(RunStatus::parse(text).ok_or_else(|| {
-            let known: Vec<&str> = RunStatus::ALL.iter().map(|s| s.as_str()).collect();
-            ApiError::bad_parameter(
-                "status",
-                format!("unknown status `{text}`; known: {}", known.join(", ")),
-            )
-        })?),
-    };
+    let status = status_param(query.status.as_deref())?;
     let filter = ExperimentFilter {
         status,
         search: query

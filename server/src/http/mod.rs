@@ -12,6 +12,7 @@ mod experiments;
 mod exports;
 mod extract;
 mod openapi;
+mod runs;
 mod shares;
 mod system;
 
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(events::experiment_events))
         .routes(routes!(exports::experiment_export))
         .routes(routes!(shares::experiment_share))
+        .routes(routes!(runs::runs_list))
         .routes(routes!(curves::run_curves_get))
         .routes(routes!(exports::run_model))
         .routes(routes!(compare::compare_get))

@@ -7,6 +7,7 @@ mod hub;
 mod live;
 mod recovery;
 mod runner;
+mod sources;
 mod submit;
 mod training;
 mod views;
@@ -22,6 +23,7 @@ use tokio::sync::Notify;
 
 use crate::store::{Store, StoreError};
 pub use hub::{Hub, Published};
+pub use sources::{imported_model, ModelSource};
 pub use submit::SubmitError;
 pub use training::EngineRuntime;
 

@@ -9,7 +9,8 @@ use engine::train::{CancelToken, PlannedRun, TrainError};
 use tokio::sync::mpsc;
 
 use super::live::Live;
-use super::training::{prepare, train, TeacherSource};
+use super::sources::model_source;
+use super::training::{prepare, train};
 use super::{views, Inner};
 use crate::store::{RunRow, StoreError};
 
@@ -53,6 +54,23 @@ fn panic_message(error: tokio::task::JoinError) -> String {
     }
 }
 
+/// The run as planned at submission: its resolved model, link and budget (runs stored before
+/// stages had budgets of their own use the experiment's).
+fn planned_run(row: &RunRow, spec: &api::ExperimentSpec) -> Result<PlannedRun, StoreError> {
+    Ok(PlannedRun {
+        id: row.id.clone(),
+        kind: row.kind(),
+        stage_index: row.stage_index as usize,
+        stage_name: row.stage_name.clone(),
+        seed: row.seed as u64,
+        teacher: row.teacher_run.clone(),
+        architecture: row.architecture()?,
+        link: row.link()?,
+        budget: row.budget()?.unwrap_or_else(|| spec.budget.clone()),
+        from_run: row.from_run.clone(),
+    })
+}
+
 async fn execute(
     inner: &Arc<Inner>,
     row: RunRow,
@@ -63,47 +81,33 @@ async fn execute(
         return Ok(Outcome::Failed("its experiment was deleted".into()));
     };
     let spec = experiment.spec()?;
-    let teacher = match &row.teacher_run {
-        None => None,
-        Some(id) => match store.run(id).await? {
-            Some(t) => match (t.report()?, t.fingerprint, t.model_dir) {
-                (Some(report), Some(fingerprint), Some(model_dir)) => Some(TeacherSource {
-                    report,
-                    fingerprint,
-                    model_dir,
-                }),
-                _ => {
-                    return Ok(Outcome::Failed(format!(
-                        "teacher run {id} has no trained model"
-                    )))
-                }
+    let mut sources = Vec::new();
+    for (id, role) in [(&row.teacher_run, "teacher run"), (&row.from_run, "run")] {
+        sources.push(match id {
+            None => None,
+            Some(id) => match model_source(&inner.store, id, role).await? {
+                Ok(source) => Some(source),
+                Err(reason) => return Ok(Outcome::Failed(reason)),
             },
-            None => {
-                return Ok(Outcome::Failed(format!(
-                    "teacher run {id} no longer exists"
-                )))
-            }
-        },
-    };
-    let reusable =
-        row.kind() == RunKind::Stage && (row.stage_index as usize) + 1 < spec.chain.len();
-    let planned = PlannedRun {
-        id: row.id.clone(),
-        kind: row.kind(),
-        stage_index: row.stage_index as usize,
-        stage_name: row.stage_name.clone(),
-        seed: row.seed as u64,
-        teacher: row.teacher_run.clone(),
-    };
+        });
+    }
+    let (imported, teacher) = (sources.pop().flatten(), sources.pop().flatten());
+    // A finished teacher of the same configuration is reused; a model taken from an earlier
+    // run is evaluated again on this experiment's data, never copied.
+    let reusable = row.kind() == RunKind::Stage
+        && row.from_run.is_none()
+        && (row.stage_index as usize) + 1 < spec.chain.len();
+    let planned = planned_run(&row, &spec)?;
     let worker = inner.clone();
-    let prepared =
-        match tokio::task::spawn_blocking(move || prepare(&worker.runtime, spec, planned, teacher))
-            .await
-        {
-            Ok(Ok(prepared)) => prepared,
-            Ok(Err(message)) => return Ok(Outcome::Failed(message)),
-            Err(e) => return Ok(Outcome::Failed(panic_message(e))),
-        };
+    let prepared = match tokio::task::spawn_blocking(move || {
+        prepare(&worker.runtime, spec, planned, teacher, imported)
+    })
+    .await
+    {
+        Ok(Ok(prepared)) => prepared,
+        Ok(Err(message)) => return Ok(Outcome::Failed(message)),
+        Err(e) => return Ok(Outcome::Failed(panic_message(e))),
+    };
     let device = &inner.runtime.device;
     store
         .mark_started(

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
-use api::{Architecture, ExperimentSpec, LinkSpec, LossTerm, RunKind};
+use api::{Architecture, ExperimentSpec, StageSpec};
+use engine::distill::link_label;
 use engine::spec::{validate, SpecError};
-use engine::train::{baseline_link, plan_runs};
+use engine::train::plan_runs;
 
+use super::sources::imported_model;
 use super::Jobs;
 use crate::ids::new_id;
 use crate::store::{now_ms, NewExperiment, NewRun, StoreError};
@@ -25,33 +27,16 @@ pub enum SubmitError {
     Internal(String),
 }
 
-/// `cnn-m`, `mlp [32]`: what a stage's model is, as the user wrote it (presets by name).
-fn model_label(architecture: &Architecture) -> String {
-    match architecture {
-        Architecture::Preset { name } => name.clone(),
-        Architecture::Mlp(m) => format!("mlp {:?}", m.hidden),
-        Architecture::Cnn(c) => format!("cnn {:?}", c.channels),
-        Architecture::Resnet(r) => format!("resnet{}×{}", r.depth, r.width),
-    }
-}
-
-fn link_label(link: &LinkSpec) -> String {
-    let mut parts: Vec<String> = link
-        .terms
-        .iter()
-        .map(|t| match t {
-            LossTerm::Kd(p) if p.ctkd.is_some() => "ctkd".into(),
-            LossTerm::Dkd(p) if p.ctkd.is_some() => "dkd+ctkd".into(),
-            other => other.method().to_string(),
-        })
-        .collect();
-    if link.curriculum.is_some() {
-        parts.push("curriculum".into());
-    }
-    if parts.is_empty() {
-        "ce".into()
-    } else {
-        parts.join("+")
+/// `cnn-m`, `mlp [32]`, `run 0123…`: what a stage's model is, as the user wrote it (presets
+/// by name).
+fn model_label(stage: &StageSpec) -> String {
+    match (&stage.architecture, &stage.from_run) {
+        (_, Some(run)) => format!("run {run}"),
+        (Some(Architecture::Preset { name }), None) => name.clone(),
+        (Some(Architecture::Mlp(m)), None) => format!("mlp {:?}", m.hidden),
+        (Some(Architecture::Cnn(c)), None) => format!("cnn {:?}", c.channels),
+        (Some(Architecture::Resnet(r)), None) => format!("resnet{}×{}", r.depth, r.width),
+        (None, None) => "?".into(),
     }
 }
 
@@ -59,13 +44,12 @@ impl Jobs {
     /// Validates `spec`, stores it with its runs queued, and wakes the workers. Returns the id.
     pub async fn submit(&self, spec: ExperimentSpec) -> Result<String, SubmitError> {
         // Before validation resolves presets into sizes.
-        let models: Vec<String> = spec
-            .chain
-            .iter()
-            .map(|s| model_label(&s.architecture))
-            .collect();
+        let models: Vec<String> = spec.chain.iter().map(model_label).collect();
+        let imported = imported_model(self.store(), &spec)
+            .await?
+            .map(|(model, _)| model);
         // Validation builds each model once to count its parameters: keep it off the runtime.
-        let validated = tokio::task::spawn_blocking(move || validate(spec))
+        let validated = tokio::task::spawn_blocking(move || validate(spec, imported.as_ref()))
             .await
             .map_err(|e| SubmitError::Internal(format!("validation crashed: {e}")))??;
         let dataset = validated.spec.dataset.name;
@@ -80,7 +64,7 @@ impl Jobs {
             }
             .into());
         }
-        let spec = validated.spec;
+        let spec = validated.spec.clone();
         let labels: Vec<String> = spec
             .chain
             .iter()
@@ -88,8 +72,8 @@ impl Jobs {
             .map(|(stage, model)| format!("{} ({model})", stage.name.as_deref().unwrap_or("stage")))
             .collect();
         let name = spec.name.clone().unwrap_or_else(|| {
-            let link = spec
-                .chain
+            let link = validated
+                .stages
                 .last()
                 .map(|s| link_label(&s.link))
                 .unwrap_or_default();
@@ -99,33 +83,34 @@ impl Jobs {
             id: new_id(),
             name,
             dataset: dataset.as_str().into(),
-            warnings: validated.warnings,
+            warnings: validated.warnings.clone(),
             chain: labels,
             created_at: now_ms(),
             spec: spec.clone(),
         };
-        let planned = plan_runs(&spec);
+        let planned = plan_runs(&validated);
         let ids: HashMap<String, String> =
             planned.iter().map(|p| (p.id.clone(), new_id())).collect();
         let runs: Vec<NewRun> = planned
-            .iter()
-            .map(|p| {
-                let stage = &spec.chain[p.stage_index];
-                NewRun {
-                    id: ids[&p.id].clone(),
-                    kind: p.kind,
-                    stage_index: p.stage_index,
-                    stage_name: p.stage_name.clone(),
-                    seed: p.seed,
-                    teacher_run: p.teacher.as_ref().map(|t| ids[t].clone()),
-                    architecture: stage.architecture.clone(),
-                    link: match p.kind {
-                        RunKind::Stage => stage.link.clone(),
-                        RunKind::Baseline => baseline_link(),
-                    },
-                    params: validated.params[p.stage_index],
-                    epochs_total: spec.budget.epochs,
-                }
+            .into_iter()
+            .map(|p| NewRun {
+                id: ids[&p.id].clone(),
+                kind: p.kind,
+                stage_index: p.stage_index,
+                stage_name: p.stage_name,
+                seed: p.seed,
+                teacher_run: p.teacher.as_ref().map(|t| ids[t].clone()),
+                params: validated.stages[p.stage_index].params,
+                // A model taken from an earlier run is evaluated, not trained.
+                epochs_total: if p.from_run.is_some() {
+                    0
+                } else {
+                    p.budget.epochs
+                },
+                architecture: p.architecture,
+                link: p.link,
+                budget: p.budget,
+                from_run: p.from_run,
             })
             .collect();
         self.store().insert_experiment(&experiment, &runs).await?;

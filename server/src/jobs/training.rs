@@ -6,14 +6,16 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use api::{EpochMetrics, ExperimentSpec, LinkSpec, RunKind, RunReport};
+use api::{EpochMetrics, ExperimentSpec};
 use engine::data::{load, DataDirs, Split};
 use engine::device::ComputeDevice;
 use engine::train::{
-    baseline_link, fingerprint, train_run, CancelToken, Checkpoint, ExperimentData, PlannedRun,
-    RunPlan, TrainError, TrainEvent, TrainedModel,
+    fingerprint, train_run, CancelToken, Checkpoint, ExperimentData, PlannedRun, RunPlan,
+    TrainError, TrainEvent, TrainedModel,
 };
 use tokio::sync::mpsc::UnboundedSender;
+
+use super::sources::ModelSource;
 
 /// What the engine needs from the server: the device, the data and where checkpoints go.
 #[derive(Debug)]
@@ -50,71 +52,40 @@ impl EngineRuntime {
     }
 }
 
-/// A finished run that teaches the one about to train.
-#[derive(Debug, Clone)]
-pub struct TeacherSource {
-    /// Its report (architecture, id).
-    pub report: RunReport,
-    /// Its configuration's fingerprint.
-    pub fingerprint: String,
-    /// Its checkpoint directory, holding `model.bpk`.
-    pub model_dir: String,
-}
-
 /// A run ready to train: everything loaded, the fingerprint known.
 pub struct Prepared {
-    spec: ExperimentSpec,
     data: ExperimentData,
     planned: PlannedRun,
-    architecture: api::Architecture,
-    link: LinkSpec,
     teacher: Option<TrainedModel>,
+    imported: Option<TrainedModel>,
     /// The configuration's fingerprint (equal fingerprints train equal models).
     pub fingerprint: String,
     /// The run's checkpoint directory.
     pub checkpoint_dir: PathBuf,
 }
 
-/// Loads what run `planned` of `spec` needs.
+/// Loads what run `planned` of `spec` needs: the data, its teacher, and the model it is taken
+/// from when it is one.
 pub fn prepare(
     runtime: &EngineRuntime,
     spec: ExperimentSpec,
     planned: PlannedRun,
-    teacher: Option<TeacherSource>,
+    teacher: Option<ModelSource>,
+    imported: Option<ModelSource>,
 ) -> Result<Prepared, String> {
     let full = runtime.dataset(spec.dataset.name)?;
     let data = ExperimentData::prepare(&spec, &full);
-    let stage = spec
-        .chain
-        .get(planned.stage_index)
-        .ok_or_else(|| format!("the spec has no stage {}", planned.stage_index))?;
-    let teacher = match teacher {
-        None => None,
-        Some(source) => {
-            let net = Checkpoint::at(&source.model_dir)
-                .load_model(
-                    &source.report.architecture,
-                    data.input,
-                    &runtime.device.device,
-                )
-                .map_err(|e| format!("cannot load the teacher's model: {e}"))?;
-            Some(TrainedModel {
-                net,
-                report: source.report,
-                fingerprint: source.fingerprint,
-            })
-        }
+    let device = &runtime.device;
+    let load = |source: Option<ModelSource>, what: &str| {
+        source.map(|s| s.load(data.input, device, what)).transpose()
     };
+    let teacher = load(teacher, "the teacher's model")?;
+    let imported = load(imported, "the model of the run this stage is taken from")?;
     let mut prepared = Prepared {
-        architecture: stage.architecture.clone(),
-        link: match planned.kind {
-            RunKind::Stage => stage.link.clone(),
-            RunKind::Baseline => baseline_link(),
-        },
-        spec,
         data,
         planned,
         teacher,
+        imported,
         fingerprint: String::new(),
         checkpoint_dir: PathBuf::new(),
     };
@@ -134,11 +105,9 @@ impl Prepared {
     fn plan(&self) -> RunPlan<'_> {
         RunPlan {
             run: self.planned.clone(),
-            architecture: self.architecture.clone(),
-            link: self.link.clone(),
-            budget: &self.spec.budget,
             augment: self.data.augment,
             teacher: self.teacher.as_ref(),
+            imported: self.imported.as_ref(),
         }
     }
 
@@ -181,7 +150,7 @@ pub fn train(
     cancel: &CancelToken,
     tx: UnboundedSender<WorkerMessage>,
 ) -> Result<TrainedModel, TrainError> {
-    let epochs = prepared.spec.budget.epochs;
+    let epochs = prepared.planned.budget.epochs;
     let mut sink = |event: TrainEvent<'_>| {
         let message = match event {
             TrainEvent::RunStarted { completed, .. } => WorkerMessage::Started {

@@ -35,6 +35,8 @@ pub fn epoch_metric_values(m: &EpochMetrics) -> Vec<(String, f64)> {
         ("lr".to_string(), m.lr),
     ];
     values.extend(m.test_top5.map(|v| ("test_top5".to_string(), v)));
+    values.extend(m.val_accuracy.map(|v| ("val_accuracy".to_string(), v)));
+    values.extend(m.val_loss.map(|v| ("val_loss".to_string(), v)));
     values.extend(m.temperature.map(|v| ("temperature".to_string(), v)));
     values.extend(
         m.curriculum_fraction
@@ -87,15 +89,19 @@ impl Store {
         );
         let mut tx = self.pool.begin().await?;
         insert_points(&mut tx, commit.run_id, &points).await?;
+        // The reported epoch is the first with the best validation accuracy, as the trainer
+        // chooses it (every assignment reads the row as it was).
         sqlx::query(
-            "UPDATE runs SET epochs_done = max(epochs_done, ?),
-                 best_test_accuracy = max(coalesce(best_test_accuracy, ?), ?),
-                 last_test_accuracy = ?, last_train_loss = ?
-             WHERE id = ?",
+            "UPDATE runs SET epochs_done = max(epochs_done, ?1),
+                 val_best_test_accuracy = CASE WHEN best_val_accuracy IS NULL OR ?2 > best_val_accuracy
+                     THEN ?3 ELSE val_best_test_accuracy END,
+                 best_val_accuracy = CASE WHEN best_val_accuracy IS NULL OR ?2 > best_val_accuracy
+                     THEN ?2 ELSE best_val_accuracy END,
+                 last_test_accuracy = ?3, last_train_loss = ?4
+             WHERE id = ?5",
         )
         .bind(m.epoch as i64)
-        .bind(m.test_accuracy)
-        .bind(m.test_accuracy)
+        .bind(m.val_accuracy)
         .bind(m.test_accuracy)
         .bind(m.train_loss)
         .bind(commit.run_id)

@@ -28,6 +28,8 @@ pub struct NewRun {
     pub teacher_run: Option<String>,
     pub architecture: api::Architecture,
     pub link: api::LinkSpec,
+    pub budget: api::Budget,
+    pub from_run: Option<String>,
     pub params: usize,
     pub epochs_total: usize,
 }
@@ -69,8 +71,9 @@ impl Store {
         for (ordinal, run) in runs.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO runs (id, experiment_id, ordinal, kind, stage_index, stage_name, seed,
-                    teacher_run, status, architecture, link, params, epochs_total, queued_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                    teacher_run, status, architecture, link, budget, from_run, params, epochs_total,
+                    queued_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&run.id)
             .bind(&experiment.id)
@@ -85,6 +88,8 @@ impl Store {
             .bind(&run.teacher_run)
             .bind(to_json(&run.architecture))
             .bind(to_json(&run.link))
+            .bind(to_json(&run.budget))
+            .bind(&run.from_run)
             .bind(run.params as i64)
             .bind(run.epochs_total as i64)
             .bind(experiment.created_at)

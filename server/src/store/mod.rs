@@ -17,7 +17,7 @@ use sqlx::SqlitePool;
 
 pub use curves::{CurvePointRow, EpochCommit};
 pub use experiments::{ExperimentFilter, NewExperiment, NewRun};
-pub use rows::{ExperimentRow, RunRow};
+pub use rows::{ExperimentRow, ListedRun, RunRow};
 pub use shares::ShareRow;
 
 /// Why the store failed. Any of these reaching a client is a 500: a bug or a broken disk.

@@ -5,6 +5,8 @@ use api::{
     RunSummary,
 };
 
+use engine::stats::{estimate, pair_by_seed, paired_gain};
+
 use super::{from_json, StoreError};
 
 /// A row of `experiments`.
@@ -34,10 +36,13 @@ pub struct RunRow {
     pub message: Option<String>,
     pub architecture: String,
     pub link: String,
+    pub budget: Option<String>,
+    pub from_run: Option<String>,
     pub params: i64,
     pub epochs_total: i64,
     pub epochs_done: i64,
-    pub best_test_accuracy: Option<f64>,
+    pub best_val_accuracy: Option<f64>,
+    pub val_best_test_accuracy: Option<f64>,
     pub last_test_accuracy: Option<f64>,
     pub last_train_loss: Option<f64>,
     pub fingerprint: Option<String>,
@@ -49,6 +54,15 @@ pub struct RunRow {
     pub queued_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+}
+
+/// A run with its experiment's name and dataset.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedRun {
+    #[sqlx(flatten)]
+    pub run: RunRow,
+    pub experiment_name: String,
+    pub experiment_dataset: String,
 }
 
 impl ExperimentRow {
@@ -70,16 +84,18 @@ impl ExperimentRow {
             .filter(|r| r.kind == "stage")
             .map(|r| r.stage_index)
             .max();
-        let mean_top1 = |pick: &dyn Fn(&RunRow) -> bool| {
-            let values: Vec<f64> = runs
-                .iter()
+        // The same accuracy and pairing as the experiment's per-model results
+        // (`engine::report::summarize`): at the best validation epoch, paired by seed.
+        let per_seed = |pick: &dyn Fn(&RunRow) -> bool| -> Vec<(u64, f64)> {
+            runs.iter()
                 .filter(|r| pick(r) && r.status() == RunStatus::Succeeded)
-                .filter_map(|r| r.last_test_accuracy)
-                .collect();
-            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+                .filter_map(|r| Some((r.seed as u64, r.reported_accuracy()?)))
+                .collect()
         };
-        let student = mean_top1(&|r| r.kind == "stage" && Some(r.stage_index) == last_stage);
-        let baseline = mean_top1(&|r| r.kind == "baseline");
+        let student = per_seed(&|r| r.kind == "stage" && Some(r.stage_index) == last_stage);
+        let baseline = per_seed(&|r| r.kind == "baseline");
+        let mean =
+            |values: &[(u64, f64)]| estimate(&values.iter().map(|v| v.1).collect::<Vec<_>>());
         Ok(ExperimentSummary {
             id: self.id.clone(),
             name: self.name.clone(),
@@ -91,9 +107,9 @@ impl ExperimentRow {
             chain: from_json("experiment chain", &self.chain)?,
             runs_total: runs.len(),
             runs_done: statuses.iter().filter(|s| s.is_terminal()).count(),
-            student_accuracy: student,
-            baseline_accuracy: baseline,
-            gain_over_baseline: student.zip(baseline).map(|(s, b)| s - b),
+            student_accuracy: mean(&student).map(|e| e.mean),
+            baseline_accuracy: mean(&baseline).map(|e| e.mean),
+            gain: paired_gain(&pair_by_seed(&student, &baseline)),
             created_at: self.created_at,
             started_at: runs.iter().filter_map(|r| r.started_at).min(),
             finished_at: statuses
@@ -145,6 +161,25 @@ impl RunRow {
         from_json("run architecture", &self.architecture)
     }
 
+    /// The resolved link.
+    pub fn link(&self) -> Result<api::LinkSpec, StoreError> {
+        from_json("run link", &self.link)
+    }
+
+    /// The resolved budget (absent for runs stored before stages had budgets of their own).
+    pub fn budget(&self) -> Result<Option<api::Budget>, StoreError> {
+        self.budget
+            .as_deref()
+            .map(|text| from_json("run budget", text))
+            .transpose()
+    }
+
+    /// The test accuracy the run reports: at its best validation epoch (the last epoch's for
+    /// runs recorded before validation splits).
+    pub fn reported_accuracy(&self) -> Option<f64> {
+        self.val_best_test_accuracy.or(self.last_test_accuracy)
+    }
+
     /// The report of a succeeded run.
     pub fn report(&self) -> Result<Option<RunReport>, StoreError> {
         self.report
@@ -169,7 +204,8 @@ impl RunRow {
             params: self.params as usize,
             epochs_done: self.epochs_done as usize,
             epochs_total: self.epochs_total as usize,
-            best_test_accuracy: self.best_test_accuracy,
+            best_val_accuracy: self.best_val_accuracy,
+            val_best_test_accuracy: self.val_best_test_accuracy,
             last_test_accuracy: self.last_test_accuracy,
             last_train_loss: self.last_train_loss,
             reused_from: self.reused_from.clone(),

@@ -3,7 +3,7 @@
 
 use api::{RunReport, RunStatus};
 
-use super::{now_ms, to_json, RunRow, Store, StoreError};
+use super::{now_ms, to_json, ListedRun, RunRow, Store, StoreError};
 
 impl Store {
     /// The run `id`.
@@ -100,6 +100,27 @@ impl Store {
         }))
     }
 
+    /// Runs newest first (by when they ended, then were queued), with their experiment's name
+    /// and dataset: at most `limit`, only of `status` and `dataset` when given.
+    pub async fn list_runs(
+        &self,
+        status: Option<RunStatus>,
+        dataset: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ListedRun>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.*, e.name AS experiment_name, e.dataset AS experiment_dataset
+             FROM runs r JOIN experiments e ON e.id = r.experiment_id
+             WHERE (?1 IS NULL OR r.status = ?1) AND (?2 IS NULL OR e.dataset = ?2)
+             ORDER BY coalesce(r.finished_at, r.queued_at) DESC, r.id LIMIT ?3",
+        )
+        .bind(status.map(RunStatus::as_str))
+        .bind(dataset)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Ends run `id` as a reuse of `source`: its report, model and curves.
     pub async fn mark_reused(&self, id: &str, source: &RunRow) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -109,9 +130,9 @@ impl Store {
         );
         sqlx::query(
             "UPDATE runs SET status = 'succeeded', message = ?, reused_from = ?, fingerprint = ?,
-                 model_dir = ?, report = ?, epochs_done = ?, best_test_accuracy = ?,
-                 last_test_accuracy = ?, last_train_loss = ?, backend = ?, device = ?,
-                 finished_at = ?
+                 model_dir = ?, report = ?, epochs_done = ?, best_val_accuracy = ?,
+                 val_best_test_accuracy = ?, last_test_accuracy = ?, last_train_loss = ?,
+                 backend = ?, device = ?, finished_at = ?
              WHERE id = ?",
         )
         .bind(message)
@@ -120,7 +141,8 @@ impl Store {
         .bind(&source.model_dir)
         .bind(&source.report)
         .bind(source.epochs_done)
-        .bind(source.best_test_accuracy)
+        .bind(source.best_val_accuracy)
+        .bind(source.val_best_test_accuracy)
         .bind(source.last_test_accuracy)
         .bind(source.last_train_loss)
         .bind(&source.backend)
@@ -151,13 +173,16 @@ impl Store {
         let m = &report.measurements;
         sqlx::query(
             "UPDATE runs SET status = 'succeeded', report = ?, model_dir = ?,
-                 last_test_accuracy = ?, epochs_done = ?, finished_at = ?,
+                 last_test_accuracy = ?, val_best_test_accuracy = ?, best_val_accuracy = ?,
+                 epochs_done = ?, finished_at = ?,
                  message = CASE WHEN ? THEN message ELSE NULL END
              WHERE id = ?",
         )
         .bind(to_json(report))
         .bind(model_dir)
-        .bind(m.top1)
+        .bind(m.top1_last)
+        .bind(m.top1_val_best)
+        .bind(m.val_accuracy)
         .bind(report.epochs.len() as i64)
         .bind(now_ms())
         .bind(report.resumed_after_epoch.is_some())

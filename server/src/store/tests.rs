@@ -34,6 +34,8 @@ async fn experiment(store: &Store, id: &str, created_at: i64, runs: usize) -> Ve
             teacher_run: (i > 0).then(|| ids[i - 1].clone()),
             architecture: Architecture::Mlp(MlpSpec { hidden: vec![8] }),
             link: LinkSpec::default(),
+            budget: api::Budget::default(),
+            from_run: None,
             params: 100,
             epochs_total: 3,
         })
@@ -67,6 +69,8 @@ fn metrics(epoch: usize, accuracy: f64) -> EpochMetrics {
         test_accuracy: accuracy,
         test_top5: None,
         test_loss: 0.5,
+        val_accuracy: Some(accuracy),
+        val_loss: Some(0.5),
         lr: 1e-3,
         temperature: None,
         curriculum_fraction: None,
@@ -126,7 +130,11 @@ async fn an_epoch_commits_its_points_and_the_run_summary_together_and_replays_ha
 
     let run = store.run(&runs[0]).await.unwrap().unwrap();
     assert_eq!(
-        (run.epochs_done, run.best_test_accuracy, run.last_train_loss),
+        (
+            run.epochs_done,
+            run.val_best_test_accuracy,
+            run.last_train_loss
+        ),
         (1, Some(0.4), Some(1.0))
     );
     assert_eq!(
@@ -150,9 +158,40 @@ async fn an_epoch_commits_its_points_and_the_run_summary_together_and_replays_ha
         .unwrap();
     let run = store.run(&runs[0]).await.unwrap().unwrap();
     assert_eq!(
-        (run.best_test_accuracy, run.last_test_accuracy),
+        (run.val_best_test_accuracy, run.last_test_accuracy),
         (Some(0.4), Some(0.3)),
-        "best is kept"
+        "the best validation epoch's test accuracy is kept"
+    );
+}
+
+#[tokio::test]
+async fn the_reported_epoch_follows_validation_accuracy_not_test_accuracy() {
+    let (_dir, store) = store().await;
+    let runs = experiment(&store, "00000000000000ab", 1, 1).await;
+    // (validation, test): the best validation epoch is the second, whose test accuracy is
+    // the worst; the third ties nothing and changes nothing.
+    for (epoch, val, test) in [(1, 0.5, 0.4), (2, 0.6, 0.35), (3, 0.55, 0.5)] {
+        let metrics = EpochMetrics {
+            val_accuracy: Some(val),
+            test_accuracy: test,
+            ..metrics(epoch, test)
+        };
+        let commit = EpochCommit {
+            run_id: &runs[0],
+            metrics: &metrics,
+            step: epoch as i64,
+            batch_losses: &[],
+        };
+        store.record_epoch(&commit).await.unwrap();
+    }
+    let run = store.run(&runs[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            run.best_val_accuracy,
+            run.val_best_test_accuracy,
+            run.last_test_accuracy
+        ),
+        (Some(0.6), Some(0.35), Some(0.5))
     );
 }
 

@@ -44,7 +44,7 @@ pub fn RunsTable(
                     (RunStatus::Running, Some(p)) => view! { <RunProgressBar progress=p/> }.into_any(),
                     _ => view! { <span>{format!("{}/{} epochs", r.epochs_done, r.epochs_total)}</span> }.into_any(),
                 })}</td>
-                <td class="num">{field(|r| r.best_test_accuracy.map(format::percent).unwrap_or_else(|| "—".into()))}</td>
+                <td class="num">{field(|r| r.val_best_test_accuracy.map(format::percent).unwrap_or_else(|| "—".into()))}</td>
                 <td class="num">{field(|r| r.last_train_loss.map(|l| format!("{l:.4}")).unwrap_or_else(|| "—".into()))}</td>
                 <td>{field(|r| format!("{} · {}", format::architecture(&r.architecture), format::count(r.params)))}</td>
                 <td class="small">{field(|r| r.device.clone().unwrap_or_default())}</td>
@@ -64,7 +64,7 @@ pub fn RunsTable(
             <thead>
                 <tr>
                     {(!read_only).then(|| view! { <th><span class="sr-only">"Select"</span></th> })}
-                    <th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num">"Best top-1"</th>
+                    <th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num" title="Test accuracy at the epoch with the best validation accuracy so far">"Top-1 (val-best)"</th>
                     <th class="num">"Train loss"</th><th>"Model"</th><th>"Device"</th><th>"Message"</th><th></th>
                 </tr>
             </thead>

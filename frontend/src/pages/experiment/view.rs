@@ -109,7 +109,7 @@ fn Header(summary: ExperimentSummary) -> impl IntoView {
             " · created "{format::timestamp(summary.created_at)}" UTC"
             {elapsed.map(|e| format!(" · {e}"))}
             {summary.student_accuracy.map(|a| format!(" · student {}", format::percent(a)))}
-            {summary.gain_over_baseline.map(|g| format!(" ({} vs baseline)", format::points(g)))}
+            {summary.gain.as_ref().map(|g| format!(" ({} vs baseline, paired)", format::gain(g)))}
         </p>
         <ProgressBar fraction=fraction caption=format!("{} of {} runs ended", summary.runs_done, summary.runs_total)/>
     }

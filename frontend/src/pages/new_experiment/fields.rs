@@ -90,12 +90,20 @@ pub fn ParamField(
         .clone()
         .map(|d| format!("default {d}"))
         .unwrap_or_else(|| "automatic".into());
-    if info.kind == ParamKind::Choice {
-        let choices: Vec<(String, String)> = info
-            .choices
-            .iter()
-            .map(|c| (c.clone(), c.clone()))
-            .collect();
+    let choices: Option<Vec<(String, String)>> = match info.kind {
+        ParamKind::Choice => Some(
+            info.choices
+                .iter()
+                .map(|c| (c.clone(), c.clone()))
+                .collect(),
+        ),
+        ParamKind::Boolean => Some(vec![
+            ("false".to_string(), format!("{}: off", info.name)),
+            ("true".to_string(), format!("{}: on", info.name)),
+        ]),
+        _ => None,
+    };
+    if let Some(choices) = choices {
         return view! { <SelectField label=info.name.clone() path=path value=value set=set choices=choices/> }.into_any();
     }
     let hint = info.description.clone();

@@ -6,7 +6,7 @@ mod fields;
 mod stage;
 mod terms;
 
-use api::{ArchitectureInfo, DatasetInfo, ExperimentDetail, MethodInfo};
+use api::{ArchitectureInfo, DatasetInfo, ExperimentDetail, MethodInfo, RunListing};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde_json::Value;
@@ -28,6 +28,8 @@ pub struct Form {
     pub methods: StoredValue<Vec<MethodInfo>>,
     /// Architecture presets for the chosen dataset.
     pub presets: Signal<Vec<ArchitectureInfo>>,
+    /// Succeeded runs on the chosen dataset: models a first stage can be taken from.
+    pub trained: Signal<Vec<RunListing>>,
 }
 
 impl Form {
@@ -113,11 +115,27 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
             .and_then(Result::ok)
             .unwrap_or_default()
     });
+    let trained_resource = LocalResource::new(move || {
+        let dataset = dataset.get();
+        async move {
+            client::get::<Vec<RunListing>>(&format!(
+                "/api/runs?status=succeeded&dataset={dataset}&limit=100"
+            ))
+            .await
+        }
+    });
+    let trained = Signal::derive(move || {
+        trained_resource
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    });
     let form = Form {
         draft,
         error,
         methods: StoredValue::new(methods),
         presets,
+        trained,
     };
     provide_context(form);
 
@@ -155,6 +173,7 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
     let (dataset_value, set_dataset) = form.text(|d| &d.dataset, |d| &mut d.dataset);
     let (train_subset, set_train_subset) = form.text(|d| &d.train_subset, |d| &mut d.train_subset);
     let (test_subset, set_test_subset) = form.text(|d| &d.test_subset, |d| &mut d.test_subset);
+    let (validation, set_validation) = form.text(|d| &d.validation, |d| &mut d.validation);
     let (epochs, set_epochs) = form.text(|d| &d.epochs, |d| &mut d.epochs);
     let (batch_size, set_batch_size) = form.text(|d| &d.batch_size, |d| &mut d.batch_size);
     let (optimizer, _) = form.text(|d| &d.optimizer, |d| &mut d.optimizer);
@@ -214,6 +233,8 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
                 <SelectField label="Dataset".to_string() path="dataset.name" value=dataset_value set=set_dataset choices=dataset_choices/>
                 <TextField label="Train on first N".to_string() path="dataset.train_subset" value=train_subset set=set_train_subset placeholder="all".to_string() check=whole_number/>
                 <TextField label="Test on first N".to_string() path="dataset.test_subset" value=test_subset set=set_test_subset placeholder="all".to_string() check=whole_number/>
+                <TextField label="Validation samples".to_string() path="dataset.validation" value=validation set=set_validation placeholder="10 % of training".to_string()
+                    hint="held out from the training samples (stratified, the same for every run); each run reports its model at the epoch with the best validation accuracy".to_string() check=whole_number/>
             </div>
             {move || hint().map(|h| view! { <div class="notice warn">{h}</div> })}
             <h2>"Chain"</h2>

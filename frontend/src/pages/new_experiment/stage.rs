@@ -87,6 +87,39 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
     }
 }
 
+/// Where a first stage's model comes from: trained here, or an earlier succeeded run of the
+/// same dataset (evaluated again on this experiment's data, not retrained).
+#[component]
+fn ModelSource(stage: u32) -> impl IntoView {
+    let form = expect_context::<Form>();
+    let (from_run, set_from_run) = form.stage_text(stage, |s| &s.from_run, |s| &mut s.from_run);
+    let choices = Signal::derive(move || {
+        let mut choices = vec![(String::new(), "train it in this experiment".to_string())];
+        choices.extend(form.trained.get().into_iter().map(|listed| {
+            let run = listed.run;
+            let accuracy = run
+                .val_best_test_accuracy
+                .map(format::percent)
+                .unwrap_or_else(|| "—".into());
+            let label = format!(
+                "{} · {} seed {} · {} · {accuracy}",
+                listed.experiment_name,
+                run.stage_name,
+                run.seed,
+                format::architecture(&run.architecture)
+            );
+            (run.id, label)
+        }));
+        choices
+    });
+    view! {
+        <div class="fields" data-testid="model-source">
+            <SelectField label="Use a trained model".to_string() path=Signal::derive(|| "chain[0].from_run".to_string())
+                value=from_run set=set_from_run choices=choices/>
+        </div>
+    }
+}
+
 /// A stage card.
 #[component]
 pub fn StageCard(stage: u32) -> impl IntoView {
@@ -110,6 +143,14 @@ pub fn StageCard(stage: u32) -> impl IntoView {
         }
     };
     let (name, set_name) = form.stage_text(stage, |s| &s.name, |s| &mut s.name);
+    let (epochs, set_epochs) = form.stage_text(stage, |s| &s.epochs, |s| &mut s.epochs);
+    let imported = Memo::new(move |_| {
+        index.get() == 0
+            && form.draft.with(|d| {
+                d.stage(stage)
+                    .is_some_and(|s| !s.from_run.trim().is_empty())
+            })
+    });
     let stage_error = move || {
         let path = format!("chain[{}]", index.get());
         form.error.with(|e| {
@@ -134,7 +175,21 @@ pub fn StageCard(stage: u32) -> impl IntoView {
             </header>
             {move || stage_error().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
             <div class="stage-body">
-                <ArchitectureEditor stage=stage index=index/>
+                <div class="stage-model-column">
+                    {move || (index.get() == 0).then(|| view! { <ModelSource stage=stage/> })}
+                    {move || if imported.get() {
+                        view! { <p class="muted">"The run's model, evaluated on this experiment's validation and test data."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ArchitectureEditor stage=stage index=index/>
+                            <div class="fields">
+                                <TextField label="Own epochs".to_string() path=Signal::derive(move || format!("chain[{}].budget.epochs", index.get()))
+                                    value=epochs set=set_epochs placeholder="the experiment's".to_string()
+                                    hint="train this stage longer or shorter than the rest (e.g. a teacher stronger than its student)".to_string()/>
+                            </div>
+                        }.into_any()
+                    }}
+                </div>
                 // A stage moved to the front keeps its link on screen until its terms are removed
                 // (the first stage has no teacher; the server would reject them).
                 {move || if index.get() == 0 && !has_link.get() {

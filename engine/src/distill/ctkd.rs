@@ -1,13 +1,66 @@
-//! Softmax temperatures: fixed, or learned adversarially as in CTKD (Li et al. 2023).
+//! Softmax temperatures: fixed, or learned adversarially as in CTKD (Li et al. 2023), an option
+//! of the `kd` and `dkd` terms.
 //!
 //! CTKD learns `T = t_min + t_range·sigmoid(θ)` with the student's optimiser, but θ reaches the
 //! loss through a gradient-reversal layer, so while the student descends the distillation loss
 //! the temperature ascends it, growing harder as the reversal strength λ follows a cosine
 //! curriculum from `λ_min` to `λ_max`.
 
+use api::{CtkdParams, MethodPlacement};
 use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
+
+use super::method::{defaults_of, MethodSpec, ParamSpec, TermInputs};
+use crate::spec::{Bound, SpecError};
+
+/// The catalog entry.
+pub fn method() -> MethodSpec {
+    MethodSpec {
+        name: "ctkd",
+        title: "Curriculum temperature",
+        description: "Learns T = t_min + t_range·sigmoid(θ) adversarially through gradient reversal, λ on a cosine schedule; an option of a kd or dkd term.",
+        placement: MethodPlacement::TermOption,
+        needs_feature_maps: false,
+        reference: "Li et al. 2023; zhengli97/CTKD",
+        schema: "CtkdParams",
+        params: vec![
+            ParamSpec::number("t_min", "Lowest temperature", Bound::above(0.0)),
+            ParamSpec::number("t_range", "Span of temperatures above t_min", Bound::above(0.0)),
+            ParamSpec::number("lambda_min", "Gradient-reversal strength λ at the start", Bound::at_least(0.0)),
+            ParamSpec::number("lambda_max", "λ at the end (at least lambda_min)", Bound::at_least(0.0)),
+            ParamSpec::integer("schedule_epochs", "Epochs over which λ grows", Bound::whole_at_least(0)),
+            ParamSpec::number("theta_init", "Initial θ", Bound::finite()),
+        ],
+        defaults: defaults_of::<CtkdParams>(),
+    }
+}
+
+/// The rule across CTKD's parameters: λ grows, it does not shrink.
+pub(crate) fn validate(params: &CtkdParams, at: &str) -> Result<(), SpecError> {
+    Bound::at_least(params.lambda_min).check(params.lambda_max, format!("{at}.lambda_max"))
+}
+
+/// The temperature a logit term softens with on this batch: its fixed `T`, or the learned one
+/// with θ's gradient reversed by the scheduled λ.
+pub(super) fn temperature_of(
+    fixed: f64,
+    ctkd: Option<&CtkdParams>,
+    inputs: &TermInputs<'_>,
+) -> Temperature {
+    match ctkd {
+        None => Temperature::Fixed(fixed),
+        Some(c) => {
+            let lambda = ctkd_lambda(inputs.epoch, c.schedule_epochs, c.lambda_min, c.lambda_max);
+            let learned = inputs
+                .modules
+                .temperature
+                .as_ref()
+                .expect("a CTKD term's link has a learned temperature");
+            Temperature::Learned(learned.temperature(-lambda))
+        }
+    }
+}
 
 /// The temperature a logit loss divides by.
 // Built per batch and passed by reference; boxing the tensor would only add an allocation.

@@ -1,0 +1,221 @@
+//! What a distillation method is. Each method file declares its catalog entry — parameters with
+//! their bounds, defaults read from the `api` type's serde defaults — and, for loss terms, a
+//! [`Distiller`]: the checks it adds to a link, the modules it adds to the student, its named
+//! loss terms and its label. Validation, `/api/methods` and the OpenAPI document all read these
+//! entries, so a method's rules live in its own file only.
+
+use api::{MethodInfo, MethodPlacement, ParamInfo, ParamKind};
+use burn::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{LinkModules, TermLoss};
+use crate::models::{Features, StageShape};
+use crate::spec::{Bound, SpecError};
+
+/// One parameter of a method.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    /// Field name in the spec.
+    pub name: &'static str,
+    /// What it controls.
+    pub description: &'static str,
+    /// Its type.
+    pub kind: ParamKind,
+    /// The numbers it accepts (numbers and integers).
+    pub bound: Option<Bound>,
+    /// The values it accepts (choices).
+    pub choices: &'static [&'static str],
+}
+
+impl ParamSpec {
+    /// A real number inside `bound`.
+    pub const fn number(name: &'static str, description: &'static str, bound: Bound) -> Self {
+        ParamSpec {
+            name,
+            description,
+            kind: ParamKind::Number,
+            bound: Some(bound),
+            choices: &[],
+        }
+    }
+
+    /// A whole number inside `bound`.
+    pub const fn integer(name: &'static str, description: &'static str, bound: Bound) -> Self {
+        ParamSpec {
+            kind: ParamKind::Integer,
+            ..ParamSpec::number(name, description, bound)
+        }
+    }
+
+    /// One of `choices`.
+    pub const fn choice(
+        name: &'static str,
+        description: &'static str,
+        choices: &'static [&'static str],
+    ) -> Self {
+        ParamSpec {
+            name,
+            description,
+            kind: ParamKind::Choice,
+            bound: None,
+            choices,
+        }
+    }
+
+    /// `true` or `false`.
+    pub const fn boolean(name: &'static str, description: &'static str) -> Self {
+        ParamSpec {
+            name,
+            description,
+            kind: ParamKind::Boolean,
+            bound: None,
+            choices: &[],
+        }
+    }
+}
+
+/// A method's catalog entry.
+#[derive(Debug, Clone)]
+pub struct MethodSpec {
+    /// The name in specs (`kd`, `dkd`, ...).
+    pub name: &'static str,
+    /// A human title.
+    pub title: &'static str,
+    /// What it does, in a sentence or two.
+    pub description: &'static str,
+    /// Where its parameters go in a link.
+    pub placement: MethodPlacement,
+    /// Whether teacher and student must both have convolutional feature maps.
+    pub needs_feature_maps: bool,
+    /// The paper or reference implementation.
+    pub reference: &'static str,
+    /// The OpenAPI schema (the `api` type) holding its parameters.
+    pub schema: &'static str,
+    /// Its parameters.
+    pub params: Vec<ParamSpec>,
+    /// Its parameters as serde fills them in from nothing (absent where the default depends on
+    /// the rest of the spec).
+    pub defaults: Value,
+}
+
+/// The parameters of `T` as serde's defaults fill them in.
+pub fn defaults_of<T: DeserializeOwned + Serialize>() -> Value {
+    let filled: T = serde_json::from_value(Value::Object(Default::default()))
+        .expect("every parameter of a method has a serde default");
+    serde_json::to_value(filled).expect("parameters serialize")
+}
+
+impl MethodSpec {
+    /// The entry as `/api/methods` serves it.
+    pub fn info(&self) -> MethodInfo {
+        MethodInfo {
+            name: self.name.into(),
+            title: self.title.into(),
+            description: self.description.into(),
+            placement: self.placement,
+            needs_feature_maps: self.needs_feature_maps,
+            reference: self.reference.into(),
+            params: self
+                .params
+                .iter()
+                .map(|p| ParamInfo {
+                    name: p.name.into(),
+                    description: p.description.into(),
+                    kind: p.kind,
+                    default: self
+                        .defaults
+                        .get(p.name)
+                        .filter(|v| !v.is_null())
+                        .map(Value::to_string),
+                    minimum: p.bound.and_then(|b| b.min),
+                    exclusive_minimum: p.bound.is_some_and(|b| b.exclusive_min),
+                    maximum: p.bound.and_then(|b| b.max),
+                    exclusive_maximum: p.bound.is_some_and(|b| b.exclusive_max),
+                    choices: p.choices.iter().map(|c| c.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Checks every bounded parameter present in `params` (the parameters as JSON); `at` is
+    /// their field path.
+    pub fn check(&self, params: &Value, at: &str) -> Result<(), SpecError> {
+        for param in &self.params {
+            let (Some(bound), Some(value)) = (param.bound, params.get(param.name)) else {
+                continue;
+            };
+            if let Some(number) = value.as_f64() {
+                bound.check(number, format!("{at}.{}", param.name))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The stage shapes of a link's student and teacher.
+#[derive(Debug, Clone, Copy)]
+pub struct StagePair<'a> {
+    /// The student's stages, input side first.
+    pub student: &'a [StageShape],
+    /// The teacher's stages.
+    pub teacher: &'a [StageShape],
+}
+
+/// What a term's loss is computed from, for one batch.
+#[derive(Debug)]
+pub struct TermInputs<'a> {
+    /// 1-based epoch (DKD warm-up, CTKD schedule).
+    pub epoch: usize,
+    /// True labels. // [batch]
+    pub targets: Tensor<1, Int>,
+    /// The student's forward pass.
+    pub student: &'a Features,
+    /// The teacher's outputs, as constants of the student's graph (only the logits when no term
+    /// of the link reads features).
+    pub teacher: &'a Features,
+    /// The student's learnable link parts.
+    pub modules: &'a LinkModules,
+    /// Seeds the term's own random draws (MGD's masks): `(seed, epoch, batch)`.
+    pub draw: (u64, u64, u64),
+}
+
+/// A distillation term of a link.
+pub trait Distiller {
+    /// Rules beyond the parameters' bounds (relations between parameters, stages of the pair);
+    /// `at` is the term's field path.
+    fn validate(&self, _pair: &StagePair<'_>, _at: &str) -> Result<(), SpecError> {
+        Ok(())
+    }
+
+    /// Adds the learnable parts the term needs to the student's link modules.
+    fn add_modules(&self, _pair: &StagePair<'_>, _device: &Device, _modules: &mut LinkModules) {}
+
+    /// The term's named losses on a batch.
+    fn losses(&self, inputs: &TermInputs<'_>) -> Vec<TermLoss>;
+
+    /// How the term appears in names and labels (`kd`, `dkd+ctkd`, `kd+ls`).
+    fn label(&self) -> String;
+
+    /// The fixed temperature it softens logits with, for the curves.
+    fn temperature(&self) -> Option<f64> {
+        None
+    }
+
+    /// Its learned temperature's settings (CTKD), when it learns one.
+    fn ctkd(&self) -> Option<&api::CtkdParams> {
+        None
+    }
+
+    /// The CE weight of a link whose first logit term this is, when the link does not set one
+    /// (mdistiller's KD pairs CE 0.1 with KD 0.9); `None` for terms with no say.
+    fn ce_weight_beside(&self) -> Option<f64> {
+        None
+    }
+
+    /// Whether it reads the teacher's stage features (not only its logits).
+    fn reads_teacher_features(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,105 @@
+//! The rules of a model's sizes: layer counts and widths inside their bounds, ResNet depths of
+//! the form 6n + 2, and a parameter count this lab can train (bounded before building).
+
+use api::Architecture;
+
+use super::bounds::{self, MAX_LAYERS};
+use super::SpecError;
+use crate::models::InputShape;
+
+/// Layer widths or channel counts: at most [`MAX_LAYERS`] of them, each a [`bounds::WIDTH`].
+fn check_sizes(sizes: &[usize], at: &str) -> Result<(), SpecError> {
+    if sizes.len() > MAX_LAYERS {
+        return Err(SpecError::new(
+            at,
+            format!("at most {MAX_LAYERS} layers, got {}", sizes.len()),
+        ));
+    }
+    for (j, &size) in sizes.iter().enumerate() {
+        bounds::WIDTH.check(size as f64, format!("{at}[{j}]"))?;
+    }
+    Ok(())
+}
+
+/// Most parameters a model may have.
+const MAX_PARAMS: f64 = 200e6;
+
+/// An upper bound of a resolved architecture's parameters, computed without building it (a
+/// CNN is bounded as if it never pooled; a ResNet as if every block had its widest width).
+fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
+    let pixels = (input.height * input.width) as f64;
+    match arch {
+        Architecture::Mlp(m) => {
+            let mut widths = vec![input.channels as f64 * pixels];
+            widths.extend(m.hidden.iter().map(|&h| h as f64));
+            widths.push(input.classes as f64);
+            widths.windows(2).map(|w| (w[0] + 1.0) * w[1]).sum()
+        }
+        Architecture::Cnn(c) => {
+            let mut channels = vec![input.channels as f64];
+            channels.extend(c.channels.iter().map(|&h| h as f64));
+            let convs: f64 = channels
+                .windows(2)
+                .map(|w| 9.0 * w[0] * w[1] + 2.0 * w[1])
+                .sum();
+            let last = channels.last().copied().unwrap_or(1.0);
+            convs + (last * pixels + 1.0) * c.fc as f64 + (c.fc as f64 + 1.0) * input.classes as f64
+        }
+        Architecture::Resnet(r) => {
+            let widest = 64.0 * r.width;
+            r.depth as f64 * (9.0 * widest * widest + 2.0 * widest) + widest * input.classes as f64
+        }
+        Architecture::Preset { .. } => 0.0,
+    }
+}
+
+/// Checks a resolved architecture's sizes for `input`; `at` is its field path.
+pub fn check_architecture(
+    arch: &Architecture,
+    input: InputShape,
+    at: &str,
+) -> Result<(), SpecError> {
+    validate_architecture(arch, at)?;
+    let bound = param_upper_bound(arch, input);
+    if bound > MAX_PARAMS {
+        return Err(SpecError::new(
+            at,
+            format!(
+                "too large: up to {:.0} million parameters; this lab trains models of at most {:.0} million",
+                bound / 1e6,
+                MAX_PARAMS / 1e6
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError> {
+    match arch {
+        Architecture::Mlp(m) => check_sizes(&m.hidden, &format!("{at}.hidden"))?,
+        Architecture::Cnn(c) => {
+            if c.channels.is_empty() {
+                return Err(SpecError::new(
+                    format!("{at}.channels"),
+                    "needs at least one conv layer",
+                ));
+            }
+            check_sizes(&c.channels, &format!("{at}.channels"))?;
+            bounds::WIDTH.check(c.fc as f64, format!("{at}.fc"))?;
+        }
+        Architecture::Resnet(r) => {
+            if !bounds::resnet_depths().contains(&r.depth) {
+                return Err(SpecError::new(
+                    format!("{at}.depth"),
+                    format!(
+                        "must be 6n + 2 with n ≥ 1, at most 110 (8, 14, 20, 32, 56, ...), got {}",
+                        r.depth
+                    ),
+                ));
+            }
+            bounds::RESNET_WIDTH.check(r.width, format!("{at}.width"))?;
+        }
+        Architecture::Preset { .. } => unreachable!("presets are resolved before validation"),
+    }
+    Ok(())
+}

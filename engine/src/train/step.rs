@@ -1,0 +1,65 @@
+//! One optimisation step of a run: a batch assembled, the student's and the teacher's forward
+//! passes, the link's loss, the backward pass and the optimiser's update.
+
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+
+use super::run::Trainer;
+use super::stats::{batch_stats, EpochStats};
+use super::Student;
+use crate::distill::{link_loss, BatchInputs};
+use crate::models::{Features, Net};
+use crate::rng::{purpose, Rng};
+
+impl Trainer<'_, '_, '_> {
+    /// One optimisation step on the samples `chunk` (batch `b` of `epoch`); adds the batch's
+    /// statistics to `stats` and returns the updated student and the batch's total loss.
+    pub(super) fn step(
+        &mut self,
+        student: Student,
+        lr: f64,
+        epoch: usize,
+        b: usize,
+        chunk: &[usize],
+        stats: &mut Option<EpochStats>,
+    ) -> (Student, f64) {
+        let (plan, ctx, seed) = (self.plan, self.ctx, self.plan.run.seed);
+        let mut augment_rng = Rng::derive(seed, &[purpose::AUGMENT, epoch as u64, b as u64]);
+        let augment = plan.augment.then_some(&mut augment_rng);
+        let batch = ctx
+            .batcher
+            .batch(&ctx.data.train, chunk, &self.train_device, augment);
+        let features = student.net.forward_features(batch.images.clone());
+        let teacher = plan
+            .teacher
+            .map(|t| teacher_features(&t.net, &batch.images));
+        let inputs = BatchInputs {
+            epoch,
+            targets: batch.targets.clone(),
+            student: &features,
+            teacher: teacher.as_ref(),
+            draw: (seed, epoch as u64, b as u64),
+        };
+        let loss = link_loss(&plan.run.link, &student.link, inputs);
+        let summary = batch_stats(&loss, &features.logits, &batch.targets);
+        let grads = GradientsParams::from_grads(loss.total.backward(), &student);
+        let student = self.optimizer.step(lr, student, grads);
+        let values: Vec<f32> = summary.into_data().try_to_vec().expect("f32 statistics");
+        let stats = stats
+            .get_or_insert_with(|| EpochStats::new(loss.terms.iter().map(|t| t.name).collect()));
+        (student, stats.add(&values, chunk.len()))
+    }
+}
+
+/// The teacher's features as constants of the student's graph.
+fn teacher_features(teacher: &Net, images: &Tensor<4>) -> Features {
+    let out = teacher.forward_features(images.clone().without_autodiff());
+    Features {
+        stages: out
+            .stages
+            .into_iter()
+            .map(|s| s.detach().autodiff())
+            .collect(),
+        logits: out.logits.detach().autodiff(),
+    }
+}
