@@ -77,13 +77,17 @@ pub(super) fn finish(
 }
 
 /// A first stage taken from an earlier run: its model is evaluated on this experiment's
-/// validation and test splits and measured on this device; nothing is trained.
+/// validation and test splits and measured on this device, and kept in the run's own
+/// checkpoint directory (so it teaches even if the earlier run is deleted); nothing is trained.
 pub(super) fn import(
     plan: &RunPlan<'_>,
     ctx: &RunContext<'_>,
     model: &TrainedModel,
     sink: &mut dyn ProgressSink,
 ) -> Result<TrainedModel, TrainError> {
+    if let Some(root) = ctx.checkpoints {
+        Checkpoint::new(root, &plan.run.id, &model.fingerprint).save_model(&model.net)?;
+    }
     let device = &ctx.device.device;
     let classes = ctx.data.classes;
     let test = evaluate(&model.net, &ctx.data.test, ctx.batcher, classes, device);
