@@ -3,6 +3,7 @@
 //! in `engine` and `server`. With the `openapi` feature every type also derives its OpenAPI
 //! schema.
 
+mod access;
 mod architecture;
 mod curves;
 mod dataset;
@@ -15,6 +16,9 @@ mod report;
 mod service;
 mod share;
 
+pub use access::{
+    ApiTokenInfo, CreatedApiToken, LoginRequest, NewApiToken, SessionInfo, TokenScope,
+};
 pub use architecture::{Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec};
 pub use curves::{
     ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentExport, ModelGain,

@@ -67,6 +67,21 @@ async fn send<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
     decode(request.send().await.map_err(ApiFailure::network)?).await
 }
 
+/// `POST path` with `body` as JSON, answered without a body (204).
+pub async fn post_no_content<B: Serialize>(path: &str, body: &B) -> ApiResult<()> {
+    let response = Request::post(path)
+        .json(body)
+        .map_err(ApiFailure::network)?
+        .send()
+        .await
+        .map_err(ApiFailure::network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(failure(response).await)
+    }
+}
+
 /// `DELETE path`.
 pub async fn delete(path: &str) -> ApiResult<()> {
     let response = Request::delete(path)
@@ -95,6 +110,10 @@ async fn decode<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
 
 async fn failure(response: Response) -> ApiFailure {
     let status = response.status();
+    // A wrong token typed into the login form is not an expired session.
+    if status == 401 && !response.url().ends_with("/api/login") {
+        crate::session::expired();
+    }
     let text = response.text().await.unwrap_or_default();
     match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => ApiFailure {

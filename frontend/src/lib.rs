@@ -21,6 +21,8 @@ mod components;
 mod live;
 #[cfg(target_arch = "wasm32")]
 mod pages;
+#[cfg(target_arch = "wasm32")]
+mod session;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::App;

@@ -1,4 +1,5 @@
-//! Identifiers: random hex ids for experiments and runs (64 bits), share tokens (128 bits).
+//! Identifiers: random hex ids for experiments and runs (64 bits), share tokens (128 bits),
+//! secrets (owner, API tokens, sessions: 256 bits).
 
 /// `bytes` random bytes from the operating system, as lowercase hex.
 fn random_hex(bytes: usize) -> String {
@@ -15,6 +16,11 @@ pub fn new_id() -> String {
 /// A new share token: 32 hex digits (128 random bits).
 pub fn new_token() -> String {
     random_hex(16)
+}
+
+/// A new owner secret or API token secret: 64 hex digits (256 random bits).
+pub fn new_secret() -> String {
+    random_hex(32)
 }
 
 fn is_hex(text: &str, len: usize) -> bool {

@@ -1,6 +1,7 @@
 //! The `distill` binary's library: the command line, and `distill serve` — the REST API
 //! ([`http`]), background jobs ([`jobs`]) and the SQLite store ([`store`]) that drive the engine.
 
+pub mod access;
 pub mod cli;
 pub mod dashboard;
 pub mod download;

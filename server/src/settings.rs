@@ -24,6 +24,25 @@ pub struct Settings {
     pub checkpoints: PathBuf,
     /// The dashboard's bundle.
     pub dashboard: PathBuf,
+    /// Who may do what.
+    pub access: AccessSettings,
+}
+
+/// How the server authenticates and which hosts it answers for.
+#[derive(Debug, Clone)]
+pub struct AccessSettings {
+    /// `DISTILL_TOKEN`.
+    pub token: Option<String>,
+    /// `--token-file`.
+    pub token_file: Option<PathBuf>,
+    /// `--no-auth` (loopback addresses only).
+    pub no_auth: bool,
+    /// `--public-url`: the address users reach the lab at (behind a proxy, say).
+    pub public_url: Option<String>,
+    /// `--allowed-hosts`: more names the lab answers for.
+    pub allowed_hosts: Vec<String>,
+    /// `--max-failed-logins`: failed logins per client and minute before 429.
+    pub max_failed_logins: usize,
 }
 
 /// `$XDG_DATA_HOME/distill-lab`, else `~/.local/share/distill-lab`, else `./distill-lab`.

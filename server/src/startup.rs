@@ -11,10 +11,13 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::access::{
+    load_owner_secret, Access, AllowedHosts, FailedLogins, SecretSource, FAILURE_WINDOW,
+};
 use crate::dashboard::Dashboard;
 use crate::http::{router, AppState};
 use crate::jobs::{EngineRuntime, Jobs};
-use crate::settings::Settings;
+use crate::settings::{data_home, AccessSettings, Settings};
 use crate::store::Store;
 
 /// How long running runs get to reach the end of their batch at shutdown.
@@ -26,6 +29,7 @@ pub struct Application {
     router: Router,
     jobs: Jobs,
     shutdown: watch::Sender<bool>,
+    login_hint: String,
 }
 
 impl Application {
@@ -65,17 +69,26 @@ impl Application {
         );
         let jobs = Jobs::start(store, runtime, settings.workers).await?;
         let dashboard = load_dashboard(&settings.dashboard)?;
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let router = router(AppState::new(jobs.clone(), shutdown_rx, dashboard));
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("listening on {}", settings.addr))?;
+        let bound = listener.local_addr()?;
+        let access = access(&settings.access, bound)?;
+        let login_hint = login_hint(&access, &settings.access, bound);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let router = router(AppState::new(jobs.clone(), shutdown_rx, dashboard, access));
         Ok(Application {
             listener,
             router,
             jobs,
             shutdown,
+            login_hint,
         })
+    }
+
+    /// How to log in: the URL with the owner token, or where the token is.
+    pub fn login_hint(&self) -> &str {
+        &self.login_hint
     }
 
     /// The address it listens on (the real port when 0 was asked for).
@@ -94,8 +107,11 @@ impl Application {
             router,
             jobs,
             shutdown,
+            ..
         } = self;
-        axum::serve(listener, router)
+        // Connection info gives the failed-login limit each client's address.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 signal.await;
                 tracing::info!("shutting down: checkpointing running runs");
@@ -126,6 +142,70 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = interrupt => {}
         _ = terminate => {}
+    }
+}
+
+/// The access rules: the owner's secret (or none with `--no-auth`, refused off loopback) and
+/// the hosts this server answers for.
+fn access(settings: &AccessSettings, bound: SocketAddr) -> anyhow::Result<Access> {
+    let public = settings
+        .public_url
+        .as_deref()
+        .map(|url| {
+            url.parse::<axum::http::Uri>()
+                .ok()
+                .filter(|u| u.host().is_some())
+                .with_context(|| format!("--public-url {url} is not an absolute URL"))
+        })
+        .transpose()?;
+    let mut hosts = settings.allowed_hosts.clone();
+    if let Some(authority) = public.as_ref().and_then(|u| u.authority()) {
+        hosts.push(authority.to_string());
+    }
+    let owner = if settings.no_auth {
+        if !bound.ip().is_loopback() {
+            anyhow::bail!(
+                "--no-auth on {bound} would let anyone who reaches this address change the lab; bind to 127.0.0.1 (the default) or drop --no-auth"
+            );
+        }
+        tracing::warn!("serving WITHOUT authentication (--no-auth): anyone who can reach {bound} can submit, cancel and delete");
+        None
+    } else {
+        Some(load_owner_secret(
+            settings.token.as_deref(),
+            settings.token_file.as_deref(),
+            &data_home(),
+        )?)
+    };
+    Ok(Access {
+        owner,
+        hosts: AllowedHosts::new(bound, &hosts),
+        secure_cookies: public.as_ref().and_then(|u| u.scheme_str()) == Some("https"),
+        failures: FailedLogins::new(settings.max_failed_logins, FAILURE_WINDOW),
+    })
+}
+
+/// The line that tells the owner how to log in.
+fn login_hint(access: &Access, settings: &AccessSettings, bound: SocketAddr) -> String {
+    let base = settings.public_url.clone().unwrap_or_else(|| {
+        let host = if bound.ip().is_unspecified() {
+            "localhost".to_string()
+        } else {
+            bound.ip().to_string()
+        };
+        format!("http://{host}:{}", bound.port())
+    });
+    let base = base.trim_end_matches('/');
+    match &access.owner {
+        None => format!("No authentication (--no-auth): open {base}/"),
+        Some(owner) => match (&owner.printable, &owner.source) {
+            (Some(secret), SecretSource::Generated(path) | SecretSource::File(path)) => format!(
+                "Log in: {base}/?token={secret}\n  (the owner token is kept in {}; scripts send `Authorization: Bearer $(cat {})`)",
+                path.display(),
+                path.display()
+            ),
+            _ => format!("Log in: {base}/?token=$DISTILL_TOKEN (the owner token is the DISTILL_TOKEN this server was started with)"),
+        },
     }
 }
 

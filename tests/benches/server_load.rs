@@ -96,6 +96,8 @@ fn wrk(server: &Server, experiment: &str, curve_run: &str) -> String {
                 "-c32",
                 "-d10s",
                 "--latency",
+                "-H",
+                &format!("Authorization: Bearer {}", server.token),
                 &format!("{}{path}", server.base),
             ])
             .output()

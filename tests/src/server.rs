@@ -19,6 +19,9 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
+    /// The owner token it was started with (`DISTILL_TOKEN`); every request of [`Server::get`],
+    /// [`Server::post`] and friends sends it as a bearer.
+    pub token: String,
     agent: ureq::Agent,
     dir: PathBuf,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
@@ -32,6 +35,8 @@ pub struct ApiResponse {
     pub status: u16,
     /// `Content-Type`.
     pub content_type: String,
+    /// Every header, names in lower case (the last value of a repeated one).
+    pub headers: std::collections::HashMap<String, String>,
     /// The body.
     pub bytes: Vec<u8>,
     /// The body as text (lossy).
@@ -65,6 +70,7 @@ impl Server {
     /// Starts `distill serve` on CPU with its database and checkpoints under `dir` (reused by
     /// a restart with the same `dir`) and `extra` arguments; waits until it listens.
     pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+        let token = format!("test-owner-{}", random_hex());
         let db = format!("sqlite:{}", dir.join("distill.db").display());
         let checkpoints = dir.join("checkpoints");
         let mut child = Command::new(distill_binary())
@@ -81,6 +87,8 @@ impl Server {
             .arg(&checkpoints)
             .args(extra)
             .env("BURN_DEVICE", "flex")
+            .env("DISTILL_TOKEN", &token)
+            .env("HOME", dir)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -125,10 +133,13 @@ impl Server {
             .timeout_global(Some(Duration::from_secs(600)))
             .max_idle_connections(0)
             .max_idle_connections_per_host(0)
+            // Redirects are part of what is tested (the login exchange answers 303).
+            .max_redirects(0)
             .build()
             .into();
         let document = agent
             .get(format!("{base}/api/openapi.json"))
+            .header("authorization", format!("Bearer {token}"))
             .call()
             .ok()
             .and_then(|mut r| r.body_mut().read_to_string().ok())
@@ -137,6 +148,7 @@ impl Server {
         Server {
             child,
             base,
+            token,
             agent,
             dir: dir.to_path_buf(),
             stderr,
@@ -186,6 +198,11 @@ impl Server {
             )
         });
         let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
         let content_type = response
             .headers()
             .get("content-type")
@@ -204,6 +221,7 @@ impl Server {
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         ApiResponse {
             status,
+            headers,
             content_type,
             bytes,
             text,
@@ -216,14 +234,19 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
-    /// `GET path`.
-    pub fn get(&self, path: &str) -> ApiResponse {
-        self.finish("GET", path, self.agent.get(self.url(path)).call())
+    /// The URL that logs a browser in (what `distill serve` prints).
+    pub fn login_url(&self) -> String {
+        format!("{}/?token={}", self.base, self.token)
     }
 
-    /// `DELETE path`.
+    /// `GET path`, as the owner.
+    pub fn get(&self, path: &str) -> ApiResponse {
+        self.send("GET", path, None, b"")
+    }
+
+    /// `DELETE path`, as the owner.
     pub fn delete(&self, path: &str) -> ApiResponse {
-        self.finish("DELETE", path, self.agent.delete(self.url(path)).call())
+        self.send("DELETE", path, None, b"")
     }
 
     /// `POST path` with a JSON body.
@@ -236,7 +259,7 @@ impl Server {
         )
     }
 
-    /// Any request with a raw body and content type (for malformed requests).
+    /// Any request with a raw body and content type (for malformed requests), as the owner.
     pub fn send(
         &self,
         method: &str,
@@ -244,20 +267,34 @@ impl Server {
         content_type: Option<&str>,
         body: &[u8],
     ) -> ApiResponse {
-        let url = self.url(path);
-        // ureq refuses bodies on GET and DELETE; those carry none here.
-        match method {
-            "GET" => return self.finish(method, path, self.agent.get(&url).call()),
-            "DELETE" => return self.finish(method, path, self.agent.delete(&url).call()),
-            _ => {}
+        let bearer = format!("Bearer {}", self.token);
+        let mut headers = vec![("authorization", bearer.as_str())];
+        headers.extend(content_type.map(|ct| ("content-type", ct)));
+        self.send_with(method, path, &headers, body)
+    }
+
+    /// Any request with exactly these headers (no credentials unless they are among them).
+    pub fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> ApiResponse {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
-        let request = ureq::http::Request::builder().method(method).uri(url);
-        let request = match content_type {
-            Some(ct) => request.header("content-type", ct),
-            None => request,
+        // ureq refuses a body on GET and DELETE, even an empty one: send none there.
+        let response = if body.is_empty() {
+            self.agent.run(request.body(()).expect("a valid request"))
+        } else {
+            self.agent
+                .run(request.body(body.to_vec()).expect("a valid request"))
         };
-        let request = request.body(body.to_vec()).expect("a valid request");
-        self.finish(method, path, self.agent.run(request))
+        self.finish(method, path, response)
     }
 
     /// Submits `spec`; panics unless it is accepted. Returns the experiment's id.
@@ -277,6 +314,7 @@ impl Server {
         let response = self
             .agent
             .get(self.url(&format!("/api/experiments/{experiment}/events")))
+            .header("authorization", format!("Bearer {}", self.token))
             .call()
             .expect("the event stream opens");
         assert_eq!(response.status().as_u16(), 200);
@@ -321,6 +359,19 @@ impl Server {
         assert_eq!(detail.status, 200);
         detail.json
     }
+}
+
+/// 128 random bits as hex (a token nobody can guess, for each test server).
+fn random_hex() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    // Two std `RandomState`s are seeded from the OS: enough unpredictability for a test token.
+    (0..2)
+        .map(|_| {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(std::process::id() as u64);
+            format!("{:016x}", hasher.finish())
+        })
+        .collect()
 }
 
 impl Drop for Server {

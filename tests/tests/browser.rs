@@ -9,6 +9,15 @@ use std::time::Duration;
 use distill_tests::{three_stage_chain, Browser, Server};
 use serde_json::json;
 
+/// Opens the login URL `distill serve` printed: the session cookie is set and the token leaves
+/// the address bar.
+fn log_in(browser: &Browser, server: &Server) {
+    browser.goto(&server.login_url());
+    browser.wait_until("the token to leave the address bar", || {
+        !browser.url().contains("token=")
+    });
+}
+
 /// Training the chain on 2 cores takes about a minute; this leaves room on a busy machine.
 const TRAINING: Duration = Duration::from_secs(600);
 
@@ -41,22 +50,7 @@ fn type_into(browser: &Browser, path: &str, text: &str) {
 
 /// Clicks the first element matching `css` whose text is `text`.
 fn click_text(browser: &Browser, css: &str, text: &str) {
-    let mut clicked = false;
-    browser.wait_until(&format!("`{css}` reading {text:?}"), || {
-        match browser
-            .find_all(css)
-            .into_iter()
-            .find(|e| e.text().trim() == text)
-        {
-            Some(e) => {
-                e.click();
-                clicked = true;
-                true
-            }
-            None => false,
-        }
-    });
-    assert!(clicked);
+    browser.click_text(css, text);
 }
 
 /// The read-only link the page just created.
@@ -85,6 +79,7 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path());
     let browser = Browser::start();
+    log_in(&browser, &server);
 
     // Compose: the KD template, a teaching assistant added between, sizes set by hand.
     browser.goto(&server.url("/experiments/new"));
@@ -323,6 +318,7 @@ fn an_invalid_form_shows_the_error_next_to_its_field_and_keeps_what_was_typed() 
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path());
     let browser = Browser::start();
+    log_in(&browser, &server);
     browser.goto(&server.url("/experiments/new"));
     choose(&browser, "dataset.name", "synthetic");
 
@@ -380,6 +376,7 @@ fn cancel_stops_a_running_experiment_and_delete_asks_before_removing_it() {
     // Long enough that it is still training when the button is clicked.
     let id = server.submit(&three_stage_chain(200, 3000));
     let browser = Browser::start();
+    log_in(&browser, &server);
     let page = server.url(&format!("/experiments/{id}"));
     browser.goto(&page);
     let status = || browser.text_of(".page-head .badge");

@@ -30,14 +30,21 @@ pub fn CurvesPanel(
     runs: Signal<Vec<CurveRun>>,
     version: Signal<u64>,
     #[prop(optional_no_strip)] live_loss: Option<Signal<LiveLoss>>,
+    /// The share link the page is opened through: curves are read through it (no login).
+    #[prop(optional_no_strip)]
+    share: Option<String>,
 ) -> impl IntoView {
     let fetched = LocalResource::new(move || {
         let runs = runs.get();
         version.track();
+        let base = match &share {
+            Some(token) => format!("/api/shared/{token}/runs"),
+            None => "/api/runs".to_string(),
+        };
         async move {
             let mut all = Vec::with_capacity(runs.len());
             for run in runs {
-                let path = format!("/api/runs/{}/curves?max_points={MAX_POINTS}", run.id);
+                let path = format!("{base}/{}/curves?max_points={MAX_POINTS}", run.id);
                 let curves: ApiResult<RunCurves> = client::get(&path).await;
                 all.push((run, curves?));
             }

@@ -1,8 +1,10 @@
 //! One module per page of the dashboard.
 
 mod compare;
+mod credentials;
 mod experiment;
 mod experiments;
+mod login;
 mod new_experiment;
 mod not_found;
 mod shared;
@@ -11,6 +13,7 @@ mod system;
 pub use compare::ComparePage;
 pub use experiment::ExperimentPage;
 pub use experiments::ExperimentsPage;
+pub use login::LoginPage;
 pub use new_experiment::NewExperimentPage;
 pub use not_found::NotFound;
 pub use shared::SharedPage;

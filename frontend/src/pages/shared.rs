@@ -13,8 +13,9 @@ use crate::components::{ErrorNotice, Loading};
 #[component]
 pub fn SharedPage() -> impl IntoView {
     let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
     let shared = LocalResource::new(move || {
-        let token = params.with(|p| p.get("token").unwrap_or_default());
+        let token = token();
         async move { client::get::<SharedView>(&format!("/api/shared/{token}")).await }
     });
     view! {
@@ -24,7 +25,7 @@ pub fn SharedPage() -> impl IntoView {
                 Err(f) => view! { <section class="page"><ErrorNotice failure=f/></section> }.into_any(),
                 Ok(SharedView::Experiment { experiment }) => {
                     let detail = Signal::derive(move || Some::<ExperimentDetail>((*experiment).clone()));
-                    view! { <ExperimentView detail=detail curves_version=Signal::derive(|| 0) read_only=true/> }.into_any()
+                    view! { <ExperimentView detail=detail curves_version=Signal::derive(|| 0) read_only=true share=token()/> }.into_any()
                 }
                 Ok(SharedView::Comparison { comparison }) => view! {
                     <section class="page">

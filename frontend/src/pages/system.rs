@@ -1,10 +1,12 @@
-//! The system page: what this server trains on and how busy it is, refreshed every few seconds.
+//! The system page: what this server trains on and how busy it is (refreshed every few
+//! seconds), the API tokens and the share links.
 
 use std::time::Duration;
 
 use api::{DatasetInfo, SystemInfo};
 use leptos::prelude::*;
 
+use super::credentials::{ApiTokens, ShareLinks};
 use crate::client::{self, ApiResult};
 use crate::components::{ErrorNotice, Loading};
 
@@ -64,6 +66,8 @@ pub fn SystemPage() -> impl IntoView {
             <Transition fallback=Loading>{system_view}</Transition>
             <h2>"Datasets"</h2>
             <Suspense fallback=Loading>{datasets_view}</Suspense>
+            <ApiTokens/>
+            <ShareLinks/>
         </section>
     }
 }

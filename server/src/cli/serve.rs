@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{BackendArg, DataDirArg};
-use crate::settings::{default_checkpoints, default_dashboard, default_database_url, Settings};
+use crate::settings::{
+    default_checkpoints, default_dashboard, default_database_url, AccessSettings, Settings,
+};
 use crate::startup::{shutdown_signal, Application};
 
 /// Options of `distill serve`.
@@ -34,6 +36,26 @@ pub struct ServeArgs {
     /// The dashboard's bundle [default: `dashboard/` next to this executable].
     #[arg(long, env = "DISTILL_DASHBOARD")]
     dashboard: Option<PathBuf>,
+    /// A file holding the owner's token [default: `DISTILL_TOKEN`, else
+    /// ~/.local/share/distill-lab/owner-token, generated at the first start].
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Serve without authentication: anyone who reaches the port may do anything. Only on a
+    /// loopback address.
+    #[arg(long)]
+    no_auth: bool,
+    /// The URL users reach the lab at, e.g. `https://lab.example.org` behind a proxy: its host
+    /// is allowed, https marks cookies `Secure`, and the login URL uses it.
+    #[arg(long, env = "DISTILL_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// More host names the lab answers for, comma separated (requests for any other `Host`
+    /// are refused, against DNS rebinding).
+    #[arg(long, env = "DISTILL_ALLOWED_HOSTS", value_delimiter = ',')]
+    allowed_hosts: Vec<String>,
+    /// Failed logins a client may make per minute; past them every attempt from it gets 429
+    /// until a minute after the oldest.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    max_failed_logins: u32,
 }
 
 fn init_tracing() {
@@ -56,6 +78,14 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         backend: args.backend.into(),
         checkpoints: args.checkpoints.unwrap_or_else(default_checkpoints),
         dashboard: args.dashboard.unwrap_or_else(default_dashboard),
+        access: AccessSettings {
+            token: std::env::var("DISTILL_TOKEN").ok(),
+            token_file: args.token_file,
+            no_auth: args.no_auth,
+            public_url: args.public_url,
+            allowed_hosts: args.allowed_hosts,
+            max_failed_logins: args.max_failed_logins as usize,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -66,6 +96,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let addr = app.local_addr()?;
         // Tests and scripts read this line to find the port.
         println!("Distill Lab listening on http://{addr}");
+        println!("{}", app.login_hint());
         app.run_until(shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)

@@ -128,11 +128,18 @@ pub async fn run_curves_get(
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<CurvesQuery>,
 ) -> Result<Json<RunCurves>, ApiError> {
-    let max_points = max_points_param(query.max_points.as_deref())?;
     let run = run_row(&state, &id, "id").await?;
+    curves_of(&state, &run, &query).await.map(Json)
+}
+
+/// The curves of `run` as `query` asks (the run's own route and a share link's).
+pub(super) async fn curves_of(
+    state: &AppState,
+    run: &RunRow,
+    query: &CurvesQuery,
+) -> Result<RunCurves, ApiError> {
+    let max_points = max_points_param(query.max_points.as_deref())?;
     let metrics = metric_list(query.metrics.as_deref());
     let span = run.epochs_total as f64;
-    Ok(Json(
-        run_curves(&state, &run, metrics.as_deref(), span, max_points).await?,
-    ))
+    run_curves(state, run, metrics.as_deref(), span, max_points).await
 }

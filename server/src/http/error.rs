@@ -119,6 +119,36 @@ impl ApiError {
         .field("content-type")
     }
 
+    /// 401: no credentials, or credentials that are not valid.
+    pub fn unauthenticated(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+    }
+
+    /// 403: credentials that may not do this.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 429: too many failed logins from this client.
+    pub fn too_many_attempts(retry_after_seconds: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "too many failed logins from this address; try again in {retry_after_seconds} s"
+            ),
+        )
+    }
+
+    /// 421: a request for a host this server does not answer for (DNS rebinding).
+    pub fn misdirected(host: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "unknown_host",
+            format!("this lab does not answer for host `{host}`; start it with `--allowed-hosts {host}` (or `--public-url`) if it is yours"),
+        )
+    }
+
     /// 500: a bug or a broken disk.
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)

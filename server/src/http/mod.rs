@@ -2,6 +2,7 @@
 //! an OpenAPI document generated from the handlers' own annotations, request tracing and
 //! compression; every other path serves the dashboard.
 
+mod access;
 mod compare;
 mod curve_cache;
 mod curves;
@@ -19,6 +20,7 @@ mod system;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
 use axum::Router;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
@@ -30,6 +32,7 @@ use utoipa_axum::routes;
 pub use error::ApiError;
 pub use extract::BODY_LIMIT;
 
+use crate::access::Access;
 use crate::dashboard::Dashboard;
 use crate::jobs::Jobs;
 
@@ -42,17 +45,25 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// The dashboard's bundle.
     pub dashboard: Arc<Dashboard>,
+    /// Who may do what.
+    pub access: Arc<Access>,
     openapi: Arc<std::sync::OnceLock<String>>,
     curves: Arc<curve_cache::CurveCache>,
 }
 
 impl AppState {
     /// State for a router over `jobs`.
-    pub fn new(jobs: Jobs, shutdown: watch::Receiver<bool>, dashboard: Dashboard) -> AppState {
+    pub fn new(
+        jobs: Jobs,
+        shutdown: watch::Receiver<bool>,
+        dashboard: Dashboard,
+        access: Access,
+    ) -> AppState {
         AppState {
             jobs,
             shutdown,
             dashboard: Arc::new(dashboard),
+            access: Arc::new(access),
             openapi: Arc::default(),
             curves: Arc::default(),
         }
@@ -71,6 +82,7 @@ impl AppState {
         (name = "experiments", description = "Submit, list, watch, cancel, delete, export"),
         (name = "runs", description = "Curves, comparisons, models"),
         (name = "shares", description = "Read-only share links"),
+        (name = "access", description = "Logging in, sessions and API tokens"),
     )
 )]
 struct ApiDoc;
@@ -101,15 +113,27 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(curves::run_curves_get))
         .routes(routes!(exports::run_model))
         .routes(routes!(compare::compare_get))
-        .routes(routes!(shares::shares_create))
+        .routes(routes!(shares::shares_create, access::shares_list))
         .routes(routes!(shares::shared_get))
+        .routes(routes!(shares::shared_curves_get))
         .routes(routes!(shares::share_delete))
+        .routes(routes!(access::login))
+        .routes(routes!(access::logout))
+        .routes(routes!(access::session_get))
+        .routes(routes!(access::tokens_list, access::tokens_create))
+        .routes(routes!(access::token_delete))
         .split_for_parts();
     let json = serde_json::to_string_pretty(&openapi::complete(document))
         .expect("the OpenAPI document serializes");
     let _ = state.openapi.set(json);
-    api.fallback(dashboard::fallback)
+    api.route_layer(from_fn_with_state(state.clone(), crate::access::guard))
+        .fallback(dashboard::fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::access::exchange_url_token,
+        ))
+        .layer(from_fn_with_state(state.clone(), crate::access::check_host))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

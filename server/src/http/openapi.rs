@@ -7,6 +7,8 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use engine::spec::{Bound, Rule, SchemaRule};
+
+use crate::access::{policy, Need, SESSION_COOKIE};
 use serde_json::{json, Map, Value};
 
 use super::{compare, curves, experiments, AppState};
@@ -32,18 +34,47 @@ pub(super) fn complete(document: utoipa::openapi::OpenApi) -> Value {
     }
     inline_tagged_variants(schemas);
     if let Some(paths) = doc["paths"].as_object_mut() {
-        for item in paths.values_mut() {
-            for operation in item
-                .as_object_mut()
-                .into_iter()
-                .flat_map(|m| m.values_mut())
-            {
+        for (path, item) in paths.iter_mut() {
+            for (method, operation) in item.as_object_mut().into_iter().flat_map(|m| m.iter_mut()) {
                 type_query_parameters(operation);
                 document_rejections(operation);
+                let method = method.to_uppercase().parse().expect("an HTTP method");
+                document_access(operation, policy(&method, path));
             }
         }
     }
+    doc["components"]["securitySchemes"] = json!({
+        "bearer": {"type": "http", "scheme": "bearer",
+                   "description": "The owner token (printed by `distill serve`) or an API token (`POST /api/tokens`)."},
+        "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                    "description": "The owner's browser session (from `/?token=…` or `POST /api/login`); unsafe requests must come from the lab's own origin."}
+    });
     doc
+}
+
+/// Documents who may call an operation and the refusals of the access rules: 421 for a host
+/// this lab does not serve (every route); 401, 403 and 429 where credentials are needed.
+fn document_access(operation: &mut Value, need: Need) {
+    let responses = operation["responses"]
+        .as_object_mut()
+        .expect("every operation has responses");
+    responses
+        .entry("421")
+        .or_insert_with(|| error_response("The request's Host is not one this lab answers for"));
+    if need == Need::Nothing {
+        operation["security"] = json!([]);
+        return;
+    }
+    for (status, description) in [
+        ("401", "No credentials, or credentials that are not valid"),
+        ("403", "Credentials that may not do this (a read token on a change, a token on the owner's routes), or a cookie-authenticated request from another site"),
+        ("429", "Too many failed logins from this address"),
+    ] {
+        responses
+            .entry(status)
+            .or_insert_with(|| error_response(description));
+    }
+    operation["security"] = json!([{"bearer": []}, {"session": []}]);
 }
 
 /// The rules of request bodies the server itself (not the engine) checks.

@@ -7,13 +7,15 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use super::compare::comparison;
+use super::curves::{curves_of, CurvesQuery};
 use super::experiments::experiment_detail;
 use super::extract::ApiJson;
+use super::extract::ApiQuery;
 use super::{ApiError, AppState};
 use crate::ids::{is_token, new_token};
 use crate::store::ShareRow;
 
-fn link(row: &ShareRow) -> Result<ShareLink, ApiError> {
+pub(super) fn link(row: &ShareRow) -> Result<ShareLink, ApiError> {
     let target = match (&row.experiment_id, row.runs()?) {
         (Some(id), _) => ShareTarget::Experiment {
             experiment_id: id.clone(),
@@ -136,6 +138,33 @@ pub async fn shared_get(
         },
         (None, None) => return Err(ApiError::internal("a share link with no target")),
     }))
+}
+
+/// The curves of a run the share link shows (a run of its experiment, or one it compares).
+#[utoipa::path(get, path = "/api/shared/{token}/runs/{id}/curves", tag = "shares",
+    params(("token" = String, Path, description = "Share token"), ("id" = String, Path, description = "Run id"), CurvesQuery),
+    responses((status = 200, description = "The curves", body = api::RunCurves),
+              (status = 404, description = "No such link, or the link does not show this run", body = api::ErrorBody),
+              (status = 410, description = "The link was revoked", body = api::ErrorBody)))]
+pub async fn shared_curves_get(
+    State(state): State<AppState>,
+    Path((token, id)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<CurvesQuery>,
+) -> Result<Json<api::RunCurves>, ApiError> {
+    let share = live_share(&state, &token).await?;
+    let run = super::curves::run_row(&state, &id, "id").await?;
+    let shown = match (&share.experiment_id, share.runs()?) {
+        (Some(experiment), _) => run.experiment_id == *experiment,
+        (None, Some(runs)) => runs.contains(&run.id),
+        (None, None) => false,
+    };
+    if !shown {
+        return Err(ApiError::not_found(
+            "id",
+            format!("this share link does not show run `{id}`"),
+        ));
+    }
+    curves_of(&state, &run, &query).await.map(Json)
 }
 
 /// Revokes a share link: it stops working at once.

@@ -1,6 +1,7 @@
 //! The store: every SQL statement of the server lives under this module, always with bound
 //! parameters. SQLite through sqlx (WAL, foreign keys); the schema is `migrations/`.
 
+mod access;
 mod curves;
 mod experiments;
 mod rows;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use access::TokenRow;
 pub use curves::{CurvePointRow, EpochCommit};
 pub use experiments::{ExperimentFilter, NewExperiment, NewRun};
 pub use rows::{ExperimentRow, ListedRun, RunRow};

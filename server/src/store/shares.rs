@@ -49,7 +49,16 @@ impl Store {
         })
     }
 
-    /// The share link `token`, revoked or not.
+    /// The share links not revoked, newest first.
+    pub async fn live_shares(&self) -> Result<Vec<ShareRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM shares WHERE revoked_at IS NULL ORDER BY created_at DESC, token",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The share link `token`, live or revoked.
     pub async fn share(&self, token: &str) -> Result<Option<ShareRow>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM shares WHERE token = ?")
             .bind(token)

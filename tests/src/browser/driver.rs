@@ -234,6 +234,23 @@ impl Browser {
         );
     }
 
+    /// Clicks the first element matching `css` whose text is `text`, waiting for one.
+    pub fn click_text(&self, css: &str, text: &str) {
+        self.wait_until(&format!("`{css}` reading {text:?}"), || {
+            match self
+                .find_all(css)
+                .into_iter()
+                .find(|e| e.text().trim() == text)
+            {
+                Some(e) => {
+                    e.click();
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+
     /// Runs `script` in the page with `args` and returns its result.
     pub fn execute(&self, script: &str, args: Value) -> Value {
         self.command(

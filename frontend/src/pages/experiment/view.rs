@@ -26,14 +26,16 @@ pub fn run_label(run: &RunSummary, seeds: usize) -> String {
     }
 }
 
-/// The whole experiment. `read_only` hides every action (shared views); `live_loss` is what
-/// a followed experiment heard of batch losses since its curves were fetched.
+/// The whole experiment. `read_only` hides every action (shared views, whose `share` token
+/// reads the curves); `live_loss` is what a followed experiment heard of batch losses since its
+/// curves were fetched.
 #[component]
 pub fn ExperimentView(
     detail: Signal<Option<ExperimentDetail>>,
     curves_version: Signal<u64>,
     read_only: bool,
     #[prop(optional)] live_loss: Option<Signal<LiveLoss>>,
+    #[prop(optional)] share: Option<String>,
 ) -> impl IntoView {
     let summary = Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.summary.clone())));
     let spec = Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.spec.clone())));
@@ -80,7 +82,7 @@ pub fn ExperimentView(
                 })
             }}
             <h2>"Curves"</h2>
-            <CurvesPanel runs=curve_runs.into() version=curves_version live_loss=live_loss/>
+            <CurvesPanel runs=curve_runs.into() version=curves_version live_loss=live_loss share=share/>
         </section>
     }
 }

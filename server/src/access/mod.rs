@@ -1,0 +1,41 @@
+//! Who may do what (DESIGN.md §7): one owner per lab, whose secret logs a browser in
+//! (Jupyter-style, exchanged for a session cookie) and authenticates scripts (bearer); API
+//! tokens with a `read` or `write` scope; read-only share links. Every request's `Host` must be
+//! this server's (DNS rebinding); cookie-authenticated unsafe requests must come from its own
+//! origin (CSRF); failed logins are rate-limited per client.
+
+mod credentials;
+mod failures;
+mod guard;
+mod hosts;
+mod policy;
+mod secret;
+
+pub use credentials::{
+    hash_secret, session_cookie as session_cookie_of, Principal, SESSION_COOKIE,
+};
+pub use failures::{FailedLogins, FAILURE_WINDOW};
+pub use guard::{check_host, exchange_url_token, guard, ClientAddr};
+pub(crate) use guard::{hex, start_session};
+pub use hosts::AllowedHosts;
+pub use policy::{policy, Need};
+pub use secret::{load_owner_secret, OwnerSecret, SecretSource};
+
+use std::time::Duration;
+
+/// How long a browser session lasts.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The access rules of one server.
+#[derive(Debug)]
+pub struct Access {
+    /// The owner's secret; `None` when the lab runs without authentication (`--no-auth`, on a
+    /// loopback address only).
+    pub owner: Option<OwnerSecret>,
+    /// Hosts the server answers for.
+    pub hosts: AllowedHosts,
+    /// Whether cookies are marked `Secure` (served over https).
+    pub secure_cookies: bool,
+    /// Failed logins per client.
+    pub failures: FailedLogins,
+}
