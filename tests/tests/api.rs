@@ -251,7 +251,7 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
 }
 
 #[test]
-fn a_finished_teacher_is_reused_by_an_identical_experiment_and_the_api_says_so() {
+fn a_finished_teacher_and_baseline_are_reused_by_an_identical_experiment_and_the_api_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &[]);
     let spec = three_stage_chain(1, 600);
@@ -271,6 +271,11 @@ fn a_finished_teacher_is_reused_by_an_identical_experiment_and_the_api_says_so()
     assert!(
         new[2]["reused_from"].is_null(),
         "the student is trained again"
+    );
+    assert_eq!(new[3]["kind"], "baseline");
+    assert_eq!(
+        new[3]["reused_from"], old[3]["id"],
+        "the CE-only baseline of the same model, data and seed is reused"
     );
     let curves = server.get(&format!(
         "/api/runs/{}/curves?metrics=test_accuracy",

@@ -83,7 +83,7 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
 
     // Compose: the KD template, a teaching assistant added between, sizes set by hand.
     browser.goto(&server.url("/experiments/new"));
-    click_text(&browser, "button.template", "KD");
+    click_text(&browser, "button.template", "Quick KD");
     type_into(&browser, "name", "browser chain");
     choose(&browser, "dataset.name", "synthetic");
     type_into(&browser, "dataset.train_subset", "1500");

@@ -107,6 +107,15 @@ pub fn defaults_of<T: DeserializeOwned + Serialize>() -> Value {
     serde_json::to_value(filled).expect("parameters serialize")
 }
 
+/// A default as JSON text, numbers the way people write them (`8`, `0.00007`, not `8.0`,
+/// `7e-5`).
+fn default_text(value: &Value) -> String {
+    match value.as_f64() {
+        Some(number) => number.to_string(),
+        None => value.to_string(),
+    }
+}
+
 impl MethodSpec {
     /// The entry as `/api/methods` serves it.
     pub fn info(&self) -> MethodInfo {
@@ -128,7 +137,7 @@ impl MethodSpec {
                         .defaults
                         .get(p.name)
                         .filter(|v| !v.is_null())
-                        .map(Value::to_string),
+                        .map(default_text),
                     minimum: p.bound.and_then(|b| b.min),
                     exclusive_minimum: p.bound.is_some_and(|b| b.exclusive_min),
                     maximum: p.bound.and_then(|b| b.max),

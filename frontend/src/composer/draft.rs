@@ -510,6 +510,10 @@ mod tests {
     }
 
     fn templates_kd() -> ExperimentSpec {
-        crate::composer::templates().remove(0).spec
+        crate::composer::templates()
+            .into_iter()
+            .find(|t| t.name == "Quick KD")
+            .expect("a quick KD template")
+            .spec
     }
 }

@@ -92,11 +92,11 @@ async fn execute(
         });
     }
     let (imported, teacher) = (sources.pop().flatten(), sources.pop().flatten());
-    // A finished teacher of the same configuration is reused; a model taken from an earlier
-    // run is evaluated again on this experiment's data, never copied.
-    let reusable = row.kind() == RunKind::Stage
-        && row.from_run.is_none()
-        && (row.stage_index as usize) + 1 < spec.chain.len();
+    // A finished teacher (or CE-only baseline) of the same configuration is reused; a student
+    // trains, and a model taken from an earlier run is evaluated again on this experiment's
+    // data, never copied.
+    let teaches = row.kind() == RunKind::Stage && (row.stage_index as usize) + 1 < spec.chain.len();
+    let reusable = row.from_run.is_none() && (teaches || row.kind() == RunKind::Baseline);
     let planned = planned_run(&row, &spec)?;
     let worker = inner.clone();
     let prepared = match tokio::task::spawn_blocking(move || {
