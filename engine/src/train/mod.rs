@@ -14,6 +14,7 @@ mod run;
 mod sink;
 mod stats;
 mod step;
+mod teacher_cache;
 
 pub use cancel::CancelToken;
 pub use checkpoint::{Checkpoint, CheckpointError};
@@ -26,3 +27,6 @@ pub use optim::{learning_rate, Optimizer};
 pub use plan::{fingerprint, RunContext, RunPlan, Student, TrainError, TrainedModel};
 pub use run::train_run;
 pub use sink::{NullSink, ProgressSink, TrainEvent};
+pub use teacher_cache::{
+    describe as describe_teacher_cache, feature_budget, TeacherCache, DEFAULT_FEATURE_BUDGET,
+};

@@ -12,11 +12,14 @@ use burn::prelude::*;
 use super::checkpoint::Progress;
 use super::finish::{finish, import};
 use super::stats::EpochStats;
+use super::teacher_cache::{feature_budget, TeacherCache};
 use super::{
     evaluate, fingerprint, learning_rate, softmax_outputs, Checkpoint, Optimizer, ProgressSink,
     RunContext, RunPlan, Student, TrainError, TrainEvent, TrainedModel,
 };
-use crate::distill::{curriculum_fraction, rank_by_difficulty, LinkModules, StagePair};
+use crate::distill::{
+    curriculum_fraction, rank_by_difficulty, reads_teacher_features, LinkModules, StagePair,
+};
 use crate::models::{seeded, Net};
 use crate::rng::{purpose, Rng};
 
@@ -55,6 +58,9 @@ pub fn train_run(
         }
         _ => None,
     };
+    if resumed < epochs {
+        trainer.cache_teacher(sink);
+    }
     for epoch in resumed + 1..=epochs {
         let (indices, fraction) = trainer.epoch_samples(epoch, curriculum.as_ref());
         student = trainer.train_epoch(student, epoch, &indices, fraction, sink)?;
@@ -83,6 +89,8 @@ pub(super) struct Trainer<'r, 'p, 'c> {
     pub(super) checkpoint: Option<Checkpoint>,
     /// The model at the best validation epoch so far (eval mode).
     pub(super) best: Option<Net>,
+    /// The teacher's outputs for every training sample, when they can be computed once.
+    pub(super) teacher_cache: Option<TeacherCache>,
 }
 
 impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
@@ -132,8 +140,41 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
             progress,
             checkpoint,
             best,
+            teacher_cache: None,
         };
         Ok((trainer, student))
+    }
+
+    /// Computes the teacher's outputs for the training set once, when the link distils from a
+    /// teacher and no augmentation changes the images between epochs: logits always, stage
+    /// features when the link reads them and they fit [`feature_budget`].
+    fn cache_teacher(&mut self, sink: &mut dyn ProgressSink) {
+        let (plan, ctx) = (self.plan, self.ctx);
+        let Some(teacher) = plan.teacher else {
+            return;
+        };
+        if plan.augment || plan.run.link.terms.is_empty() {
+            return;
+        }
+        let shapes = Net::stage_shapes(&teacher.report.architecture, ctx.input);
+        let features = reads_teacher_features(&plan.run.link)
+            && TeacherCache::feature_bytes(&shapes, ctx.data.train.len()) <= feature_budget();
+        if reads_teacher_features(&plan.run.link) && !features {
+            return;
+        }
+        let cache = TeacherCache::compute(
+            &teacher.net,
+            &ctx.data.train,
+            ctx.batcher,
+            features,
+            &ctx.device.device,
+        );
+        sink.event(TrainEvent::TeacherCached {
+            run_id: &plan.run.id,
+            bytes: cache.bytes(),
+            features: cache.has_features(),
+        });
+        self.teacher_cache = Some(cache);
     }
 
     /// The samples of an epoch in training order, and the curriculum's fraction of the data.

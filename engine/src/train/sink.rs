@@ -19,6 +19,15 @@ pub enum TrainEvent<'a> {
         /// Metrics of the epochs already done, so a store can fill in any it missed.
         completed: &'a [EpochMetrics],
     },
+    /// The teacher's outputs for the training set were computed once for the whole run.
+    TeacherCached {
+        /// The run.
+        run_id: &'a str,
+        /// Bytes the cache holds.
+        bytes: usize,
+        /// Whether it holds stage features too (not only logits).
+        features: bool,
+    },
     /// A batch finished.
     Batch {
         /// The run.

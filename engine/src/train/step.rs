@@ -30,9 +30,11 @@ impl Trainer<'_, '_, '_> {
             .batcher
             .batch(&ctx.data.train, chunk, &self.train_device, augment);
         let features = student.net.forward_features(batch.images.clone());
-        let teacher = plan
-            .teacher
-            .map(|t| teacher_features(&t.net, &batch.images));
+        let teacher = match (&self.teacher_cache, plan.teacher) {
+            (Some(cache), _) => Some(cache.features(chunk, &self.train_device)),
+            (None, Some(t)) => Some(teacher_features(&t.net, &batch.images)),
+            (None, None) => None,
+        };
         let inputs = BatchInputs {
             epoch,
             targets: batch.targets.clone(),

@@ -1,7 +1,7 @@
 //! Progress bars for `distill run`: one for the whole experiment (epochs of all runs), one for
 //! the batches of the current epoch, and a line per finished epoch.
 
-use engine::train::{PlannedRun, ProgressSink, TrainEvent};
+use engine::train::{describe_teacher_cache, PlannedRun, ProgressSink, TrainEvent};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 /// A [`ProgressSink`] drawing on stderr.
@@ -78,6 +78,14 @@ impl ProgressSink for ProgressBars {
                 };
                 self.line(format!("{run_id}: {epochs} epoch(s) on {device}{resumed}"));
             }
+            TrainEvent::TeacherCached {
+                run_id,
+                bytes,
+                features,
+            } => self.line(format!(
+                "{run_id}: {}",
+                describe_teacher_cache(bytes, features)
+            )),
             TrainEvent::Batch {
                 run_id,
                 epoch,

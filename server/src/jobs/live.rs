@@ -20,6 +20,8 @@ pub(super) struct Live<'a> {
     started: Instant,
     start_fraction: Option<f64>,
     last_published: Option<Instant>,
+    /// What the run says about where it started, to which notes are added.
+    message: Option<String>,
 }
 
 impl<'a> Live<'a> {
@@ -33,6 +35,7 @@ impl<'a> Live<'a> {
             started: Instant::now(),
             start_fraction: None,
             last_published: None,
+            message: None,
         }
     }
 
@@ -50,6 +53,7 @@ impl<'a> Live<'a> {
                 Ok(())
             }
             WorkerMessage::Epoch(metrics) => self.epoch(metrics).await,
+            WorkerMessage::Note(note) => self.note(note).await,
         }
     }
 
@@ -84,10 +88,28 @@ impl<'a> Live<'a> {
                 format!("resumed from its checkpoint after epoch {}", last.epoch)
             }
         });
+        self.message = message;
         let changed = store
-            .set_running_message(&self.run_id, message.as_deref())
+            .set_running_message(&self.run_id, self.message.as_deref())
             .await?;
         if changed {
+            views::publish_run(self.inner, &self.run_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds `note` to what the run says.
+    async fn note(&mut self, note: String) -> Result<(), StoreError> {
+        let message = match self.message.take() {
+            Some(start) => format!("{start}; {note}"),
+            None => note,
+        };
+        self.message = Some(message);
+        let store = &self.inner.store;
+        if store
+            .set_running_message(&self.run_id, self.message.as_deref())
+            .await?
+        {
             views::publish_run(self.inner, &self.run_id).await?;
         }
         Ok(())

@@ -10,8 +10,8 @@ use api::{EpochMetrics, ExperimentSpec};
 use engine::data::{load, DataDirs, Split};
 use engine::device::ComputeDevice;
 use engine::train::{
-    fingerprint, train_run, CancelToken, Checkpoint, ExperimentData, PlannedRun, RunPlan,
-    TrainError, TrainEvent, TrainedModel,
+    describe_teacher_cache, fingerprint, train_run, CancelToken, Checkpoint, ExperimentData,
+    PlannedRun, RunPlan, TrainError, TrainEvent, TrainedModel,
 };
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -141,6 +141,8 @@ pub enum WorkerMessage {
     },
     /// An epoch finished and was checkpointed.
     Epoch(EpochMetrics),
+    /// Something worth saying about how the run trains (the teacher's outputs are cached).
+    Note(String),
 }
 
 /// Trains the prepared run to the end (resuming from its checkpoint), sending progress to `tx`.
@@ -171,6 +173,9 @@ pub fn train(
                 loss,
             },
             TrainEvent::Epoch { metrics, .. } => WorkerMessage::Epoch(metrics.clone()),
+            TrainEvent::TeacherCached {
+                bytes, features, ..
+            } => WorkerMessage::Note(describe_teacher_cache(bytes, features)),
             TrainEvent::RunFinished { .. } => return,
         };
         // The receiver lives until this thread ends; a closed channel only loses live updates.

@@ -174,8 +174,7 @@ impl Store {
         sqlx::query(
             "UPDATE runs SET status = 'succeeded', report = ?, model_dir = ?,
                  last_test_accuracy = ?, val_best_test_accuracy = ?, best_val_accuracy = ?,
-                 epochs_done = ?, finished_at = ?,
-                 message = CASE WHEN ? THEN message ELSE NULL END
+                 epochs_done = ?, finished_at = ?
              WHERE id = ?",
         )
         .bind(to_json(report))
@@ -185,7 +184,6 @@ impl Store {
         .bind(m.val_accuracy)
         .bind(report.epochs.len() as i64)
         .bind(now_ms())
-        .bind(report.resumed_after_epoch.is_some())
         .bind(id)
         .execute(&self.pool)
         .await?;
