@@ -15,6 +15,45 @@ pub struct ComputeDevice {
     pub name: String,
     /// Why `auto` did not choose wgpu, when it fell back to the CPU.
     pub fallback_reason: Option<String>,
+    /// CPU threads one run may use (its own thread pool); `None`: all of them.
+    pub threads: Option<usize>,
+}
+
+impl ComputeDevice {
+    /// The same device, each run limited to `threads` CPU threads (several runs train at once
+    /// without fighting over the cores). Only the CPU backend is limited.
+    pub fn with_threads(mut self, threads: usize) -> ComputeDevice {
+        let available = cores();
+        if self.backend == Backend::Cpu && threads < available {
+            self.threads = Some(threads.max(1));
+            self.name = format!(
+                "flex (pure-Rust CPU, {} of {available} threads per run)",
+                threads.max(1)
+            );
+        }
+        self
+    }
+
+    /// Runs `work` on this device's threads: a pool of its own when runs are limited, else
+    /// the global one.
+    pub fn install<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
+        let pool = self.threads.and_then(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .thread_name(|i| format!("distill-run-{i}"))
+                .build()
+                .ok()
+        });
+        match pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        }
+    }
+}
+
+/// The machine's cores.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Why a backend cannot be used.
@@ -30,12 +69,12 @@ pub enum DeviceError {
 
 /// The CPU backend.
 pub fn cpu() -> ComputeDevice {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     ComputeDevice {
         backend: Backend::Cpu,
         device: Device::flex(),
-        name: format!("flex (pure-Rust CPU, {threads} threads)"),
+        name: format!("flex (pure-Rust CPU, {} threads)", cores()),
         fallback_reason: None,
+        threads: None,
     }
 }
 
@@ -97,6 +136,7 @@ mod wgpu {
                 chosen.name, chosen.device_type, chosen.backend
             ),
             fallback_reason: None,
+            threads: None,
         })
     }
 }

@@ -7,10 +7,10 @@ use engine::data::{load, Batcher, DataDirs};
 use engine::device::cpu;
 use engine::distill::{kd_loss, Temperature};
 use engine::spec::{parse_spec, validate};
-use engine::train::{
-    run_experiment, CancelToken, Checkpoint, ExperimentContext, ExperimentData, TeacherCache,
-    TrainEvent,
-};
+mod support;
+
+use engine::train::{CancelToken, Checkpoint, ExperimentData, TeacherCache, TrainEvent};
+use support::{run_experiment, ExperimentContext};
 
 fn pair(link: &str, augment: bool) -> String {
     format!(

@@ -5,9 +5,10 @@ use api::{DatasetName, ExperimentReport, RunKind};
 use engine::data::{load, DataDirs};
 use engine::device::cpu;
 use engine::spec::{parse_spec, validate};
-use engine::train::{
-    run_experiment, CancelToken, ExperimentContext, NullSink, ProgressSink, TrainError, TrainEvent,
-};
+mod support;
+
+use engine::train::{CancelToken, NullSink, ProgressSink, TrainError, TrainEvent};
+use support::{run_experiment, ExperimentContext};
 
 fn run(
     json: &str,

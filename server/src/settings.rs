@@ -73,3 +73,18 @@ pub fn default_dashboard() -> PathBuf {
         .and_then(|exe| exe.parent().map(|dir| dir.join("dashboard")))
         .unwrap_or_else(|| PathBuf::from("dashboard"))
 }
+
+/// CPU threads each run gets on this machine by default: one. Measured on 2 cores (see the
+/// README's speed section): two runs with one thread each finish an experiment sooner than one
+/// run at a time with both, since a run's small tensors use two threads poorly.
+pub const THREADS_PER_RUN: usize = 1;
+
+/// Worker slots by default: as many runs at once as the cores give [`THREADS_PER_RUN`] each.
+pub fn default_workers() -> u16 {
+    (engine::device::cores() / THREADS_PER_RUN).clamp(1, 64) as u16
+}
+
+/// Threads each of `workers` runs may use: the cores shared out, at least one.
+pub fn threads_per_run(workers: usize) -> usize {
+    (engine::device::cores() / workers.max(1)).max(1)
+}

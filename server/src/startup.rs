@@ -17,7 +17,7 @@ use crate::access::{
 use crate::dashboard::Dashboard;
 use crate::http::{router, AppState};
 use crate::jobs::{EngineRuntime, Jobs};
-use crate::settings::{data_home, AccessSettings, Settings};
+use crate::settings::{data_home, threads_per_run, AccessSettings, Settings};
 use crate::store::Store;
 
 /// How long running runs get to reach the end of their batch at shutdown.
@@ -55,7 +55,8 @@ impl Application {
         let backend = settings.backend;
         let device = tokio::task::spawn_blocking(move || engine::device::select(backend))
             .await?
-            .context("selecting the compute device")?;
+            .context("selecting the compute device")?
+            .with_threads(threads_per_run(settings.workers));
         if let Some(reason) = &device.fallback_reason {
             tracing::warn!(%reason, "training on the CPU");
         }

@@ -23,8 +23,15 @@ fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs
     let spec = dir.path().join("chain.json");
     std::fs::write(&spec, CHAIN).unwrap();
     let out = dir.path().join("out");
-    let output = distill_run_on_cpu(&spec, &out, &["--json"]);
+    let output = distill_run_on_cpu(&spec, &out, &["--json", "--workers", "2"]);
     assert!(output.status.success(), "{}", stderr(&output));
+    // The baseline waits for no teacher: it trains while the teacher does.
+    let log = stderr(&output);
+    let baseline_starts = log
+        .find("baseline seed 0: 2 epoch(s)")
+        .expect("the baseline starts");
+    let teacher_ends = log.find("teacher seed 0: top-1").expect("the teacher ends");
+    assert!(baseline_starts < teacher_ends, "runs in parallel:\n{log}");
 
     let report: ExperimentReport =
         serde_json::from_slice(&output.stdout).expect("--json prints the report");
@@ -55,6 +62,11 @@ fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs
     let saved: ExperimentReport =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(saved, report);
+    let student = report
+        .runs
+        .iter()
+        .find(|r| r.stage_name == "student")
+        .unwrap();
     let student_checkpoint = std::fs::read_dir(out.join("checkpoints"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -62,18 +74,24 @@ fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs
             p.file_name()
                 .unwrap()
                 .to_string_lossy()
-                .starts_with("s2-student-seed0-")
+                .starts_with(&format!("{}-", student.id))
         })
         .expect("a checkpoint directory named after the run and its configuration");
     assert!(student_checkpoint.join("model.bpk").is_file());
+    assert!(
+        out.join("checkpoints/runs.db").is_file(),
+        "the runs' store beside them"
+    );
 
-    let again = distill_run_on_cpu(&spec, &out, &[]);
+    let again = distill_run_on_cpu(&spec, &out, &["--json"]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
-        stderr(&again).contains("already trained: reusing its checkpoint"),
-        "finished runs are reused:\n{}",
+        stderr(&again).contains("continuing the same experiment"),
+        "the same command continues the same experiment:\n{}",
         stderr(&again)
     );
+    let again: ExperimentReport = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again, report, "nothing was trained again");
 }
 
 #[test]

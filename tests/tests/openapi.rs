@@ -200,7 +200,11 @@ fn the_catalog_endpoints_describe_datasets_architectures_and_method_forms() {
     let system = server.get("/api/system").json;
     assert_eq!(
         (system["backend"].as_str(), system["workers"].as_u64()),
-        (Some("cpu"), Some(1))
+        (
+            Some("cpu"),
+            Some(std::thread::available_parallelism().unwrap().get() as u64)
+        ),
+        "by default one worker slot per core, each run on one thread"
     );
 }
 

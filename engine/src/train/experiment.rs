@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use api::{Architecture, Budget, ExperimentReport, ExperimentSpec, LinkSpec, RunKind};
+use api::{Architecture, Budget, ExperimentSpec, LinkSpec, RunKind};
 
-use super::{train_run, CancelToken, ProgressSink, RunContext, RunPlan, TrainError, TrainedModel};
+use super::{CancelToken, RunContext};
 use crate::data::{catalog, hold_out, Batcher, ImageSet, Split};
 use crate::device::ComputeDevice;
 use crate::spec::{input_shape, Stage, ValidatedSpec};
@@ -103,19 +103,6 @@ pub fn plan_runs(validated: &ValidatedSpec) -> Vec<PlannedRun> {
     runs
 }
 
-/// Where and on what an experiment runs.
-#[derive(Debug, Clone, Copy)]
-pub struct ExperimentContext<'a> {
-    /// The full dataset; the spec's subsets are cut from it.
-    pub data: &'a Split,
-    /// The device.
-    pub device: &'a ComputeDevice,
-    /// Root of per-run checkpoint directories.
-    pub checkpoints: Option<&'a Path>,
-    /// Cancels the run in progress (and so the experiment).
-    pub cancel: &'a CancelToken,
-}
-
 /// What every run of an experiment trains on: the spec's slice of the data with its
 /// validation samples held out, the normalisation fitted to the training images, the input
 /// shape and whether to augment.
@@ -179,39 +166,4 @@ impl ExperimentData {
             cancel,
         }
     }
-}
-
-/// Trains every run of the experiment, in order. `imported` is the model a first stage
-/// `from_run` is taken from (loaded by the caller, which knows where runs live).
-pub fn run_experiment(
-    validated: &ValidatedSpec,
-    ctx: &ExperimentContext<'_>,
-    imported: Option<&TrainedModel>,
-    sink: &mut dyn ProgressSink,
-) -> Result<ExperimentReport, TrainError> {
-    let spec = &validated.spec;
-    let prepared = ExperimentData::prepare(spec, ctx.data);
-    let run_ctx = prepared.context(ctx.device, ctx.checkpoints, ctx.cancel);
-    let mut reports = Vec::new();
-    let mut trained: Vec<TrainedModel> = Vec::new();
-    for planned in plan_runs(validated) {
-        let teacher = planned
-            .teacher
-            .as_ref()
-            .and_then(|id| trained.iter().find(|t| &t.report.id == id));
-        let plan = RunPlan {
-            imported: planned.from_run.as_ref().and(imported),
-            augment: prepared.augment,
-            teacher,
-            run: planned,
-        };
-        let model = train_run(&plan, &run_ctx, sink)?;
-        reports.push(model.report.clone());
-        trained.push(model);
-    }
-    Ok(ExperimentReport {
-        spec: spec.clone(),
-        conventions: crate::LOSS_CONVENTIONS.to_string(),
-        runs: reports,
-    })
 }

@@ -1,6 +1,6 @@
 //! Training: one run of one model to completion on one device (with checkpoints, resume and
 //! cancellation), the measurements of the trained model, and whole experiments (TAKD chains,
-//! seeds and the CE-only baseline) built from runs.
+//! seeds and the CE-only baseline) planned as runs.
 
 mod cancel;
 mod checkpoint;
@@ -19,9 +19,7 @@ mod teacher_cache;
 pub use cancel::CancelToken;
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use evaluate::{evaluate, softmax_outputs, Evaluation};
-pub use experiment::{
-    baseline_link, plan_runs, run_experiment, ExperimentContext, ExperimentData, PlannedRun,
-};
+pub use experiment::{baseline_link, plan_runs, ExperimentData, PlannedRun};
 pub use measure::{measure_inference, InferenceTiming};
 pub use optim::{learning_rate, Optimizer};
 pub use plan::{fingerprint, RunContext, RunPlan, Student, TrainError, TrainedModel};

@@ -29,6 +29,14 @@ pub fn train_run(
     ctx: &RunContext<'_>,
     sink: &mut dyn ProgressSink,
 ) -> Result<TrainedModel, TrainError> {
+    ctx.device.install(|| train_on_this_thread(plan, ctx, sink))
+}
+
+fn train_on_this_thread(
+    plan: &RunPlan<'_>,
+    ctx: &RunContext<'_>,
+    sink: &mut dyn ProgressSink,
+) -> Result<TrainedModel, TrainError> {
     if let Some(model) = plan.imported {
         return import(plan, ctx, model, sink);
     }

@@ -57,8 +57,9 @@ pub enum TrainEvent<'a> {
     },
 }
 
-/// Receives training events. Called on the training thread: keep it quick.
-pub trait ProgressSink {
+/// Receives training events. Called on the training thread (or a thread of the run's own
+/// pool): keep it quick.
+pub trait ProgressSink: Send {
     /// Handles one event.
     fn event(&mut self, event: TrainEvent<'_>);
 }
@@ -71,7 +72,7 @@ impl ProgressSink for NullSink {
     fn event(&mut self, _event: TrainEvent<'_>) {}
 }
 
-impl<F: FnMut(TrainEvent<'_>)> ProgressSink for F {
+impl<F: FnMut(TrainEvent<'_>) + Send> ProgressSink for F {
     fn event(&mut self, event: TrainEvent<'_>) {
         self(event)
     }

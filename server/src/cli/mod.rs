@@ -2,9 +2,9 @@
 
 mod bench;
 mod data;
+mod follow;
 mod outputs;
 mod presets;
-mod progress;
 mod run;
 mod serve;
 mod table;

@@ -1,15 +1,20 @@
-//! `distill run spec.json`: validate, train the chain with progress bars, print the results
-//! table and write the outputs. Rerunning the same command resumes from the checkpoints.
+//! `distill run spec.json`: the job system of `distill serve`, in this process, over a store
+//! next to the checkpoints: the experiment expands into runs, worker slots train the runnable
+//! ones (teachers first, the rest in parallel), epochs are committed as they finish, and the
+//! progress shown is a view of the same events SSE clients get. Then the results table and the
+//! outputs. Running the same command again continues the same experiment: finished runs stay,
+//! stopped ones resume from their checkpoints.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
-use engine::train::{run_experiment, CancelToken, ExperimentContext, TrainError};
+use api::{ExperimentReport, RunStatus};
 
-use super::{outputs, progress::ProgressBars, table, BackendArg, DataDirArg};
-use crate::jobs::{ModelSource, SubmitError};
-use crate::settings::default_database_url;
+use super::follow::follow;
+use super::{outputs, table, BackendArg, DataDirArg};
+use crate::jobs::{EngineRuntime, Jobs, SubmitError, Submitted};
 use crate::store::Store;
 
 /// Arguments of `distill run`.
@@ -26,47 +31,35 @@ pub struct RunArgs {
     /// [default: runs/<spec file name>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Checkpoint directory [default: <out>/checkpoints]. Runs whose configuration matches a
-    /// checkpoint there resume from it, or are reused when finished: share one directory
-    /// between experiments to train a common teacher once.
+    /// Checkpoint directory [default: <out>/checkpoints], with the runs' store beside them
+    /// (`runs.db`): share one directory between experiments to train a common teacher (or
+    /// baseline) once.
     #[arg(long)]
     checkpoints: Option<PathBuf>,
+    /// The store: a database URL, e.g. the lab's (`sqlite:~/.local/share/distill-lab/distill.db`)
+    /// so the runs appear in the dashboard and a first stage's `from_run` is found there
+    /// [default: sqlite:<checkpoints>/runs.db].
+    #[arg(long = "db")]
+    database_url: Option<String>,
+    /// Runs trained at the same time (runs that do not wait for each other: seeds, baselines).
+    #[arg(long, default_value_t = crate::settings::default_workers(), value_parser = clap::value_parser!(u16).range(1..=64))]
+    workers: u16,
     /// Print the whole report as JSON on stdout (progress stays on stderr).
     #[arg(long)]
     json: bool,
-    /// The lab's database, where a first stage's `from_run` is looked up [default: the one
-    /// `distill serve` uses].
-    #[arg(long = "db", env = "DATABASE_URL")]
-    database_url: Option<String>,
 }
 
 /// Exit status of a run stopped by Ctrl-C (128 + SIGINT).
 const CANCELLED: u8 = 130;
+
+/// How long running runs get to checkpoint after Ctrl-C.
+const GRACE: Duration = Duration::from_secs(60);
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.spec)
         .with_context(|| format!("cannot read spec {}", args.spec.display()))?;
     let spec = engine::spec::parse_spec(&text)
         .with_context(|| format!("invalid spec {}", args.spec.display()))?;
-    let imported = imported_model_of(&args, &spec)?;
-    let validated = engine::spec::validate(spec, imported.as_ref().map(|(model, _)| model))
-        .with_context(|| format!("invalid spec {}", args.spec.display()))?;
-    for warning in &validated.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let device = engine::device::select(args.backend.into())?;
-    eprintln!("backend: {} on {}", device.backend.as_str(), device.name);
-    if let Some(reason) = &device.fallback_reason {
-        eprintln!("  (auto chose the CPU: {reason})");
-    }
-    let dataset = validated.spec.dataset.name;
-    let data = engine::data::load(dataset, &args.data.dirs())?;
-    eprintln!(
-        "dataset: {dataset} ({} train / {} test images)",
-        data.train.len(),
-        data.test.len()
-    );
-
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .spec
@@ -74,98 +67,117 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .map_or("experiment".into(), |s| s.to_string_lossy().to_string());
         PathBuf::from("runs").join(stem)
     });
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let checkpoints = args
         .checkpoints
         .clone()
         .unwrap_or_else(|| out.join("checkpoints"));
-
-    let cancel = CancelToken::new();
-    let on_interrupt = cancel.clone();
-    ctrlc::set_handler(move || {
-        eprintln!("\ninterrupted: stopping after the current batch (the last finished epoch is checkpointed)");
-        on_interrupt.cancel();
-    })
-    .context("cannot install the Ctrl-C handler")?;
-
-    let imported = imported
-        .map(|(_, source)| {
-            let input = engine::spec::input_shape(&validated.spec);
-            source.load(
-                input,
-                &device,
-                "the model of the run the first stage is taken from",
-            )
-        })
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
-    let runs = engine::train::plan_runs(&validated);
-    let mut bars = ProgressBars::new(&runs);
-    let ctx = ExperimentContext {
-        data: &data,
-        device: &device,
-        checkpoints: Some(&checkpoints),
-        cancel: &cancel,
-    };
-    let result = run_experiment(&validated, &ctx, imported.as_ref(), &mut bars);
-    bars.finish();
-    let report = match result {
-        Ok(report) => report,
-        Err(TrainError::Cancelled {
-            run_id,
-            epochs_done,
-        }) => {
-            eprintln!(
-                "cancelled during {run_id} after {epochs_done} finished epoch(s); rerun the same command to resume"
-            );
-            return Ok(ExitCode::from(CANCELLED));
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let summaries = engine::report::summarize(&report);
-    outputs::write_all(&out, &report, &summaries)?;
-    eprintln!();
-    eprint!("{}", table::render(&summaries));
-    eprintln!("\noutputs: {}", out.display());
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The run a first stage is taken from (`from_run`), looked up in the lab's database; `None`
-/// when the first stage is trained.
-fn imported_model_of(
-    args: &RunArgs,
-    spec: &api::ExperimentSpec,
-) -> anyhow::Result<Option<(engine::spec::ImportedModel, ModelSource)>> {
-    if spec
-        .chain
-        .first()
-        .and_then(|s| s.from_run.as_ref())
-        .is_none()
-    {
-        return Ok(None);
+    for dir in [&out, &checkpoints] {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let url = args
         .database_url
         .clone()
-        .unwrap_or_else(default_database_url);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+        .unwrap_or_else(|| format!("sqlite:{}", checkpoints.join("runs.db").display()));
+    let device = engine::device::select(args.backend.into())?.with_threads(threads_per_run(&args));
+    eprintln!("backend: {} on {}", device.backend.as_str(), device.name);
+    if let Some(reason) = &device.fallback_reason {
+        eprintln!("  (auto chose the CPU: {reason})");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let store = Store::open(&url)
             .await
-            .with_context(|| format!("cannot open the lab's database {url}"))?;
-        crate::jobs::imported_model(&store, spec)
-            .await
-            .map_err(|e| match e {
-                SubmitError::Invalid(e) => {
-                    anyhow::anyhow!("invalid spec {}: {e}", args.spec.display())
-                }
-                other => anyhow::Error::new(other),
-            })
+            .with_context(|| format!("cannot open the store {url}"))?;
+        let engine = EngineRuntime::new(device, args.data.dirs(), checkpoints.clone());
+        let jobs = Jobs::start(store, engine, args.workers as usize).await?;
+        let submitted = match jobs.submit_or_resume(spec).await {
+            Ok(submitted) => submitted,
+            Err(SubmitError::Invalid(e)) => {
+                anyhow::bail!("invalid spec {}: {e}", args.spec.display())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Submitted::Resumed { requeued, .. } = &submitted {
+            eprintln!("continuing the same experiment from {url} ({requeued} run(s) queued again)");
+        }
+        finish(&jobs, submitted.id(), &args, &out).await
     })
+}
+
+/// Follows the experiment to its end (or Ctrl-C), then writes its outputs.
+async fn finish(
+    jobs: &Jobs,
+    id: &str,
+    args: &RunArgs,
+    out: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let detail = jobs.detail(id).await?.context("the experiment vanished")?;
+    for warning in &detail.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let ended = tokio::select! {
+        ended = follow(jobs, id, &detail) => ended?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\ninterrupted: stopping after the current batch (the last finished epoch is checkpointed)");
+            jobs.shutdown(GRACE).await;
+            eprintln!("rerun the same command to resume");
+            return Ok(ExitCode::from(CANCELLED));
+        }
+    };
+    let report = report_of(jobs, id).await?;
+    let summaries = engine::report::summarize(&report);
+    outputs::write_all(out, &report, &summaries)?;
+    eprintln!();
+    eprint!("{}", table::render(&summaries));
+    eprintln!("\noutputs: {}", out.display());
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    if ended != RunStatus::Succeeded {
+        let detail = jobs.detail(id).await?.context("the experiment vanished")?;
+        for run in detail
+            .runs
+            .iter()
+            .filter(|r| r.status != RunStatus::Succeeded)
+        {
+            eprintln!(
+                "{} seed {}: {} — {}",
+                run.stage_name,
+                run.seed,
+                run.status.as_str(),
+                run.message.as_deref().unwrap_or("")
+            );
+        }
+        anyhow::bail!("the experiment ended {}", ended.as_str());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The experiment's report: its resolved spec and the report of every succeeded run, in
+/// training order.
+async fn report_of(jobs: &Jobs, id: &str) -> anyhow::Result<ExperimentReport> {
+    let store = jobs.store();
+    let experiment = store
+        .experiment(id)
+        .await?
+        .context("the experiment vanished")?;
+    let mut runs = Vec::new();
+    for row in store.runs_of(&[id.to_string()]).await? {
+        if let Some(report) = row.report()? {
+            runs.push(report);
+        }
+    }
+    Ok(ExperimentReport {
+        spec: experiment.spec()?,
+        conventions: engine::LOSS_CONVENTIONS.to_string(),
+        runs,
+    })
+}
+
+/// Threads each run's work may use: the machine's cores shared by the worker slots.
+fn threads_per_run(args: &RunArgs) -> usize {
+    crate::settings::threads_per_run(args.workers as usize)
 }

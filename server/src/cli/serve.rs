@@ -25,7 +25,7 @@ pub struct ServeArgs {
     data: DataDirArg,
     /// Runs trained at the same time in this process; 0 serves the API and dashboard without
     /// training (runs stay queued for another process to train).
-    #[arg(long, env = "DISTILL_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=64))]
+    #[arg(long, env = "DISTILL_WORKERS", default_value_t = crate::settings::default_workers(), value_parser = clap::value_parser!(u16).range(0..=64))]
     workers: u16,
     /// Where runs train.
     #[arg(long, value_enum, env = "DISTILL_BACKEND", default_value = "auto")]

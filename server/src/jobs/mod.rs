@@ -24,7 +24,7 @@ use tokio::sync::Notify;
 use crate::store::{Store, StoreError};
 pub use hub::{Hub, Published};
 pub use sources::{imported_model, ModelSource};
-pub use submit::SubmitError;
+pub use submit::{SubmitError, Submitted};
 pub use training::EngineRuntime;
 
 /// The job system; cheap to clone.

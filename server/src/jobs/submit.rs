@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use api::{Architecture, ExperimentSpec, StageSpec};
 use engine::distill::link_label;
-use engine::spec::{validate, SpecError};
+use engine::spec::{validate, SpecError, ValidatedSpec};
 use engine::train::plan_runs;
 
 use super::sources::imported_model;
@@ -40,9 +40,73 @@ fn model_label(stage: &StageSpec) -> String {
     }
 }
 
+/// What [`Jobs::submit_or_resume`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// A new experiment was queued.
+    New(String),
+    /// The store already had this very experiment: its runs that had not succeeded are queued
+    /// again (they resume from their checkpoints).
+    Resumed {
+        /// The experiment.
+        id: String,
+        /// Runs queued again.
+        requeued: usize,
+    },
+}
+
+impl Submitted {
+    /// The experiment's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Submitted::New(id) | Submitted::Resumed { id, .. } => id,
+        }
+    }
+}
+
 impl Jobs {
     /// Validates `spec`, stores it with its runs queued, and wakes the workers. Returns the id.
     pub async fn submit(&self, spec: ExperimentSpec) -> Result<String, SubmitError> {
+        let (experiment, runs) = self.expand(spec).await?;
+        self.insert(&experiment, &runs).await?;
+        Ok(experiment.id)
+    }
+
+    /// Like [`Jobs::submit`], unless the store already has an experiment of the very same
+    /// resolved spec: then that one continues (`distill run` run again resumes).
+    pub async fn submit_or_resume(&self, spec: ExperimentSpec) -> Result<Submitted, SubmitError> {
+        let (experiment, runs) = self.expand(spec).await?;
+        let store = self.store();
+        if let Some(existing) = store.experiment_with_spec(&experiment.spec).await? {
+            let requeued = store
+                .requeue_unfinished(
+                    &existing.id,
+                    "queued again: the same experiment was run again",
+                )
+                .await?;
+            self.0.wake.notify_one();
+            return Ok(Submitted::Resumed {
+                id: existing.id,
+                requeued,
+            });
+        }
+        self.insert(&experiment, &runs).await?;
+        Ok(Submitted::New(experiment.id))
+    }
+
+    async fn insert(&self, experiment: &NewExperiment, runs: &[NewRun]) -> Result<(), SubmitError> {
+        self.store().insert_experiment(experiment, runs).await?;
+        self.0.wake.notify_one();
+        tracing::info!(experiment = %experiment.id, name = %experiment.name, runs = runs.len(), "experiment queued");
+        Ok(())
+    }
+
+    /// Validates `spec` (its first stage's run looked up), checks its dataset is here, and
+    /// expands it into the experiment and its runs, with fresh ids.
+    async fn expand(
+        &self,
+        spec: ExperimentSpec,
+    ) -> Result<(NewExperiment, Vec<NewRun>), SubmitError> {
         // Before validation resolves presets into sizes.
         let models: Vec<String> = spec.chain.iter().map(model_label).collect();
         let imported = imported_model(self.store(), &spec)
@@ -64,58 +128,62 @@ impl Jobs {
             }
             .into());
         }
-        let spec = validated.spec.clone();
-        let labels: Vec<String> = spec
-            .chain
-            .iter()
-            .zip(&models)
-            .map(|(stage, model)| format!("{} ({model})", stage.name.as_deref().unwrap_or("stage")))
-            .collect();
-        let name = spec.name.clone().unwrap_or_else(|| {
-            let link = validated
-                .stages
-                .last()
-                .map(|s| link_label(&s.link))
-                .unwrap_or_default();
-            format!("{} · {link}", models.join(" → "))
-        });
-        let experiment = NewExperiment {
-            id: new_id(),
-            name,
-            dataset: dataset.as_str().into(),
-            warnings: validated.warnings.clone(),
-            chain: labels,
-            created_at: now_ms(),
-            spec: spec.clone(),
-        };
-        let planned = plan_runs(&validated);
-        let ids: HashMap<String, String> =
-            planned.iter().map(|p| (p.id.clone(), new_id())).collect();
-        let runs: Vec<NewRun> = planned
-            .into_iter()
-            .map(|p| NewRun {
-                id: ids[&p.id].clone(),
-                kind: p.kind,
-                stage_index: p.stage_index,
-                stage_name: p.stage_name,
-                seed: p.seed,
-                teacher_run: p.teacher.as_ref().map(|t| ids[t].clone()),
-                params: validated.stages[p.stage_index].params,
-                // A model taken from an earlier run is evaluated, not trained.
-                epochs_total: if p.from_run.is_some() {
-                    0
-                } else {
-                    p.budget.epochs
-                },
-                architecture: p.architecture,
-                link: p.link,
-                budget: p.budget,
-                from_run: p.from_run,
-            })
-            .collect();
-        self.store().insert_experiment(&experiment, &runs).await?;
-        self.0.wake.notify_one();
-        tracing::info!(experiment = %experiment.id, name = %experiment.name, runs = runs.len(), "experiment queued");
-        Ok(experiment.id)
+        Ok((experiment_of(&validated, &models), runs_of(&validated)))
     }
+}
+
+/// The experiment row of a validated spec; `models` are its stages' models as written.
+fn experiment_of(validated: &ValidatedSpec, models: &[String]) -> NewExperiment {
+    let spec = &validated.spec;
+    let labels: Vec<String> = spec
+        .chain
+        .iter()
+        .zip(models)
+        .map(|(stage, model)| format!("{} ({model})", stage.name.as_deref().unwrap_or("stage")))
+        .collect();
+    let name = spec.name.clone().unwrap_or_else(|| {
+        let link = validated
+            .stages
+            .last()
+            .map(|s| link_label(&s.link))
+            .unwrap_or_default();
+        format!("{} · {link}", models.join(" → "))
+    });
+    NewExperiment {
+        id: new_id(),
+        name,
+        dataset: spec.dataset.name.as_str().into(),
+        warnings: validated.warnings.clone(),
+        chain: labels,
+        created_at: now_ms(),
+        spec: spec.clone(),
+    }
+}
+
+/// The runs of a validated spec, with fresh ids, in training order.
+fn runs_of(validated: &ValidatedSpec) -> Vec<NewRun> {
+    let planned = plan_runs(validated);
+    let ids: HashMap<String, String> = planned.iter().map(|p| (p.id.clone(), new_id())).collect();
+    planned
+        .into_iter()
+        .map(|p| NewRun {
+            id: ids[&p.id].clone(),
+            kind: p.kind,
+            stage_index: p.stage_index,
+            stage_name: p.stage_name,
+            seed: p.seed,
+            teacher_run: p.teacher.as_ref().map(|t| ids[t].clone()),
+            params: validated.stages[p.stage_index].params,
+            // A model taken from an earlier run is evaluated, not trained.
+            epochs_total: if p.from_run.is_some() {
+                0
+            } else {
+                p.budget.epochs
+            },
+            architecture: p.architecture,
+            link: p.link,
+            budget: p.budget,
+            from_run: p.from_run,
+        })
+        .collect()
 }

@@ -124,6 +124,33 @@ impl Store {
             .await?)
     }
 
+    /// The newest experiment whose resolved spec is `spec`, if any.
+    pub async fn experiment_with_spec(
+        &self,
+        spec: &api::ExperimentSpec,
+    ) -> Result<Option<ExperimentRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM experiments WHERE spec = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(to_json(spec))
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Queues again the runs of experiment `id` that ended without succeeding (cancelled,
+    /// failed, interrupted), saying `message`; returns how many.
+    pub async fn requeue_unfinished(&self, id: &str, message: &str) -> Result<usize, StoreError> {
+        let done = sqlx::query(
+            "UPDATE runs SET status = 'queued', message = ?, finished_at = NULL
+             WHERE experiment_id = ? AND status IN ('cancelled', 'failed', 'interrupted')",
+        )
+        .bind(message)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() as usize)
+    }
+
     /// The runs of the experiments `ids`, each experiment's in training order.
     pub async fn runs_of(&self, ids: &[String]) -> Result<Vec<RunRow>, StoreError> {
         if ids.is_empty() {
