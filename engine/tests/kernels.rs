@@ -282,3 +282,19 @@ fn a_batch_norm_whose_training_flag_is_off_keeps_its_running_statistics() {
     assert_eq!(path, KernelPath::Stock);
     assert_eq!(vec_of(norm.running_var.value_sync()), before);
 }
+
+#[test]
+fn a_batch_norm_backward_leaves_a_gradient_it_shares_with_another_tensor_intact() {
+    // `bn(x) + y` hands one gradient buffer to both branches; ours must not write over y's.
+    let device = Device::flex().autodiff();
+    let norm = random_norm(&mut Rng::derive(7, &[8]), 3, &device);
+    let mut rng = Rng::derive(7, &[9]);
+    let x = random_tensor(&mut rng, [4, 3, 5, 5], &device).require_grad();
+    let y = random_tensor(&mut rng, [4, 3, 5, 5], &device).require_grad();
+    let g = random_tensor(&mut rng, [4, 3, 5, 5], &device);
+    let (out, path) = batch_norm_with_path(&norm, x.clone());
+    let grads = ((out + y.clone()) * g.clone()).sum().backward();
+    assert_eq!(path, KernelPath::Own);
+    let problems = compare("grad_y", &vec_of(y.grad(&grads).unwrap()), &vec_of(g), 0.0);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

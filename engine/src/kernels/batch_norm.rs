@@ -21,7 +21,7 @@ use burn::prelude::*;
 use burn::tensor::module::batch_norm_train;
 
 use super::batch_norm_math::{
-    affine, channel_stats, gradient_sums, input_grad, inverse_std, InputGradTerms, Planes,
+    affine, channel_stats, gradient_sums, input_grad_in_place, inverse_std, InputGradTerms, Planes,
 };
 use super::flex::{ad_flex, contiguous, tensor_of, values, AdFlex, KernelPath};
 
@@ -165,10 +165,13 @@ impl Backward<Flex, 3> for BatchNormBackward {
 
     fn backward(self, ops: Ops<BatchNormState, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_gamma, node_beta] = ops.parents;
+        // The consumed gradient is dropped at the end of this statement, so `dy` is usually
+        // its buffer's only owner and takes the input gradient in place (`storage_mut` copies
+        // a buffer that is still shared, e.g. with the other branch of a residual add).
         let dy = contiguous(&grads.consume::<Flex>(&ops.node));
         let s = ops.state;
-        let (x, dy_values) = (values(&s.x), values(&dy));
-        let (grad_gamma, grad_beta) = gradient_sums(x, dy_values, &s.mean, &s.inv_std, s.planes);
+        let x = values(&s.x);
+        let (grad_gamma, grad_beta) = gradient_sums(x, values(&dy), &s.mean, &s.inv_std, s.planes);
         if let Some(node) = node_x {
             let terms = InputGradTerms {
                 gamma: &s.gamma,
@@ -177,8 +180,9 @@ impl Backward<Flex, 3> for BatchNormBackward {
                 grad_gamma: &grad_gamma,
                 grad_beta: &grad_beta,
             };
-            let dx = input_grad(x, dy_values, &terms, s.planes);
-            grads.register::<Flex>(node.id, tensor_of(dx, s.x.layout().shape().clone()));
+            let mut dx = dy;
+            input_grad_in_place(x, dx.storage_mut::<f32>(), &terms, s.planes);
+            grads.register::<Flex>(node.id, dx);
         }
         let channels = s.planes.channels;
         if let Some(node) = node_gamma {

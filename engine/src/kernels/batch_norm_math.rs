@@ -100,33 +100,28 @@ pub(super) struct InputGradTerms<'a> {
     pub grad_beta: &'a [f32],
 }
 
-/// `dx = γ·inv_std·(dy − Σdy/n − x̂·Σ(dy·x̂)/n)` with `x̂ = (x − mean)·inv_std`, parallel over
-/// images.
-pub(super) fn input_grad(x: &[f32], dy: &[f32], t: &InputGradTerms<'_>, p: Planes) -> Vec<f32> {
+/// `dx = γ·inv_std·(dy − Σdy/n − x̂·Σ(dy·x̂)/n)` with `x̂ = (x − mean)·inv_std`, written over
+/// `dy` (saving a buffer the size of the activation), parallel over images.
+pub(super) fn input_grad_in_place(x: &[f32], dy: &mut [f32], t: &InputGradTerms<'_>, p: Planes) {
     let n = p.count() as f32;
     let per_channel: Vec<[f32; 4]> = (0..p.channels)
         .map(|c| {
             let is = t.inv_std[c];
-            [
-                t.gamma[c] * is,
-                t.grad_beta[c] / n,
-                t.grad_gamma[c] / n * is,
-                t.mean[c],
-            ]
+            let k = t.gamma[c] * is;
+            [k, t.grad_beta[c] / n, t.grad_gamma[c] / n * is, t.mean[c]]
         })
         .collect();
-    let mut dx = vec![0f32; x.len()];
     let image = (p.channels * p.spatial).max(1);
-    dx.par_chunks_mut(image)
-        .zip(x.par_chunks(image).zip(dy.par_chunks(image)))
-        .for_each(|(o, (xi, gi))| {
-            let rows = o.chunks_exact_mut(p.spatial);
-            let inputs = xi.chunks_exact(p.spatial).zip(gi.chunks_exact(p.spatial));
-            for ((o, (xr, gr)), &[k, a, b, m]) in rows.zip(inputs).zip(&per_channel) {
-                for ((o, &v), &g) in o.iter_mut().zip(xr).zip(gr) {
-                    *o = k * (g - a - (v - m) * b);
+    dy.par_chunks_mut(image)
+        .zip(x.par_chunks(image))
+        .for_each(|(gi, xi)| {
+            let rows = gi
+                .chunks_exact_mut(p.spatial)
+                .zip(xi.chunks_exact(p.spatial));
+            for ((gr, xr), &[k, a, b, m]) in rows.zip(&per_channel) {
+                for (g, &v) in gr.iter_mut().zip(xr) {
+                    *g = k * (*g - a - (v - m) * b);
                 }
             }
         });
-    dx
 }
