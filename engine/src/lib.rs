@@ -6,6 +6,7 @@ pub mod bench;
 pub mod data;
 pub mod device;
 pub mod distill;
+pub mod kernels;
 pub mod models;
 pub mod report;
 pub mod rng;

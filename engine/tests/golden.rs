@@ -1,7 +1,7 @@
-//! Every distillation loss against the reference PyTorch implementations: each JSON case under
-//! `engine/tests/golden/` (or `DISTILL_GOLDEN_DIR`) gives inputs, the expected loss and parts, and
-//! the expected gradient; `cargo test golden` runs them all. The format is described in
-//! `engine/tests/golden/README.md`.
+//! Every distillation loss and CPU kernel against the reference PyTorch implementations: each
+//! JSON case under `engine/tests/golden/` (or `DISTILL_GOLDEN_DIR`) gives inputs, the expected
+//! loss and parts (or a kernel's outputs), and the expected gradients; `cargo test golden` runs
+//! them all. The format is described in `engine/tests/golden/README.md`.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,9 @@ use engine::distill::{
     LearnedTemperature, Temperature,
 };
 use serde_json::Value;
+
+#[path = "support/golden_kernels.rs"]
+mod golden_kernels;
 
 /// `$DISTILL_GOLDEN_DIR`, else the cases kept in the crate (`tests/golden`). The crate's
 /// directory is read when the test runs (cargo sets it), not when it was compiled: checkouts at
@@ -92,8 +95,11 @@ fn compare(case: &str, what: &str, got: &[f32], want: &[f32], tol: f64) -> Vec<S
         .collect()
 }
 
-/// Runs one case; returns its mismatches.
+/// Runs one case; returns its mismatches. Kernel cases carry an `op` instead of a `method`.
 fn check_case(name: &str, case: &Value) -> Vec<String> {
+    if !case["op"].is_null() {
+        return golden_kernels::check_kernel_case(name, case);
+    }
     let device = Device::flex().autodiff();
     let params = &case["params"];
     let expected = &case["expected"];
@@ -182,7 +188,8 @@ fn golden_losses_and_gradients_match_the_reference_implementations() {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
             .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
-        methods.insert(case["method"].as_str().unwrap_or("?").to_string());
+        let kind = case["method"].as_str().or(case["op"].as_str());
+        methods.insert(kind.unwrap_or("?").to_string());
         problems.extend(check_case(&name, &case));
     }
     assert!(
@@ -241,4 +248,32 @@ fn a_golden_case_with_one_corrupted_expected_value_is_reported_as_a_mismatch() {
         "no case with an expected loss in {}",
         dir.display()
     );
+}
+
+#[test]
+fn a_kernel_golden_case_with_any_corrupted_expected_field_is_reported_as_a_mismatch() {
+    let dir = golden_dir();
+    let mut corrupted = 0;
+    for file in case_files(&dir) {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
+            .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+        if case["op"].is_null() {
+            continue;
+        }
+        for field in golden_kernels::expected_fields(&case) {
+            let problems = check_case(&name, &golden_kernels::corrupted(&case, &field));
+            // Both paths (ours and the stock fallback) must notice.
+            let noticed = problems
+                .iter()
+                .filter(|p| p.contains(&format!(": {field}[0] = ")))
+                .count();
+            assert_eq!(
+                noticed, 2,
+                "{name}: a wrong expected {field}[0] went unnoticed ({problems:?})"
+            );
+            corrupted += 1;
+        }
+    }
+    assert!(corrupted > 0, "no kernel case in {}", dir.display());
 }

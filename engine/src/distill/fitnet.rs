@@ -9,6 +9,7 @@ use burn::tensor::activation::relu;
 
 use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, StagePair, TermInputs};
 use super::{pool_to_smaller, weighted, LinkModules, TermLoss};
+use crate::kernels::{batch_norm, conv2d as apply_conv};
 use crate::models::{conv2d, StageShape};
 use crate::spec::{Bound, SpecError};
 
@@ -32,7 +33,7 @@ impl FitnetRegressor {
     /// // student: [batch, cs, hs, ws], teacher: [batch, ct, ht, wt] → [1]
     pub fn loss(&self, student: Tensor<4>, teacher: Tensor<4>) -> Tensor<1> {
         let (student, teacher) = pool_to_smaller(student, teacher);
-        let regressed = relu(self.norm.forward(self.conv.forward(student)));
+        let regressed = relu(batch_norm(&self.norm, apply_conv(&self.conv, student)));
         (regressed - teacher).square().mean()
     }
 }

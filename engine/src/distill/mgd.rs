@@ -10,6 +10,7 @@ use burn::tensor::module::adaptive_avg_pool2d;
 
 use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, StagePair, TermInputs};
 use super::{weighted, LinkModules, TermLoss};
+use crate::kernels::conv2d as apply_conv;
 use crate::models::{conv2d, StageShape};
 use crate::rng::{purpose, Rng};
 use crate::spec::Bound;
@@ -46,10 +47,10 @@ impl MgdGenerator {
             student
         };
         let aligned = match &self.align {
-            Some(conv) => conv.forward(student),
+            Some(conv) => apply_conv(conv, student),
             None => student,
         }; // [batch, ct, h, w]
-        let generated = self.conv2.forward(relu(self.conv1.forward(aligned * mask)));
+        let generated = apply_conv(&self.conv2, relu(apply_conv(&self.conv1, aligned * mask)));
         (generated - teacher)
             .square()
             .sum()

@@ -10,6 +10,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::{conv2d, Features, InputShape, StageShape};
+use crate::kernels::{batch_norm, conv2d as apply_conv};
 
 /// One `conv → BN → ReLU (→ max pool)` layer.
 #[derive(Module, Debug)]
@@ -80,7 +81,7 @@ impl Cnn {
         let mut x = images;
         let mut stages = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            x = relu(layer.norm.forward(layer.conv.forward(x))); // [batch, out, h, w]
+            x = relu(batch_norm(&layer.norm, apply_conv(&layer.conv, x))); // [batch, out, h, w]
             if let Some(pool) = &layer.pool {
                 x = pool.forward(x); // [batch, out, h/2, w/2]
             }

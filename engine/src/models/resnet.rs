@@ -11,6 +11,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
 use super::{conv2d, Features, InputShape, StageShape};
+use crate::kernels::{batch_norm, conv2d as apply_conv};
 
 fn conv(input: usize, output: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
     conv2d(input, output, kernel, stride, false, device)
@@ -49,10 +50,10 @@ impl BasicBlock {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let out = relu(self.norm1.forward(self.conv1.forward(x.clone())));
-        let out = self.norm2.forward(self.conv2.forward(out));
+        let out = relu(batch_norm(&self.norm1, apply_conv(&self.conv1, x.clone())));
+        let out = batch_norm(&self.norm2, apply_conv(&self.conv2, out));
         let shortcut = match &self.projection {
-            Some(p) => p.norm.forward(p.conv.forward(x)),
+            Some(p) => batch_norm(&p.norm, apply_conv(&p.conv, x)),
             None => x,
         };
         relu(out + shortcut)
@@ -121,7 +122,7 @@ impl Resnet {
     }
 
     pub(super) fn forward_features(&self, images: Tensor<4>) -> Features {
-        let mut x = relu(self.stem_norm.forward(self.stem.forward(images))); // [batch, 16w, h, w]
+        let mut x = relu(batch_norm(&self.stem_norm, apply_conv(&self.stem, images))); // [batch, 16w, h, w]
         let mut features = Vec::with_capacity(self.stages.len());
         for stage in &self.stages {
             for block in stage {
