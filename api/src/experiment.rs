@@ -76,6 +76,11 @@ pub struct Budget {
     /// How the learning rate changes over epochs.
     #[serde(default)]
     pub schedule: LrSchedule,
+    /// Train on only the first N training samples (after the validation split is held out);
+    /// all of them when absent. A stage's own budget can give a teacher more labelled data
+    /// than its student.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<usize>,
 }
 
 fn default_epochs() -> usize {
@@ -92,6 +97,7 @@ impl Default for Budget {
             batch_size: default_batch_size(),
             optimizer: OptimizerSpec::default(),
             schedule: LrSchedule::default(),
+            samples: None,
         }
     }
 }

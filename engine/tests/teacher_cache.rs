@@ -77,7 +77,8 @@ fn cached_teacher_outputs_are_the_teachers_outputs_and_give_the_same_kd_loss() {
         .load_model(&report.runs[0].architecture, data.input, &device)
         .unwrap();
     let batcher: &Batcher = &data.batcher;
-    let cache = TeacherCache::compute(&teacher, &data.data.train, batcher, true, &device);
+    let train = &data.data.train;
+    let cache = TeacherCache::compute(&teacher, train, train.len(), batcher, true, &device);
 
     // Act: one shuffled batch, from the cache and from the teacher.
     let indices = [17, 3, 250, 99, 0, 538, 41];

@@ -498,3 +498,25 @@ fn a_first_stage_taken_from_an_earlier_run_is_evaluated_not_trained_and_teaches_
         .iter()
         .all(|r| r.teacher_run.as_deref() == Some("s0-teacher")));
 }
+
+#[test]
+fn a_teacher_can_learn_from_more_labelled_samples_than_its_student_and_baseline() {
+    let json = synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 1)
+        .replace(
+            r#""budget": {"epochs": 1, "batch_size": 64}"#,
+            r#""baseline": true, "budget": {"epochs": 1, "batch_size": 64, "samples": 300}"#,
+        )
+        .replace(
+            r#"{"kind": "preset", "name": "cnn-s"}}"#,
+            r#"{"kind": "preset", "name": "cnn-s"}, "budget": {"epochs": 1, "batch_size": 64}}"#,
+        );
+    let report = run_to_end(&json);
+    let samples: Vec<usize> = report.runs.iter().map(|r| r.epochs[0].samples).collect();
+    assert_eq!(samples, [1800, 300, 300], "teacher, student, baseline");
+    let err = validate(
+        parse_spec(&json.replace(r#""samples": 300"#, r#""samples": 1801"#)).unwrap(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(err.field, "budget.samples");
+}

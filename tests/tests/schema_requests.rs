@@ -135,12 +135,26 @@ fn object(schema: &Value, doc: &Value) -> BoxedStrategy<Value> {
 /// The rules across fields the document states in words, applied to a generated spec: data this
 /// server has, models it can train (a convolutional preset, so feature methods apply), a first
 /// stage without distillation, each method once per link, one learned temperature per link,
-/// `lambda_max ≥ lambda_min`, and no hint stage (its range depends on the student).
+/// `lambda_max ≥ lambda_min`, no hint stage (its range depends on the student), no `from_run`
+/// (it names a run this lab has), and no validation count or budget `samples` (they depend on
+/// the training samples there are).
 fn within_cross_field_rules(mut spec: Value, presets: &[String]) -> Value {
     spec["dataset"]["name"] = json!("synthetic");
+    // At most half of the training samples can be held out, and a budget's samples are at
+    // most those left.
+    if let Some(dataset) = spec.get_mut("dataset").and_then(Value::as_object_mut) {
+        dataset.remove("validation");
+    }
+    if let Some(budget) = spec.get_mut("budget").and_then(Value::as_object_mut) {
+        budget.remove("samples");
+    }
     let stages = spec["chain"].as_array_mut().expect("a chain");
     for (i, stage) in stages.iter_mut().enumerate() {
         stage["architecture"] = json!({"kind": "preset", "name": presets[i % presets.len()]});
+        stage.as_object_mut().unwrap().remove("from_run");
+        if let Some(budget) = stage.get_mut("budget").and_then(Value::as_object_mut) {
+            budget.remove("samples");
+        }
         let Some(link) = stage.get_mut("link") else {
             continue;
         };

@@ -209,6 +209,7 @@ pub fn schema_rules() -> Vec<SchemaRule> {
     let mut rules = vec![
         at("Budget", "epochs", Rule::Range(EPOCHS)),
         at("Budget", "batch_size", Rule::Range(BATCH_SIZE)),
+        at("Budget", "samples", Rule::Range(SAMPLES)),
         at("OptimizerSpec.adam", "lr", Rule::Range(LEARNING_RATE)),
         at(
             "OptimizerSpec.adam",

@@ -77,8 +77,8 @@ pub fn validate(
     imported: Option<&ImportedModel>,
 ) -> Result<ValidatedSpec, SpecError> {
     let mut warnings = Vec::new();
-    fill_validation(&mut spec)?;
-    validate_budget(&spec.budget, "budget")?;
+    let training = fill_validation(&mut spec)?;
+    validate_budget(&spec.budget, "budget", training)?;
     validate_seeds(&spec.seeds)?;
     if spec.chain.is_empty() || spec.chain.len() > MAX_STAGES {
         return Err(SpecError::new(
@@ -108,7 +108,7 @@ pub fn validate(
             .get_or_insert(experiment_budget.clone())
             .clone();
         if stage.budget.as_ref() != Some(&experiment_budget) {
-            validate_budget(&budget, &format!("{at}.budget"))?;
+            validate_budget(&budget, &format!("{at}.budget"), training)?;
         }
         let stage_shapes = Net::stage_shapes(&architecture, input);
         let params = Net::parameter_count(&architecture, input);
@@ -204,8 +204,8 @@ fn stage_architecture(
 }
 
 /// Checks the subsets and fills in the validation split: 10 % of the training samples used by
-/// default, at most half of them, at least one.
-fn fill_validation(spec: &mut ExperimentSpec) -> Result<(), SpecError> {
+/// default, at most half of them, at least one. Returns how many training samples are left.
+fn fill_validation(spec: &mut ExperimentSpec) -> Result<usize, SpecError> {
     let dataset = &mut spec.dataset;
     for (field, value) in [
         ("dataset.train_subset", dataset.train_subset),
@@ -227,7 +227,7 @@ fn fill_validation(spec: &mut ExperimentSpec) -> Result<(), SpecError> {
             ),
         ));
     }
-    Ok(())
+    Ok(used - validation)
 }
 
 fn validate_seeds(seeds: &[u64]) -> Result<(), SpecError> {
@@ -254,11 +254,21 @@ fn default_stage_name(index: usize, stages: usize) -> String {
     }
 }
 
-/// Checks a budget; `at` is its field path (`budget`, `chain[0].budget`).
-fn validate_budget(budget: &Budget, at: &str) -> Result<(), SpecError> {
+/// Checks a budget; `at` is its field path (`budget`, `chain[0].budget`); `training` is how
+/// many training samples there are to take from.
+fn validate_budget(budget: &Budget, at: &str, training: usize) -> Result<(), SpecError> {
     let field = |name: &str| format!("{at}.{name}");
     bounds::EPOCHS.check(budget.epochs as f64, field("epochs"))?;
     bounds::BATCH_SIZE.check(budget.batch_size as f64, field("batch_size"))?;
+    if let Some(samples) = budget.samples {
+        bounds::SAMPLES.check(samples as f64, field("samples"))?;
+        if samples > training {
+            return Err(SpecError::new(
+                field("samples"),
+                format!("there are {training} training samples (after the validation split), got {samples}"),
+            ));
+        }
+    }
     match &budget.optimizer {
         OptimizerSpec::Adam { lr, weight_decay } => {
             bounds::LEARNING_RATE.check(*lr, field("optimizer.lr"))?;

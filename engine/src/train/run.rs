@@ -59,10 +59,10 @@ fn train_on_this_thread(
                 ctx.data.classes,
                 &ctx.device.device,
             );
-            Some((
-                params,
-                rank_by_difficulty(&probs, &ctx.data.train.labels, params.difficulty),
-            ))
+            let used = trainer.training_samples();
+            let mut order = rank_by_difficulty(&probs, &ctx.data.train.labels, params.difficulty);
+            order.retain(|&i| i < used);
+            Some((params, order))
         }
         _ => None,
     };
@@ -166,13 +166,14 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
         }
         let shapes = Net::stage_shapes(&teacher.report.architecture, ctx.input);
         let features = reads_teacher_features(&plan.run.link)
-            && TeacherCache::feature_bytes(&shapes, ctx.data.train.len()) <= feature_budget();
+            && TeacherCache::feature_bytes(&shapes, self.training_samples()) <= feature_budget();
         if reads_teacher_features(&plan.run.link) && !features {
             return;
         }
         let cache = TeacherCache::compute(
             &teacher.net,
             &ctx.data.train,
+            self.training_samples(),
             ctx.batcher,
             features,
             &ctx.device.device,
@@ -183,6 +184,13 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
             features: cache.has_features(),
         });
         self.teacher_cache = Some(cache);
+    }
+
+    /// How many of the training samples (the first ones) this run trains on: its budget's
+    /// `samples`, else all.
+    fn training_samples(&self) -> usize {
+        let all = self.ctx.data.train.len();
+        self.plan.run.budget.samples.map_or(all, |n| n.min(all))
     }
 
     /// The samples of an epoch in training order, and the curriculum's fraction of the data.
@@ -199,7 +207,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
                     .clamp(1, easiest_first.len());
                 (easiest_first[..take].to_vec(), Some(f))
             }
-            None => ((0..self.ctx.data.train.len()).collect(), None),
+            None => ((0..self.training_samples()).collect(), None),
         };
         Rng::derive(self.plan.run.seed, &[purpose::SHUFFLE, epoch as u64]).shuffle(&mut indices);
         (indices, fraction)

@@ -56,15 +56,17 @@ pub struct TeacherCache {
 }
 
 impl TeacherCache {
-    /// Runs `teacher` once over `set`; with `features`, keeps its stage features too.
+    /// Runs `teacher` once over the first `samples` images of `set` (the ones a run trains
+    /// on); with `features`, keeps its stage features too.
     pub fn compute(
         teacher: &Net,
         set: &ImageSet,
+        samples: usize,
         batcher: &Batcher,
         features: bool,
         device: &Device,
     ) -> TeacherCache {
-        let indices: Vec<usize> = (0..set.len()).collect();
+        let indices: Vec<usize> = (0..samples.min(set.len())).collect();
         let mut logits = Vec::new();
         let mut stages: Vec<Vec<f32>> = Vec::new();
         let (mut logit_shape, mut stage_shapes) = (Vec::new(), Vec::new());

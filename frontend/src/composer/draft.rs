@@ -89,6 +89,8 @@ pub struct Draft {
     pub epochs: String,
     /// Batch size.
     pub batch_size: String,
+    /// Labelled training samples each run trains on (empty: all after the validation split).
+    pub samples: String,
     /// `adam` or `sgd`.
     pub optimizer: String,
     /// Learning rate (empty: the optimiser's default).
@@ -233,6 +235,11 @@ impl Draft {
                 .unwrap_or_default(),
             epochs: spec.budget.epochs.to_string(),
             batch_size: spec.budget.batch_size.to_string(),
+            samples: spec
+                .budget
+                .samples
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             optimizer: budget["optimizer"]["kind"]
                 .as_str()
                 .unwrap_or("adam")
@@ -363,8 +370,11 @@ impl Draft {
         if !self.lr.trim().is_empty() {
             optimizer.insert("lr".into(), number_value(&self.lr));
         }
-        let budget = json!({"epochs": number_value(&self.epochs), "batch_size": number_value(&self.batch_size),
-                            "optimizer": Value::Object(optimizer), "schedule": self.schedule});
+        let mut budget = json!({"epochs": number_value(&self.epochs), "batch_size": number_value(&self.batch_size),
+                                "optimizer": Value::Object(optimizer), "schedule": self.schedule});
+        if !self.samples.trim().is_empty() {
+            budget["samples"] = number_value(&self.samples);
+        }
         let chain = self.stages.iter().enumerate().map(|(i, stage)| {
             let mut value = Map::new();
             if !stage.name.trim().is_empty() {
@@ -410,7 +420,7 @@ mod tests {
         let original = spec(json!({
             "name": "takd", "dataset": {"name": "fashion-mnist", "train_subset": 5000},
             "budget": {"epochs": 3, "batch_size": 64, "optimizer": {"kind": "sgd", "lr": 0.1, "momentum": 0.8},
-                       "schedule": {"kind": "step", "milestones": [2], "gamma": 0.5}},
+                       "schedule": {"kind": "step", "milestones": [2], "gamma": 0.5}, "samples": 3000},
             "seeds": [0, 1], "baseline": true,
             "chain": [
                 {"name": "teacher", "architecture": {"kind": "preset", "name": "cnn-l"}},

@@ -7,5 +7,5 @@ mod templates;
 mod values;
 
 pub use draft::{ArchDraft, Draft, ParamValue, StageDraft, TermDraft};
-pub use templates::{teacher_recipe, templates, Template, TEACHER_RECIPE};
+pub use templates::{templates, Template};
 pub use values::{check_param, default_values};

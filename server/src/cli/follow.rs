@@ -91,11 +91,12 @@ impl View {
         let text = match run.status {
             RunStatus::Queued if before.is_none() => return,
             RunStatus::Running if before.as_ref().map(|b| b.0) != Some(RunStatus::Running) => {
-                format!(
-                    "{label}: {} epoch(s) on {}{said}",
-                    run.epochs_total,
-                    run.device.as_deref().unwrap_or("its device")
-                )
+                let on = run
+                    .device
+                    .as_deref()
+                    .map(|d| format!(" on {d}"))
+                    .unwrap_or_default();
+                format!("{label}: {} epoch(s){on}{said}", run.epochs_total)
             }
             RunStatus::Succeeded => finished(&label, run),
             _ => format!("{label}: {}{said}", run.status.as_str()),

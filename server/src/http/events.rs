@@ -34,7 +34,7 @@ fn sse_event(event: &ExperimentEvent) -> Event {
 
 enum Phase {
     /// Send this first.
-    Start(ExperimentEvent),
+    Start(Box<ExperimentEvent>),
     /// Send the end, then stop.
     Ending(RunStatus),
     Live,
@@ -54,7 +54,7 @@ impl Subscription {
         loop {
             match std::mem::replace(&mut self.phase, Phase::Live) {
                 Phase::Start(snapshot) => {
-                    if let ExperimentEvent::Snapshot { experiment } = &snapshot {
+                    if let ExperimentEvent::Snapshot { experiment } = snapshot.as_ref() {
                         if experiment.summary.status.is_terminal() {
                             self.phase = Phase::Ending(experiment.summary.status);
                         }
@@ -78,7 +78,7 @@ impl Subscription {
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => match experiment_detail(&self.state, &self.id).await {
-                        Ok(detail) => self.phase = Phase::Start(ExperimentEvent::Snapshot { experiment: Box::new(detail) }),
+                        Ok(detail) => self.phase = Phase::Start(Box::new(ExperimentEvent::Snapshot { experiment: Box::new(detail) })),
                         Err(_) => self.phase = Phase::Ending(RunStatus::Cancelled),
                     },
                     Err(RecvError::Closed) => return None,
@@ -107,9 +107,9 @@ pub async fn experiment_events(
         state,
         id,
         events,
-        phase: Phase::Start(ExperimentEvent::Snapshot {
+        phase: Phase::Start(Box::new(ExperimentEvent::Snapshot {
             experiment: Box::new(detail),
-        }),
+        })),
     };
     let stream = stream::unfold(subscription, Subscription::next);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

@@ -176,6 +176,7 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
     let (validation, set_validation) = form.text(|d| &d.validation, |d| &mut d.validation);
     let (epochs, set_epochs) = form.text(|d| &d.epochs, |d| &mut d.epochs);
     let (batch_size, set_batch_size) = form.text(|d| &d.batch_size, |d| &mut d.batch_size);
+    let (samples, set_samples) = form.text(|d| &d.samples, |d| &mut d.samples);
     let (optimizer, _) = form.text(|d| &d.optimizer, |d| &mut d.optimizer);
     let set_optimizer = Callback::new(move |kind: String| {
         draft.update(|d| {
@@ -246,6 +247,8 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
             <div class="fields wide">
                 <TextField label="Epochs".to_string() path="budget.epochs" value=epochs set=set_epochs check=whole_number/>
                 <TextField label="Batch size".to_string() path="budget.batch_size" value=batch_size set=set_batch_size check=whole_number/>
+                <TextField label="Labelled samples".to_string() path="budget.samples" value=samples set=set_samples placeholder="all".to_string()
+                    hint="each run trains on the first N training samples; a stage's own budget can give its teacher more".to_string() check=whole_number/>
                 <SelectField label="Optimizer".to_string() path="budget.optimizer.kind" value=optimizer set=set_optimizer
                     choices=vec![("adam".to_string(), "Adam".to_string()), ("sgd".to_string(), "SGD (momentum)".to_string())]/>
                 <TextField label="Learning rate".to_string() path="budget.optimizer.lr" value=lr set=set_lr placeholder="the optimizer's default".to_string()/>

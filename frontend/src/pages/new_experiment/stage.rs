@@ -10,7 +10,6 @@ use super::fields::{SelectField, TextField};
 use super::terms::LinkEditor;
 use super::Form;
 use crate::client::{self, ApiFailure};
-use crate::composer::{teacher_recipe, TEACHER_RECIPE};
 use crate::format;
 
 /// The model of a stage.
@@ -113,32 +112,11 @@ fn ModelSource(stage: u32) -> impl IntoView {
         }));
         choices
     });
-    // A recipe asks for "the teacher recipe's run": take the newest one there is.
-    let teacher_recipe = teacher_recipe().name;
-    Effect::new(move || {
-        if from_run.get() != TEACHER_RECIPE {
-            return;
-        }
-        let newest = form
-            .trained
-            .get()
-            .into_iter()
-            .find(|listed| Some(&listed.experiment_name) == teacher_recipe.as_ref());
-        if let Some(listed) = newest {
-            set_from_run.run(listed.run.id);
-        }
-    });
-    let waiting = move || {
-        (from_run.get() == TEACHER_RECIPE).then(|| view! {
-            <p class="notice warn" data-testid="needs-teacher">"This recipe distils the recipes' teacher: train the "<b>"Recipe: teacher"</b>" template first; its run is picked here once it has succeeded."</p>
-        })
-    };
     view! {
         <div class="fields" data-testid="model-source">
             <SelectField label="Use a trained model".to_string() path=Signal::derive(|| "chain[0].from_run".to_string())
                 value=from_run set=set_from_run choices=choices/>
         </div>
-        {waiting}
     }
 }
 
