@@ -95,6 +95,56 @@ fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs
 }
 
 #[test]
+fn a_baseline_reused_from_a_two_stage_experiment_is_the_baseline_of_a_three_stage_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = dir.path().join("checkpoints");
+    let checkpoints = checkpoints.to_str().unwrap();
+    let mut pair: serde_json::Value = serde_json::from_str(CHAIN).unwrap();
+    pair["chain"].as_array_mut().unwrap().remove(1);
+    let (pair_spec, chain_spec) = (dir.path().join("pair.json"), dir.path().join("chain.json"));
+    std::fs::write(&pair_spec, pair.to_string()).unwrap();
+    std::fs::write(&chain_spec, CHAIN).unwrap();
+    let first = distill_run_on_cpu(
+        &pair_spec,
+        &dir.path().join("pair"),
+        &["--checkpoints", checkpoints],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+
+    let out = dir.path().join("chain");
+    let output = distill_run_on_cpu(&chain_spec, &out, &["--json", "--checkpoints", checkpoints]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("baseline seed 0: top-1")
+            && stderr(&output).contains("reused from run")
+    );
+    let report: ExperimentReport = serde_json::from_slice(&output.stdout).unwrap();
+    let baseline = report
+        .runs
+        .iter()
+        .find(|r| r.stage_name == "baseline")
+        .unwrap();
+    assert_eq!(
+        baseline.stage_index, 2,
+        "the reused baseline sits at this chain's student"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let labels: Vec<_> = summary
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["teacher", "ta", "student", "baseline"]);
+    assert!(
+        summary[2]["gain_val_best"]["mean"].is_number(),
+        "the student's gain: {}",
+        summary[2]
+    );
+}
+
+#[test]
 fn an_invalid_spec_is_rejected_with_the_field_named() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [

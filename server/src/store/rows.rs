@@ -180,12 +180,20 @@ impl RunRow {
         self.val_best_test_accuracy.or(self.last_test_accuracy)
     }
 
-    /// The report of a succeeded run.
+    /// The report of a succeeded run, as this run: a reused run stores its source's report,
+    /// whose id, place in the chain and teacher are the source's (a baseline reused from a
+    /// two-stage experiment sits at stage 1, not at a three-stage chain's student).
     pub fn report(&self) -> Result<Option<RunReport>, StoreError> {
-        self.report
-            .as_deref()
-            .map(|text| from_json("run report", text))
-            .transpose()
+        let Some(text) = self.report.as_deref() else {
+            return Ok(None);
+        };
+        let mut report: RunReport = from_json("run report", text)?;
+        report.id = self.id.clone();
+        report.kind = self.kind();
+        report.stage_index = self.stage_index as usize;
+        report.stage_name = self.stage_name.clone();
+        report.teacher_run = self.teacher_run.clone();
+        Ok(Some(report))
     }
 
     /// The run as the API shows it (without live progress).
