@@ -53,16 +53,18 @@ pub fn evaluate(
     }
 }
 
-/// The softmax output of `net` for every sample of `set`, in order.
+/// The softmax output of `net` for the first `samples` samples of `set` (those a run trains on),
+/// in order.
 pub fn softmax_outputs(
     net: &Net,
     set: &ImageSet,
+    samples: usize,
     batcher: &Batcher,
     classes: usize,
     device: &Device,
 ) -> Vec<Vec<f32>> {
-    let indices: Vec<usize> = (0..set.len()).collect();
-    let mut out = Vec::with_capacity(set.len());
+    let indices: Vec<usize> = (0..samples.min(set.len())).collect();
+    let mut out = Vec::with_capacity(indices.len());
     for chunk in indices.chunks(EVAL_BATCH) {
         let batch = batcher.batch(set, chunk, device, None);
         let probs: Vec<f32> = softmax(net.forward(batch.images), 1)

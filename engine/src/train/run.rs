@@ -55,13 +55,12 @@ fn train_on_this_thread(
             let probs = softmax_outputs(
                 &teacher.net,
                 &ctx.data.train,
+                trainer.training_samples(),
                 ctx.batcher,
                 ctx.data.classes,
                 &ctx.device.device,
             );
-            let used = trainer.training_samples();
-            let mut order = rank_by_difficulty(&probs, &ctx.data.train.labels, params.difficulty);
-            order.retain(|&i| i < used);
+            let order = rank_by_difficulty(&probs, &ctx.data.train.labels, params.difficulty);
             Some((params, order))
         }
         _ => None,
