@@ -131,6 +131,9 @@ pub struct RunSummary {
     /// `wgpu` or `cpu`, once it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<String>,
+    /// The worker process that trains it, or last trained it (see `/api/system`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<String>,
     /// The device, once it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,

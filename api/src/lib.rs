@@ -42,6 +42,6 @@ pub use report::{
 };
 pub use service::{
     ArchitectureInfo, DatasetInfo, Health, MethodInfo, MethodPlacement, ParamCount,
-    ParamCountRequest, ParamInfo, ParamKind, SystemInfo,
+    ParamCountRequest, ParamInfo, ParamKind, SystemInfo, WorkerInfo,
 };
 pub use share::{ShareLink, ShareRequest, ShareTarget, SharedView};

@@ -34,10 +34,38 @@ pub struct SystemInfo {
     pub busy: usize,
     /// Runs waiting for a slot (or for their teacher).
     pub queued_runs: usize,
+    /// The processes training this lab's runs (this server when it has slots, and every
+    /// `distill worker` sharing its PostgreSQL store) that were heard from lately.
+    #[serde(default)]
+    pub worker_processes: Vec<WorkerInfo>,
     /// `sqlite` (or `postgres`).
     pub database: String,
     /// Loss conventions every run follows.
     pub conventions: String,
+}
+
+/// One process training runs: where, on what, and how busy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerInfo {
+    /// Unique to the process.
+    pub id: String,
+    /// Its host's name.
+    pub host: String,
+    /// Its process id on that host.
+    pub pid: u64,
+    /// `wgpu` or `cpu`.
+    pub backend: String,
+    /// The device, as the backend names it.
+    pub device: String,
+    /// Runs it trains at the same time.
+    pub slots: usize,
+    /// Slots training a run at its last heartbeat.
+    pub busy: usize,
+    /// When it started, Unix milliseconds.
+    pub started_at: i64,
+    /// Its last heartbeat, Unix milliseconds.
+    pub heartbeat_at: i64,
 }
 
 /// `GET /api/datasets`: one dataset and whether this server can read it.

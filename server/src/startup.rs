@@ -21,7 +21,7 @@ use crate::settings::{data_home, threads_per_run, AccessSettings, Settings};
 use crate::store::Store;
 
 /// How long running runs get to reach the end of their batch at shutdown.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
 
 /// A server ready to serve.
 pub struct Application {
@@ -35,39 +35,14 @@ pub struct Application {
 impl Application {
     /// Opens the store, selects the device, starts the workers and binds the address.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        if let Some(path) = settings
-            .database_url
-            .strip_prefix("sqlite://")
-            .or_else(|| settings.database_url.strip_prefix("sqlite:"))
-        {
-            let path = path.split('?').next().unwrap_or(path);
-            if let Some(dir) = std::path::Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
-        }
-        let store = Store::open(&settings.database_url)
-            .await
-            .with_context(|| format!("opening the database {}", settings.database_url))?;
-        let backend = settings.backend;
-        let device = tokio::task::spawn_blocking(move || engine::device::select(backend))
-            .await?
-            .context("selecting the compute device")?
-            .with_threads(threads_per_run(settings.workers));
-        if let Some(reason) = &device.fallback_reason {
-            tracing::warn!(%reason, "training on the CPU");
-        }
-        tracing::info!(backend = device.backend.as_str(), device = %device.name, "compute device");
-        std::fs::create_dir_all(&settings.checkpoints)
-            .with_context(|| format!("creating {}", settings.checkpoints.display()))?;
-        let runtime = EngineRuntime::new(
-            device,
+        let store = open_store(&settings.database_url).await?;
+        let runtime = engine_runtime(
+            settings.backend,
+            settings.workers,
             settings.data_dirs.clone(),
             settings.checkpoints.clone(),
-        );
+        )
+        .await?;
         let jobs = Jobs::start(store, runtime, settings.workers).await?;
         let dashboard = load_dashboard(&settings.dashboard)?;
         let listener = TcpListener::bind(settings.addr)
@@ -122,6 +97,61 @@ impl Application {
             .await
             .context("serving HTTP")
     }
+}
+
+/// Opens the store at `url` (creating a SQLite file's directory), applying its migrations.
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+    }
+    Store::open(url)
+        .await
+        .with_context(|| format!("opening the database {}", without_password(url)))
+}
+
+/// A database URL fit for messages: its password, if any, replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{name}:***@{host}{path}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The device (`backend`, its threads shared out over `slots` runs), data and checkpoints that
+/// this process's runs train with.
+pub async fn engine_runtime(
+    backend: api::Backend,
+    slots: usize,
+    data_dirs: engine::data::DataDirs,
+    checkpoints: std::path::PathBuf,
+) -> anyhow::Result<EngineRuntime> {
+    let device = tokio::task::spawn_blocking(move || engine::device::select(backend))
+        .await?
+        .context("selecting the compute device")?
+        .with_threads(threads_per_run(slots));
+    if let Some(reason) = &device.fallback_reason {
+        tracing::warn!(%reason, "training on the CPU");
+    }
+    tracing::info!(backend = device.backend.as_str(), device = %device.name, "compute device");
+    std::fs::create_dir_all(&checkpoints)
+        .with_context(|| format!("creating {}", checkpoints.display()))?;
+    Ok(EngineRuntime::new(device, data_dirs, checkpoints))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -225,4 +255,22 @@ fn load_dashboard(dir: &std::path::Path) -> anyhow::Result<Dashboard> {
         tracing::warn!(dir = %dir.display(), "no dashboard bundle: build it with scripts/build-dashboard.sh; the API works without it");
     }
     Ok(dashboard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn a_database_url_in_a_message_hides_its_password() {
+        assert_eq!(
+            without_password("postgres://lab:s3cret@db.example/lab"),
+            "postgres://lab:***@db.example/lab"
+        );
+        assert_eq!(
+            without_password("postgres://lab@db/lab"),
+            "postgres://lab@db/lab"
+        );
+        assert_eq!(without_password("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db");
+    }
 }

@@ -95,3 +95,38 @@ pub fn serve_files(files: HashMap<String, Vec<u8>>) -> String {
     });
     base
 }
+
+/// Collects a spawned child's stderr (piped) into a shared string as it comes, and yields its
+/// stdout (piped) line by line.
+pub(crate) fn capture_output(
+    child: &mut std::process::Child,
+) -> (
+    std::sync::Arc<std::sync::Mutex<String>>,
+    std::sync::mpsc::Receiver<String>,
+) {
+    use std::io::{BufRead, BufReader, Read};
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut err_pipe = child.stderr.take().expect("piped stderr");
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = err_pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (stderr, rx)
+}

@@ -3,7 +3,7 @@
 //! returns status and JSON whatever the status, and an SSE reader. Every response and event it
 //! receives is checked against the server's own OpenAPI document ([`Contract`]).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::contract::Contract;
 use crate::distill_binary;
+use crate::process::capture_output;
 
 /// A running server.
 pub struct Server {
@@ -70,8 +71,13 @@ impl Server {
     /// Starts `distill serve` on CPU with its database and checkpoints under `dir` (reused by
     /// a restart with the same `dir`) and `extra` arguments; waits until it listens.
     pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
-        let token = format!("test-owner-{}", random_hex());
         let db = format!("sqlite:{}", dir.join("distill.db").display());
+        Server::start_with_db(dir, &db, extra)
+    }
+
+    /// Like [`Server::start_in`], with the database at `db` (e.g. a PostgreSQL URL).
+    pub fn start_with_db(dir: &Path, db: &str, extra: &[&str]) -> Server {
+        let token = format!("test-owner-{}", random_hex());
         let checkpoints = dir.join("checkpoints");
         let mut child = Command::new(distill_binary())
             .args([
@@ -81,7 +87,7 @@ impl Server {
                 "--backend",
                 "cpu",
                 "--db",
-                &db,
+                db,
             ])
             .arg("--checkpoints")
             .arg(&checkpoints)
@@ -94,24 +100,10 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("distill serve starts");
-        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let mut err_pipe = child.stderr.take().expect("piped stderr");
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = err_pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let stdout = child.stdout.take().expect("piped stdout");
+        let (stderr, lines) = capture_output(&mut child);
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in lines {
                 if let Some(url) = line.strip_prefix("Distill Lab listening on ") {
                     let _ = tx.send(url.trim().to_string());
                 }

@@ -10,6 +10,31 @@ use super::credentials::{ApiTokens, ShareLinks};
 use crate::client::{self, ApiResult};
 use crate::components::{ErrorNotice, Loading};
 
+/// The processes training this lab's runs, each with its host, device and load.
+#[component]
+fn WorkerTable(workers: Vec<api::WorkerInfo>) -> impl IntoView {
+    if workers.is_empty() {
+        return view! { <p class="muted" data-testid="workers">"No process trains runs right now: start `distill worker` (or a server with slots)."</p> }.into_any();
+    }
+    view! {
+        <table class="data" data-testid="workers">
+            <thead><tr><th>"Host"</th><th>"Process"</th><th>"Device"</th><th class="num">"Busy / slots"</th><th>"Last heartbeat"</th></tr></thead>
+            <tbody>
+                {workers.into_iter().map(|w| view! {
+                    <tr data-worker=w.id.clone()>
+                        <th scope="row">{w.host}</th>
+                        <td>{format!("pid {} · {}", w.pid, w.id)}</td>
+                        <td>{format!("{} ({})", w.device, w.backend)}</td>
+                        <td class="num">{format!("{} / {}", w.busy, w.slots)}</td>
+                        <td>{crate::format::timestamp(w.heartbeat_at)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
 /// Backend, device, version, workers, database, and the datasets with their availability.
 #[component]
 pub fn SystemPage() -> impl IntoView {
@@ -34,6 +59,8 @@ pub fn SystemPage() -> impl IntoView {
                     <dt>"Database"</dt><dd>{s.database}</dd>
                     <dt>"Loss conventions"</dt><dd class="small">{s.conventions}</dd>
                 </dl>
+                <h2>"Worker processes"</h2>
+                <WorkerTable workers=s.worker_processes/>
             }
             .into_any(),
         })

@@ -1,4 +1,4 @@
-//! Command-line interface: `distill run | serve | bench | data | presets`.
+//! Command-line interface: `distill run | serve | worker | bench | data | presets`.
 
 mod bench;
 mod data;
@@ -8,6 +8,7 @@ mod presets;
 mod run;
 mod serve;
 mod table;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,8 +28,11 @@ pub struct Cli {
 enum Command {
     /// Run an experiment spec (JSON): train every stage, print a results table, write outputs.
     Run(run::RunArgs),
-    /// Serve the REST API and dashboard: experiments as background jobs, stored in SQLite.
+    /// Serve the REST API and dashboard: experiments as background jobs, stored in SQLite (or
+    /// a PostgreSQL database that workers on other machines share).
     Serve(serve::ServeArgs),
+    /// Train runs of a lab stored in PostgreSQL on this machine, next to `distill serve`.
+    Worker(worker::WorkerArgs),
     /// Measure training samples/s and inference latency of presets on backends.
     Bench(bench::BenchArgs),
     /// List or download datasets.
@@ -82,6 +86,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Worker(args) => worker::worker(args),
         Command::Bench(args) => bench::bench(args),
         Command::Data(command) => data::data(command),
         Command::Presets => presets::presets(),

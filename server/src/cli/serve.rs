@@ -18,13 +18,15 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "DISTILL_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Database URL [default: sqlite:// file distill.db in ~/.local/share/distill-lab].
+    /// Database URL: sqlite:PATH, or postgres://USER@HOST/DB to share the lab with
+    /// `distill worker`s on other machines [default: sqlite:// file distill.db in
+    /// ~/.local/share/distill-lab].
     #[arg(long = "db", env = "DATABASE_URL")]
     database_url: Option<String>,
     #[command(flatten)]
     data: DataDirArg,
     /// Runs trained at the same time in this process; 0 serves the API and dashboard without
-    /// training (runs stay queued for another process to train).
+    /// training (runs wait for `distill worker`s of the same PostgreSQL store).
     #[arg(long, env = "DISTILL_WORKERS", default_value_t = crate::settings::default_workers(), value_parser = clap::value_parser!(u16).range(0..=64))]
     workers: u16,
     /// Where runs train.
@@ -58,7 +60,7 @@ pub struct ServeArgs {
     max_failed_logins: u32,
 }
 
-fn init_tracing() {
+pub(super) fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("distill_server=info,warn"));

@@ -39,7 +39,13 @@ pub async fn system_get(State(state): State<AppState>) -> Result<Json<SystemInfo
         workers: jobs.slots(),
         busy: jobs.busy(),
         queued_runs: jobs.store().count_in_status(RunStatus::Queued).await?,
-        database: "sqlite".into(),
+        worker_processes: jobs.live_workers().await?,
+        database: if jobs.store().is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+        .into(),
         conventions: engine::LOSS_CONVENTIONS.into(),
     }))
 }

@@ -1,5 +1,6 @@
 //! The dispatcher: whenever a slot is free, claims the oldest runnable run (its teacher done)
-//! and starts it. Woken on submissions and finished runs, and every few seconds regardless.
+//! under a lease and starts it. Woken on submissions and finished runs (here or, through the
+//! relay, in other processes), and every few seconds regardless.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::time::Duration;
 
 use engine::train::CancelToken;
 
+use super::heartbeat::lease_from_now;
 use super::{runner, views, Inner};
 
 pub(super) async fn dispatch(inner: Arc<Inner>) {
@@ -26,19 +28,20 @@ pub(super) async fn dispatch(inner: Arc<Inner>) {
         }
         tokio::select! {
             _ = inner.wake.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
     }
 }
 
 /// Starts the next runnable run; false when there is none.
 async fn claim_next(inner: &Arc<Inner>) -> Result<bool, crate::store::StoreError> {
-    let Some(row) = inner.store.next_runnable().await? else {
+    let Some(row) = inner
+        .store
+        .claim_next(&inner.worker.id, lease_from_now())
+        .await?
+    else {
         return Ok(false);
     };
-    if !inner.store.claim(&row.id).await? {
-        return Ok(true); // cancelled between the two statements: look again
-    }
     inner.busy.fetch_add(1, Ordering::SeqCst);
     let token = CancelToken::new();
     inner

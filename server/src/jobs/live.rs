@@ -73,6 +73,7 @@ impl<'a> Live<'a> {
         {
             let commit = EpochCommit {
                 run_id: &self.run_id,
+                worker: Some(&self.inner.worker.id),
                 metrics,
                 step: self.step,
                 batch_losses: &[],
@@ -149,11 +150,14 @@ impl<'a> Live<'a> {
     async fn epoch(&mut self, metrics: EpochMetrics) -> Result<(), StoreError> {
         let commit = EpochCommit {
             run_id: &self.run_id,
+            worker: Some(&self.inner.worker.id),
             metrics: &metrics,
             step: self.step,
             batch_losses: &self.batch_losses,
         };
-        self.inner.store.record_epoch(&commit).await?;
+        if !self.inner.store.record_epoch(&commit).await? {
+            tracing::warn!(run = %self.run_id, "another worker holds this run now: epoch not stored");
+        }
         self.batch_losses.clear();
         self.inner.hub.publish(
             &self.experiment_id,

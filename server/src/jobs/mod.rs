@@ -1,11 +1,15 @@
-//! Background jobs: experiments expand into runs, a pool of worker slots trains runnable runs
-//! (teacher first) on blocking threads, progress goes to the store and to SSE subscribers, and
-//! runs left unfinished by a crash are resumed at start.
+//! Background jobs: experiments expand into runs, a pool of worker slots claims runnable runs
+//! (teacher first) under a lease and trains them on blocking threads, progress goes to the
+//! store and to SSE subscribers, and runs of lost workers resume elsewhere. One job system for
+//! `distill serve`, `distill run` and `distill worker`: processes sharing a PostgreSQL store
+//! share the queue, and their events reach each other through the relay.
 
 mod dispatch;
+mod heartbeat;
 mod hub;
 mod live;
 mod recovery;
+mod relay;
 mod runner;
 mod sources;
 mod submit;
@@ -19,9 +23,10 @@ use std::time::Duration;
 
 use api::{ExperimentEvent, RunStatus};
 use engine::train::CancelToken;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify};
 
-use crate::store::{Store, StoreError};
+use crate::store::{now_ms, NewWorker, Store, StoreError};
+pub use heartbeat::{WorkerIdentity, HEARTBEAT, LEASE};
 pub use hub::{Hub, Published};
 pub use sources::{imported_model, ModelSource};
 pub use submit::{SubmitError, Submitted};
@@ -33,6 +38,7 @@ pub struct Jobs(Arc<Inner>);
 
 struct Inner {
     store: Store,
+    worker: WorkerIdentity,
     hub: Hub,
     runtime: EngineRuntime,
     slots: usize,
@@ -52,16 +58,26 @@ pub enum CancelOutcome {
 }
 
 impl Jobs {
-    /// Recovers runs a crash left running, then starts dispatching runs to `slots` workers
-    /// (none with 0: runs stay queued).
+    /// Gives back the runs of lost workers, registers this process as a worker with `slots`
+    /// slots (none with 0: it trains nothing, and runs wait for other workers), and starts
+    /// claiming runs, the heartbeat and, with PostgreSQL, the relay of events.
     pub async fn start(
         store: Store,
         runtime: EngineRuntime,
         slots: usize,
     ) -> Result<Jobs, StoreError> {
+        let (relay, outbox) = match store.is_postgres() {
+            true => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                (Some(tx), Some(rx))
+            }
+            false => (None, None),
+        };
+        let worker = WorkerIdentity::of_this_process();
         let jobs = Jobs(Arc::new(Inner {
             store,
-            hub: Hub::default(),
+            worker,
+            hub: Hub::new(relay),
             runtime,
             slots,
             busy: AtomicUsize::new(0),
@@ -69,9 +85,51 @@ impl Jobs {
             wake: Notify::new(),
             stopping: AtomicBool::new(false),
         }));
-        recovery::recover(&jobs.0).await?;
-        tokio::spawn(dispatch::dispatch(jobs.0.clone()));
+        let inner = &jobs.0;
+        recovery::recover_lost(inner).await?;
+        if slots > 0 {
+            let device = &inner.runtime.device;
+            let new_worker = NewWorker {
+                id: inner.worker.id.clone(),
+                host: inner.worker.host.clone(),
+                pid: i64::from(inner.worker.pid),
+                backend: device.backend.as_str().to_string(),
+                device: device.name.clone(),
+                slots: slots as i64,
+            };
+            inner.store.register_worker(&new_worker, now_ms()).await?;
+            tokio::spawn(dispatch::dispatch(inner.clone()));
+        }
+        if let Some(outbox) = outbox {
+            relay::start(inner, outbox);
+        }
+        tokio::spawn(heartbeat::heartbeat(inner.clone()));
         Ok(jobs)
+    }
+
+    /// The worker processes heard from within three heartbeats.
+    pub async fn live_workers(&self) -> Result<Vec<api::WorkerInfo>, StoreError> {
+        let since = now_ms() - 3 * HEARTBEAT.as_millis() as i64;
+        let rows = self.0.store.live_workers(since).await?;
+        Ok(rows
+            .into_iter()
+            .map(|w| api::WorkerInfo {
+                id: w.id,
+                host: w.host,
+                pid: w.pid as u64,
+                backend: w.backend,
+                device: w.device,
+                slots: w.slots as usize,
+                busy: w.busy as usize,
+                started_at: w.started_at,
+                heartbeat_at: w.heartbeat_at,
+            })
+            .collect())
+    }
+
+    /// This process as a worker.
+    pub fn worker(&self) -> &WorkerIdentity {
+        &self.0.worker
     }
 
     /// The store.
@@ -110,6 +168,8 @@ impl Jobs {
             .store
             .cancel_queued(experiment_id, "cancelled by request before it started")
             .await?;
+        // Workers of other processes see the request within half a second; this one's now.
+        inner.store.request_cancel(experiment_id).await?;
         {
             let tokens = inner.tokens.lock().unwrap_or_else(|e| e.into_inner());
             for run in runs.iter().filter(|r| r.status() == RunStatus::Running) {
@@ -160,6 +220,11 @@ impl Jobs {
         let deadline = tokio::time::Instant::now() + grace;
         while inner.busy.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if inner.slots > 0 {
+            if let Err(e) = inner.store.worker_stopped(&inner.worker.id, now_ms()).await {
+                tracing::warn!(error = %e, "could not record that this worker stopped");
+            }
         }
     }
 }

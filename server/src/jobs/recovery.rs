@@ -1,43 +1,94 @@
-//! Start-up: runs a crash left `running` go back to the queue to resume from their last
-//! checkpoint, or become `interrupted` (with the reason) when they cannot resume.
+//! Lost runs: a run left `running` by a worker that is gone — a process of this host that no
+//! longer exists (found at once, e.g. a server killed and started again) or any worker whose
+//! lease lapsed — goes back to the queue to resume from its last checkpoint on whichever
+//! worker claims it, or becomes `interrupted` (with the reason) when it cannot resume. A run
+//! whose worker was lost [`MAX_WORKER_LOSSES`] times fails instead of being tried again.
 
 use api::RunStatus;
 
 use super::Inner;
-use crate::store::{RunRow, StoreError};
+use crate::store::{now_ms, RunRow, StoreError};
 
-pub(super) async fn recover(inner: &Inner) -> Result<(), StoreError> {
-    for run in inner.store.runs_in_status(RunStatus::Running).await? {
-        match resumable(inner, &run).await? {
-            Ok(()) => {
-                tracing::info!(run = %run.id, "resuming a run the last server left running");
-                let message = "the server stopped while this run trained; it resumes from its last checkpoint";
-                inner
-                    .store
-                    .set_status(&run.id, RunStatus::Queued, Some(message))
-                    .await?;
-            }
-            Err(reason) => {
-                tracing::warn!(run = %run.id, %reason, "cannot resume a run the last server left running");
-                let message = format!("interrupted by a server crash and cannot resume: {reason}");
-                inner
-                    .store
-                    .set_status(&run.id, RunStatus::Interrupted, Some(&message))
-                    .await?;
-                inner
-                    .store
-                    .cancel_dependents(
-                        &run.id,
-                        &format!(
-                            "cancelled because its teacher run {} was interrupted",
-                            run.id
-                        ),
-                    )
-                    .await?;
-            }
+/// How many lost workers a run survives.
+pub const MAX_WORKER_LOSSES: i64 = 3;
+
+/// Gives back the runs of lost workers; returns how many were queued again.
+pub(super) async fn recover_lost(inner: &Inner) -> Result<usize, StoreError> {
+    let mut lost: Vec<(RunRow, String)> = Vec::new();
+    for (run, pid) in inner.store.running_on_host(&inner.worker.host).await? {
+        if !process_exists(pid) {
+            let why = format!("its worker (process {pid} on this host) is gone");
+            lost.push((run, why));
         }
     }
-    Ok(())
+    for run in inner.store.expired_leases(now_ms()).await? {
+        let own = run.worker_id.as_deref() == Some(inner.worker.id.as_str());
+        if !own && !lost.iter().any(|(r, _)| r.id == run.id) {
+            let why = match &run.worker_id {
+                Some(worker) => format!("its worker {worker} stopped renewing its lease"),
+                None => "the server that trained it stopped".to_string(),
+            };
+            lost.push((run, why));
+        }
+    }
+    let mut queued = 0;
+    for (run, why) in lost {
+        queued += usize::from(give_back(inner, &run, &why).await?);
+    }
+    Ok(queued)
+}
+
+/// Queues a lost run again, or ends it when it cannot resume; true when queued.
+async fn give_back(inner: &Inner, run: &RunRow, why: &str) -> Result<bool, StoreError> {
+    let store = &inner.store;
+    let worker = run.worker_id.as_deref();
+    let ending = if run.worker_losses + 1 >= MAX_WORKER_LOSSES {
+        Some((
+            RunStatus::Failed,
+            format!(
+                "failed: {why}, and this run has now lost its worker {MAX_WORKER_LOSSES} times"
+            ),
+        ))
+    } else {
+        resumable(inner, run).await?.err().map(|reason| {
+            (
+                RunStatus::Interrupted,
+                format!("interrupted: {why}, and it cannot resume: {reason}"),
+            )
+        })
+    };
+    let (status, message) = ending.unwrap_or((
+        RunStatus::Queued,
+        format!("{why}; it resumes from its last checkpoint"),
+    ));
+    if !store
+        .take_from_lost_worker(&run.id, worker, status, &message)
+        .await?
+    {
+        return Ok(false); // its worker settled it after all, or another process took it
+    }
+    if status == RunStatus::Queued {
+        tracing::info!(run = %run.id, %why, "a lost run goes back to the queue");
+        return Ok(true);
+    }
+    tracing::warn!(run = %run.id, %message, "a lost run cannot be resumed");
+    let reason = format!(
+        "cancelled because its teacher run {} was {}",
+        run.id,
+        status.as_str()
+    );
+    store.cancel_dependents(&run.id, &reason).await?;
+    Ok(false)
+}
+
+/// Whether process `pid` of this host exists (Linux reads `/proc`; elsewhere a lost process
+/// is found by its lease alone).
+fn process_exists(pid: i64) -> bool {
+    if cfg!(target_os = "linux") {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
 }
 
 /// Why `run` cannot resume, if it cannot.

@@ -137,9 +137,13 @@ async fn execute(
     }
     Ok(match training.await {
         Ok(Ok(model)) => {
-            store
-                .mark_succeeded(&row.id, &model.report, &model_dir)
-                .await?;
+            let worker = &inner.worker.id;
+            if !store
+                .mark_succeeded(&row.id, worker, &model.report, &model_dir)
+                .await?
+            {
+                tracing::warn!(run = %row.id, "trained, but another worker holds this run now");
+            }
             Outcome::Done
         }
         Ok(Err(TrainError::Cancelled { epochs_done, .. })) => Outcome::Cancelled { epochs_done },
@@ -155,20 +159,23 @@ async fn settle(
     outcome: Outcome,
 ) -> Result<(), StoreError> {
     let store = &inner.store;
-    match outcome {
-        Outcome::Done => {}
+    let worker = inner.worker.id.as_str();
+    // Every ending is written only while this worker still holds the run: one that lost its
+    // lease (and was claimed by another worker) is no longer this worker's to settle.
+    let released = match outcome {
+        Outcome::Done => true,
         Outcome::Cancelled { epochs_done } if inner.stopping.load(Ordering::SeqCst) => {
             let message = format!(
-                "paused by a server shutdown after {epochs_done} finished epoch(s); resumes from its checkpoint when the server starts again"
+                "paused by a server shutdown after {epochs_done} finished epoch(s); resumes from its checkpoint when a worker claims it again"
             );
             store
-                .set_status(run_id, RunStatus::Queued, Some(&message))
-                .await?;
+                .release(run_id, worker, RunStatus::Queued, Some(&message))
+                .await?
         }
         Outcome::Cancelled { epochs_done } => {
             let message = format!("cancelled by request after {epochs_done} finished epoch(s)");
-            store
-                .set_status(run_id, RunStatus::Cancelled, Some(&message))
+            let released = store
+                .release(run_id, worker, RunStatus::Cancelled, Some(&message))
                 .await?;
             store
                 .cancel_dependents(
@@ -176,19 +183,26 @@ async fn settle(
                     &format!("cancelled because its teacher run {run_id} was cancelled"),
                 )
                 .await?;
+            released
         }
         Outcome::Failed(message) => {
             tracing::warn!(run = %run_id, %message, "run failed");
-            store
-                .set_status(run_id, RunStatus::Failed, Some(&message))
+            let released = store
+                .release(run_id, worker, RunStatus::Failed, Some(&message))
                 .await?;
-            store
-                .cancel_dependents(
-                    run_id,
-                    &format!("cancelled because its teacher run {run_id} failed"),
-                )
-                .await?;
+            if released {
+                store
+                    .cancel_dependents(
+                        run_id,
+                        &format!("cancelled because its teacher run {run_id} failed"),
+                    )
+                    .await?;
+            }
+            released
         }
+    };
+    if !released {
+        tracing::warn!(run = %run_id, "not settled here: another worker holds this run now");
     }
     views::publish_experiment(inner, experiment_id).await
 }

@@ -43,7 +43,7 @@ impl Store {
     ) -> Result<TokenRow, StoreError> {
         let created_at = now_ms();
         sqlx::query(
-            "INSERT INTO api_tokens (id, name, scope, digest, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO api_tokens (id, name, scope, digest, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
         .bind(name)
@@ -74,7 +74,7 @@ impl Store {
     /// The live token whose secret has `digest`, marked as used now.
     pub async fn use_token(&self, digest: &str) -> Result<Option<TokenRow>, StoreError> {
         Ok(sqlx::query_as(
-            "UPDATE api_tokens SET last_used_at = ? WHERE digest = ? AND revoked_at IS NULL
+            "UPDATE api_tokens SET last_used_at = $1 WHERE digest = $2 AND revoked_at IS NULL
              RETURNING id, name, scope, created_at, last_used_at",
         )
         .bind(now_ms())
@@ -85,22 +85,23 @@ impl Store {
 
     /// Revokes token `id`; false when there was no live one.
     pub async fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-                .bind(now_ms())
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Starts a session whose cookie has `digest`, valid until `expires_at`.
     pub async fn insert_session(&self, digest: &str, expires_at: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now_ms())
             .execute(&self.pool)
             .await?;
-        sqlx::query("INSERT INTO sessions (digest, created_at, expires_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO sessions (digest, created_at, expires_at) VALUES ($1, $2, $3)")
             .bind(digest)
             .bind(now_ms())
             .bind(expires_at)
@@ -112,7 +113,7 @@ impl Store {
     /// Whether a session with `digest` is live.
     pub async fn session_live(&self, digest: &str) -> Result<bool, StoreError> {
         let found: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM sessions WHERE digest = ? AND expires_at > ?")
+            sqlx::query_scalar("SELECT 1 FROM sessions WHERE digest = $1 AND expires_at > $2")
                 .bind(digest)
                 .bind(now_ms())
                 .fetch_optional(&self.pool)
@@ -122,7 +123,7 @@ impl Store {
 
     /// Ends the session with `digest`.
     pub async fn delete_session(&self, digest: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE digest = ?")
+        sqlx::query("DELETE FROM sessions WHERE digest = $1")
             .bind(digest)
             .execute(&self.pool)
             .await?;

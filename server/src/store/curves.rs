@@ -2,7 +2,9 @@
 //! summary are written in one transaction, so a crash never keeps half an epoch.
 
 use api::EpochMetrics;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+
+use super::sql::{Float, Placeholders};
 
 use super::{Store, StoreError};
 
@@ -18,6 +20,9 @@ pub struct CurvePointRow {
 #[derive(Debug, Clone)]
 pub struct EpochCommit<'a> {
     pub run_id: &'a str,
+    /// The worker whose claim it is: nothing is written when another worker holds the run now
+    /// (this one lost its lease). None for a run no worker holds.
+    pub worker: Option<&'a str>,
     pub metrics: &'a EpochMetrics,
     /// Global step at the end of the epoch.
     pub step: i64,
@@ -51,29 +56,38 @@ pub fn epoch_metric_values(m: &EpochMetrics) -> Vec<(String, f64)> {
 
 /// Inserts points (`metric`, step, epoch, value), ignoring ones already stored.
 async fn insert_points(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     run_id: &str,
     points: &[(&str, i64, f64, f64)],
 ) -> Result<(), StoreError> {
-    for chunk in points.chunks(2000) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT OR IGNORE INTO curve_points (run_id, metric, step, epoch, value) ",
+    // 5 parameters a point, 1,000 points a statement: under SQLite's 32,766 and PostgreSQL's
+    // 65,535 parameters.
+    for chunk in points.chunks(1000) {
+        let mut placeholders = Placeholders::default();
+        let rows: Vec<String> = chunk.iter().map(|_| placeholders.tuple(5)).collect();
+        let sql = format!(
+            "INSERT INTO curve_points (run_id, metric, step, epoch, value) VALUES {}
+             ON CONFLICT DO NOTHING",
+            rows.join(", ")
         );
-        query.push_values(chunk, |mut row, (metric, step, epoch, value)| {
-            row.push_bind(run_id)
-                .push_bind(*metric)
-                .push_bind(*step)
-                .push_bind(*epoch)
-                .push_bind(*value);
-        });
-        query.build().execute(&mut *conn).await?;
+        let mut query = sqlx::query(&sql);
+        for (metric, step, epoch, value) in chunk {
+            query = query
+                .bind(run_id)
+                .bind(*metric)
+                .bind(*step)
+                .bind(*epoch)
+                .bind(*value);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 impl Store {
-    /// Commits a finished epoch: batch losses, epoch metrics, and the run's summary.
-    pub async fn record_epoch(&self, commit: &EpochCommit<'_>) -> Result<(), StoreError> {
+    /// Commits a finished epoch: batch losses, epoch metrics, and the run's summary; false (and
+    /// nothing written) when the run is not the committing worker's.
+    pub async fn record_epoch(&self, commit: &EpochCommit<'_>) -> Result<bool, StoreError> {
         let m = commit.metrics;
         let named = epoch_metric_values(m);
         let epoch = m.epoch as f64;
@@ -88,33 +102,38 @@ impl Store {
                 .map(|(name, v)| (name.as_str(), commit.step, epoch, *v)),
         );
         let mut tx = self.pool.begin().await?;
-        insert_points(&mut tx, commit.run_id, &points).await?;
         // The reported epoch is the first with the best validation accuracy, as the trainer
         // chooses it (every assignment reads the row as it was).
-        sqlx::query(
-            "UPDATE runs SET epochs_done = max(epochs_done, ?1),
-                 val_best_test_accuracy = CASE WHEN best_val_accuracy IS NULL OR ?2 > best_val_accuracy
-                     THEN ?3 ELSE val_best_test_accuracy END,
-                 best_val_accuracy = CASE WHEN best_val_accuracy IS NULL OR ?2 > best_val_accuracy
-                     THEN ?2 ELSE best_val_accuracy END,
-                 last_test_accuracy = ?3, last_train_loss = ?4
-             WHERE id = ?5",
+        let updated = sqlx::query(
+            "UPDATE runs SET epochs_done = CASE WHEN epochs_done > $1 THEN epochs_done ELSE $1 END,
+                 val_best_test_accuracy = CASE WHEN best_val_accuracy IS NULL OR $2 > best_val_accuracy
+                     THEN $3 ELSE val_best_test_accuracy END,
+                 best_val_accuracy = CASE WHEN best_val_accuracy IS NULL OR $2 > best_val_accuracy
+                     THEN $2 ELSE best_val_accuracy END,
+                 last_test_accuracy = $3, last_train_loss = $4
+             WHERE id = $5 AND worker_id IS NOT DISTINCT FROM $6",
         )
         .bind(m.epoch as i64)
-        .bind(m.val_accuracy)
+        .bind(Float(m.val_accuracy))
         .bind(m.test_accuracy)
         .bind(m.train_loss)
         .bind(commit.run_id)
+        .bind(commit.worker)
         .execute(&mut *tx)
         .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        insert_points(&mut tx, commit.run_id, &points).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// The largest step stored for a run (0 when none).
     pub async fn last_step(&self, run_id: &str) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT coalesce(max(step), 0) FROM curve_points WHERE run_id = ? AND metric = 'batch_loss'",
+            "SELECT coalesce(max(step), 0) FROM curve_points WHERE run_id = $1 AND metric = 'batch_loss'",
         )
         .bind(run_id)
         .fetch_one(&self.pool)
@@ -124,7 +143,7 @@ impl Store {
     /// The epochs already committed for a run.
     pub async fn committed_epochs(&self, run_id: &str) -> Result<Vec<i64>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT CAST(epoch AS INTEGER) FROM curve_points WHERE run_id = ? AND metric = 'test_accuracy'
+            "SELECT CAST(epoch AS INTEGER) FROM curve_points WHERE run_id = $1 AND metric = 'test_accuracy'
              ORDER BY step",
         )
         .bind(run_id)
@@ -137,9 +156,9 @@ impl Store {
         Ok(sqlx::query_scalar(
             // A skip scan: one index seek per metric instead of reading every point.
             "WITH RECURSIVE m(metric) AS (
-                 SELECT min(metric) FROM curve_points WHERE run_id = ?1
+                 SELECT min(metric) FROM curve_points WHERE run_id = $1
                  UNION ALL
-                 SELECT (SELECT min(metric) FROM curve_points WHERE run_id = ?1 AND metric > m.metric)
+                 SELECT (SELECT min(metric) FROM curve_points WHERE run_id = $1 AND metric > m.metric)
                  FROM m WHERE m.metric IS NOT NULL)
              SELECT metric FROM m WHERE metric IS NOT NULL",
         )
@@ -149,7 +168,7 @@ impl Store {
     }
 
     /// One metric of a run downsampled as [`crate::downsample::downsample`] does, but inside
-    /// SQLite: a run's 100,000 points never cross into Rust. Returns the buckets and the raw
+    /// the database: a run's 100,000 points never cross into Rust. Returns the buckets and the raw
     /// point count.
     pub async fn curve_buckets(
         &self,
@@ -159,7 +178,7 @@ impl Store {
         buckets: usize,
     ) -> Result<(Vec<api::CurvePoint>, usize), StoreError> {
         let last_epoch: Option<f64> = sqlx::query_scalar(
-            "SELECT epoch FROM curve_points WHERE run_id = ? AND metric = ? ORDER BY step DESC LIMIT 1",
+            "SELECT epoch FROM curve_points WHERE run_id = $1 AND metric = $2 ORDER BY step DESC LIMIT 1",
         )
         .bind(run_id)
         .bind(metric)
@@ -171,26 +190,28 @@ impl Store {
         let buckets = buckets.max(1) as i64;
         let width = span.max(last_epoch).max(f64::MIN_POSITIVE) / buckets as f64;
         // Right-closed buckets (a, b]: x = epoch / width; bucket = ceil(x) - 1, clamped.
-        let rows: Vec<(i64, f64, f64, f64, f64, i64)> = sqlx::query_as(
+        let bucket = self
+            .dialect
+            .clamp(&self.dialect.ceil_minus_one("epoch / $3"), "0", "$4 - 1");
+        let sql = format!(
             "WITH points AS (
-                 SELECT step, value,
-                        min(max(CAST(epoch / ?3 AS INTEGER)
-                                + (epoch / ?3 > CAST(epoch / ?3 AS INTEGER)) - 1, 0), ?4 - 1) AS bucket
-                 FROM curve_points WHERE run_id = ?1 AND metric = ?2),
+                 SELECT step, value, {bucket} AS bucket
+                 FROM curve_points WHERE run_id = $1 AND metric = $2),
              summary AS (
                  SELECT max(step) AS last, min(value) AS low, max(value) AS high, count(*) AS n
                  FROM points GROUP BY bucket)
              SELECT s.last, p.epoch, p.value, s.low, s.high, s.n
              FROM summary s JOIN curve_points p
-               ON p.run_id = ?1 AND p.metric = ?2 AND p.step = s.last
-             ORDER BY s.last",
-        )
-        .bind(run_id)
-        .bind(metric)
-        .bind(width)
-        .bind(buckets)
-        .fetch_all(&self.pool)
-        .await?;
+               ON p.run_id = $1 AND p.metric = $2 AND p.step = s.last
+             ORDER BY s.last"
+        );
+        let rows: Vec<(i64, f64, f64, f64, f64, i64)> = sqlx::query_as(&sql)
+            .bind(run_id)
+            .bind(metric)
+            .bind(width)
+            .bind(buckets)
+            .fetch_all(&self.pool)
+            .await?;
         let raw = rows.iter().map(|r| r.5 as usize).sum();
         let points = rows
             .into_iter()
@@ -213,7 +234,7 @@ impl Store {
         metric: &str,
     ) -> Result<Vec<CurvePointRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT step, epoch, value FROM curve_points WHERE run_id = ? AND metric = ? ORDER BY step",
+            "SELECT step, epoch, value FROM curve_points WHERE run_id = $1 AND metric = $2 ORDER BY step",
         )
         .bind(run_id)
         .bind(metric)

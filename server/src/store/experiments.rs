@@ -1,7 +1,10 @@
 //! Experiments: submit (with all their runs, in one transaction), list, read, delete.
 
 use api::RunStatus;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::any::AnyArguments;
+use sqlx::Arguments;
+
+use super::sql::Placeholders;
 
 use super::{to_json, ExperimentRow, RunRow, Store, StoreError};
 
@@ -57,7 +60,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO experiments (id, name, dataset, spec, warnings, chain, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&experiment.id)
         .bind(&experiment.name)
@@ -73,7 +76,7 @@ impl Store {
                 "INSERT INTO runs (id, experiment_id, ordinal, kind, stage_index, stage_name, seed,
                     teacher_run, status, architecture, link, budget, from_run, params, epochs_total,
                     queued_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12, $13, $14, $15)",
             )
             .bind(&run.id)
             .bind(&experiment.id)
@@ -105,12 +108,12 @@ impl Store {
         &self,
         filter: &ExperimentFilter,
     ) -> Result<(Vec<ExperimentRow>, usize), StoreError> {
-        let page = filtered("SELECT * FROM experiments e", filter, true)
-            .build_query_as::<ExperimentRow>()
+        let (sql, arguments) = filtered("SELECT * FROM experiments e", filter, true);
+        let page = sqlx::query_as_with::<_, ExperimentRow, _>(&sql, arguments)
             .fetch_all(&self.pool)
             .await?;
-        let total: i64 = filtered("SELECT COUNT(*) FROM experiments e", filter, false)
-            .build_query_scalar()
+        let (sql, arguments) = filtered("SELECT COUNT(*) FROM experiments e", filter, false);
+        let total: i64 = sqlx::query_scalar_with(&sql, arguments)
             .fetch_one(&self.pool)
             .await?;
         Ok((page, total as usize))
@@ -118,7 +121,7 @@ impl Store {
 
     /// The experiment `id`.
     pub async fn experiment(&self, id: &str) -> Result<Option<ExperimentRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT * FROM experiments WHERE id = ?")
+        Ok(sqlx::query_as("SELECT * FROM experiments WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
@@ -130,7 +133,7 @@ impl Store {
         spec: &api::ExperimentSpec,
     ) -> Result<Option<ExperimentRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT * FROM experiments WHERE spec = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+            "SELECT * FROM experiments WHERE spec = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
         .bind(to_json(spec))
         .fetch_optional(&self.pool)
@@ -141,8 +144,8 @@ impl Store {
     /// failed, interrupted), saying `message`; returns how many.
     pub async fn requeue_unfinished(&self, id: &str, message: &str) -> Result<usize, StoreError> {
         let done = sqlx::query(
-            "UPDATE runs SET status = 'queued', message = ?, finished_at = NULL
-             WHERE experiment_id = ? AND status IN ('cancelled', 'failed', 'interrupted')",
+            "UPDATE runs SET status = 'queued', message = $1, finished_at = NULL
+             WHERE experiment_id = $2 AND status IN ('cancelled', 'failed', 'interrupted')",
         )
         .bind(message)
         .bind(id)
@@ -156,13 +159,15 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM runs WHERE experiment_id IN (");
-        let mut list = query.separated(", ");
+        let sql = format!(
+            "SELECT * FROM runs WHERE experiment_id IN {} ORDER BY experiment_id, ordinal",
+            Placeholders::default().tuple(ids.len())
+        );
+        let mut query = sqlx::query_as(&sql);
         for id in ids {
-            list.push_bind(id);
+            query = query.bind(id);
         }
-        query.push(") ORDER BY experiment_id, ordinal");
-        Ok(query.build_query_as().fetch_all(&self.pool).await?)
+        Ok(query.fetch_all(&self.pool).await?)
     }
 
     /// Deletes an experiment with its runs, curves and shares; returns the checkpoint
@@ -170,19 +175,19 @@ impl Store {
     pub async fn delete_experiment(&self, id: &str) -> Result<Vec<String>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let dirs: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT model_dir FROM runs WHERE experiment_id = ? AND model_dir IS NOT NULL
+            "SELECT DISTINCT model_dir FROM runs WHERE experiment_id = $1 AND model_dir IS NOT NULL
                AND reused_from IS NULL",
         )
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM experiments WHERE id = ?")
+        sqlx::query("DELETE FROM experiments WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         let mut unused = Vec::new();
         for dir in dirs {
-            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE model_dir = ?")
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE model_dir = $1")
                 .bind(&dir)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -195,44 +200,65 @@ impl Store {
     }
 }
 
-/// `select` with the filter's conditions (and ordering and paging when `page`).
-fn filtered<'a>(
+/// `select` with the filter's conditions (and ordering and paging when `page`), and the
+/// values its placeholders stand for.
+fn filtered(
     select: &str,
-    filter: &'a ExperimentFilter,
+    filter: &ExperimentFilter,
     page: bool,
-) -> QueryBuilder<'a, Sqlite> {
-    let mut query = QueryBuilder::new(select);
-    query.push(" WHERE 1 = 1");
+) -> (String, AnyArguments<'static>) {
+    let mut sql = format!("{select} WHERE 1 = 1");
+    let mut values = Values::default();
     if let Some(status) = filter.status {
-        query.push(" AND ").push(status_condition(status));
+        sql.push_str(" AND ");
+        sql.push_str(status_condition(status));
     }
     if let Some(search) = &filter.search {
         let pattern = format!("%{}%", search.to_lowercase());
-        query
-            .push(" AND (lower(e.name) LIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR lower(e.dataset) LIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR lower(e.chain) LIKE ")
-            .push_bind(pattern)
-            .push(")");
+        let [a, b, c] = [(); 3].map(|_| values.text(pattern.clone()));
+        sql.push_str(&format!(
+            " AND (lower(e.name) LIKE {a} OR lower(e.dataset) LIKE {b} OR lower(e.chain) LIKE {c})"
+        ));
     }
     if page {
         if let Some((created_at, id)) = &filter.before {
-            query
-                .push(" AND (e.created_at < ")
-                .push_bind(*created_at)
-                .push(" OR (e.created_at = ")
-                .push_bind(*created_at)
-                .push(" AND e.id < ")
-                .push_bind(id.as_str())
-                .push("))");
+            let (a, b, c) = (
+                values.integer(*created_at),
+                values.integer(*created_at),
+                values.text(id.clone()),
+            );
+            sql.push_str(&format!(
+                " AND (e.created_at < {a} OR (e.created_at = {b} AND e.id < {c}))"
+            ));
         }
-        query
-            .push(" ORDER BY e.created_at DESC, e.id DESC LIMIT ")
-            .push_bind(filter.limit as i64 + 1);
+        let limit = values.integer(filter.limit as i64 + 1);
+        sql.push_str(&format!(
+            " ORDER BY e.created_at DESC, e.id DESC LIMIT {limit}"
+        ));
     }
-    query
+    (sql, values.arguments)
+}
+
+/// Values bound to a statement built at run time, each with its placeholder.
+#[derive(Default)]
+struct Values {
+    placeholders: Placeholders,
+    arguments: AnyArguments<'static>,
+}
+
+impl Values {
+    /// Binds a string; returns its placeholder.
+    fn text(&mut self, value: String) -> String {
+        // Adding a string or an integer to `Any` arguments cannot fail.
+        self.arguments.add(value).expect("a string binds");
+        self.placeholders.next()
+    }
+
+    /// Binds an integer; returns its placeholder.
+    fn integer(&mut self, value: i64) -> String {
+        self.arguments.add(value).expect("an integer binds");
+        self.placeholders.next()
+    }
 }
 
 /// SQL that holds for an experiment `e` exactly when `experiment_status` of its runs is `status`.

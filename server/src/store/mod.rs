@@ -1,5 +1,8 @@
 //! The store: every SQL statement of the server lives under this module, always with bound
-//! parameters. SQLite through sqlx (WAL, foreign keys); the schema is `migrations/`.
+//! parameters. One set of statements runs on SQLite (the embedded default: WAL, foreign keys)
+//! and on PostgreSQL (many machines sharing one lab) through sqlx's `Any` driver; the few
+//! phrases that differ come from [`sql::Dialect`]. Each database has its schema in
+//! `migrations/<database>/`, with the same tables and columns.
 
 mod access;
 mod curves;
@@ -7,20 +10,22 @@ mod experiments;
 mod rows;
 mod runs;
 mod shares;
+mod sql;
 #[cfg(test)]
 mod tests;
+mod workers;
 
-use std::str::FromStr;
-use std::time::Duration;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sql::Dialect;
 
 pub use access::TokenRow;
 pub use curves::{CurvePointRow, EpochCommit};
 pub use experiments::{ExperimentFilter, NewExperiment, NewRun};
 pub use rows::{ExperimentRow, ListedRun, RunRow};
 pub use shares::ShareRow;
+pub use workers::{NewWorker, WorkerRow};
 
 /// Why the store failed. Any of these reaching a client is a 500: a bug or a broken disk.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +36,9 @@ pub enum StoreError {
     /// Migrations could not be applied.
     #[error("database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database URL names no database the store supports.
+    #[error("unsupported database URL `{0}`: use sqlite:PATH or postgres://USER@HOST/DATABASE")]
+    UnsupportedUrl(String),
     /// A JSON column did not parse (written by another version?).
     #[error("stored {what} is not valid: {message}")]
     Corrupt {
@@ -66,26 +74,68 @@ pub fn now_ms() -> i64 {
 }
 
 /// A handle on the database; cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    dialect: Dialect,
+    /// PostgreSQL's URL, for listeners (it may hold a password: never printed).
+    postgres_url: Option<std::sync::Arc<str>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dialect", &self.dialect)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) the SQLite database at `url` (`sqlite:path` or
-    /// `sqlite://path`) and applies the migrations.
+    /// Opens the database at `url` and applies its migrations: `sqlite:PATH` (created if
+    /// missing) or `postgres://USER@HOST/DATABASE` (`?host=/socket/dir` for a unix socket).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("../migrations").run(&pool).await?;
-        Ok(Store { pool })
+        sqlx::any::install_default_drivers();
+        let dialect =
+            Dialect::of_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&sql::sqlite_url_creating(url))
+                    .await?;
+                sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+                pool
+            }
+            Dialect::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(std::time::Duration::from_secs(30))
+                    .connect(url)
+                    .await?;
+                sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+                pool
+            }
+        };
+        let postgres_url = (dialect == Dialect::Postgres).then(|| url.into());
+        Ok(Store {
+            pool,
+            dialect,
+            postgres_url,
+        })
+    }
+
+    /// Which database this is.
+    pub fn is_postgres(&self) -> bool {
+        self.dialect == Dialect::Postgres
     }
 }

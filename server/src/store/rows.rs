@@ -54,6 +54,10 @@ pub struct RunRow {
     pub queued_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// The worker holding it (while running) or that last held it.
+    pub worker_id: Option<String>,
+    /// How many times the worker training it was lost (it died, or stopped renewing its lease).
+    pub worker_losses: i64,
 }
 
 /// A run with its experiment's name and dataset.
@@ -218,6 +222,7 @@ impl RunRow {
             last_train_loss: self.last_train_loss,
             reused_from: self.reused_from.clone(),
             backend: self.backend.clone(),
+            worker_id: self.worker_id.clone(),
             device: self.device.clone(),
             measurements: self.report()?.map(|r| r.measurements),
             progress: None,

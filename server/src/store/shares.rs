@@ -32,7 +32,7 @@ impl Store {
     ) -> Result<ShareRow, StoreError> {
         let created_at = now_ms();
         sqlx::query(
-            "INSERT INTO shares (token, experiment_id, runs, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO shares (token, experiment_id, runs, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(token)
         .bind(experiment_id)
@@ -60,7 +60,7 @@ impl Store {
 
     /// The share link `token`, live or revoked.
     pub async fn share(&self, token: &str) -> Result<Option<ShareRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT * FROM shares WHERE token = ?")
+        Ok(sqlx::query_as("SELECT * FROM shares WHERE token = $1")
             .bind(token)
             .fetch_optional(&self.pool)
             .await?)
@@ -68,12 +68,13 @@ impl Store {
 
     /// Revokes a share link; false when there was none (or it was already revoked).
     pub async fn revoke_share(&self, token: &str) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE shares SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL")
-                .bind(now_ms())
-                .bind(token)
-                .execute(&self.pool)
-                .await?;
+        let done = sqlx::query(
+            "UPDATE shares SET revoked_at = $1 WHERE token = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(token)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }

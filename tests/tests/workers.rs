@@ -1,0 +1,231 @@
+//! Many machines, on one: `distill serve --workers 0` on a PostgreSQL store (a throw-away
+//! cluster from Debian's `postgresql`) with `distill worker` processes sharing a checkpoint
+//! directory. Runs spread over the workers and their live progress reaches the server's SSE
+//! clients; a worker killed with `kill -9` loses its run to another worker, which resumes it
+//! from its checkpoint with every epoch stored once; a cancel reaches a run on a worker.
+
+use std::time::{Duration, Instant};
+
+use distill_tests::postgres::Postgres;
+use distill_tests::{three_stage_chain, Server, Worker};
+use serde_json::{json, Value};
+
+/// A lab: the server (training nothing) and its database; workers are started by each test.
+struct Lab {
+    // Field order is drop order: the server stops before its database.
+    server: Server,
+    db: String,
+    dir: tempfile::TempDir,
+    _postgres: Postgres,
+}
+
+impl Lab {
+    /// None where PostgreSQL is not installed and DISTILL_SKIP_POSTGRES=1 allows skipping.
+    fn start() -> Option<Lab> {
+        let postgres = Postgres::require()?;
+        let db = postgres.database("lab");
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start_with_db(dir.path(), &db, &["--workers", "0"]);
+        Some(Lab {
+            server,
+            db,
+            dir,
+            _postgres: postgres,
+        })
+    }
+
+    fn worker(&self) -> Worker {
+        Worker::start(&self.db, 1, &self.dir.path().join("checkpoints"))
+    }
+}
+
+fn runs(detail: &Value) -> Vec<Value> {
+    detail["runs"].as_array().unwrap().clone()
+}
+
+/// Epochs stored for a run (its test-accuracy points).
+fn stored_epochs(server: &Server, run: &str) -> Vec<f64> {
+    let curves = server.get(&format!(
+        "/api/runs/{run}/curves?metrics=test_accuracy&max_points=1000"
+    ));
+    curves.json["curves"][0]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["epoch"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_three_stage_experiment_with_a_baseline_and_two_seeds_trains_on_two_workers() {
+    let Some(lab) = Lab::start() else { return };
+    let (a, b) = (lab.worker(), lab.worker());
+    let system = lab.server.get("/api/system").json;
+    let listed: Vec<&str> = system["worker_processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed.contains(&a.id.as_str()) && listed.contains(&b.id.as_str()),
+        "{system}"
+    );
+    assert_eq!(
+        (system["database"].as_str(), system["workers"].as_u64()),
+        (Some("postgres"), Some(0))
+    );
+
+    let mut spec = three_stage_chain(2, 600);
+    spec["seeds"] = json!([0, 1]);
+    let started = Instant::now();
+    let id = lab.server.submit(&spec);
+    let mut progress_events = 0;
+    lab.server.follow(&id, |e| {
+        progress_events += usize::from(e.name == "progress");
+        e.name != "end"
+    });
+    let detail = lab.server.wait_until_ended(&id);
+    eprintln!(
+        "2 workers: 8 runs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    assert_eq!(detail["summary"]["status"], "succeeded", "{detail}");
+    let runs = runs(&detail);
+    assert_eq!(runs.len(), 8, "3 stages and a baseline, 2 seeds");
+    let mut by_worker = std::collections::BTreeMap::<String, usize>::new();
+    for run in &runs {
+        *by_worker
+            .entry(run["worker_id"].as_str().unwrap_or("none").to_string())
+            .or_default() += 1;
+        assert_eq!(
+            stored_epochs(&lab.server, run["id"].as_str().unwrap()),
+            [1.0, 2.0]
+        );
+    }
+    assert_eq!(
+        by_worker.keys().collect::<Vec<_>>(),
+        {
+            let mut ids = vec![&a.id, &b.id];
+            ids.sort();
+            ids
+        },
+        "runs spread over both workers: {by_worker:?}"
+    );
+    assert!(
+        progress_events > 0,
+        "live progress of remote workers reaches the server's clients"
+    );
+    assert!(a.stop() && b.stop(), "workers exit cleanly on SIGTERM");
+}
+
+/// A teacher and a KD student on 3,000 images: seconds per epoch on 2 cores.
+fn two_stages(epochs: usize) -> Value {
+    let mut spec = three_stage_chain(epochs, 3000);
+    spec["baseline"] = false.into();
+    spec["chain"] = json!([
+        { "name": "teacher", "architecture": { "kind": "preset", "name": "cnn-s" } },
+        { "name": "student", "architecture": { "kind": "preset", "name": "cnn-xs" },
+          "link": { "terms": [ { "method": "kd" } ] } }
+    ]);
+    spec
+}
+
+#[test]
+fn a_run_of_a_worker_killed_mid_epoch_resumes_on_another_worker_from_its_checkpoint() {
+    let Some(lab) = Lab::start() else { return };
+    let first = lab.worker();
+    let id = lab.server.submit(&two_stages(4));
+    let mut teacher = String::new();
+    lab.server.follow(&id, |e| {
+        if e.name == "run" && e.data["run"]["stage_name"] == "teacher" {
+            teacher = e.data["run"]["id"].as_str().unwrap().to_string();
+        }
+        // Stop following in the second epoch: after an epoch, while a batch trains.
+        !(e.name == "progress"
+            && e.data["progress"]["run_id"] == teacher.as_str()
+            && e.data["progress"]["epoch"] == 2)
+    });
+    let second = lab.worker();
+    first.kill_hard();
+    let killed = Instant::now();
+
+    let resumed = loop {
+        let detail = lab.server.get(&format!("/api/experiments/{id}")).json;
+        let run = runs(&detail)
+            .into_iter()
+            .find(|r| r["id"] == teacher.as_str())
+            .unwrap();
+        if run["status"] == "running" && run["worker_id"] == second.id.as_str() {
+            break run;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(120),
+            "not re-claimed: {run}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    eprintln!(
+        "kill -9 to running on the other worker: {:.1} s",
+        killed.elapsed().as_secs_f64()
+    );
+    let detail = lab.server.wait_until_ended(&id);
+
+    assert_eq!(
+        detail["summary"]["status"],
+        "succeeded",
+        "{detail}\n{}",
+        second.logs()
+    );
+    assert!(
+        resumed["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is gone") || m.contains("resumed")),
+        "{resumed}"
+    );
+    let teacher_run = runs(&detail)
+        .into_iter()
+        .find(|r| r["id"] == teacher.as_str())
+        .unwrap();
+    assert_eq!(teacher_run["worker_id"], second.id.as_str());
+    assert!(
+        teacher_run["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("resumed from its checkpoint after epoch 1")),
+        "{teacher_run}"
+    );
+    assert_eq!(
+        stored_epochs(&lab.server, &teacher),
+        [1.0, 2.0, 3.0, 4.0],
+        "every epoch stored exactly once"
+    );
+}
+
+#[test]
+fn cancelling_reaches_a_run_on_a_worker_within_a_batch() {
+    let Some(lab) = Lab::start() else { return };
+    let _worker = lab.worker();
+    let id = lab.server.submit(&two_stages(20));
+    let mut asked = None;
+    let events = lab.server.follow(&id, |e| {
+        if e.name == "progress" && asked.is_none() {
+            let answer = lab
+                .server
+                .post(&format!("/api/experiments/{id}/cancel"), &Value::Null);
+            assert_eq!(answer.status, 202, "{}", answer.text);
+            asked = Some(Instant::now());
+        }
+        e.name != "end"
+    });
+    eprintln!(
+        "cancel to end on a worker: {:.1} s",
+        asked.unwrap().elapsed().as_secs_f64()
+    );
+
+    assert_eq!(events.last().unwrap().data["status"], "cancelled");
+    let detail = lab.server.get(&format!("/api/experiments/{id}")).json;
+    for run in runs(&detail) {
+        assert_eq!(run["status"], "cancelled", "{run}");
+    }
+}
