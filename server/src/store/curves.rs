@@ -193,17 +193,21 @@ impl Store {
         let bucket = self
             .dialect
             .clamp(&self.dialect.ceil_minus_one("epoch / $3"), "0", "$4 - 1");
+        // One pass with window functions: each bucket's last point carries the bucket's range and
+        // count. (A GROUP BY joined back to its last points made PostgreSQL choose a nested loop
+        // over a freshly written, unanalysed table: 90 s for 20,000 points.)
         let sql = format!(
             "WITH points AS (
-                 SELECT step, value, {bucket} AS bucket
+                 SELECT step, epoch, value, {bucket} AS bucket
                  FROM curve_points WHERE run_id = $1 AND metric = $2),
-             summary AS (
-                 SELECT max(step) AS last, min(value) AS low, max(value) AS high, count(*) AS n
-                 FROM points GROUP BY bucket)
-             SELECT s.last, p.epoch, p.value, s.low, s.high, s.n
-             FROM summary s JOIN curve_points p
-               ON p.run_id = $1 AND p.metric = $2 AND p.step = s.last
-             ORDER BY s.last"
+             ranked AS (
+                 SELECT step, epoch, value,
+                        min(value) OVER (PARTITION BY bucket) AS low,
+                        max(value) OVER (PARTITION BY bucket) AS high,
+                        count(*) OVER (PARTITION BY bucket) AS n,
+                        row_number() OVER (PARTITION BY bucket ORDER BY step DESC) AS latest
+                 FROM points)
+             SELECT step, epoch, value, low, high, n FROM ranked WHERE latest = 1 ORDER BY step"
         );
         let rows: Vec<(i64, f64, f64, f64, f64, i64)> = sqlx::query_as(&sql)
             .bind(run_id)
