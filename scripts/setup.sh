@@ -5,12 +5,14 @@
 #  - for the dashboard: the wasm32 target, wasm-bindgen at exactly Cargo.lock's version, and
 #    wasm-opt from npm's binaryen (Debian's binaryen 108 emits wasm that crashes Chromium),
 #    and brotli to precompress the bundle;
-#  - for the browser tests: Debian's chromium and chromium-driver.
+#  - for the browser tests: Debian's chromium and chromium-driver;
+#  - for the store's and the workers' tests: Debian's postgresql (the tests start throw-away
+#    clusters of their own; the package's default cluster is not used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 
-packages=(dataset-fashion-mnist mesa-vulkan-drivers chromium chromium-driver brotli)
+packages=(dataset-fashion-mnist mesa-vulkan-drivers chromium chromium-driver brotli postgresql)
 command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do

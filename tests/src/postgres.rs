@@ -121,10 +121,11 @@ impl Postgres {
         )
     }
 
-    /// Stops the server with `pg_ctl stop -m immediate`, and starts it again (same data, same
-    /// socket): to test reconnects.
-    pub fn restart(&self) {
+    /// Stops the server at once (`pg_ctl stop -m immediate`: every connection is cut), keeps it
+    /// down for `down`, and starts it again (same data, same socket): to test reconnects.
+    pub fn restart(&self, down: std::time::Duration) {
         self.run("pg_ctl", &["-D", &self.data_dir, "-m", "immediate", "stop"]);
+        std::thread::sleep(down);
         self.start_server();
     }
 

@@ -21,7 +21,20 @@ impl Worker {
     /// Starts `distill worker --db DB --slots SLOTS --backend cpu --checkpoints CHECKPOINTS`;
     /// waits until it claims runs.
     pub fn start(db: &str, slots: usize, checkpoints: &Path) -> Worker {
-        let mut child = Command::new(distill_binary())
+        Worker::spawn(Command::new(distill_binary()), db, slots, checkpoints)
+    }
+
+    /// Like [`Worker::start`], but the worker believes it runs on the machine `host` (its
+    /// `HOSTNAME`): the others cannot look at its process, as with a worker on another machine,
+    /// and only its lease tells them whether it is alive.
+    pub fn start_on_host(host: &str, db: &str, slots: usize, checkpoints: &Path) -> Worker {
+        let mut command = Command::new(distill_binary());
+        command.env("HOSTNAME", host);
+        Worker::spawn(command, db, slots, checkpoints)
+    }
+
+    fn spawn(mut command: Command, db: &str, slots: usize, checkpoints: &Path) -> Worker {
+        let mut child = command
             .args(["worker", "--db", db, "--backend", "cpu", "--slots"])
             .arg(slots.to_string())
             .arg("--checkpoints")

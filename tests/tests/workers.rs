@@ -1,8 +1,9 @@
 //! Many machines, on one: `distill serve --workers 0` on a PostgreSQL store (a throw-away
 //! cluster from Debian's `postgresql`) with `distill worker` processes sharing a checkpoint
 //! directory. Runs spread over the workers and their live progress reaches the server's SSE
-//! clients; a worker killed with `kill -9` loses its run to another worker, which resumes it
-//! from its checkpoint with every epoch stored once; a cancel reaches a run on a worker.
+//! clients; a worker killed with `kill -9` loses its run to another worker (of the same machine
+//! at once, of another once the lease expires), which resumes it from its checkpoint with every
+//! epoch stored once; a cancel reaches a run on a worker; a PostgreSQL restart loses nothing.
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ struct Lab {
     server: Server,
     db: String,
     dir: tempfile::TempDir,
-    _postgres: Postgres,
+    postgres: Postgres,
 }
 
 impl Lab {
@@ -30,12 +31,22 @@ impl Lab {
             server,
             db,
             dir,
-            _postgres: postgres,
+            postgres,
         })
     }
 
+    /// A worker with one slot on this machine.
     fn worker(&self) -> Worker {
-        Worker::start(&self.db, 1, &self.dir.path().join("checkpoints"))
+        Worker::start(&self.db, 1, &self.checkpoints())
+    }
+
+    /// A worker with one slot that believes it runs on the machine `host`.
+    fn worker_on_host(&self, host: &str) -> Worker {
+        Worker::start_on_host(host, &self.db, 1, &self.checkpoints())
+    }
+
+    fn checkpoints(&self) -> std::path::PathBuf {
+        self.dir.path().join("checkpoints")
     }
 }
 
@@ -132,40 +143,50 @@ fn two_stages(epochs: usize) -> Value {
     spec
 }
 
-#[test]
-fn a_run_of_a_worker_killed_mid_epoch_resumes_on_another_worker_from_its_checkpoint() {
-    let Some(lab) = Lab::start() else { return };
-    let first = lab.worker();
-    let id = lab.server.submit(&two_stages(4));
+/// Follows experiment `id` until its teacher trains its second epoch (one epoch is
+/// checkpointed, a batch is training); returns the teacher's run id.
+fn teacher_in_second_epoch(server: &Server, id: &str) -> String {
     let mut teacher = String::new();
-    lab.server.follow(&id, |e| {
+    server.follow(id, |e| {
         if e.name == "run" && e.data["run"]["stage_name"] == "teacher" {
             teacher = e.data["run"]["id"].as_str().unwrap().to_string();
         }
-        // Stop following in the second epoch: after an epoch, while a batch trains.
         !(e.name == "progress"
             && e.data["progress"]["run_id"] == teacher.as_str()
             && e.data["progress"]["epoch"] == 2)
     });
-    let second = lab.worker();
+    teacher
+}
+
+/// Kills (`kill -9`) the worker `first` while the teacher of a 4-epoch two-stage experiment
+/// trains its second epoch; `second` must take the run over and finish the experiment, every
+/// epoch stored once. Returns the teacher's final message (where it resumed, and why).
+fn killed_mid_epoch_resumes_on(
+    lab: &Lab,
+    first: Worker,
+    second: impl FnOnce() -> Worker,
+) -> String {
+    let id = lab.server.submit(&two_stages(4));
+    let teacher = teacher_in_second_epoch(&lab.server, &id);
+    let second = second();
     first.kill_hard();
     let killed = Instant::now();
 
-    let resumed = loop {
+    loop {
         let detail = lab.server.get(&format!("/api/experiments/{id}")).json;
         let run = runs(&detail)
             .into_iter()
             .find(|r| r["id"] == teacher.as_str())
             .unwrap();
         if run["status"] == "running" && run["worker_id"] == second.id.as_str() {
-            break run;
+            break;
         }
         assert!(
             killed.elapsed() < Duration::from_secs(120),
             "not re-claimed: {run}"
         );
         std::thread::sleep(Duration::from_millis(200));
-    };
+    }
     eprintln!(
         "kill -9 to running on the other worker: {:.1} s",
         killed.elapsed().as_secs_f64()
@@ -177,12 +198,6 @@ fn a_run_of_a_worker_killed_mid_epoch_resumes_on_another_worker_from_its_checkpo
         "succeeded",
         "{detail}\n{}",
         second.logs()
-    );
-    assert!(
-        resumed["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("is gone") || m.contains("resumed")),
-        "{resumed}"
     );
     let teacher_run = runs(&detail)
         .into_iter()
@@ -199,6 +214,62 @@ fn a_run_of_a_worker_killed_mid_epoch_resumes_on_another_worker_from_its_checkpo
         stored_epochs(&lab.server, &teacher),
         [1.0, 2.0, 3.0, 4.0],
         "every epoch stored exactly once"
+    );
+    teacher_run["message"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_run_of_a_worker_killed_mid_epoch_resumes_from_its_checkpoint_on_another_worker_of_its_machine()
+{
+    let Some(lab) = Lab::start() else { return };
+    let first = lab.worker();
+    let taken_over = killed_mid_epoch_resumes_on(&lab, first, || lab.worker());
+    assert!(
+        taken_over.contains("is gone"),
+        "a worker of the same machine sees that the process is gone: {taken_over}"
+    );
+}
+
+#[test]
+fn a_run_of_a_worker_killed_on_another_machine_resumes_once_its_lease_has_expired() {
+    let Some(lab) = Lab::start() else { return };
+    let first = lab.worker_on_host("machine-a");
+    let taken_over = killed_mid_epoch_resumes_on(&lab, first, || lab.worker_on_host("machine-b"));
+    assert!(
+        taken_over.contains("stopped renewing its lease"),
+        "only the lease tells a worker elsewhere that the run's worker is gone: {taken_over}"
+    );
+}
+
+#[test]
+fn a_postgres_restart_mid_run_is_ridden_out_by_the_server_and_the_worker_and_loses_nothing() {
+    let Some(lab) = Lab::start() else { return };
+    let worker = lab.worker();
+    let id = lab.server.submit(&two_stages(6));
+    teacher_in_second_epoch(&lab.server, &id);
+    // Down for longer than an epoch takes: an epoch ends while the database is away.
+    lab.postgres.restart(Duration::from_secs(6));
+    let detail = lab.server.wait_until_ended(&id);
+
+    assert_eq!(
+        detail["summary"]["status"],
+        "succeeded",
+        "{detail}\n{}",
+        worker.logs()
+    );
+    for run in runs(&detail) {
+        assert_eq!(run["worker_id"], worker.id.as_str(), "never lost: {run}");
+        assert_eq!(
+            stored_epochs(&lab.server, run["id"].as_str().unwrap()),
+            [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "every epoch stored exactly once: {run}"
+        );
+    }
+    let logs = worker.logs();
+    assert!(
+        logs.contains("the database is unreachable")
+            && logs.contains("the database answered again"),
+        "a write met the outage and was made once the database was back:\n{logs}"
     );
 }
 

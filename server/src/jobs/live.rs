@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use api::{EpochMetrics, ExperimentEvent, RunProgress};
 
+use super::outage::persist;
 use super::training::WorkerMessage;
-use super::{views, Inner};
+use super::{recovery, views, Inner};
 use crate::store::{EpochCommit, RunRow, StoreError};
 
 /// The async side of a training run: turns the worker's messages into stored epochs, live
@@ -22,6 +23,8 @@ pub(super) struct Live<'a> {
     last_published: Option<Instant>,
     /// What the run says about where it started, to which notes are added.
     message: Option<String>,
+    /// Why it was queued again, when it lost its worker: said with where it resumes.
+    lost_worker: Option<String>,
 }
 
 impl<'a> Live<'a> {
@@ -36,6 +39,11 @@ impl<'a> Live<'a> {
             start_fraction: None,
             last_published: None,
             message: None,
+            lost_worker: row
+                .message
+                .as_deref()
+                .and_then(recovery::lost_worker_reason)
+                .map(str::to_string),
         }
     }
 
@@ -64,21 +72,27 @@ impl<'a> Live<'a> {
         epochs: usize,
         completed: Vec<EpochMetrics>,
     ) -> Result<(), StoreError> {
-        let store = &self.inner.store;
-        self.step = store.last_step(&self.run_id).await?;
-        let committed = store.committed_epochs(&self.run_id).await?;
+        let (store, run_id) = (&self.inner.store, self.run_id.as_str());
+        self.step = persist("reading the run's last step", || store.last_step(run_id)).await?;
+        let committed = persist("reading the run's epochs", || {
+            store.committed_epochs(run_id)
+        })
+        .await?;
         for metrics in completed
             .iter()
             .filter(|m| !committed.contains(&(m.epoch as i64)))
         {
             let commit = EpochCommit {
-                run_id: &self.run_id,
+                run_id,
                 worker: Some(&self.inner.worker.id),
                 metrics,
                 step: self.step,
                 batch_losses: &[],
             };
-            store.record_epoch(&commit).await?;
+            persist("storing a checkpointed epoch", || {
+                store.record_epoch(&commit)
+            })
+            .await?;
         }
         // Where training starts replaces what the run said while queued (e.g. that a shutdown
         // paused it); a fresh start has nothing to say.
@@ -86,7 +100,11 @@ impl<'a> Live<'a> {
             if last.epoch == epochs {
                 "already trained: its checkpoint was reloaded and measured again".to_string()
             } else {
-                format!("resumed from its checkpoint after epoch {}", last.epoch)
+                let resumed = format!("resumed from its checkpoint after epoch {}", last.epoch);
+                match &self.lost_worker {
+                    Some(why) => format!("{resumed}: {why}"),
+                    None => resumed,
+                }
             }
         });
         self.message = message;
@@ -155,7 +173,8 @@ impl<'a> Live<'a> {
             step: self.step,
             batch_losses: &self.batch_losses,
         };
-        if !self.inner.store.record_epoch(&commit).await? {
+        let store = &self.inner.store;
+        if !persist("storing an epoch", || store.record_epoch(&commit)).await? {
             tracing::warn!(run = %self.run_id, "another worker holds this run now: epoch not stored");
         }
         self.batch_losses.clear();

@@ -8,6 +8,7 @@ mod dispatch;
 mod heartbeat;
 mod hub;
 mod live;
+mod outage;
 mod recovery;
 mod relay;
 mod runner;

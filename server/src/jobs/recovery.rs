@@ -38,6 +38,15 @@ pub(super) async fn recover_lost(inner: &Inner) -> Result<usize, StoreError> {
     Ok(queued)
 }
 
+/// How the message of a run queued again after losing its worker ends (it starts with why).
+const QUEUED_AGAIN: &str = "; it resumes from its last checkpoint";
+
+/// Why a run was queued again, when `message` (the run's, as it was claimed) says it lost its
+/// worker: what a resumed run goes on saying.
+pub(super) fn lost_worker_reason(message: &str) -> Option<&str> {
+    message.strip_suffix(QUEUED_AGAIN)
+}
+
 /// Queues a lost run again, or ends it when it cannot resume; true when queued.
 async fn give_back(inner: &Inner, run: &RunRow, why: &str) -> Result<bool, StoreError> {
     let store = &inner.store;
@@ -57,10 +66,7 @@ async fn give_back(inner: &Inner, run: &RunRow, why: &str) -> Result<bool, Store
             )
         })
     };
-    let (status, message) = ending.unwrap_or((
-        RunStatus::Queued,
-        format!("{why}; it resumes from its last checkpoint"),
-    ));
+    let (status, message) = ending.unwrap_or((RunStatus::Queued, format!("{why}{QUEUED_AGAIN}")));
     if !store
         .take_from_lost_worker(&run.id, worker, status, &message)
         .await?

@@ -9,6 +9,7 @@ use engine::train::{CancelToken, PlannedRun, TrainError};
 use tokio::sync::mpsc;
 
 use super::live::Live;
+use super::outage::persist;
 use super::sources::model_source;
 use super::training::{prepare, train};
 use super::{views, Inner};
@@ -138,10 +139,10 @@ async fn execute(
     Ok(match training.await {
         Ok(Ok(model)) => {
             let worker = &inner.worker.id;
-            if !store
-                .mark_succeeded(&row.id, worker, &model.report, &model_dir)
-                .await?
-            {
+            let succeeded = persist("storing a trained run", || {
+                store.mark_succeeded(&row.id, worker, &model.report, &model_dir)
+            });
+            if !succeeded.await? {
                 tracing::warn!(run = %row.id, "trained, but another worker holds this run now");
             }
             Outcome::Done
@@ -162,47 +163,37 @@ async fn settle(
     let worker = inner.worker.id.as_str();
     // Every ending is written only while this worker still holds the run: one that lost its
     // lease (and was claimed by another worker) is no longer this worker's to settle.
-    let released = match outcome {
-        Outcome::Done => true,
-        Outcome::Cancelled { epochs_done } if inner.stopping.load(Ordering::SeqCst) => {
-            let message = format!(
+    let (status, message, teacher_ended) = match outcome {
+        Outcome::Done => return views::publish_experiment(inner, experiment_id).await,
+        Outcome::Cancelled { epochs_done } if inner.stopping.load(Ordering::SeqCst) => (
+            RunStatus::Queued,
+            format!(
                 "paused by a server shutdown after {epochs_done} finished epoch(s); resumes from its checkpoint when a worker claims it again"
-            );
-            store
-                .release(run_id, worker, RunStatus::Queued, Some(&message))
-                .await?
-        }
-        Outcome::Cancelled { epochs_done } => {
-            let message = format!("cancelled by request after {epochs_done} finished epoch(s)");
-            let released = store
-                .release(run_id, worker, RunStatus::Cancelled, Some(&message))
-                .await?;
-            store
-                .cancel_dependents(
-                    run_id,
-                    &format!("cancelled because its teacher run {run_id} was cancelled"),
-                )
-                .await?;
-            released
-        }
+            ),
+            None,
+        ),
+        Outcome::Cancelled { epochs_done } => (
+            RunStatus::Cancelled,
+            format!("cancelled by request after {epochs_done} finished epoch(s)"),
+            Some("was cancelled"),
+        ),
         Outcome::Failed(message) => {
             tracing::warn!(run = %run_id, %message, "run failed");
-            let released = store
-                .release(run_id, worker, RunStatus::Failed, Some(&message))
-                .await?;
-            if released {
-                store
-                    .cancel_dependents(
-                        run_id,
-                        &format!("cancelled because its teacher run {run_id} failed"),
-                    )
-                    .await?;
-            }
-            released
+            (RunStatus::Failed, message, Some("failed"))
         }
     };
+    let released = persist("recording how a run ended", || {
+        store.release(run_id, worker, status, Some(&message))
+    })
+    .await?;
     if !released {
         tracing::warn!(run = %run_id, "not settled here: another worker holds this run now");
+    } else if let Some(ended) = teacher_ended {
+        let reason = format!("cancelled because its teacher run {run_id} {ended}");
+        persist("cancelling the runs it would have taught", || {
+            store.cancel_dependents(run_id, &reason)
+        })
+        .await?;
     }
     views::publish_experiment(inner, experiment_id).await
 }

@@ -49,6 +49,25 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the database could not be reached or cut the connection (a restart, a failover, a
+    /// network cut), rather than refusing the statement: trying again later can succeed.
+    pub fn is_unreachable(&self) -> bool {
+        let StoreError::Database(error) = self else {
+            return false;
+        };
+        match error {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) => true,
+            // PostgreSQL's SQLSTATE class 08 (connection exception), and 57P01 to 57P03: the
+            // server is shutting down, crashed, or is starting up.
+            sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// Parses a JSON column.
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     what: &'static str,
