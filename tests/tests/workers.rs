@@ -3,12 +3,13 @@
 //! directory. Runs spread over the workers and their live progress reaches the server's SSE
 //! clients; a worker killed with `kill -9` loses its run to another worker (of the same machine
 //! at once, of another once the lease expires), which resumes it from its checkpoint with every
-//! epoch stored once; a cancel reaches a run on a worker; a PostgreSQL restart loses nothing.
+//! epoch stored once; a cancel reaches a run on a worker; a PostgreSQL restart loses nothing;
+//! `distill run` on the lab's database trains beside its workers.
 
 use std::time::{Duration, Instant};
 
 use distill_tests::postgres::Postgres;
-use distill_tests::{three_stage_chain, Server, Worker};
+use distill_tests::{distill_run_on_cpu, stderr, three_stage_chain, Server, Worker};
 use serde_json::{json, Value};
 
 /// A lab: the server (training nothing) and its database; workers are started by each test.
@@ -299,4 +300,51 @@ fn cancelling_reaches_a_run_on_a_worker_within_a_batch() {
     for run in runs(&detail) {
         assert_eq!(run["status"], "cancelled", "{run}");
     }
+}
+
+#[test]
+fn distill_run_on_the_lab_database_trains_beside_the_lab_workers_and_writes_its_usual_outputs() {
+    let Some(lab) = Lab::start() else { return };
+    let worker = lab.worker();
+    let mut spec = three_stage_chain(2, 600);
+    spec["seeds"] = json!([0, 1]);
+    let spec_path = lab.dir.path().join("spec.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let out = lab.dir.path().join("out");
+    let checkpoints = lab.checkpoints();
+    let extra = [
+        "--json",
+        "--workers",
+        "1",
+        "--db",
+        &lab.db,
+        "--checkpoints",
+        checkpoints.to_str().unwrap(),
+    ];
+    let output = distill_run_on_cpu(&spec_path, &out, &extra);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: api::ExperimentReport =
+        serde_json::from_slice(&output.stdout).expect("--json prints the report");
+    assert_eq!(report.runs.len(), 8, "3 stages and a baseline, 2 seeds");
+    assert!(report.runs.iter().all(|r| r.epochs.len() == 2));
+    for file in ["report.json", "summary.json", "curves.csv", "metrics.csv"] {
+        assert!(out.join(file).is_file(), "{file} is written");
+    }
+    let listed = lab.server.get("/api/experiments").json;
+    assert_eq!(listed["total"], 1, "the lab shows the experiment: {listed}");
+    let id = listed["experiments"][0]["id"].as_str().unwrap();
+    let detail = lab.server.get(&format!("/api/experiments/{id}")).json;
+    let trained_by: std::collections::BTreeSet<&str> = detail["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["worker_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        trained_by.len(),
+        2,
+        "runs trained in `distill run` and on the worker: {trained_by:?}"
+    );
+    assert!(trained_by.contains(worker.id.as_str()), "{trained_by:?}");
 }
