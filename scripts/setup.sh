@@ -7,12 +7,14 @@
 #    and brotli to precompress the bundle;
 #  - for the browser tests: Debian's chromium and chromium-driver;
 #  - for the store's and the workers' tests: Debian's postgresql (the tests start throw-away
-#    clusters of their own; the package's default cluster is not used).
+#    clusters of their own; the package's default cluster is not used), and moto's
+#    S3-compatible server from PyPI (Debian has no moto) in a virtual environment under the
+#    target directory, for the object-store test. Only tests use either.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 
-packages=(dataset-fashion-mnist mesa-vulkan-drivers chromium chromium-driver brotli postgresql)
+packages=(dataset-fashion-mnist mesa-vulkan-drivers chromium chromium-driver brotli postgresql python3-venv)
 command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
@@ -39,4 +41,10 @@ binaryen="$target/binaryen"
 if [ ! -x "$binaryen/node_modules/.bin/wasm-opt" ]; then
   mkdir -p "$binaryen"
   npm install --prefix "$binaryen" --no-audit --no-fund --silent binaryen@132.0.0
+fi
+
+moto="$target/moto"
+if [ ! -x "$moto/bin/moto_server" ]; then
+  python3 -m venv "$moto"
+  "$moto/bin/pip" install --quiet --progress-bar off 'moto[server]==5.2.5'
 fi

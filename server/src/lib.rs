@@ -2,6 +2,7 @@
 //! ([`http`]), background jobs ([`jobs`]) and the SQLite store ([`store`]) that drive the engine.
 
 pub mod access;
+pub mod artifacts;
 pub mod cli;
 pub mod dashboard;
 pub mod download;

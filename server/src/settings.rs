@@ -20,8 +20,8 @@ pub struct Settings {
     pub workers: usize,
     /// Where runs train.
     pub backend: Backend,
-    /// Root of the runs' checkpoint directories.
-    pub checkpoints: PathBuf,
+    /// The runs' checkpoint directories, and the object store they cache, if any.
+    pub artifacts: crate::artifacts::Artifacts,
     /// The dashboard's bundle.
     pub dashboard: PathBuf,
     /// Who may do what.

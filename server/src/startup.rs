@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use crate::access::{
     load_owner_secret, Access, AllowedHosts, FailedLogins, SecretSource, FAILURE_WINDOW,
 };
+use crate::artifacts::Artifacts;
 use crate::dashboard::Dashboard;
 use crate::http::{router, AppState};
 use crate::jobs::{EngineRuntime, Jobs};
@@ -40,7 +41,7 @@ impl Application {
             settings.backend,
             settings.workers,
             settings.data_dirs.clone(),
-            settings.checkpoints.clone(),
+            settings.artifacts.clone(),
         )
         .await?;
         let jobs = Jobs::start(store, runtime, settings.workers).await?;
@@ -139,7 +140,7 @@ pub async fn engine_runtime(
     backend: api::Backend,
     slots: usize,
     data_dirs: engine::data::DataDirs,
-    checkpoints: std::path::PathBuf,
+    artifacts: Artifacts,
 ) -> anyhow::Result<EngineRuntime> {
     let device = tokio::task::spawn_blocking(move || engine::device::select(backend))
         .await?
@@ -149,9 +150,11 @@ pub async fn engine_runtime(
         tracing::warn!(%reason, "training on the CPU");
     }
     tracing::info!(backend = device.backend.as_str(), device = %device.name, "compute device");
-    std::fs::create_dir_all(&checkpoints)
-        .with_context(|| format!("creating {}", checkpoints.display()))?;
-    Ok(EngineRuntime::new(device, data_dirs, checkpoints))
+    let root = artifacts.root();
+    std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+    artifacts.check().await?;
+    tracing::info!(artifacts = %artifacts.location(), "checkpoints and models");
+    Ok(EngineRuntime::new(device, data_dirs, artifacts))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -1,11 +1,14 @@
-//! Running the real `distill` binary as a user would, and serving files over HTTP on a random
-//! loopback port (a stand-in for dataset mirrors).
+//! Running the real `distill` binary as a user would (a command to its end, or a process kept
+//! running with its output collected), and serving files over HTTP on a random loopback port (a
+//! stand-in for dataset mirrors).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
 /// The `distill` binary cargo built next to this test (or `DISTILL_BIN`).
 pub fn distill_binary() -> PathBuf {
@@ -96,21 +99,92 @@ pub fn serve_files(files: HashMap<String, Vec<u8>>) -> String {
     base
 }
 
-/// Collects a spawned child's stderr (piped) into a shared string as it comes, and yields its
-/// stdout (piped) line by line.
-pub(crate) fn capture_output(
-    child: &mut std::process::Child,
-) -> (
-    std::sync::Arc<std::sync::Mutex<String>>,
-    std::sync::mpsc::Receiver<String>,
-) {
-    use std::io::{BufRead, BufReader, Read};
-    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut err_pipe = child.stderr.take().expect("piped stderr");
-    let sink = stderr.clone();
+/// A child process of a test (`distill serve`, `distill worker`, an object store), its
+/// standard error collected as it comes and its standard output drained; killed when dropped.
+pub(crate) struct Spawned {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Spawned {
+    /// Starts `command` with piped output and waits (at most `limit`) for the first line of its
+    /// standard output that starts with `ready`; returns the process and the rest of that line.
+    /// Panics with what the process logged when it exits or says nothing of the kind in time.
+    pub(crate) fn start(command: &mut Command, ready: &str, limit: Duration) -> (Spawned, String) {
+        let (mut spawned, announced) = Spawned::spawn(command, Some(ready.to_string()));
+        match announced.recv_timeout(limit) {
+            Ok(rest) => (spawned, rest),
+            Err(_) => {
+                spawned.kill_hard();
+                panic!("{command:?} did not start: {}", spawned.logs());
+            }
+        }
+    }
+
+    /// Starts `command` with piped output, without waiting for it to say anything.
+    pub(crate) fn start_unannounced(command: &mut Command) -> Spawned {
+        Spawned::spawn(command, None).0
+    }
+
+    /// Spawns `command`; the receiver gets the rest of its first stdout line starting with
+    /// `ready`, if any. Standard output is drained to its end either way.
+    fn spawn(command: &mut Command, ready: Option<String>) -> (Spawned, mpsc::Receiver<String>) {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{command:?} does not start: {e}"));
+        let stderr = collect(child.stderr.take().expect("piped stderr"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+            if let Some(ready) = ready {
+                let announced =
+                    lines.find_map(|line| line.strip_prefix(&ready).map(str::to_string));
+                if let Some(rest) = announced {
+                    let _ = tx.send(rest);
+                }
+            }
+            // Keep draining, so that the process never blocks on a full pipe.
+            lines.for_each(drop);
+        });
+        (Spawned { child, stderr }, rx)
+    }
+
+    /// What the process wrote to its standard error so far.
+    pub(crate) fn logs(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Kills the process at once (SIGKILL) and reaps it.
+    pub(crate) fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Asks the process to stop (SIGTERM) and waits; returns its exit success.
+    pub(crate) fn stop(&mut self) -> bool {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().map(|s| s.success()).unwrap_or(false)
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        self.kill_hard();
+    }
+}
+
+/// Appends everything read from `pipe` to a shared string, on a thread of its own.
+fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = text.clone();
     std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
-        while let Ok(n) = err_pipe.read(&mut buf) {
+        while let Ok(n) = pipe.read(&mut buf) {
             if n == 0 {
                 break;
             }
@@ -119,14 +193,5 @@ pub(crate) fn capture_output(
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (stderr, rx)
+    text
 }

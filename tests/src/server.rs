@@ -5,19 +5,18 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::contract::Contract;
 use crate::distill_binary;
-use crate::process::capture_output;
+use crate::process::Spawned;
 
 /// A running server.
 pub struct Server {
-    child: Child,
+    process: Spawned,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     /// The owner token it was started with (`DISTILL_TOKEN`); every request of [`Server::get`],
@@ -25,7 +24,6 @@ pub struct Server {
     pub token: String,
     agent: ureq::Agent,
     dir: PathBuf,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
     contract: Contract,
 }
 
@@ -77,9 +75,21 @@ impl Server {
 
     /// Like [`Server::start_in`], with the database at `db` (e.g. a PostgreSQL URL).
     pub fn start_with_db(dir: &Path, db: &str, extra: &[&str]) -> Server {
+        Server::start_with_env(dir, db, extra, &[])
+    }
+
+    /// Like [`Server::start_with_db`], with more environment variables (an object store's
+    /// credentials, say).
+    pub fn start_with_env(
+        dir: &Path,
+        db: &str,
+        extra: &[&str],
+        env: &[(String, String)],
+    ) -> Server {
         let token = format!("test-owner-{}", random_hex());
         let checkpoints = dir.join("checkpoints");
-        let mut child = Command::new(distill_binary())
+        let mut command = Command::new(distill_binary());
+        command
             .args([
                 "serve",
                 "--addr",
@@ -96,26 +106,13 @@ impl Server {
             .env("DISTILL_TOKEN", &token)
             .env("HOME", dir)
             .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("distill serve starts");
-        let (stderr, lines) = capture_output(&mut child);
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in lines {
-                if let Some(url) = line.strip_prefix("Distill Lab listening on ") {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        let base = match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(base) => base,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("the server did not start: {}", stderr.lock().unwrap());
-            }
-        };
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        let (process, base) = Spawned::start(
+            &mut command,
+            "Distill Lab listening on ",
+            Duration::from_secs(120),
+        );
+        let base = base.trim().to_string();
         // A fresh connection per request: the server (hyper) closes a connection whose request
         // body it did not read when that body arrives after the headers (the tests send bodies
         // to routes that take none), and a pooled connection closed that way fails the next
@@ -138,12 +135,11 @@ impl Server {
             .and_then(|text| serde_json::from_str::<Value>(&text).ok())
             .unwrap_or_else(|| panic!("{base} serves no OpenAPI document"));
         Server {
-            child,
+            process,
             base,
             token,
             agent,
             dir: dir.to_path_buf(),
-            stderr,
             contract: Contract::new(document),
         }
     }
@@ -160,21 +156,17 @@ impl Server {
 
     /// What the server logged so far.
     pub fn logs(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.process.logs()
     }
 
     /// Kills the server at once (SIGKILL): no shutdown, no cleanup.
     pub fn kill_hard(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.kill_hard();
     }
 
     /// Asks the server to stop (SIGTERM) and waits for it; returns its exit success.
     pub fn stop(mut self) -> bool {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        self.child.wait().map(|s| s.success()).unwrap_or(false)
+        self.process.stop()
     }
 
     fn finish(
@@ -344,6 +336,34 @@ impl Server {
         events
     }
 
+    /// Polls experiment `experiment` until its run `run` (as its detail shows it) satisfies
+    /// `done`; returns that run and how long it took. Panics with the run after `limit`.
+    pub fn wait_for_run(
+        &self,
+        experiment: &str,
+        run: &str,
+        limit: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> (Value, Duration) {
+        let started = Instant::now();
+        loop {
+            let detail = self.get(&format!("/api/experiments/{experiment}")).json;
+            let found = detail["runs"]
+                .as_array()
+                .and_then(|runs| runs.iter().find(|r| r["id"] == run))
+                .cloned()
+                .unwrap_or_else(|| panic!("experiment {experiment} has no run {run}: {detail}"));
+            if done(&found) {
+                return (found, started.elapsed());
+            }
+            assert!(
+                started.elapsed() < limit,
+                "still not so after {limit:?}: {found}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Waits (through the event stream) until the experiment ends; returns its detail.
     pub fn wait_until_ended(&self, experiment: &str) -> Value {
         self.follow(experiment, |e| e.name != "end");
@@ -372,7 +392,5 @@ impl Drop for Server {
             "{} responses and events were checked against the OpenAPI document",
             self.contract.checked()
         );
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -4,12 +4,13 @@
 //! clients; a worker killed with `kill -9` loses its run to another worker (of the same machine
 //! at once, of another once the lease expires), which resumes it from its checkpoint with every
 //! epoch stored once; a cancel reaches a run on a worker; a PostgreSQL restart loses nothing;
-//! `distill run` on the lab's database trains beside its workers.
+//! `distill run` on the lab's database trains beside its workers; workers that share no
+//! directory pass checkpoints and models through an S3-compatible store.
 
 use std::time::{Duration, Instant};
 
 use distill_tests::postgres::Postgres;
-use distill_tests::{distill_run_on_cpu, stderr, three_stage_chain, Server, Worker};
+use distill_tests::{distill_run_on_cpu, stderr, three_stage_chain, Server, Worker, S3};
 use serde_json::{json, Value};
 
 /// A lab: the server (training nothing) and its database; workers are started by each test.
@@ -147,16 +148,22 @@ fn two_stages(epochs: usize) -> Value {
 /// Follows experiment `id` until its teacher trains its second epoch (one epoch is
 /// checkpointed, a batch is training); returns the teacher's run id.
 fn teacher_in_second_epoch(server: &Server, id: &str) -> String {
-    let mut teacher = String::new();
+    stage_in_second_epoch(server, id, "teacher")
+}
+
+/// Follows experiment `id` until the run of stage `stage` trains its second epoch; returns
+/// that run's id.
+fn stage_in_second_epoch(server: &Server, id: &str, stage: &str) -> String {
+    let mut run = String::new();
     server.follow(id, |e| {
-        if e.name == "run" && e.data["run"]["stage_name"] == "teacher" {
-            teacher = e.data["run"]["id"].as_str().unwrap().to_string();
+        if e.name == "run" && e.data["run"]["stage_name"] == stage {
+            run = e.data["run"]["id"].as_str().unwrap().to_string();
         }
         !(e.name == "progress"
-            && e.data["progress"]["run_id"] == teacher.as_str()
+            && e.data["progress"]["run_id"] == run.as_str()
             && e.data["progress"]["epoch"] == 2)
     });
-    teacher
+    run
 }
 
 /// Kills (`kill -9`) the worker `first` while the teacher of a 4-epoch two-stage experiment
@@ -171,26 +178,14 @@ fn killed_mid_epoch_resumes_on(
     let teacher = teacher_in_second_epoch(&lab.server, &id);
     let second = second();
     first.kill_hard();
-    let killed = Instant::now();
-
-    loop {
-        let detail = lab.server.get(&format!("/api/experiments/{id}")).json;
-        let run = runs(&detail)
-            .into_iter()
-            .find(|r| r["id"] == teacher.as_str())
-            .unwrap();
-        if run["status"] == "running" && run["worker_id"] == second.id.as_str() {
-            break;
-        }
-        assert!(
-            killed.elapsed() < Duration::from_secs(120),
-            "not re-claimed: {run}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let (_, waited) = lab
+        .server
+        .wait_for_run(&id, &teacher, Duration::from_secs(120), |run| {
+            run["status"] == "running" && run["worker_id"] == second.id.as_str()
+        });
     eprintln!(
         "kill -9 to running on the other worker: {:.1} s",
-        killed.elapsed().as_secs_f64()
+        waited.as_secs_f64()
     );
     let detail = lab.server.wait_until_ended(&id);
 
@@ -347,4 +342,111 @@ fn distill_run_on_the_lab_database_trains_beside_the_lab_workers_and_writes_its_
         "runs trained in `distill run` and on the worker: {trained_by:?}"
     );
     assert!(trained_by.contains(worker.id.as_str()), "{trained_by:?}");
+}
+
+#[test]
+fn workers_that_share_no_directory_pass_checkpoints_and_models_through_an_object_store() {
+    let Some(s3) = S3::require() else { return };
+    let Some(postgres) = Postgres::require() else {
+        return;
+    };
+    let db = postgres.database("lab");
+    let dir = tempfile::tempdir().unwrap();
+    let location = s3.url("runs");
+    let lab_args = ["--workers", "0", "--artifacts", &location];
+    let server = Server::start_with_env(dir.path(), &db, &lab_args, &s3.env());
+    // Each "machine" has a checkpoint directory of its own and its own HOSTNAME.
+    let machine = |host: &str| {
+        let mut env = s3.env();
+        env.push(("DISTILL_ARTIFACTS".into(), location.clone()));
+        env.push(("HOSTNAME".into(), host.into()));
+        Worker::start_with_env(&db, 1, &dir.path().join(host), &env)
+    };
+    let alpha = machine("alpha");
+    let id = server.submit(&two_stages(4));
+    let student = stage_in_second_epoch(&server, &id, "student");
+    let beta = machine("beta");
+    assert!(
+        alpha.stop(),
+        "alpha exits cleanly, giving its run back to the queue"
+    );
+    let detail = server.wait_until_ended(&id);
+
+    assert_eq!(
+        detail["summary"]["status"],
+        "succeeded",
+        "{detail}\n{}",
+        beta.logs()
+    );
+    let runs = runs(&detail);
+    let student_run = runs.iter().find(|r| r["id"] == student.as_str()).unwrap();
+    assert_eq!(student_run["worker_id"], beta.id.as_str(), "{student_run}");
+    assert!(
+        student_run["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("resumed from its checkpoint after epoch")),
+        "beta resumed alpha's checkpoint, which it could only get from the store: {student_run}"
+    );
+    for run in &runs {
+        assert_eq!(
+            stored_epochs(&server, run["id"].as_str().unwrap()),
+            [1.0, 2.0, 3.0, 4.0],
+            "every epoch stored exactly once: {run}"
+        );
+    }
+    let teacher = runs.iter().find(|r| r["stage_name"] == "teacher").unwrap();
+    let teacher_id = teacher["id"].as_str().unwrap();
+    let fetched_teacher = std::fs::read_dir(dir.path().join("beta"))
+        .unwrap()
+        .flatten()
+        .find(|entry| entry.file_name().to_string_lossy().starts_with(teacher_id))
+        .map(|entry| entry.path().join("model.bpk"));
+    assert!(
+        fetched_teacher.is_some_and(|model| model.is_file()),
+        "beta, which never trained the teacher, fetched its model from the store"
+    );
+
+    let keys = s3.keys("runs/");
+    for run in [teacher_id, student.as_str()] {
+        let files: Vec<&str> = keys
+            .iter()
+            .filter(|key| key.starts_with(&format!("runs/{run}-")))
+            .filter_map(|key| key.rsplit('/').next())
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "best.bpk",
+                "model.bpk",
+                "optimizer-epoch4.bin",
+                "progress.json",
+                "student-epoch4.bpk"
+            ],
+            "run {run}: the last epoch's checkpoint and the model, older epochs removed"
+        );
+    }
+    let model_key = keys
+        .iter()
+        .find(|key| key.starts_with(&format!("runs/{student}-")) && key.ends_with("/model.bpk"))
+        .unwrap();
+    let run_dir = model_key.split('/').nth(1).unwrap();
+    assert!(
+        !dir.path().join("checkpoints").join(run_dir).exists(),
+        "the server trained nothing and has no copy"
+    );
+    let download = server.get(&format!("/api/runs/{student}/model"));
+    assert_eq!(download.status, 200, "{}", download.text);
+    assert_eq!(
+        download.bytes,
+        std::fs::read(dir.path().join("beta").join(run_dir).join("model.bpk")).unwrap(),
+        "the server serves the model beta trained, from the store"
+    );
+
+    assert_eq!(server.delete(&format!("/api/experiments/{id}")).status, 204);
+    assert_eq!(
+        s3.keys("runs/"),
+        Vec::<String>::new(),
+        "deleting the experiment deletes its objects"
+    );
+    assert!(beta.stop());
 }

@@ -74,6 +74,14 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Parses `progress.json` read from `origin` (named in the error).
+    pub fn from_json(json: &[u8], origin: &Path) -> Result<Progress, CheckpointError> {
+        serde_json::from_slice(json).map_err(|e| CheckpointError::Progress {
+            path: origin.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
     /// Nothing done yet.
     pub fn new(fingerprint: String) -> Progress {
         Progress {
@@ -155,8 +163,19 @@ impl Checkpoint {
         self.dir.join(format!("optimizer-epoch{epoch}.bin"))
     }
 
-    fn progress_path(&self) -> PathBuf {
+    /// `progress.json`: what the run had done, replaced last after every epoch.
+    pub fn progress_path(&self) -> PathBuf {
         self.dir.join("progress.json")
+    }
+
+    /// The files a resume after `epochs_done` epochs reads besides `progress.json`: that
+    /// epoch's student and optimiser, and the best validation epoch's model.
+    pub fn resume_files(&self, epochs_done: usize) -> [PathBuf; 3] {
+        [
+            self.student_path(epochs_done),
+            self.optimizer_path(epochs_done),
+            self.best_path(),
+        ]
     }
 
     /// Where the reported model's weights are written (the best validation epoch's).
@@ -194,18 +213,19 @@ impl Checkpoint {
 
     /// The saved progress, if there is a checkpoint of this configuration.
     pub fn progress(&self, fingerprint: &str) -> Result<Option<Progress>, CheckpointError> {
+        Ok(self
+            .saved_progress()?
+            .filter(|progress| progress.fingerprint == fingerprint))
+    }
+
+    /// The saved progress of whatever configuration, if there is any.
+    pub fn saved_progress(&self) -> Result<Option<Progress>, CheckpointError> {
         let path = self.progress_path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io(&path)(e)),
-        };
-        let progress: Progress =
-            serde_json::from_str(&text).map_err(|e| CheckpointError::Progress {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-        Ok((progress.fingerprint == fingerprint).then_some(progress))
+        match std::fs::read(&path) {
+            Ok(json) => Progress::from_json(&json, &path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path)(e)),
+        }
     }
 
     /// Loads the student and optimiser saved with `progress`.

@@ -79,6 +79,29 @@ impl DataDirArg {
     }
 }
 
+/// Options shared by commands that train runs: where checkpoints and models are kept for other
+/// machines.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArtifactsArg {
+    /// Object store holding checkpoints and trained models for every worker and the server:
+    /// `s3://BUCKET[/PREFIX]` on S3 or an S3-compatible store (credentials, region and endpoint
+    /// from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT, AWS_ALLOW_HTTP);
+    /// the checkpoint directory then is this machine's cache of it [default: none: the
+    /// checkpoint directory is the only copy].
+    #[arg(long, env = "DISTILL_ARTIFACTS")]
+    artifacts: Option<String>,
+}
+
+impl ArtifactsArg {
+    /// The artifacts of this process: `checkpoints`, caching the object store if one is given.
+    fn open(&self, checkpoints: PathBuf) -> anyhow::Result<crate::artifacts::Artifacts> {
+        Ok(crate::artifacts::Artifacts::open(
+            checkpoints,
+            self.artifacts.as_deref(),
+        )?)
+    }
+}
+
 /// Runs the command line; errors are printed with their causes.
 pub fn main() -> ExitCode {
     pin_burn_default_device();

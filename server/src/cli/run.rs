@@ -13,7 +13,7 @@ use anyhow::Context;
 use api::{ExperimentReport, RunStatus};
 
 use super::follow::follow;
-use super::{outputs, table, BackendArg, DataDirArg};
+use super::{outputs, table, ArtifactsArg, BackendArg, DataDirArg};
 use crate::jobs::{EngineRuntime, Jobs, SubmitError, Submitted};
 use crate::store::Store;
 
@@ -36,6 +36,8 @@ pub struct RunArgs {
     /// baseline) once.
     #[arg(long)]
     checkpoints: Option<PathBuf>,
+    #[command(flatten)]
+    artifacts: ArtifactsArg,
     /// The store: a database URL, e.g. the lab's (`sqlite:~/.local/share/distill-lab/distill.db`)
     /// so the runs appear in the dashboard and a first stage's `from_run` is found there
     /// [default: sqlite:<checkpoints>/runs.db].
@@ -91,7 +93,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let store = Store::open(&url)
             .await
             .with_context(|| format!("cannot open the store {url}"))?;
-        let engine = EngineRuntime::new(device, args.data.dirs(), checkpoints.clone());
+        let artifacts = args.artifacts.open(checkpoints.clone())?;
+        artifacts.check().await?;
+        let engine = EngineRuntime::new(device, args.data.dirs(), artifacts);
         let jobs = Jobs::start(store, engine, args.workers as usize).await?;
         let submitted = match jobs.submit_or_resume(spec).await {
             Ok(submitted) => submitted,

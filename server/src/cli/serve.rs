@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::{BackendArg, DataDirArg};
+use super::{ArtifactsArg, BackendArg, DataDirArg};
 use crate::settings::{
     default_checkpoints, default_dashboard, default_database_url, AccessSettings, Settings,
 };
@@ -35,6 +35,8 @@ pub struct ServeArgs {
     /// Root of the runs' checkpoint directories [default: ~/.local/share/distill-lab/checkpoints].
     #[arg(long, env = "DISTILL_CHECKPOINTS")]
     checkpoints: Option<PathBuf>,
+    #[command(flatten)]
+    artifacts: ArtifactsArg,
     /// The dashboard's bundle [default: `dashboard/` next to this executable].
     #[arg(long, env = "DISTILL_DASHBOARD")]
     dashboard: Option<PathBuf>,
@@ -78,7 +80,9 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         data_dirs: args.data.dirs(),
         workers: args.workers as usize,
         backend: args.backend.into(),
-        checkpoints: args.checkpoints.unwrap_or_else(default_checkpoints),
+        artifacts: args
+            .artifacts
+            .open(args.checkpoints.unwrap_or_else(default_checkpoints))?,
         dashboard: args.dashboard.unwrap_or_else(default_dashboard),
         access: AccessSettings {
             token: std::env::var("DISTILL_TOKEN").ok(),

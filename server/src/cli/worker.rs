@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::serve::init_tracing;
-use super::{BackendArg, DataDirArg};
+use super::{ArtifactsArg, BackendArg, DataDirArg};
 use crate::jobs::Jobs;
 use crate::settings::{default_checkpoints, default_workers};
 use crate::startup::{engine_runtime, open_store, shutdown_signal, SHUTDOWN_GRACE};
@@ -27,11 +27,13 @@ pub struct WorkerArgs {
     /// Where runs train.
     #[arg(long, value_enum, env = "DISTILL_BACKEND", default_value = "auto")]
     backend: BackendArg,
-    /// Root of the runs' checkpoint directories: a directory every worker and the server see
-    /// at the same path (e.g. NFS), so a student's worker finds its teacher's model and a run
-    /// resumes anywhere [default: ~/.local/share/distill-lab/checkpoints].
+    /// Root of the runs' checkpoint directories. Without --artifacts, a directory every worker
+    /// and the server see at the same path (e.g. NFS), so a student's worker finds its teacher's
+    /// model and a run resumes anywhere [default: ~/.local/share/distill-lab/checkpoints].
     #[arg(long, env = "DISTILL_CHECKPOINTS")]
     checkpoints: Option<PathBuf>,
+    #[command(flatten)]
+    artifacts: ArtifactsArg,
     #[command(flatten)]
     data: DataDirArg,
 }
@@ -51,9 +53,11 @@ pub fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let store = open_store(&args.database_url).await?;
         let slots = args.slots as usize;
-        let checkpoints = args.checkpoints.unwrap_or_else(default_checkpoints);
+        let artifacts = args
+            .artifacts
+            .open(args.checkpoints.unwrap_or_else(default_checkpoints))?;
         let engine =
-            engine_runtime(args.backend.into(), slots, args.data.dirs(), checkpoints).await?;
+            engine_runtime(args.backend.into(), slots, args.data.dirs(), artifacts).await?;
         let device = format!(
             "{} ({})",
             engine.device.name,

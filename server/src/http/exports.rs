@@ -142,9 +142,9 @@ pub async fn run_model(
     if run.status() != RunStatus::Succeeded {
         return Err(no_model());
     }
-    let path =
-        std::path::Path::new(run.model_dir.as_deref().ok_or_else(no_model)?).join("model.bpk");
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+    let model_dir = run.model_dir.as_deref().ok_or_else(no_model)?;
+    let artifacts = &state.jobs.runtime().artifacts;
+    let bytes = artifacts.model_bytes(model_dir).await.map_err(|e| {
         ApiError::conflict(
             "no_model",
             format!("the model file of run {id} cannot be read: {e}"),

@@ -191,7 +191,7 @@ impl Jobs {
         }
         self.cancel(experiment_id).await?;
         for dir in self.0.store.delete_experiment(experiment_id).await? {
-            if let Err(e) = tokio::fs::remove_dir_all(&dir).await {
+            if let Err(e) = self.0.runtime.artifacts.remove(&dir).await {
                 tracing::warn!(%dir, error = %e, "could not remove a deleted run's checkpoint");
             }
         }

@@ -106,13 +106,22 @@ async fn resumable(inner: &Inner, run: &RunRow) -> Result<Result<(), String>, St
         return Ok(Err(e.to_string()));
     }
     if let Some(teacher) = &run.teacher_run {
-        let model = inner
-            .store
-            .run(teacher)
-            .await?
-            .and_then(|t| t.model_dir)
-            .map(|dir| std::path::Path::new(&dir).join("model.bpk"));
-        if !model.is_some_and(|m| m.exists()) {
+        let model_dir = inner.store.run(teacher).await?.and_then(|t| t.model_dir);
+        let has_model = match model_dir {
+            // An object store that does not answer now says nothing about the model: the run
+            // stays queued, and the worker claiming it says what it found.
+            Some(dir) => inner
+                .runtime
+                .artifacts
+                .has_model(&dir)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(run = %run.id, error = %e, "cannot look for its teacher's model");
+                    true
+                }),
+            None => false,
+        };
+        if !has_model {
             return Ok(Err(format!(
                 "the model of its teacher run {teacher} is missing"
             )));

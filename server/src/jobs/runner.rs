@@ -1,6 +1,7 @@
 //! One run from claim to end: load what it needs, reuse an identical finished run or train it
 //! on a blocking thread, store each epoch as it finishes, and settle its status.
 
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -78,6 +79,7 @@ async fn execute(
     token: &CancelToken,
 ) -> Result<Outcome, StoreError> {
     let store = &inner.store;
+    let artifacts = &inner.runtime.artifacts;
     let Some(experiment) = store.experiment(&row.experiment_id).await? else {
         return Ok(Outcome::Failed("its experiment was deleted".into()));
     };
@@ -87,7 +89,16 @@ async fn execute(
         sources.push(match id {
             None => None,
             Some(id) => match model_source(&inner.store, id, role).await? {
-                Ok(source) => Some(source),
+                Ok(mut source) => match artifacts.fetch_model(&source.model_dir).await {
+                    Ok(dir) => {
+                        source.model_dir = dir.to_string_lossy().into_owned();
+                        Some(source)
+                    }
+                    Err(e) => {
+                        let reason = format!("cannot load the model of {role} {id}: {e}");
+                        return Ok(Outcome::Failed(reason));
+                    }
+                },
                 Err(reason) => return Ok(Outcome::Failed(reason)),
             },
         });
@@ -119,10 +130,23 @@ async fn execute(
         )
         .await?;
     if reusable {
-        if let Some(source) = store.reusable(&prepared.fingerprint, &row.id).await? {
-            store.mark_reused(&row.id, &source).await?;
-            return Ok(Outcome::Done);
+        for source in store.reusable(&prepared.fingerprint, &row.id).await? {
+            let model_dir = source.model_dir.as_deref().unwrap_or_default();
+            // A model that cannot be looked for now is not reused: the run trains instead.
+            let found = artifacts.has_model(model_dir).await.unwrap_or_else(|e| {
+                tracing::warn!(run = %row.id, error = %e, "cannot look for a reusable model");
+                false
+            });
+            if found {
+                store.mark_reused(&row.id, &source).await?;
+                return Ok(Outcome::Done);
+            }
         }
+    }
+    if let Err(e) = artifacts.pull_checkpoint(&prepared.checkpoint_dir).await {
+        return Ok(Outcome::Failed(format!(
+            "its checkpoint could not be fetched: {e}"
+        )));
     }
     views::publish_run(inner, &row.id).await?;
     let model_dir = prepared.checkpoint_dir.to_string_lossy().into_owned();
@@ -137,20 +161,41 @@ async fn execute(
         }
     }
     Ok(match training.await {
-        Ok(Ok(model)) => {
-            let worker = &inner.worker.id;
-            let succeeded = persist("storing a trained run", || {
-                store.mark_succeeded(&row.id, worker, &model.report, &model_dir)
-            });
-            if !succeeded.await? {
-                tracing::warn!(run = %row.id, "trained, but another worker holds this run now");
-            }
-            Outcome::Done
-        }
+        Ok(Ok(model)) => store_trained(inner, &row.id, &model.report, &model_dir).await?,
         Ok(Err(TrainError::Cancelled { epochs_done, .. })) => Outcome::Cancelled { epochs_done },
         Ok(Err(e)) => Outcome::Failed(e.to_string()),
         Err(e) => Outcome::Failed(panic_message(e)),
     })
+}
+
+/// Stores a trained run: its model where other workers find it, then the run as succeeded
+/// (while this worker still holds it).
+async fn store_trained(
+    inner: &Inner,
+    run_id: &str,
+    report: &api::RunReport,
+    model_dir: &str,
+) -> Result<Outcome, StoreError> {
+    if let Err(e) = inner
+        .runtime
+        .artifacts
+        .push_model(Path::new(model_dir))
+        .await
+    {
+        return Ok(Outcome::Failed(format!(
+            "trained, but its model could not be stored: {e}"
+        )));
+    }
+    let worker = &inner.worker.id;
+    let succeeded = persist("storing a trained run", || {
+        inner
+            .store
+            .mark_succeeded(run_id, worker, report, model_dir)
+    });
+    if !succeeded.await? {
+        tracing::warn!(run = %run_id, "trained, but another worker holds this run now");
+    }
+    Ok(Outcome::Done)
 }
 
 async fn settle(

@@ -9,6 +9,7 @@ use engine::spec::{ImportedModel, SpecError};
 use engine::train::{Checkpoint, TrainedModel};
 
 use super::SubmitError;
+use crate::artifacts::Artifacts;
 use crate::ids::is_id;
 use crate::store::{Store, StoreError};
 
@@ -67,6 +68,7 @@ pub async fn model_source(
 /// the first stage is trained.
 pub async fn imported_model(
     store: &Store,
+    artifacts: &Artifacts,
     spec: &ExperimentSpec,
 ) -> Result<Option<(ImportedModel, ModelSource)>, SubmitError> {
     let Some(run_id) = spec.chain.first().and_then(|s| s.from_run.as_deref()) else {
@@ -88,13 +90,18 @@ pub async fn imported_model(
         ))
         .into());
     }
-    let has_model = row
-        .model_dir
-        .as_deref()
-        .is_some_and(|dir| std::path::Path::new(dir).join("model.bpk").is_file());
+    let has_model = match row.model_dir.as_deref() {
+        Some(dir) => artifacts.has_model(dir).await.map_err(|e| {
+            refuse(format!(
+                "the model of run {run_id} cannot be looked for: {e}"
+            ))
+        })?,
+        None => false,
+    };
     if !has_model {
         return Err(refuse(format!(
-            "the model of run {run_id} is gone from its checkpoint directory"
+            "the model of run {run_id} is gone from its checkpoint directory ({})",
+            artifacts.location()
         ))
         .into());
     }

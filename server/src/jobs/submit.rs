@@ -109,7 +109,7 @@ impl Jobs {
     ) -> Result<(NewExperiment, Vec<NewRun>), SubmitError> {
         // Before validation resolves presets into sizes.
         let models: Vec<String> = spec.chain.iter().map(model_label).collect();
-        let imported = imported_model(self.store(), &spec)
+        let imported = imported_model(self.store(), &self.runtime().artifacts, &spec)
             .await?
             .map(|(model, _)| model);
         // Validation builds each model once to count its parameters: keep it off the runtime.

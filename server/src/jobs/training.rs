@@ -16,6 +16,7 @@ use engine::train::{
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::sources::ModelSource;
+use crate::artifacts::Artifacts;
 
 /// What the engine needs from the server: the device, the data and where checkpoints go.
 #[derive(Debug)]
@@ -24,18 +25,18 @@ pub struct EngineRuntime {
     pub device: ComputeDevice,
     /// Where datasets are looked for.
     pub data_dirs: DataDirs,
-    /// Root of the runs' checkpoint directories.
-    pub checkpoints: PathBuf,
+    /// The runs' checkpoint directories, and the object store they cache, if any.
+    pub artifacts: Artifacts,
     datasets: Mutex<HashMap<api::DatasetName, Arc<Split>>>,
 }
 
 impl EngineRuntime {
     /// A runtime training on `device`.
-    pub fn new(device: ComputeDevice, data_dirs: DataDirs, checkpoints: PathBuf) -> EngineRuntime {
+    pub fn new(device: ComputeDevice, data_dirs: DataDirs, artifacts: Artifacts) -> EngineRuntime {
         EngineRuntime {
             device,
             data_dirs,
-            checkpoints,
+            artifacts,
             datasets: Mutex::default(),
         }
     }
@@ -92,7 +93,7 @@ pub fn prepare(
     let cancel = CancelToken::new();
     prepared.fingerprint = fingerprint(&prepared.plan(), &prepared.context(runtime, &cancel));
     prepared.checkpoint_dir = Checkpoint::new(
-        &runtime.checkpoints,
+        runtime.artifacts.root(),
         &prepared.planned.id,
         &prepared.fingerprint,
     )
@@ -117,7 +118,7 @@ impl Prepared {
         cancel: &'a CancelToken,
     ) -> engine::train::RunContext<'a> {
         self.data
-            .context(&runtime.device, Some(&runtime.checkpoints), cancel)
+            .context(&runtime.device, Some(runtime.artifacts.root()), cancel)
     }
 }
 
@@ -153,6 +154,10 @@ pub fn train(
     tx: UnboundedSender<WorkerMessage>,
 ) -> Result<TrainedModel, TrainError> {
     let epochs = prepared.planned.budget.epochs;
+    // Taken here, on the runtime's blocking thread: the engine may call the sink from threads
+    // of its own pool, which know no runtime.
+    let runtime_handle = tokio::runtime::Handle::current();
+    let mut push_failed = false;
     let mut sink = |event: TrainEvent<'_>| {
         let message = match event {
             TrainEvent::RunStarted { completed, .. } => WorkerMessage::Started {
@@ -172,7 +177,20 @@ pub fn train(
                 batches,
                 loss,
             },
-            TrainEvent::Epoch { metrics, .. } => WorkerMessage::Epoch(metrics.clone()),
+            TrainEvent::Epoch { metrics, .. } => {
+                let pushed = runtime_handle
+                    .block_on(runtime.artifacts.push_checkpoint(&prepared.checkpoint_dir));
+                if let Err(e) = pushed {
+                    tracing::warn!(run = %prepared.planned.id, error = %e, "checkpoint not stored");
+                    if !std::mem::replace(&mut push_failed, true) {
+                        let _ = tx.send(WorkerMessage::Note(format!(
+                            "its checkpoint after epoch {} could not be stored ({e}): it trains on, and a worker taking it over would resume from an earlier epoch",
+                            metrics.epoch
+                        )));
+                    }
+                }
+                WorkerMessage::Epoch(metrics.clone())
+            }
             TrainEvent::TeacherCached {
                 bytes, features, ..
             } => WorkerMessage::Note(describe_teacher_cache(bytes, features)),

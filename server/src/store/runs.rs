@@ -176,13 +176,14 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// A succeeded run of the same configuration (fingerprint) whose model is on disk.
+    /// The succeeded runs of the same configuration (fingerprint) with a model, oldest first:
+    /// the caller reuses the first whose model file is still there.
     pub async fn reusable(
         &self,
         fingerprint: &str,
         except: &str,
-    ) -> Result<Option<RunRow>, StoreError> {
-        let candidates: Vec<RunRow> = sqlx::query_as(
+    ) -> Result<Vec<RunRow>, StoreError> {
+        Ok(sqlx::query_as(
             "SELECT * FROM runs WHERE fingerprint = $1 AND status = 'succeeded' AND id <> $2
                AND model_dir IS NOT NULL AND report IS NOT NULL
              ORDER BY finished_at",
@@ -190,12 +191,7 @@ impl Store {
         .bind(fingerprint)
         .bind(except)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(candidates.into_iter().find(|r| {
-            r.model_dir
-                .as_deref()
-                .is_some_and(|dir| std::path::Path::new(dir).join("model.bpk").exists())
-        }))
+        .await?)
     }
 
     /// Runs newest first (by when they ended, then were queued), with their experiment's name
