@@ -99,11 +99,6 @@ fn last_component(dir: &Path) -> String {
 }
 
 impl Artifacts {
-    /// Checkpoints in `root` only.
-    pub fn local(root: PathBuf) -> Artifacts {
-        Artifacts { root, remote: None }
-    }
-
     /// Checkpoints in `root`, caching the object store at `url` when given (`s3://bucket` or
     /// `s3://bucket/prefix`; credentials, region and endpoint from the `AWS_*` variables).
     pub fn open(root: PathBuf, url: Option<&str>) -> Result<Artifacts, ArtifactError> {
