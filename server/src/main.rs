@@ -3,5 +3,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    engine::kernels::keep_freed_memory();
     distill_server::cli::main()
 }

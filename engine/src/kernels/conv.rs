@@ -1,7 +1,7 @@
-//! A conv2d for the model zoo: forward is Flex's own conv2d, the input gradient is Flex's
-//! `conv2d_x_backward` (a transposed convolution, GEMM + col2im), and the weight and bias
-//! gradients are our batch-parallel im2col × GEMM (`conv_weight_grad`), because burn-flex has
-//! no weight backward and burn's generic one runs nearly serially.
+//! A conv2d for the model zoo on `Autodiff<Flex>`: forward, input gradient, weight and bias
+//! gradients are all ours (`conv_gemm`, `conv_weight_grad`: batch-parallel im2col × GEMM),
+//! because burn-flex's forward and input gradient gather and scatter one value at a time and
+//! it has no weight backward (burn's generic one runs nearly serially).
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -9,13 +9,14 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::autodiff::NodeId;
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::{ConvOptions, ModuleOps};
+use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::Flex;
 use burn::nn::conv::Conv2d;
 use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 
+use super::conv_gemm::{forward, input_grad};
 use super::conv_weight_grad::weight_and_bias_grad;
 use super::flex::{ad_flex, AdFlex, KernelPath};
 
@@ -67,7 +68,7 @@ fn record_conv(
 ) -> FloatTensor<AdFlex> {
     let (xp, x_node) = x.into_parts();
     let (wp, w_node) = w.into_parts();
-    let forward = |b| Flex::conv2d(xp.clone(), wp.clone(), b, options.clone());
+    let forward = |b: Option<FlexTensor>| forward(&xp, &wp, b.as_ref(), &options);
     match b {
         None => match ConvBackward
             .prepare::<NoCheckpointing>([x_node, w_node])
@@ -126,7 +127,8 @@ impl ConvState {
             }
         }
         if let Some(id) = node_x {
-            let dx = Flex::conv2d_x_backward(self.x, self.weight, dy, self.options);
+            let x_shape = self.x.layout().shape().dims();
+            let dx = input_grad(x_shape, &self.weight, &dy, &self.options);
             grads.register::<Flex>(id, dx);
         }
     }

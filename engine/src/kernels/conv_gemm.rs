@@ -1,0 +1,109 @@
+//! The conv2d forward and input gradient on the CPU, one image per task: im2col and one GEMM,
+//! `Y[co, p] = Σ_k W[co, k] · col[k, p] (+ b[co])`, and its adjoint, one GEMM and col2im,
+//! `dcol[k, p] = Σ_co W[co, k] · dY[co, p]`, `dX = col2im(dcol)`. Each rayon task writes its
+//! own images, so nothing is summed across threads. burn-flex's conv2d instead converts the
+//! whole batch to channels-last in one thread and gathers im2col values one at a time; its
+//! input gradient scatters one value at a time.
+
+use burn::backend::flex::FlexTensor;
+use burn::backend::ops::ConvOptions;
+use rayon::prelude::*;
+
+use super::flex::{contiguous, tensor_of, values};
+use super::im2col::{col2im, gemm, im2col, Dims, Operand};
+
+/// `conv2d(x, w) + b` as `[batch, c_out, oh, ow]`.
+pub(super) fn forward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: Option<&FlexTensor>,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    let (x, weight) = (contiguous(x), contiguous(weight));
+    let bias = bias.map(contiguous);
+    let d = Dims::of(
+        x.layout().shape().dims(),
+        weight.layout().shape().dims(),
+        options,
+    );
+    let (xs, ws, bs) = (values(&x), values(&weight), bias.as_ref().map(values));
+    let mut out = vec![0f32; d.batch * d.output_len()];
+    let pointwise = d.is_pointwise(options);
+    out.par_chunks_mut(d.output_len())
+        .zip(xs.par_chunks(d.image_len()))
+        .for_each_init(
+            || Vec::with_capacity(if pointwise { 0 } else { d.k() * d.p() }),
+            |col, (y, x)| forward_image(x, ws, bs, y, col, d, options),
+        );
+    tensor_of(out, [d.batch, d.c_out, d.oh, d.ow])
+}
+
+/// One image's output `y [c_out, oh·ow]`; `col` is this task's reusable im2col buffer.
+fn forward_image(
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+    y: &mut [f32],
+    col: &mut Vec<f32>,
+    d: Dims,
+    options: &ConvOptions<2>,
+) {
+    let col: &[f32] = if d.is_pointwise(options) {
+        x
+    } else {
+        col.resize(d.k() * d.p(), 0.0);
+        im2col(x, col, d, options);
+        col
+    };
+    if let Some(bias) = bias {
+        for (row, &b) in y.chunks_exact_mut(d.p()).zip(bias) {
+            row.fill(b);
+        }
+    }
+    let (lhs, rhs) = (Operand::rows(weight, d.k()), Operand::rows(col, d.p()));
+    gemm(y, lhs, rhs, [d.c_out, d.p(), d.k()], bias.is_some());
+}
+
+/// `dX [batch, c_in, h, w]` of a conv2d with input shape `x_shape`, weight `weight` and output
+/// gradient `dy`.
+pub(super) fn input_grad(
+    x_shape: [usize; 4],
+    weight: &FlexTensor,
+    dy: &FlexTensor,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    let (weight, dy) = (contiguous(weight), contiguous(dy));
+    let d = Dims::of(x_shape, weight.layout().shape().dims(), options);
+    let (ws, dys) = (values(&weight), values(&dy));
+    let mut dx = vec![0f32; d.batch * d.image_len()];
+    let pointwise = d.is_pointwise(options);
+    dx.par_chunks_mut(d.image_len())
+        .zip(dys.par_chunks(d.output_len()))
+        .for_each_init(
+            || Vec::with_capacity(if pointwise { 0 } else { d.k() * d.p() }),
+            |dcol, (dx, dy)| input_grad_image(ws, dy, dx, dcol, d, options),
+        );
+    tensor_of(dx, x_shape)
+}
+
+/// One image's input gradient `dx [c_in, h, w]` (zeroed on entry); `dcol` is this task's
+/// reusable buffer.
+fn input_grad_image(
+    weight: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    dcol: &mut Vec<f32>,
+    d: Dims,
+    options: &ConvOptions<2>,
+) {
+    // dcol [K × P] = Wᵀ [K × c_out] · dy [c_out × P]
+    let (lhs, rhs) = (Operand::transposed(weight, d.k()), Operand::rows(dy, d.p()));
+    let dims = [d.k(), d.p(), d.c_out];
+    if d.is_pointwise(options) {
+        gemm(dx, lhs, rhs, dims, false);
+        return;
+    }
+    dcol.resize(d.k() * d.p(), 0.0);
+    gemm(dcol, lhs, rhs, dims, false);
+    col2im(dcol, dx, d, options);
+}
