@@ -1,13 +1,18 @@
 //! Our CPU kernels against burn's stock ops on random shapes: strides 1–2, padding 0–1,
 //! kernels 1 and 3, 1 to 64 channels, odd sizes, with and without bias; forward outputs, every
-//! gradient and the running statistics, on `Autodiff<Flex>`. Also where the kernels must step
-//! aside for the stock ops (eval mode, gradient checkpointing, frozen layers).
+//! gradient and the running statistics, on `Autodiff<Flex>`; the fused ReLU + 2×2 max pool on
+//! odd sizes and on ties. Also where the kernels must step aside for the stock ops (eval mode,
+//! gradient checkpointing, frozen layers, other pools).
 
 use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
-use engine::kernels::{batch_norm_with_path, conv2d_with_path, KernelPath};
+use burn::tensor::activation::relu;
+use engine::kernels::{
+    batch_norm_with_path, conv2d_with_path, relu_max_pool_with_path, KernelPath,
+};
 use engine::rng::Rng;
 
 /// Channel counts drawn from: the edges (1, 64) and awkward sizes in between.
@@ -228,6 +233,74 @@ fn our_batch_norm_matches_burns_stock_batch_norm_and_its_gradients_on_random_sha
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Output and input gradient of `forward` on `x` with upstream gradient `g`.
+fn pool_run(
+    x: &Tensor<4>,
+    g: &Tensor<4>,
+    forward: impl Fn(Tensor<4>) -> Tensor<4>,
+) -> [Vec<f32>; 2] {
+    let out = forward(x.clone());
+    let grads = (out.clone() * g.clone()).sum().backward();
+    [
+        vec_of(out),
+        vec_of(x.grad(&grads).expect("x tracks its gradient")),
+    ]
+}
+
+fn pool_2x2() -> MaxPool2d {
+    MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init()
+}
+
+#[test]
+fn our_relu_max_pool_matches_burns_relu_then_max_pool_with_odd_sizes_and_ties() {
+    let device = Device::flex().autodiff();
+    let mut rng = Rng::derive(7, &[10]);
+    let pool = pool_2x2();
+    let mut problems = Vec::new();
+    for i in 0..40 {
+        let shape = [
+            1 + rng.below(4),
+            pick(&mut rng, &CHANNELS),
+            2 + rng.below(14),
+            2 + rng.below(14),
+        ];
+        let mut x = random_tensor(&mut rng, shape, &device);
+        // Every other case draws from {-2, …, 2}: windows with tied maxima and all-zero ReLUs,
+        // where the first maximum must take the gradient, as in burn.
+        let ties = i % 2 == 1;
+        if ties {
+            x = (x * 1.5).round();
+        }
+        let x = x.require_grad();
+        let out_shape = pool.forward(x.clone()).dims();
+        let g = random_tensor(&mut rng, out_shape, &device);
+        let (_, path) = relu_max_pool_with_path(&pool, x.clone());
+        assert_eq!(path, KernelPath::Own, "case {i} {shape:?} fell back");
+        let own = pool_run(&x, &g, |x| relu_max_pool_with_path(&pool, x).0);
+        let stock = pool_run(&x, &g, |x| pool.forward(relu(x)));
+        for (what, (o, s)) in ["output", "grad_input"].iter().zip(own.iter().zip(&stock)) {
+            let name = format!("case {i} {shape:?} ties {ties} {what}");
+            problems.extend(compare(&name, o, s, 0.0));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn pools_other_than_2x2_stride_2_and_inference_use_the_stock_relu_and_max_pool() {
+    let mut rng = Rng::derive(7, &[11]);
+    let autodiff = Device::flex().autodiff();
+    let x = random_tensor(&mut rng, [2, 3, 7, 7], &autodiff).require_grad();
+    let overlapping = MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).init();
+    let (out, path) = relu_max_pool_with_path(&overlapping, x.clone());
+    assert_eq!(path, KernelPath::Stock);
+    assert_eq!(vec_of(out), vec_of(overlapping.forward(relu(x))));
+    let plain = random_tensor(&mut rng, [2, 3, 7, 7], &Device::flex());
+    let (out, path) = relu_max_pool_with_path(&pool_2x2(), plain.clone());
+    assert_eq!(path, KernelPath::Stock);
+    assert_eq!(vec_of(out), vec_of(pool_2x2().forward(relu(plain))));
 }
 
 #[test]

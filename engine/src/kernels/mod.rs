@@ -1,7 +1,8 @@
-//! Own CPU training kernels for the zoo's convolutions and batch norms, through burn's public
-//! extension API: on `Autodiff<Flex>` a conv2d whose weight and bias gradients are a
-//! batch-parallel im2col × GEMM, and a fused training batch norm; burn's stock ops everywhere
-//! else (plain Flex inference, wgpu, gradient checkpointing).
+//! Own CPU training kernels for the zoo's convolutions, batch norms and pooled ReLUs, through
+//! burn's public extension API: on `Autodiff<Flex>` a conv2d whose forward and gradients are
+//! batch-parallel im2col × GEMM, a fused training batch norm and a fused ReLU + 2×2 max pool;
+//! burn's stock ops everywhere else (plain Flex inference, wgpu, gradient checkpointing). Also
+//! the allocator setting that keeps their buffers from page-faulting.
 
 mod allocator;
 mod batch_norm;
@@ -11,8 +12,10 @@ mod conv_gemm;
 mod conv_weight_grad;
 mod flex;
 mod im2col;
+mod relu_pool;
 
 pub use allocator::keep_freed_memory;
 pub use batch_norm::{batch_norm, batch_norm_with_path};
 pub use conv::{conv2d, conv2d_with_path};
 pub use flex::KernelPath;
+pub use relu_pool::{relu_max_pool, relu_max_pool_with_path};

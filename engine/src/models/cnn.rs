@@ -10,7 +10,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::{conv2d, Features, InputShape, StageShape};
-use crate::kernels::{batch_norm, conv2d as apply_conv};
+use crate::kernels::{batch_norm, conv2d as apply_conv, relu_max_pool};
 
 /// One `conv → BN → ReLU (→ max pool)` layer.
 #[derive(Module, Debug)]
@@ -81,10 +81,11 @@ impl Cnn {
         let mut x = images;
         let mut stages = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            x = relu(batch_norm(&layer.norm, apply_conv(&layer.conv, x))); // [batch, out, h, w]
-            if let Some(pool) = &layer.pool {
-                x = pool.forward(x); // [batch, out, h/2, w/2]
-            }
+            let normed = batch_norm(&layer.norm, apply_conv(&layer.conv, x)); // [batch, out, h, w]
+            x = match &layer.pool {
+                Some(pool) => relu_max_pool(pool, normed), // [batch, out, h/2, w/2]
+                None => relu(normed),
+            };
             stages.push(x.clone());
         }
         let hidden = relu(self.fc.forward(x.flatten::<2>(1, 3))); // [batch, fc]
