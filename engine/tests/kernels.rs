@@ -11,7 +11,8 @@ use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use engine::kernels::{
-    batch_norm_with_path, conv2d_with_path, relu_max_pool_with_path, KernelPath,
+    batch_norm_with_path, conv2d_with_path, min_inference_batch, relu_max_pool_with_path,
+    KernelPath,
 };
 use engine::rng::Rng;
 
@@ -324,23 +325,32 @@ fn both_kernels_fall_back_to_the_stock_ops_under_gradient_checkpointing() {
 }
 
 #[test]
-fn without_autodiff_the_kernels_are_burns_inference_forward() {
+fn without_autodiff_batch_norm_is_burns_and_conv_is_ours_from_one_image_per_thread() {
     let device = Device::flex();
-    let conv = Conv2dConfig::new([2, 3], [3, 3]).init(&device);
+    let conv = Conv2dConfig::new([2, 3], [3, 3])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .init(&device);
     let norm = random_norm(&mut Rng::derive(7, &[4]), 3, &device);
-    let x = random_tensor(&mut Rng::derive(7, &[5]), [2, 2, 5, 5], &device);
-    let (y, conv_path) = conv2d_with_path(&conv, x.clone());
-    let (z, norm_path) = batch_norm_with_path(&norm, y);
-    assert_eq!(
-        (conv_path, norm_path),
-        (KernelPath::Stock, KernelPath::Stock)
-    );
-    let stock = norm.forward(conv.forward(x));
-    assert_eq!(
-        vec_of(z),
-        vec_of(stock),
-        "eval mode uses the running statistics"
-    );
+    let mut rng = Rng::derive(7, &[5]);
+    for (batch, conv_expected) in [
+        (1, KernelPath::Stock),
+        (min_inference_batch(), KernelPath::Own),
+    ] {
+        let x = random_tensor(&mut rng, [batch, 2, 5, 5], &device);
+        let (y, conv_path) = conv2d_with_path(&conv, x.clone());
+        let (z, norm_path) = batch_norm_with_path(&norm, y);
+        assert_eq!(
+            (conv_path, norm_path),
+            (conv_expected, KernelPath::Stock),
+            "batch {batch}"
+        );
+        let stock = norm.forward(conv.forward(x));
+        let problems = compare(&format!("batch {batch}"), &vec_of(z), &vec_of(stock), 1e-4);
+        assert!(
+            problems.is_empty(),
+            "eval mode uses the running statistics: {problems:?}"
+        );
+    }
 }
 
 #[test]

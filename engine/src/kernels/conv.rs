@@ -18,7 +18,7 @@ use burn::prelude::*;
 
 use super::conv_gemm::{forward, input_grad};
 use super::conv_weight_grad::weight_and_bias_grad;
-use super::flex::{ad_flex, AdFlex, KernelPath};
+use super::flex::{ad_flex, plain_flex, AdFlex, KernelPath};
 
 /// Drop-in for `conv.forward(x)`; the module, its record and checkpoints are unchanged.
 /// // x: [batch, c_in, h, w] → [batch, c_out, h_out, w_out]
@@ -34,9 +34,10 @@ pub fn conv2d_with_path(conv: &Conv2d, x: Tensor<4>) -> (Tensor<4>, KernelPath) 
     }
 }
 
-/// Our op when every input is an `f32` `Autodiff<Flex>` tensor and the layer is an ungrouped
-/// convolution with explicit or no padding; `None` means "use the stock module". `Same`
-/// padding is left to burn because its padding calculation is private to burn-nn.
+/// Our op when every input is an `f32` `Autodiff<Flex>` tensor, or a plain `Flex` tensor of at
+/// least [`min_inference_batch`] images, and the layer is an ungrouped convolution with explicit
+/// or no padding; `None` means "use the stock module". `Same` padding is left to burn because
+/// its padding calculation is private to burn-nn.
 fn own_conv2d(conv: &Conv2d, x: &Tensor<4>) -> Option<Tensor<4>> {
     let padding = match conv.padding {
         PaddingConfig2d::Explicit(top, left, bottom, right) => [(top, bottom), (left, right)],
@@ -46,16 +47,35 @@ fn own_conv2d(conv: &Conv2d, x: &Tensor<4>) -> Option<Tensor<4>> {
     if conv.groups != 1 {
         return None;
     }
-    let input = ad_flex(x)?;
-    let weight = ad_flex(&conv.weight.val())?;
+    let options = ConvOptions::new_with_padding(conv.stride, padding, conv.dilation, 1);
+    if let Some(input) = ad_flex(x) {
+        let weight = ad_flex(&conv.weight.val())?;
+        let bias = match &conv.bias {
+            Some(b) => Some(ad_flex(&b.val())?),
+            None => None,
+        };
+        return Some(Tensor::from_primitive::<AdFlex>(record_conv(
+            input, weight, bias, options,
+        )));
+    }
+    if x.dims()[0] < min_inference_batch() {
+        return None;
+    }
+    let input = plain_flex(x)?;
+    let weight = plain_flex(&conv.weight.val())?;
     let bias = match &conv.bias {
-        Some(b) => Some(ad_flex(&b.val())?),
+        Some(b) => Some(plain_flex(&b.val())?),
         None => None,
     };
-    let options = ConvOptions::new_with_padding(conv.stride, padding, conv.dilation, 1);
-    Some(Tensor::from_primitive::<AdFlex>(record_conv(
-        input, weight, bias, options,
-    )))
+    let out = forward(&input, &weight, bias.as_ref(), &options);
+    Some(Tensor::from_primitive::<Flex>(out))
+}
+
+/// The smallest inference batch our forward takes: one image per thread at least. Below it
+/// (latency at batch 1) burn-flex's forward, which splits one image's pixels across threads,
+/// is the faster one.
+pub fn min_inference_batch() -> usize {
+    rayon::current_num_threads().max(2)
 }
 
 /// Runs the forward on Flex and records the op on the autodiff graph. Nothing is saved when no

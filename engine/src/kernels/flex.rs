@@ -30,6 +30,15 @@ pub(super) fn ad_flex<const D: usize>(tensor: &Tensor<D>) -> Option<FloatTensor<
     tensor.clone().try_into_primitive::<AdFlex>().ok()
 }
 
+/// The tensor's plain `Flex` primitive when it is an `f32` tensor of that backend (inference,
+/// no autodiff), else `None`; like [`ad_flex`], it converts a clone.
+pub(super) fn plain_flex<const D: usize>(tensor: &Tensor<D>) -> Option<FlexTensor> {
+    if tensor.dtype() != DType::F32 {
+        return None;
+    }
+    tensor.clone().try_into_primitive::<Flex>().ok()
+}
+
 /// A contiguous copy (no copy when it already is one): upstream gradients are often views,
 /// such as the stride-0 expansion a `mean` backward produces.
 pub(super) fn contiguous(tensor: &FlexTensor) -> FlexTensor {

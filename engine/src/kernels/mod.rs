@@ -1,7 +1,8 @@
 //! Own CPU training kernels for the zoo's convolutions, batch norms and pooled ReLUs, through
 //! burn's public extension API: on `Autodiff<Flex>` a conv2d whose forward and gradients are
-//! batch-parallel im2col × GEMM, a fused training batch norm and a fused ReLU + 2×2 max pool;
-//! burn's stock ops everywhere else (plain Flex inference, wgpu, gradient checkpointing). Also
+//! batch-parallel im2col × GEMM (its forward also for plain Flex inference from one image per
+//! thread), a fused training batch norm and a fused ReLU + 2×2 max pool; burn's stock ops
+//! everywhere else (smaller inference batches, wgpu, gradient checkpointing). Also
 //! the allocator setting that keeps their buffers from page-faulting.
 
 mod allocator;
@@ -16,6 +17,6 @@ mod relu_pool;
 
 pub use allocator::keep_freed_memory;
 pub use batch_norm::{batch_norm, batch_norm_with_path};
-pub use conv::{conv2d, conv2d_with_path};
+pub use conv::{conv2d, conv2d_with_path, min_inference_batch};
 pub use flex::KernelPath;
 pub use relu_pool::{relu_max_pool, relu_max_pool_with_path};
