@@ -290,18 +290,28 @@ fn our_relu_max_pool_matches_burns_relu_then_max_pool_with_odd_sizes_and_ties() 
 }
 
 #[test]
-fn pools_other_than_2x2_stride_2_and_inference_use_the_stock_relu_and_max_pool() {
+fn pools_other_than_2x2_stride_2_use_the_stock_relu_and_max_pool() {
     let mut rng = Rng::derive(7, &[11]);
-    let autodiff = Device::flex().autodiff();
-    let x = random_tensor(&mut rng, [2, 3, 7, 7], &autodiff).require_grad();
+    let x = random_tensor(&mut rng, [2, 3, 7, 7], &Device::flex().autodiff()).require_grad();
     let overlapping = MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).init();
     let (out, path) = relu_max_pool_with_path(&overlapping, x.clone());
     assert_eq!(path, KernelPath::Stock);
     assert_eq!(vec_of(out), vec_of(overlapping.forward(relu(x))));
-    let plain = random_tensor(&mut rng, [2, 3, 7, 7], &Device::flex());
-    let (out, path) = relu_max_pool_with_path(&pool_2x2(), plain.clone());
-    assert_eq!(path, KernelPath::Stock);
-    assert_eq!(vec_of(out), vec_of(pool_2x2().forward(relu(plain))));
+}
+
+#[test]
+fn without_autodiff_our_relu_max_pool_gives_burns_values() {
+    let mut rng = Rng::derive(7, &[12]);
+    for batch in [1, 3] {
+        let x = (random_tensor(&mut rng, [batch, 5, 9, 8], &Device::flex()) * 1.5).round();
+        let (out, path) = relu_max_pool_with_path(&pool_2x2(), x.clone());
+        assert_eq!(path, KernelPath::Own, "batch {batch}");
+        assert_eq!(
+            vec_of(out),
+            vec_of(pool_2x2().forward(relu(x))),
+            "batch {batch}"
+        );
+    }
 }
 
 #[test]

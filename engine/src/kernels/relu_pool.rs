@@ -2,7 +2,8 @@
 //! largest positive value of its window (0 when there is none) and remembers which of the four
 //! it took; the backward routes each output gradient to that one input. burn-flex's max pool
 //! is a generic 3-D one with a division-heavy bounds check per window and 8-byte indices, and
-//! the ReLU before it is a pass of its own with a mask for its backward.
+//! the ReLU before it is a pass of its own with a mask for its backward. Plain Flex inference
+//! (evaluation, a teacher's outputs) runs the same forward without recording anything.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -17,7 +18,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use rayon::prelude::*;
 
-use super::flex::{ad_flex, contiguous, tensor_of, values, AdFlex, KernelPath};
+use super::flex::{ad_flex, contiguous, plain_flex, tensor_of, values, AdFlex, KernelPath};
 
 /// The window position an output took; `NONE` when no value was positive (the output is 0).
 const NONE: u8 = u8::MAX;
@@ -38,11 +39,23 @@ pub fn relu_max_pool_with_path(pool: &MaxPool2d, x: Tensor<4>) -> (Tensor<4>, Ke
             PaddingConfig2d::Valid | PaddingConfig2d::Explicit(0, 0, 0, 0)
         )
         && !pool.ceil_mode;
-    match ad_flex(&x).filter(|_| plain_2x2) {
-        Some(input) => (
+    if !plain_2x2 {
+        return (pool.forward(relu(x)), KernelPath::Stock);
+    }
+    if let Some(input) = ad_flex(&x) {
+        return (
             Tensor::from_primitive::<AdFlex>(record(input)),
             KernelPath::Own,
-        ),
+        );
+    }
+    match plain_flex(&x) {
+        Some(input) => {
+            let input = contiguous(&input);
+            let planes = Planes::of(input.layout().shape().dims());
+            let (out, _) = forward(values(&input), planes);
+            let out = tensor_of(out, planes.out_shape());
+            (Tensor::from_primitive::<Flex>(out), KernelPath::Own)
+        }
         None => (pool.forward(relu(x)), KernelPath::Stock),
     }
 }
@@ -57,6 +70,20 @@ struct Planes {
 }
 
 impl Planes {
+    fn of([batch, channels, h, w]: [usize; 4]) -> Planes {
+        Planes {
+            batch,
+            channels,
+            h,
+            w,
+        }
+    }
+
+    fn out_shape(&self) -> [usize; 4] {
+        let (oh, ow) = self.out();
+        [self.batch, self.channels, oh, ow]
+    }
+
     fn count(&self) -> usize {
         self.batch * self.channels
     }
@@ -70,16 +97,9 @@ impl Planes {
 fn record(x: FloatTensor<AdFlex>) -> FloatTensor<AdFlex> {
     let (xp, node) = x.into_parts();
     let xp = contiguous(&xp);
-    let [batch, channels, h, w] = xp.layout().shape().dims();
-    let planes = Planes {
-        batch,
-        channels,
-        h,
-        w,
-    };
+    let planes = Planes::of(xp.layout().shape().dims());
     let (out, taken) = forward(values(&xp), planes);
-    let (oh, ow) = planes.out();
-    let out = tensor_of(out, [batch, channels, oh, ow]);
+    let out = tensor_of(out, planes.out_shape());
     match ReluPoolBackward
         .prepare::<NoCheckpointing>([node])
         .compute_bound()
@@ -174,14 +194,9 @@ impl Backward<Flex, 1> for ReluPoolBackward {
         let dy: FlexTensor = contiguous(&grads.consume::<Flex>(&ops.node));
         let [node] = ops.parents;
         if let Some(node) = node {
-            let Planes {
-                batch,
-                channels,
-                h,
-                w,
-            } = ops.state.planes;
+            let p = ops.state.planes;
             let dx = ops.state.input_grad(values(&dy));
-            grads.register::<Flex>(node.id, tensor_of(dx, [batch, channels, h, w]));
+            grads.register::<Flex>(node.id, tensor_of(dx, [p.batch, p.channels, p.h, p.w]));
         }
     }
 }
