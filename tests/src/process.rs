@@ -165,10 +165,16 @@ impl Spawned {
 
     /// Asks the process to stop (SIGTERM) and waits; returns its exit success.
     pub(crate) fn stop(&mut self) -> bool {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        self.signal("TERM");
         self.child.wait().map(|s| s.success()).unwrap_or(false)
+    }
+
+    /// Sends the process signal `name` (`TERM`, `STOP`, `CONT`).
+    pub(crate) fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{name} failed");
     }
 }
 

@@ -71,6 +71,16 @@ impl Worker {
         self.process.kill_hard();
     }
 
+    /// Freezes the worker (SIGSTOP), as a machine that stalls or loses its network would.
+    pub fn freeze(&self) {
+        self.process.signal("STOP");
+    }
+
+    /// Lets a frozen worker go on (SIGCONT).
+    pub fn thaw(&self) {
+        self.process.signal("CONT");
+    }
+
     /// Asks the worker to stop (SIGTERM) and waits; returns its exit success.
     pub fn stop(mut self) -> bool {
         self.process.stop()

@@ -3,9 +3,10 @@
 //! directory. Runs spread over the workers and their live progress reaches the server's SSE
 //! clients; a worker killed with `kill -9` loses its run to another worker (of the same machine
 //! at once, of another once the lease expires), which resumes it from its checkpoint with every
-//! epoch stored once; a cancel reaches a run on a worker; a PostgreSQL restart loses nothing;
-//! `distill run` on the lab's database trains beside its workers; workers that share no
-//! directory pass checkpoints and models through an S3-compatible store.
+//! epoch stored once; a worker that stalls past its lease stops the run it lost when it wakes;
+//! a cancel reaches a run on a worker; a PostgreSQL restart loses nothing; `distill run` on the
+//! lab's database trains beside its workers; workers that share no directory pass checkpoints
+//! and models through an S3-compatible store.
 
 use std::time::{Duration, Instant};
 
@@ -234,6 +235,39 @@ fn a_run_of_a_worker_killed_on_another_machine_resumes_once_its_lease_has_expire
     assert!(
         taken_over.contains("stopped renewing its lease"),
         "only the lease tells a worker elsewhere that the run's worker is gone: {taken_over}"
+    );
+}
+
+#[test]
+fn a_worker_frozen_past_its_lease_finds_its_run_taken_over_and_stops_training_it() {
+    let Some(lab) = Lab::start() else { return };
+    let stalled = lab.worker_on_host("machine-a");
+    let id = lab.server.submit(&two_stages(4));
+    let teacher = teacher_in_second_epoch(&lab.server, &id);
+    stalled.freeze();
+    let other = lab.worker_on_host("machine-b");
+    lab.server
+        .wait_for_run(&id, &teacher, Duration::from_secs(120), |run| {
+            run["worker_id"] == other.id.as_str()
+        });
+    stalled.thaw();
+    let detail = lab.server.wait_until_ended(&id);
+
+    assert_eq!(detail["summary"]["status"], "succeeded", "{detail}");
+    let teacher_run = runs(&detail)
+        .into_iter()
+        .find(|r| r["id"] == teacher.as_str())
+        .unwrap();
+    assert_eq!(teacher_run["worker_id"], other.id.as_str(), "{teacher_run}");
+    assert_eq!(
+        stored_epochs(&lab.server, &teacher),
+        [1.0, 2.0, 3.0, 4.0],
+        "the stalled worker's late epoch was not stored"
+    );
+    let logs = stalled.logs();
+    assert!(
+        logs.contains("another worker holds this run now: epoch not stored, training stops"),
+        "woken up, the stalled worker stops the run it lost:\n{logs}"
     );
 }
 

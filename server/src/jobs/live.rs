@@ -175,7 +175,13 @@ impl<'a> Live<'a> {
         };
         let store = &self.inner.store;
         if !persist("storing an epoch", || store.record_epoch(&commit)).await? {
-            tracing::warn!(run = %self.run_id, "another worker holds this run now: epoch not stored");
+            // This worker lost its lease (a partition, a long stall): training on would waste
+            // the device and push checkpoints over those of the run's new worker.
+            tracing::warn!(run = %self.run_id, "another worker holds this run now: epoch not stored, training stops");
+            let tokens = self.inner.tokens.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(token) = tokens.get(&self.run_id) {
+                token.cancel();
+            }
         }
         self.batch_losses.clear();
         self.inner.hub.publish(
