@@ -12,17 +12,14 @@ use engine::distill::{
 };
 use serde_json::Value;
 
+#[path = "support/crate_dir.rs"]
+mod crate_dir;
 #[path = "support/golden_kernels.rs"]
 mod golden_kernels;
 
-/// `$DISTILL_GOLDEN_DIR`, else the cases kept in the crate (`tests/golden`). The crate's
-/// directory is read when the test runs (cargo sets it), not when it was compiled: checkouts at
-/// different paths share one target directory, and a binary compiled in one must not look in
-/// the other.
+/// `$DISTILL_GOLDEN_DIR`, else the cases kept in the crate (`tests/golden`).
 fn golden_dir() -> PathBuf {
-    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let crate_dir = crate_dir::crate_dir();
     std::env::var_os("DISTILL_GOLDEN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate_dir.join("tests/golden"))
