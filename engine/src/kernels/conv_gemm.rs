@@ -28,30 +28,26 @@ pub(super) fn forward(
     );
     let (xs, ws, bs) = (values(&x), values(&weight), bias.as_ref().map(values));
     let mut out = vec![0f32; d.batch * d.output_len()];
-    let pointwise = d.is_pointwise(options);
-    out.par_chunks_mut(d.output_len())
-        .zip(xs.par_chunks(d.image_len()))
-        .for_each_init(
-            || Vec::with_capacity(if pointwise { 0 } else { d.k() * d.p() }),
-            |col, (y, x)| forward_image(x, ws, bs, y, col, d, options),
-        );
+    let images = (d.output_len(), d.image_len());
+    per_image(&mut out, xs, images, d.col_len(options), |y, x, col| {
+        forward_image(x, ws, bs, y, col, d, options)
+    });
     tensor_of(out, [d.batch, d.c_out, d.oh, d.ow])
 }
 
-/// One image's output `y [c_out, oh·ow]`; `col` is this task's reusable im2col buffer.
+/// One image's output `y [c_out, oh·ow]`; `col` is this task's im2col buffer (`Dims::col_len`).
 fn forward_image(
     x: &[f32],
     weight: &[f32],
     bias: Option<&[f32]>,
     y: &mut [f32],
-    col: &mut Vec<f32>,
+    col: &mut [f32],
     d: Dims,
     options: &ConvOptions<2>,
 ) {
     let col: &[f32] = if d.is_pointwise(options) {
         x
     } else {
-        col.resize(d.k() * d.p(), 0.0);
         im2col(x, col, d, options);
         col
     };
@@ -76,23 +72,38 @@ pub(super) fn input_grad(
     let d = Dims::of(x_shape, weight.layout().shape().dims(), options);
     let (ws, dys) = (values(&weight), values(&dy));
     let mut dx = vec![0f32; d.batch * d.image_len()];
-    let pointwise = d.is_pointwise(options);
-    dx.par_chunks_mut(d.image_len())
-        .zip(dys.par_chunks(d.output_len()))
-        .for_each_init(
-            || Vec::with_capacity(if pointwise { 0 } else { d.k() * d.p() }),
-            |dcol, (dx, dy)| input_grad_image(ws, dy, dx, dcol, d, options),
-        );
+    let images = (d.image_len(), d.output_len());
+    per_image(&mut dx, dys, images, d.col_len(options), |dx, dy, dcol| {
+        input_grad_image(ws, dy, dx, dcol, d, options)
+    });
     tensor_of(dx, x_shape)
 }
 
+/// Runs `each(dst image, src image, scratch)` over the batch in parallel; `lens` are one
+/// image's lengths in `dst` and `src`, and each rayon task reuses one scratch buffer of
+/// `scratch_len` values.
+fn per_image(
+    dst: &mut [f32],
+    src: &[f32],
+    (dst_len, src_len): (usize, usize),
+    scratch_len: usize,
+    each: impl Fn(&mut [f32], &[f32], &mut [f32]) + Sync + Send,
+) {
+    dst.par_chunks_mut(dst_len)
+        .zip(src.par_chunks(src_len))
+        .for_each_init(
+            || vec![0f32; scratch_len],
+            |scratch, (d, s)| each(d, s, scratch),
+        );
+}
+
 /// One image's input gradient `dx [c_in, h, w]` (zeroed on entry); `dcol` is this task's
-/// reusable buffer.
+/// im2col-sized buffer (`Dims::col_len`).
 fn input_grad_image(
     weight: &[f32],
     dy: &[f32],
     dx: &mut [f32],
-    dcol: &mut Vec<f32>,
+    dcol: &mut [f32],
     d: Dims,
     options: &ConvOptions<2>,
 ) {
@@ -103,7 +114,6 @@ fn input_grad_image(
         gemm(dx, lhs, rhs, dims, false);
         return;
     }
-    dcol.resize(d.k() * d.p(), 0.0);
     gemm(dcol, lhs, rhs, dims, false);
     col2im(dcol, dx, d, options);
 }

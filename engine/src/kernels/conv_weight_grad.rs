@@ -68,11 +68,7 @@ fn slice_sums(
     let mut dw = vec![0f32; d.c_out * k];
     let mut db = vec![0f32; bias_len];
     let pointwise = d.is_pointwise(options);
-    let mut col = if pointwise {
-        Vec::new()
-    } else {
-        vec![0f32; k * p]
-    };
+    let mut col = vec![0f32; d.col_len(options)];
     for image in images {
         let x = &xs[image * d.image_len()..][..d.image_len()];
         let col: &[f32] = if pointwise {

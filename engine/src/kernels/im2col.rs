@@ -63,6 +63,15 @@ impl Dims {
         self.c_out * self.p()
     }
 
+    /// Length of one image's im2col matrix; 0 for a pointwise convolution, which needs none.
+    pub fn col_len(&self, options: &ConvOptions<2>) -> usize {
+        if self.is_pointwise(options) {
+            0
+        } else {
+            self.k() * self.p()
+        }
+    }
+
     /// A 1×1, stride-1, unpadded convolution: the image itself is its im2col matrix.
     pub fn is_pointwise(&self, options: &ConvOptions<2>) -> bool {
         self.kh == 1
