@@ -5,6 +5,8 @@
 use rayon::prelude::*;
 
 use super::flex::{sum, sum_zip};
+use super::simd::vectorized;
+use super::zeroed::zeroed_in_parallel;
 
 /// Layout of a batch-norm input: `batch` images of `channels` rows of `spatial` values.
 #[derive(Debug, Clone, Copy)]
@@ -34,13 +36,15 @@ pub(super) fn channel_stats(x: &[f32], p: Planes) -> (Vec<f32>, Vec<f32>) {
     (0..p.channels)
         .into_par_iter()
         .map(|c| {
-            let mean = p.rows(x, c).map(|r| sum(r) as f64).sum::<f64>() / n;
-            let m = mean as f32;
-            let squares: f64 = p
-                .rows(x, c)
-                .map(|r| sum_zip(r, r, |u, _| (u - m) * (u - m)) as f64)
-                .sum();
-            (mean as f32, (squares / n) as f32)
+            vectorized(|| {
+                let mean = p.rows(x, c).map(|r| sum(r) as f64).sum::<f64>() / n;
+                let m = mean as f32;
+                let squares: f64 = p
+                    .rows(x, c)
+                    .map(|r| sum_zip(r, r, |u, _| (u - m) * (u - m)) as f64)
+                    .sum();
+                (mean as f32, (squares / n) as f32)
+            })
         })
         .unzip()
 }
@@ -54,19 +58,23 @@ pub(super) fn inverse_std(var: &[f32], epsilon: f64) -> Vec<f32> {
 
 /// `out[b, c, s] = x[b, c, s] · scale[c] + shift[c]`, parallel over images.
 pub(super) fn affine(x: &[f32], scale: &[f32], shift: &[f32], p: Planes) -> Vec<f32> {
-    let mut out = vec![0f32; x.len()];
     let image = p.channels * p.spatial;
-    out.par_chunks_mut(image.max(1))
-        .zip(x.par_chunks(image.max(1)))
-        .for_each(|(o, xi)| {
-            let rows = o
-                .chunks_exact_mut(p.spatial)
-                .zip(xi.chunks_exact(p.spatial));
-            for ((o, xr), (&a, &b)) in rows.zip(scale.iter().zip(shift)) {
-                o.iter_mut().zip(xr).for_each(|(o, &v)| *o = v * a + b);
-            }
-        });
-    out
+    zeroed_in_parallel(
+        x.len(),
+        image,
+        || (),
+        |_, i, o| {
+            vectorized(|| {
+                let xi = &x[i * image..][..image];
+                let rows = o
+                    .chunks_exact_mut(p.spatial)
+                    .zip(xi.chunks_exact(p.spatial));
+                for ((o, xr), (&a, &b)) in rows.zip(scale.iter().zip(shift)) {
+                    o.iter_mut().zip(xr).for_each(|(o, &v)| *o = v * a + b);
+                }
+            })
+        },
+    )
 }
 
 /// Per channel `(Σ dy · x̂, Σ dy)`: the gradients of γ and β.
@@ -80,13 +88,15 @@ pub(super) fn gradient_sums(
     (0..p.channels)
         .into_par_iter()
         .map(|c| {
-            let m = mean[c];
-            let (mut dy_xc, mut dy_sum) = (0f64, 0f64);
-            for (xr, gr) in p.rows(x, c).zip(p.rows(dy, c)) {
-                dy_xc += sum_zip(gr, xr, |g, v| g * (v - m)) as f64;
-                dy_sum += sum(gr) as f64;
-            }
-            ((dy_xc * inv_std[c] as f64) as f32, dy_sum as f32)
+            vectorized(|| {
+                let m = mean[c];
+                let (mut dy_xc, mut dy_sum) = (0f64, 0f64);
+                for (xr, gr) in p.rows(x, c).zip(p.rows(dy, c)) {
+                    dy_xc += sum_zip(gr, xr, |g, v| g * (v - m)) as f64;
+                    dy_sum += sum(gr) as f64;
+                }
+                ((dy_xc * inv_std[c] as f64) as f32, dy_sum as f32)
+            })
         })
         .unzip()
 }
@@ -115,13 +125,15 @@ pub(super) fn input_grad_in_place(x: &[f32], dy: &mut [f32], t: &InputGradTerms<
     dy.par_chunks_mut(image)
         .zip(x.par_chunks(image))
         .for_each(|(gi, xi)| {
-            let rows = gi
-                .chunks_exact_mut(p.spatial)
-                .zip(xi.chunks_exact(p.spatial));
-            for ((gr, xr), &[k, a, b, m]) in rows.zip(&per_channel) {
-                for (g, &v) in gr.iter_mut().zip(xr) {
-                    *g = k * (*g - a - (v - m) * b);
+            vectorized(|| {
+                let rows = gi
+                    .chunks_exact_mut(p.spatial)
+                    .zip(xi.chunks_exact(p.spatial));
+                for ((gr, xr), &[k, a, b, m]) in rows.zip(&per_channel) {
+                    for (g, &v) in gr.iter_mut().zip(xr) {
+                        *g = k * (*g - a - (v - m) * b);
+                    }
                 }
-            }
+            })
         });
 }

@@ -5,12 +5,11 @@
 //! whole batch to channels-last in one thread and gathers im2col values one at a time; its
 //! input gradient scatters one value at a time.
 
-use burn::backend::flex::FlexTensor;
-use burn::backend::ops::ConvOptions;
-use rayon::prelude::*;
-
 use super::flex::{contiguous, tensor_of, values};
 use super::im2col::{col2im, gemm, im2col, Dims, Operand};
+use super::zeroed::zeroed_in_parallel;
+use burn::backend::flex::FlexTensor;
+use burn::backend::ops::ConvOptions;
 
 /// `conv2d(x, w) + b` as `[batch, c_out, oh, ow]`.
 pub(super) fn forward(
@@ -27,9 +26,8 @@ pub(super) fn forward(
         options,
     );
     let (xs, ws, bs) = (values(&x), values(&weight), bias.as_ref().map(values));
-    let mut out = vec![0f32; d.batch * d.output_len()];
     let images = (d.output_len(), d.image_len());
-    per_image(&mut out, xs, images, d.col_len(options), |y, x, col| {
+    let out = per_image(d.batch, xs, images, d.col_len(options), |y, x, col| {
         forward_image(x, ws, bs, y, col, d, options)
     });
     tensor_of(out, [d.batch, d.c_out, d.oh, d.ow])
@@ -71,30 +69,28 @@ pub(super) fn input_grad(
     let (weight, dy) = (contiguous(weight), contiguous(dy));
     let d = Dims::of(x_shape, weight.layout().shape().dims(), options);
     let (ws, dys) = (values(&weight), values(&dy));
-    let mut dx = vec![0f32; d.batch * d.image_len()];
     let images = (d.image_len(), d.output_len());
-    per_image(&mut dx, dys, images, d.col_len(options), |dx, dy, dcol| {
+    let dx = per_image(d.batch, dys, images, d.col_len(options), |dx, dy, dcol| {
         input_grad_image(ws, dy, dx, dcol, d, options)
     });
     tensor_of(dx, x_shape)
 }
 
-/// Runs `each(dst image, src image, scratch)` over the batch in parallel; `lens` are one
-/// image's lengths in `dst` and `src`, and each rayon task reuses one scratch buffer of
-/// `scratch_len` values.
+/// The `batch` images, `dst_len` values each, that `each(dst image, src image, scratch)`
+/// writes, computed in parallel: each dst image starts zeroed, src image `i` is the `i`-th
+/// `src_len` values of `src`, and each rayon task reuses one scratch buffer of `scratch_len`
+/// values.
 fn per_image(
-    dst: &mut [f32],
+    batch: usize,
     src: &[f32],
     (dst_len, src_len): (usize, usize),
     scratch_len: usize,
     each: impl Fn(&mut [f32], &[f32], &mut [f32]) + Sync + Send,
-) {
-    dst.par_chunks_mut(dst_len)
-        .zip(src.par_chunks(src_len))
-        .for_each_init(
-            || vec![0f32; scratch_len],
-            |scratch, (d, s)| each(d, s, scratch),
-        );
+) -> Vec<f32> {
+    let scratch = || vec![0f32; scratch_len];
+    zeroed_in_parallel(batch * dst_len, dst_len, scratch, |scratch, i, dst| {
+        each(dst, &src[i * src_len..][..src_len], scratch)
+    })
 }
 
 /// One image's input gradient `dx [c_in, h, w]` (zeroed on entry); `dcol` is this task's

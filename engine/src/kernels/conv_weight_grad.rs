@@ -46,16 +46,27 @@ fn batch_parallel_sums(
             slice_sums(xs, dys, d, options, images, bias_len)
         })
         .collect();
-    let mut dw = vec![0f32; d.c_out * d.k()];
+    let mut dw_t = vec![0f32; d.k() * d.c_out];
     let mut db = vec![0f32; bias_len];
     for (pw, pb) in partials {
-        dw.iter_mut().zip(&pw).for_each(|(a, b)| *a += b);
+        dw_t.iter_mut().zip(&pw).for_each(|(a, b)| *a += b);
         db.iter_mut().zip(&pb).for_each(|(a, b)| *a += b);
     }
-    (dw, db)
+    (transpose(&dw_t, d.k(), d.c_out), db)
 }
 
-/// The partial dW and db of the images in `images`, in one thread.
+/// The `cols × rows` transpose of a row-major `rows × cols` matrix.
+fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0f32; values.len()];
+    for (r, row) in values.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+    out
+}
+
+/// The partial dWᵀ `[K, c_out]` and db of the images in `images`, in one thread.
 fn slice_sums(
     xs: &[f32],
     dys: &[f32],
@@ -65,7 +76,7 @@ fn slice_sums(
     bias_len: usize,
 ) -> (Vec<f32>, Vec<f32>) {
     let (k, p) = (d.k(), d.p());
-    let mut dw = vec![0f32; d.c_out * k];
+    let mut dw_t = vec![0f32; k * d.c_out];
     let mut db = vec![0f32; bias_len];
     let pointwise = d.is_pointwise(options);
     let mut col = vec![0f32; d.col_len(options)];
@@ -78,18 +89,15 @@ fn slice_sums(
             &col
         };
         let dy = &dys[image * d.output_len()..][..d.output_len()];
-        // dw [c_out × K] += dy [c_out × P] · colᵀ [P × K]
-        let lhs = Operand::rows(dy, p);
-        gemm(
-            &mut dw,
-            lhs,
-            Operand::transposed(col, p),
-            [d.c_out, k, p],
-            true,
-        );
+        // dWᵀ [K × c_out] += col [K × P] · dyᵀ [P × c_out]. gemm computes a row-major product
+        // as the column-major one of the transposes, dW = dy · colᵀ, and so packs dy, the
+        // small operand, for its kernel rather than the whole im2col matrix (as dW = dy · colᵀ
+        // asked directly would).
+        let (lhs, rhs) = (Operand::rows(col, p), Operand::transposed(dy, p));
+        gemm(&mut dw_t, lhs, rhs, [k, d.c_out, p], true);
         for (acc, row) in db.iter_mut().zip(dy.chunks_exact(p)) {
             *acc += sum(row);
         }
     }
-    (dw, db)
+    (dw_t, db)
 }

@@ -59,6 +59,7 @@ pub(super) fn tensor_of<S: Into<Shape>>(values: Vec<f32>, shape: S) -> FlexTenso
 
 /// Sum with 16 independent accumulators: a plain `iter().sum()` of `f32` is one serial
 /// dependency chain (LLVM may not reassociate floats), this one vectorises.
+#[inline(always)]
 pub(super) fn sum(values: &[f32]) -> f32 {
     let mut lanes = [0f32; 16];
     let mut chunks = values.chunks_exact(16);
@@ -71,6 +72,7 @@ pub(super) fn sum(values: &[f32]) -> f32 {
 }
 
 /// `Σ f(a_i, b_i)` over two equally long slices, vectorised the same way as [`sum`].
+#[inline(always)]
 pub(super) fn sum_zip(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
     let mut lanes = [0f32; 16];
     let (mut ca, mut cb) = (a.chunks_exact(16), b.chunks_exact(16));

@@ -3,6 +3,8 @@
 //! the image), and the single-threaded GEMM they feed. Rows are copied and added as whole
 //! contiguous runs of output pixels, so both vectorise.
 
+use std::ops::Range;
+
 use burn::backend::ops::ConvOptions;
 
 /// Shapes of one convolution problem (NCHW input and output).
@@ -72,6 +74,13 @@ impl Dims {
         }
     }
 
+    /// Stride 1 and as many output as input columns (a "same" convolution): each tap's im2col
+    /// row is then the input plane shifted by one offset ([`Tap::shift`]), zero where it sees
+    /// padding, so it is copied, and added back, as one contiguous run.
+    pub fn rows_are_shifts(&self, options: &ConvOptions<2>) -> bool {
+        options.stride == [1, 1] && self.ow == self.w
+    }
+
     /// A 1×1, stride-1, unpadded convolution: the image itself is its im2col matrix.
     pub fn is_pointwise(&self, options: &ConvOptions<2>) -> bool {
         self.kh == 1
@@ -81,13 +90,39 @@ impl Dims {
     }
 }
 
-/// One kernel tap's row: for each output row `oy` that sees an input row, the input row `iy`,
-/// the output columns `ox0..ox1` that see an input column, and the first input column.
+/// One kernel tap's row: the output rows `oy0..oy1` and columns `ox0..ox1` that see an input
+/// pixel, the offsets from an output position (times the stride) to the input pixel it reads,
+/// and the first input column.
 struct Tap {
     rows: (usize, usize),
     cols: (usize, usize),
     row_offset: isize,
+    col_offset: isize,
     first_col: usize,
+}
+
+impl Tap {
+    /// With [`Dims::rows_are_shifts`]: the offset from output pixel `i` (`oy·ow + ox`) to the
+    /// input pixel it reads, `iy·w + ix`.
+    fn shift(&self, d: Dims) -> isize {
+        self.row_offset * d.w as isize + self.col_offset
+    }
+
+    /// With [`Dims::rows_are_shifts`]: the output pixels whose input pixel `i + shift` lies in
+    /// the plane, within the rows that see the input, and the input pixels they read. Pixels
+    /// of those rows outside this span, and any inside it in the columns `..ox0` and `ox1..`,
+    /// read padding.
+    fn shifted_span(&self, d: Dims) -> (Range<usize>, Range<usize>) {
+        let shift = self.shift(d);
+        let (oy0, oy1) = self.rows;
+        let start = ((oy0 * d.ow) as isize).max(-shift);
+        let end = ((oy1 * d.ow) as isize).min((d.h * d.w) as isize - shift);
+        if start >= end {
+            return (0..0, 0..0);
+        }
+        let input = (start + shift) as usize..(end + shift) as usize;
+        (start as usize..end as usize, input)
+    }
 }
 
 /// Calls `each(channel, tap index, tap)` for every (input channel, kernel row, kernel column)
@@ -105,6 +140,7 @@ fn for_each_tap(d: Dims, options: &ConvOptions<2>, mut each: impl FnMut(usize, u
                 rows: valid_outputs(d.h, row_offset, sh, d.oh),
                 cols,
                 row_offset,
+                col_offset,
                 first_col: ((cols.0 * sw) as isize + col_offset).max(0) as usize,
             });
         }
@@ -125,57 +161,124 @@ fn input_row(oy: usize, stride: usize, tap: &Tap) -> usize {
 /// pixel each output pixel sees through that kernel tap, 0 in the padding. Handles stride,
 /// dilation and asymmetric padding (the end padding is implied by `oh`, `ow`).
 pub(super) fn im2col(x: &[f32], col: &mut [f32], d: Dims, options: &ConvOptions<2>) {
-    let [sh, sw] = options.stride;
     let taps = d.kh * d.kw;
+    let shifted = d.rows_are_shifts(options);
     for_each_tap(d, options, |c, t, tap| {
         let plane = &x[c * d.h * d.w..][..d.h * d.w];
         let row = &mut col[(c * taps + t) * d.p()..][..d.p()];
-        let (ox0, ox1) = tap.cols;
-        if ox1 - ox0 < d.ow || tap.rows != (0, d.oh) {
+        if tap.cols.0 == tap.cols.1 {
             row.fill(0.0);
-        }
-        if ox0 == ox1 {
-            return;
-        }
-        for oy in tap.rows.0..tap.rows.1 {
-            let src = &plane[input_row(oy, sh, tap) * d.w..][..d.w];
-            let dst = &mut row[oy * d.ow..][ox0..ox1];
-            if sw == 1 {
-                dst.copy_from_slice(&src[tap.first_col..][..dst.len()]);
-            } else {
-                for (i, v) in dst.iter_mut().enumerate() {
-                    *v = src[tap.first_col + i * sw];
-                }
-            }
+        } else if shifted {
+            copy_shifted(plane, row, d, tap);
+        } else {
+            copy_rows(plane, row, d, options.stride, tap);
         }
     });
 }
 
-/// The adjoint of [`im2col`]: adds each row of `col [c_in·kh·kw, oh·ow]` back onto the input
-/// pixels it was read from, `dx [c_in, h, w] += …`. Padding positions are dropped.
-pub(super) fn col2im(col: &[f32], dx: &mut [f32], d: Dims, options: &ConvOptions<2>) {
-    let [sh, sw] = options.stride;
-    let taps = d.kh * d.kw;
-    for_each_tap(d, options, |c, t, tap| {
-        let plane = &mut dx[c * d.h * d.w..][..d.h * d.w];
-        let row = &col[(c * taps + t) * d.p()..][..d.p()];
-        let (ox0, ox1) = tap.cols;
-        if ox0 == ox1 {
-            return;
-        }
-        for oy in tap.rows.0..tap.rows.1 {
-            let dst = &mut plane[input_row(oy, sh, tap) * d.w..][..d.w];
-            let src = &row[oy * d.ow..][ox0..ox1];
-            if sw == 1 {
-                let dst = &mut dst[tap.first_col..][..src.len()];
-                dst.iter_mut().zip(src).for_each(|(a, b)| *a += b);
-            } else {
-                for (i, v) in src.iter().enumerate() {
-                    dst[tap.first_col + i * sw] += v;
-                }
+/// One tap's im2col row under [`Dims::rows_are_shifts`]: one copy of the plane's span, then
+/// zeros in the padding.
+fn copy_shifted(plane: &[f32], row: &mut [f32], d: Dims, tap: &Tap) {
+    let (output, input) = tap.shifted_span(d);
+    row[..output.start].fill(0.0);
+    row[output.end..].fill(0.0);
+    row[output].copy_from_slice(&plane[input]);
+    zero_padding_columns(row, d, tap);
+}
+
+/// Zeros the values of `row` in the rows that see the input but in columns that see padding
+/// (`..ox0` and `ox1..`): a few per row, so as plain stores; a `fill` here becomes a `memset`
+/// call per row, which cost more than the copy of the whole plane.
+fn zero_padding_columns(row: &mut [f32], d: Dims, tap: &Tap) {
+    let ((oy0, oy1), (ox0, ox1)) = (tap.rows, tap.cols);
+    if ox0 == 0 && ox1 == d.ow {
+        return;
+    }
+    for line in row[oy0 * d.ow..oy1 * d.ow].chunks_exact_mut(d.ow) {
+        let (left, rest) = line.split_at_mut(ox0);
+        zero_few(left);
+        zero_few(&mut rest[ox1 - ox0..]);
+    }
+}
+
+/// `values.fill(0.0)` for the zero to two values a 3×3 kernel's padding leaves at a row's
+/// end, as stores; longer runs (wider kernels) use `fill`.
+#[inline(always)]
+fn zero_few(values: &mut [f32]) {
+    match values {
+        [] => {}
+        [a] => *a = 0.0,
+        [a, b] => (*a, *b) = (0.0, 0.0),
+        more => more.fill(0.0),
+    }
+}
+
+/// One tap's im2col row in general: zeros where the tap sees padding, then the input run of
+/// each output row it sees (strided for a column stride above 1).
+fn copy_rows(plane: &[f32], row: &mut [f32], d: Dims, [sh, sw]: [usize; 2], tap: &Tap) {
+    let (ox0, ox1) = tap.cols;
+    if ox1 - ox0 < d.ow || tap.rows != (0, d.oh) {
+        row.fill(0.0);
+    }
+    for oy in tap.rows.0..tap.rows.1 {
+        let src = &plane[input_row(oy, sh, tap) * d.w..][..d.w];
+        let dst = &mut row[oy * d.ow..][ox0..ox1];
+        if sw == 1 {
+            dst.copy_from_slice(&src[tap.first_col..][..dst.len()]);
+        } else {
+            for (i, v) in dst.iter_mut().enumerate() {
+                *v = src[tap.first_col + i * sw];
             }
         }
+    }
+}
+
+/// The adjoint of [`im2col`]: adds each row of `col [c_in·kh·kw, oh·ow]` back onto the input
+/// pixels it was read from, `dx [c_in, h, w] += …`. Padding positions are dropped; `col` is
+/// scratch, and its padding positions may be overwritten.
+pub(super) fn col2im(col: &mut [f32], dx: &mut [f32], d: Dims, options: &ConvOptions<2>) {
+    let taps = d.kh * d.kw;
+    let shifted = d.rows_are_shifts(options);
+    for_each_tap(d, options, |c, t, tap| {
+        let plane = &mut dx[c * d.h * d.w..][..d.h * d.w];
+        let row = &mut col[(c * taps + t) * d.p()..][..d.p()];
+        if tap.cols.0 == tap.cols.1 {
+            return;
+        }
+        if shifted {
+            add_shifted(row, plane, d, tap);
+        } else {
+            add_rows(row, plane, d, options.stride, tap);
+        }
     });
+}
+
+/// [`copy_shifted`]'s adjoint: zeros the row's padding values, then adds its span onto the
+/// plane in one run.
+fn add_shifted(row: &mut [f32], plane: &mut [f32], d: Dims, tap: &Tap) {
+    zero_padding_columns(row, d, tap);
+    let (output, input) = tap.shifted_span(d);
+    plane[input]
+        .iter_mut()
+        .zip(&row[output])
+        .for_each(|(a, b)| *a += b);
+}
+
+/// [`copy_rows`]' adjoint.
+fn add_rows(row: &[f32], plane: &mut [f32], d: Dims, [sh, sw]: [usize; 2], tap: &Tap) {
+    let (ox0, ox1) = tap.cols;
+    for oy in tap.rows.0..tap.rows.1 {
+        let dst = &mut plane[input_row(oy, sh, tap) * d.w..][..d.w];
+        let src = &row[oy * d.ow..][ox0..ox1];
+        if sw == 1 {
+            let dst = &mut dst[tap.first_col..][..src.len()];
+            dst.iter_mut().zip(src).for_each(|(a, b)| *a += b);
+        } else {
+            for (i, v) in src.iter().enumerate() {
+                dst[tap.first_col + i * sw] += v;
+            }
+        }
+    }
 }
 
 /// The output positions `o < out` whose input position `o·stride + offset` is inside
@@ -274,7 +377,90 @@ pub(super) fn gemm(
 
 #[cfg(test)]
 mod tests {
-    use super::valid_outputs;
+    use burn::backend::ops::ConvOptions;
+
+    use super::{col2im, im2col, valid_outputs, Dims};
+
+    /// im2col by its definition, one value at a time.
+    fn im2col_by_definition(x: &[f32], d: Dims, o: &ConvOptions<2>) -> Vec<f32> {
+        let mut col = Vec::with_capacity(d.k() * d.p());
+        for c in 0..d.c_in {
+            for ky in 0..d.kh {
+                for kx in 0..d.kw {
+                    for oy in 0..d.oh {
+                        for ox in 0..d.ow {
+                            let iy = (oy * o.stride[0] + ky * o.dilation[0]) as isize
+                                - o.padding[0].0 as isize;
+                            let ix = (ox * o.stride[1] + kx * o.dilation[1]) as isize
+                                - o.padding[1].0 as isize;
+                            let inside =
+                                (0..d.h as isize).contains(&iy) && (0..d.w as isize).contains(&ix);
+                            let at = c * d.h * d.w + iy.max(0) as usize * d.w + ix.max(0) as usize;
+                            col.push(if inside { x[at] } else { 0.0 });
+                        }
+                    }
+                }
+            }
+        }
+        col
+    }
+
+    /// Every geometry of two channels up to 7×6 pixels, kernels 1–3, strides and dilations
+    /// 1–2 and paddings 0–2 on each side that has an output.
+    fn geometries() -> Vec<(Dims, ConvOptions<2>)> {
+        let mut all = Vec::new();
+        for (h, w, k) in
+            (1..=7).flat_map(|h| (1..=6).flat_map(move |w| (1..=3).map(move |k| (h, w, k))))
+        {
+            for (stride, dilation) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
+                for sides in 0..81 {
+                    let [top, bottom, left, right] = [27, 9, 3, 1].map(|unit| sides / unit % 3);
+                    let padding = [(top, bottom), (left, right)];
+                    let options =
+                        ConvOptions::new_with_padding([stride; 2], padding, [dilation; 2], 1);
+                    let span = dilation * (k - 1) + 1;
+                    if h + top + bottom >= span && w + left + right >= span {
+                        all.push((Dims::of([1, 2, h, w], [3, 2, k, k], &options), options));
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn im2col_matches_its_definition_with_any_stride_dilation_and_padding() {
+        let mut shifted = 0;
+        for (d, options) in geometries() {
+            let x: Vec<f32> = (0..d.image_len()).map(|i| i as f32 + 1.0).collect();
+            let mut col = vec![f32::NAN; d.k() * d.p()];
+            im2col(&x, &mut col, d, &options);
+            assert_eq!(
+                col,
+                im2col_by_definition(&x, d, &options),
+                "{d:?} {options:?}"
+            );
+            shifted += usize::from(d.rows_are_shifts(&options));
+        }
+        assert!(shifted > 100, "the shifted-plane path ran {shifted} times");
+    }
+
+    #[test]
+    fn col2im_is_the_adjoint_of_im2col() {
+        // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for every x and c, tested on unit vectors x.
+        for (d, options) in geometries() {
+            let c: Vec<f32> = (0..d.k() * d.p()).map(|i| (i % 7) as f32 - 3.0).collect();
+            let mut dx = vec![0.5f32; d.image_len()];
+            col2im(&mut c.clone(), &mut dx, d, &options);
+            for i in 0..d.image_len() {
+                let mut unit = vec![0f32; d.image_len()];
+                unit[i] = 1.0;
+                let col = im2col_by_definition(&unit, d, &options);
+                let want: f32 = 0.5 + col.iter().zip(&c).map(|(a, b)| a * b).sum::<f32>();
+                assert_eq!(dx[i], want, "pixel {i} of {d:?} {options:?}");
+            }
+        }
+    }
 
     #[test]
     fn valid_outputs_keep_exactly_the_positions_inside_the_input() {

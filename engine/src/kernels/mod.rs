@@ -14,6 +14,8 @@ mod conv_weight_grad;
 mod flex;
 mod im2col;
 mod relu_pool;
+mod simd;
+mod zeroed;
 
 pub use allocator::keep_freed_memory;
 pub use batch_norm::{batch_norm, batch_norm_with_path};

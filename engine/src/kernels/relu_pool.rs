@@ -19,6 +19,7 @@ use burn::tensor::activation::relu;
 use rayon::prelude::*;
 
 use super::flex::{ad_flex, contiguous, plain_flex, tensor_of, values, AdFlex, KernelPath};
+use super::zeroed::zeroed_in_parallel;
 
 /// The window position an output took; `NONE` when no value was positive (the output is 0).
 const NONE: u8 = u8::MAX;
@@ -166,11 +167,14 @@ impl ReluPoolState {
     fn input_grad(&self, dy: &[f32]) -> Vec<f32> {
         let Planes { h, w, .. } = self.planes;
         let (oh, ow) = self.planes.out();
-        let mut dx = vec![0f32; self.planes.count() * h * w];
-        dx.par_chunks_mut(h * w)
-            .zip(dy.par_chunks(oh * ow))
-            .zip(self.taken.par_chunks(oh * ow))
-            .for_each(|((dx, dy), taken)| {
+        let out_len = oh * ow;
+        zeroed_in_parallel(
+            self.planes.count() * h * w,
+            h * w,
+            || (),
+            |_, plane, dx| {
+                let dy = &dy[plane * out_len..][..out_len];
+                let taken = &self.taken[plane * out_len..][..out_len];
                 for (o, (&g, &t)) in dy.iter().zip(taken).enumerate() {
                     if t != NONE {
                         let (oy, ox) = (o / ow, o % ow);
@@ -178,8 +182,8 @@ impl ReluPoolState {
                         dx[(2 * oy + dy_row) * w + 2 * ox + dx_col] = g;
                     }
                 }
-            });
-        dx
+            },
+        )
     }
 }
 
