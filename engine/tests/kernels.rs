@@ -1,7 +1,8 @@
 //! Our CPU kernels against burn's stock ops on random shapes: strides 1–2, padding 0–1,
 //! kernels 1 and 3, 1 to 64 channels, odd sizes, with and without bias; forward outputs, every
 //! gradient and the running statistics, on `Autodiff<Flex>`; the fused ReLU + 2×2 max pool on
-//! odd sizes and on ties. Also where the kernels must step aside for the stock ops (eval mode,
+//! odd sizes and on ties; the batch norm with its fused ReLU; the fused residual add + ReLU,
+//! ties at 0 included. Also where the kernels must step aside for the stock ops (eval mode,
 //! gradient checkpointing, frozen layers, other pools).
 
 use burn::module::Param;
@@ -11,8 +12,8 @@ use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use engine::kernels::{
-    batch_norm_with_path, conv2d_with_path, min_inference_batch, relu_max_pool_with_path,
-    KernelPath,
+    add_relu, add_relu_with_path, batch_norm_relu_with_path, batch_norm_with_path,
+    conv2d_with_path, min_inference_batch, relu_max_pool_with_path, KernelPath,
 };
 use engine::rng::Rng;
 
@@ -189,7 +190,8 @@ fn norm_run(
 }
 
 #[test]
-fn our_batch_norm_matches_burns_stock_batch_norm_and_its_gradients_on_random_shapes() {
+fn our_batch_norm_with_or_without_its_relu_matches_burns_stock_ops_and_gradients_on_random_shapes()
+{
     let device = Device::flex().autodiff();
     let mut rng = Rng::derive(7, &[2]);
     let mut problems = Vec::new();
@@ -203,9 +205,21 @@ fn our_batch_norm_matches_burns_stock_batch_norm_and_its_gradients_on_random_sha
         let offset = random_tensor(&mut rng, [1, channels, 1, 1], &device).mul_scalar(4.0);
         let x = (random_tensor(&mut rng, [batch, channels, h, w], &device) + offset).require_grad();
         let g = random_tensor(&mut rng, [batch, channels, h, w], &device);
-        let stock = norm_run(&norm(), &x, &g, |n, x| n.forward(x));
+        let fused_relu = rng.below(2) == 0;
+        let stock = norm_run(&norm(), &x, &g, |n, x| {
+            let out = n.forward(x);
+            if fused_relu {
+                relu(out)
+            } else {
+                out
+            }
+        });
         let own = norm_run(&norm(), &x, &g, |n, x| {
-            let (out, path) = batch_norm_with_path(n, x);
+            let (out, path) = if fused_relu {
+                batch_norm_relu_with_path(n, x)
+            } else {
+                batch_norm_with_path(n, x)
+            };
             assert_eq!(path, KernelPath::Own, "case {i} fell back to the stock op");
             out
         });
@@ -229,11 +243,67 @@ fn our_batch_norm_matches_burns_stock_batch_norm_and_its_gradients_on_random_sha
             "running_var",
         ];
         for ((what, o), s) in names.iter().zip(&own).zip(want) {
-            let label = format!("case {i} [{batch}, {channels}, {h}, {w}] {what}");
+            let label =
+                format!("case {i} [{batch}, {channels}, {h}, {w}] relu {fused_relu} {what}");
             problems.extend(compare(&label, o, s, 1e-4));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn our_add_relu_matches_burns_add_then_relu_and_gives_both_inputs_their_gradient() {
+    let device = Device::flex().autodiff();
+    let mut rng = Rng::derive(7, &[11]);
+    let mut problems = Vec::new();
+    for i in 0..24 {
+        // Up to [3, 64, 25, 25]: several of the op's parallel pieces, and odd tails.
+        let side = 1 + rng.below(25);
+        let shape = [1 + rng.below(3), pick(&mut rng, &CHANNELS), side, side];
+        // Every other case rounds to {-2, …, 2}: sums of exactly 0, where the ReLU passes no
+        // gradient.
+        let ties = i % 2 == 1;
+        let draw = |rng: &mut Rng| {
+            let t = random_tensor(rng, shape, &device);
+            if ties {
+                (t * 1.5).round()
+            } else {
+                t
+            }
+        };
+        let (a, b) = (draw(&mut rng).require_grad(), draw(&mut rng));
+        // Every third case: b tracks no gradient, as a shortcut from the images would.
+        let b = if i % 3 == 0 { b } else { b.require_grad() };
+        let g = random_tensor(&mut rng, shape, &device);
+        let run = |forward: &dyn Fn(Tensor<4>, Tensor<4>) -> Tensor<4>| {
+            let out = forward(a.clone(), b.clone());
+            let grads = (out.clone() * g.clone()).sum().backward();
+            let grad = |t: &Tensor<4>| t.grad(&grads).map(vec_of).unwrap_or_default();
+            [vec_of(out), grad(&a), grad(&b)]
+        };
+        let (_, path) = add_relu_with_path(a.clone(), b.clone());
+        assert_eq!(path, KernelPath::Own, "case {i} {shape:?} fell back");
+        let own = run(&|a, b| add_relu_with_path(a, b).0);
+        let stock = run(&|a, b| relu(a + b));
+        for (what, (o, s)) in ["output", "grad_a", "grad_b"]
+            .iter()
+            .zip(own.iter().zip(&stock))
+        {
+            let name = format!("case {i} {shape:?} ties {ties} {what}");
+            problems.extend(compare(&name, o, s, 0.0));
+        }
+        assert_eq!(own[2].is_empty(), i % 3 == 0, "case {i}: b's gradient");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn add_relu_of_a_tensor_with_itself_sums_both_gradients() {
+    let device = Device::flex().autodiff();
+    let x = Tensor::<4>::from_data([[[[-1.0f32, 0.5], [2.0, -0.25]]]], &device).require_grad();
+    let grads = add_relu(x.clone(), x.clone()).sum().backward();
+    let grad = vec_of(x.grad(&grads).expect("x tracks its gradient"));
+    assert_eq!(grad, vec![0.0, 2.0, 2.0, 0.0]);
 }
 
 /// Output and input gradient of `forward` on `x` with upstream gradient `g`.

@@ -56,25 +56,86 @@ pub(super) fn inverse_std(var: &[f32], epsilon: f64) -> Vec<f32> {
         .collect()
 }
 
-/// `out[b, c, s] = x[b, c, s] · scale[c] + shift[c]`, parallel over images.
-pub(super) fn affine(x: &[f32], scale: &[f32], shift: &[f32], p: Planes) -> Vec<f32> {
-    let image = p.channels * p.spatial;
-    zeroed_in_parallel(
-        x.len(),
-        image,
-        || (),
-        |_, i, o| {
+/// What follows the normalisation in the fused op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Activation {
+    Identity,
+    Relu,
+}
+
+/// The per-channel affine map a batch norm applies, `x · scale[c] + shift[c]`.
+#[derive(Debug, Clone)]
+pub(super) struct Affine {
+    pub scale: Vec<f32>,
+    pub shift: Vec<f32>,
+}
+
+/// One row of an image for [`Affine`]: values to write, the input row, and its channel's map.
+struct ChannelRow<'a> {
+    out: &'a mut [f32],
+    x: &'a [f32],
+    scale: f32,
+    shift: f32,
+}
+
+impl Affine {
+    /// `out[b, c, s] = activation(x[b, c, s] · scale[c] + shift[c])`, parallel over images.
+    pub fn apply(&self, x: &[f32], p: Planes, activation: Activation) -> Vec<f32> {
+        let image = p.channels * p.spatial;
+        let relu = activation == Activation::Relu;
+        zeroed_in_parallel(x.len(), image, |i, o| {
             vectorized(|| {
                 let xi = &x[i * image..][..image];
-                let rows = o
-                    .chunks_exact_mut(p.spatial)
-                    .zip(xi.chunks_exact(p.spatial));
-                for ((o, xr), (&a, &b)) in rows.zip(scale.iter().zip(shift)) {
-                    o.iter_mut().zip(xr).for_each(|(o, &v)| *o = v * a + b);
+                for row in self.rows(o, xi, p) {
+                    let (a, b) = (row.scale, row.shift);
+                    let values = row.out.iter_mut().zip(row.x);
+                    if relu {
+                        values.for_each(|(o, &v)| *o = (v * a + b).max(0.0));
+                    } else {
+                        values.for_each(|(o, &v)| *o = v * a + b);
+                    }
                 }
             })
-        },
-    )
+        })
+    }
+
+    /// The backward of a fused ReLU: zeros `dy` wherever `x · scale + shift` was not positive
+    /// (where the ReLU passed nothing), parallel over images.
+    pub fn relu_mask_in_place(&self, x: &[f32], dy: &mut [f32], p: Planes) {
+        let image = (p.channels * p.spatial).max(1);
+        dy.par_chunks_mut(image)
+            .zip(x.par_chunks(image))
+            .for_each(|(gi, xi)| {
+                vectorized(|| {
+                    for row in self.rows(gi, xi, p) {
+                        for (g, &v) in row.out.iter_mut().zip(row.x) {
+                            if v * row.scale + row.shift <= 0.0 {
+                                *g = 0.0;
+                            }
+                        }
+                    }
+                })
+            });
+    }
+
+    /// One image's rows of `out` and `x`, each with its channel's scale and shift.
+    fn rows<'a>(
+        &'a self,
+        out: &'a mut [f32],
+        x: &'a [f32],
+        p: Planes,
+    ) -> impl Iterator<Item = ChannelRow<'a>> {
+        let rows = out
+            .chunks_exact_mut(p.spatial)
+            .zip(x.chunks_exact(p.spatial));
+        rows.zip(self.scale.iter().zip(&self.shift))
+            .map(|((out, x), (&scale, &shift))| ChannelRow {
+                out,
+                x,
+                scale,
+                shift,
+            })
+    }
 }
 
 /// Per channel `(Σ dy · x̂, Σ dy)`: the gradients of γ and β.

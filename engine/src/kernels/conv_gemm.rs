@@ -7,6 +7,7 @@
 
 use super::flex::{contiguous, tensor_of, values};
 use super::im2col::{col2im, gemm, im2col, Dims, Operand};
+use super::scratch::with_scratch;
 use super::zeroed::zeroed_in_parallel;
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
@@ -78,8 +79,7 @@ pub(super) fn input_grad(
 
 /// The `batch` images, `dst_len` values each, that `each(dst image, src image, scratch)`
 /// writes, computed in parallel: each dst image starts zeroed, src image `i` is the `i`-th
-/// `src_len` values of `src`, and each rayon task reuses one scratch buffer of `scratch_len`
-/// values.
+/// `src_len` values of `src`, and scratch is its thread's buffer of `scratch_len` values.
 fn per_image(
     batch: usize,
     src: &[f32],
@@ -87,9 +87,10 @@ fn per_image(
     scratch_len: usize,
     each: impl Fn(&mut [f32], &[f32], &mut [f32]) + Sync + Send,
 ) -> Vec<f32> {
-    let scratch = || vec![0f32; scratch_len];
-    zeroed_in_parallel(batch * dst_len, dst_len, scratch, |scratch, i, dst| {
-        each(dst, &src[i * src_len..][..src_len], scratch)
+    zeroed_in_parallel(batch * dst_len, dst_len, |i, dst| {
+        with_scratch(scratch_len, |scratch| {
+            each(dst, &src[i * src_len..][..src_len], scratch)
+        })
     })
 }
 

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::flex::{contiguous, sum, tensor_of, values};
 use super::im2col::{gemm, im2col, Dims, Operand};
+use super::scratch::with_scratch;
 
 /// `(dW [c_out, c_in, kh, kw], db [c_out] when asked)` for input `x` and output gradient `dy`.
 pub(super) fn weight_and_bias_grad(
@@ -79,25 +80,26 @@ fn slice_sums(
     let mut dw_t = vec![0f32; k * d.c_out];
     let mut db = vec![0f32; bias_len];
     let pointwise = d.is_pointwise(options);
-    let mut col = vec![0f32; d.col_len(options)];
-    for image in images {
-        let x = &xs[image * d.image_len()..][..d.image_len()];
-        let col: &[f32] = if pointwise {
-            x
-        } else {
-            im2col(x, &mut col, d, options);
-            &col
-        };
-        let dy = &dys[image * d.output_len()..][..d.output_len()];
-        // dWᵀ [K × c_out] += col [K × P] · dyᵀ [P × c_out]. gemm computes a row-major product
-        // as the column-major one of the transposes, dW = dy · colᵀ, and so packs dy, the
-        // small operand, for its kernel rather than the whole im2col matrix (as dW = dy · colᵀ
-        // asked directly would).
-        let (lhs, rhs) = (Operand::rows(col, p), Operand::transposed(dy, p));
-        gemm(&mut dw_t, lhs, rhs, [k, d.c_out, p], true);
-        for (acc, row) in db.iter_mut().zip(dy.chunks_exact(p)) {
-            *acc += sum(row);
+    with_scratch(d.col_len(options), |scratch| {
+        for image in images {
+            let x = &xs[image * d.image_len()..][..d.image_len()];
+            let col: &[f32] = if pointwise {
+                x
+            } else {
+                im2col(x, scratch, d, options);
+                scratch
+            };
+            let dy = &dys[image * d.output_len()..][..d.output_len()];
+            // dWᵀ [K × c_out] += col [K × P] · dyᵀ [P × c_out]. gemm computes a row-major
+            // product as the column-major one of the transposes, dW = dy · colᵀ, and so packs
+            // dy, the small operand, for its kernel rather than the whole im2col matrix (as
+            // dW = dy · colᵀ asked directly would).
+            let (lhs, rhs) = (Operand::rows(col, p), Operand::transposed(dy, p));
+            gemm(&mut dw_t, lhs, rhs, [k, d.c_out, p], true);
+            for (acc, row) in db.iter_mut().zip(dy.chunks_exact(p)) {
+                *acc += sum(row);
+            }
         }
-    }
+    });
     (dw_t, db)
 }

@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use burn::backend::ops::ConvOptions;
 
+use super::simd::vectorized;
+
 /// Shapes of one convolution problem (NCHW input and output).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Dims {
@@ -237,6 +239,12 @@ fn copy_rows(plane: &[f32], row: &mut [f32], d: Dims, [sh, sw]: [usize; 2], tap:
 /// pixels it was read from, `dx [c_in, h, w] += …`. Padding positions are dropped; `col` is
 /// scratch, and its padding positions may be overwritten.
 pub(super) fn col2im(col: &mut [f32], dx: &mut [f32], d: Dims, options: &ConvOptions<2>) {
+    vectorized(|| col2im_scalar(col, dx, d, options));
+}
+
+/// [`col2im`] as the compiler's autovectorisation makes it (for [`vectorized`] to recompile).
+#[inline(always)]
+fn col2im_scalar(col: &mut [f32], dx: &mut [f32], d: Dims, options: &ConvOptions<2>) {
     let taps = d.kh * d.kw;
     let shifted = d.rows_are_shifts(options);
     for_each_tap(d, options, |c, t, tap| {

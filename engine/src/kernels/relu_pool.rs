@@ -168,22 +168,17 @@ impl ReluPoolState {
         let Planes { h, w, .. } = self.planes;
         let (oh, ow) = self.planes.out();
         let out_len = oh * ow;
-        zeroed_in_parallel(
-            self.planes.count() * h * w,
-            h * w,
-            || (),
-            |_, plane, dx| {
-                let dy = &dy[plane * out_len..][..out_len];
-                let taken = &self.taken[plane * out_len..][..out_len];
-                for (o, (&g, &t)) in dy.iter().zip(taken).enumerate() {
-                    if t != NONE {
-                        let (oy, ox) = (o / ow, o % ow);
-                        let (dy_row, dx_col) = (usize::from(t / 2), usize::from(t % 2));
-                        dx[(2 * oy + dy_row) * w + 2 * ox + dx_col] = g;
-                    }
+        zeroed_in_parallel(self.planes.count() * h * w, h * w, |plane, dx| {
+            let dy = &dy[plane * out_len..][..out_len];
+            let taken = &self.taken[plane * out_len..][..out_len];
+            for (o, (&g, &t)) in dy.iter().zip(taken).enumerate() {
+                if t != NONE {
+                    let (oy, ox) = (o / ow, o % ow);
+                    let (dy_row, dx_col) = (usize::from(t / 2), usize::from(t % 2));
+                    dx[(2 * oy + dy_row) * w + 2 * ox + dx_col] = g;
                 }
-            },
-        )
+            }
+        })
     }
 }
 

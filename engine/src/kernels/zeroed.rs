@@ -7,24 +7,20 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-/// A buffer of `len` zeros cut into `piece_len`-long pieces (the last may be shorter): each
-/// rayon task zeroes a piece and then runs `each(scratch, piece index, piece)` on it, with a
-/// `scratch` from `init` that it reuses across its pieces.
-pub(super) fn zeroed_in_parallel<S>(
+/// A buffer of `len` zeros cut into `piece_len`-long pieces (the last may be shorter): a rayon
+/// task zeroes each piece and then runs `each(piece index, piece)` on it.
+pub(super) fn zeroed_in_parallel(
     len: usize,
     piece_len: usize,
-    init: impl Fn() -> S + Sync + Send,
-    each: impl Fn(&mut S, usize, &mut [f32]) + Sync + Send,
+    each: impl Fn(usize, &mut [f32]) + Sync + Send,
 ) -> Vec<f32> {
     let mut out = Vec::with_capacity(len);
     out.spare_capacity_mut()[..len]
         .par_chunks_mut(piece_len.max(1))
         .enumerate()
-        .for_each_init(init, |scratch, (i, piece)| {
-            each(scratch, i, zero(piece));
-        });
+        .for_each(|(i, piece)| each(i, zero(piece)));
     // SAFETY: the pieces cover `0..len` and each was initialised by `zero` (a panicking task
-    // propagates out of `for_each_init` before this line).
+    // propagates out of `for_each` before this line).
     unsafe { out.set_len(len) };
     out
 }
@@ -43,15 +39,10 @@ mod tests {
     #[test]
     fn every_value_is_zeroed_and_then_written_by_its_pieces_task() {
         for (len, piece_len) in [(0, 4), (1, 4), (10, 3), (12, 4), (1000, 7)] {
-            let out = zeroed_in_parallel(
-                len,
-                piece_len,
-                || 0,
-                |_, i, piece| {
-                    assert!(piece.iter().all(|&v| v == 0.0), "piece {i} not zeroed");
-                    piece[0] = i as f32 + 1.0;
-                },
-            );
+            let out = zeroed_in_parallel(len, piece_len, |i, piece| {
+                assert!(piece.iter().all(|&v| v == 0.0), "piece {i} not zeroed");
+                piece[0] = i as f32 + 1.0;
+            });
             let want: Vec<f32> = (0..len)
                 .map(|j| {
                     if j % piece_len == 0 {

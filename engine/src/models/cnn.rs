@@ -10,7 +10,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::{conv2d, Features, InputShape, StageShape};
-use crate::kernels::{batch_norm, conv2d as apply_conv, relu_max_pool};
+use crate::kernels::{batch_norm, batch_norm_relu, conv2d as apply_conv, relu_max_pool};
 
 /// One `conv → BN → ReLU (→ max pool)` layer.
 #[derive(Module, Debug)]
@@ -81,10 +81,10 @@ impl Cnn {
         let mut x = images;
         let mut stages = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            let normed = batch_norm(&layer.norm, apply_conv(&layer.conv, x)); // [batch, out, h, w]
+            let conv = apply_conv(&layer.conv, x); // [batch, out, h, w]
             x = match &layer.pool {
-                Some(pool) => relu_max_pool(pool, normed), // [batch, out, h/2, w/2]
-                None => relu(normed),
+                Some(pool) => relu_max_pool(pool, batch_norm(&layer.norm, conv)), // [batch, out, h/2, w/2]
+                None => batch_norm_relu(&layer.norm, conv),
             };
             stages.push(x.clone());
         }

@@ -7,11 +7,10 @@ use api::ResnetSpec;
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
 use super::{conv2d, Features, InputShape, StageShape};
-use crate::kernels::{batch_norm, conv2d as apply_conv};
+use crate::kernels::{add_relu, batch_norm, batch_norm_relu, conv2d as apply_conv};
 
 fn conv(input: usize, output: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
     conv2d(input, output, kernel, stride, false, device)
@@ -50,13 +49,13 @@ impl BasicBlock {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let out = relu(batch_norm(&self.norm1, apply_conv(&self.conv1, x.clone())));
+        let out = batch_norm_relu(&self.norm1, apply_conv(&self.conv1, x.clone()));
         let out = batch_norm(&self.norm2, apply_conv(&self.conv2, out));
         let shortcut = match &self.projection {
             Some(p) => batch_norm(&p.norm, apply_conv(&p.conv, x)),
             None => x,
         };
-        relu(out + shortcut)
+        add_relu(out, shortcut)
     }
 }
 
@@ -122,7 +121,7 @@ impl Resnet {
     }
 
     pub(super) fn forward_features(&self, images: Tensor<4>) -> Features {
-        let mut x = relu(batch_norm(&self.stem_norm, apply_conv(&self.stem, images))); // [batch, 16w, h, w]
+        let mut x = batch_norm_relu(&self.stem_norm, apply_conv(&self.stem, images)); // [batch, 16w, h, w]
         let mut features = Vec::with_capacity(self.stages.len());
         for stage in &self.stages {
             for block in stage {
