@@ -5,12 +5,13 @@
 //! whole batch to channels-last in one thread and gathers im2col values one at a time; its
 //! input gradient scatters one value at a time.
 
+use burn::backend::flex::FlexTensor;
+use burn::backend::ops::ConvOptions;
+
 use super::flex::{contiguous, tensor_of, values};
 use super::im2col::{col2im, gemm, im2col, Dims, Operand};
 use super::scratch::with_scratch;
 use super::zeroed::zeroed_in_parallel;
-use burn::backend::flex::FlexTensor;
-use burn::backend::ops::ConvOptions;
 
 /// `conv2d(x, w) + b` as `[batch, c_out, oh, ow]`.
 pub(super) fn forward(
@@ -34,7 +35,7 @@ pub(super) fn forward(
     tensor_of(out, [d.batch, d.c_out, d.oh, d.ow])
 }
 
-/// One image's output `y [c_out, oh·ow]`; `col` is this task's im2col buffer (`Dims::col_len`).
+/// One image's output `y [c_out, oh·ow]`; `col` is this thread's im2col buffer (`Dims::col_len`).
 fn forward_image(
     x: &[f32],
     weight: &[f32],
@@ -94,7 +95,7 @@ fn per_image(
     })
 }
 
-/// One image's input gradient `dx [c_in, h, w]` (zeroed on entry); `dcol` is this task's
+/// One image's input gradient `dx [c_in, h, w]` (zeroed on entry); `dcol` is this thread's
 /// im2col-sized buffer (`Dims::col_len`).
 fn input_grad_image(
     weight: &[f32],
