@@ -5,6 +5,8 @@
 //! backward passes the output gradient where the output is positive to both inputs. Anything
 //! else (broadcast shapes, plain inference, wgpu) runs burn's ops.
 
+use std::mem::MaybeUninit;
+
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
@@ -17,8 +19,8 @@ use burn::tensor::activation::relu;
 use rayon::prelude::*;
 
 use super::flex::{ad_flex, contiguous, tensor_of, values, AdFlex, KernelPath};
+use super::parallel_fill::written_in_parallel;
 use super::simd::vectorized;
-use super::zeroed::zeroed_in_parallel;
 
 /// Values each rayon task takes: large enough to amortise a task, small enough to split an
 /// activation over the cores.
@@ -60,29 +62,37 @@ fn record(a: FloatTensor<AdFlex>, b: FloatTensor<AdFlex>) -> FloatTensor<AdFlex>
 
 /// `max(a + b, 0)`, in parallel pieces.
 fn forward(a: &[f32], b: &[f32]) -> Vec<f32> {
-    zeroed_in_parallel(a.len(), PIECE, |i, out| {
+    let each = |i: usize, out: &mut [MaybeUninit<f32>]| {
         let (a, b) = (&a[i * PIECE..][..out.len()], &b[i * PIECE..][..out.len()]);
-        vectorized(|| {
-            for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-                *o = (x + y).max(0.0);
-            }
-        })
-    })
+        add_relu_piece(a, b, out)
+    };
+    // SAFETY: `add_relu_piece` writes every value of its piece (a and b are as long).
+    unsafe { written_in_parallel(a.len(), PIECE, each) }
 }
 
 /// `dy` where `out` is positive, 0 elsewhere, in place and in parallel pieces.
 fn mask_in_place(dy: &mut [f32], out: &[f32]) {
     dy.par_chunks_mut(PIECE)
         .zip(out.par_chunks(PIECE))
-        .for_each(|(g, o)| {
-            vectorized(|| {
-                for (g, &o) in g.iter_mut().zip(o) {
-                    if o <= 0.0 {
-                        *g = 0.0;
-                    }
-                }
-            })
-        });
+        .for_each(|(dy, out)| mask_piece(dy, out));
+}
+
+vectorized! {
+    /// One piece of [`forward`].
+    fn add_relu_piece(a: &[f32], b: &[f32], out: &mut [MaybeUninit<f32>]) {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            o.write((x + y).max(0.0));
+        }
+    }
+
+    /// One piece of [`mask_in_place`].
+    fn mask_piece(dy: &mut [f32], out: &[f32]) {
+        for (g, &o) in dy.iter_mut().zip(out) {
+            if o <= 0.0 {
+                *g = 0.0;
+            }
+        }
+    }
 }
 
 /// The autodiff node of the fused add and ReLU, with a and b as parents; its state is the

@@ -210,10 +210,14 @@ impl Backward<Flex, 3> for BatchNormBackward {
         let mut dy = contiguous(&grads.consume::<Flex>(&ops.node));
         let s = ops.state;
         let x = values(&s.x);
-        if let Some(affine) = &s.relu_of {
-            affine.relu_mask_in_place(x, dy.storage_mut::<f32>(), s.planes);
-        }
-        let (grad_gamma, grad_beta) = gradient_sums(x, values(&dy), &s.mean, &s.inv_std, s.planes);
+        let (grad_gamma, grad_beta) = gradient_sums(
+            x,
+            dy.storage_mut::<f32>(),
+            &s.mean,
+            &s.inv_std,
+            s.relu_of.as_ref(),
+            s.planes,
+        );
         if let Some(node) = node_x {
             let terms = InputGradTerms {
                 gamma: &s.gamma,

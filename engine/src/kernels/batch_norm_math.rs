@@ -1,12 +1,15 @@
 //! The arithmetic of the fused training batch norm on plain `[batch, channels, spatial]`
-//! buffers: per-channel statistics and gradient sums (parallel over channels; `f32` lanes
-//! within a row, `f64` across rows), then one elementwise pass (parallel over images).
+//! buffers: per-channel statistics (parallel over channels) and gradient sums (parallel over
+//! images, the ReLU's mask applied as they are taken), with `f32` lanes within a row and `f64`
+//! across rows; then one elementwise pass (parallel over images).
+
+use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
 use super::flex::{sum, sum_zip};
+use super::parallel_fill::written_in_parallel;
 use super::simd::vectorized;
-use super::zeroed::zeroed_in_parallel;
 
 /// Layout of a batch-norm input: `batch` images of `channels` rows of `spatial` values.
 #[derive(Debug, Clone, Copy)]
@@ -22,31 +25,39 @@ impl Planes {
         self.batch * self.spatial
     }
 
-    /// The rows of channel `c`, one per image.
-    fn rows<'a>(&self, values: &'a [f32], c: usize) -> impl Iterator<Item = &'a [f32]> + 'a {
-        let (channels, spatial) = (self.channels, self.spatial);
-        (0..self.batch).map(move |b| &values[(b * channels + c) * spatial..][..spatial])
+    /// Image `b`'s row of channel `c`.
+    #[inline(always)]
+    fn row<'a>(&self, values: &'a [f32], b: usize, c: usize) -> &'a [f32] {
+        &values[(b * self.channels + c) * self.spatial..][..self.spatial]
     }
 }
 
 /// Batch mean and biased (population) variance of each channel, in two passes over the
 /// channel (mean first, then squared deviations) so large means do not cancel.
 pub(super) fn channel_stats(x: &[f32], p: Planes) -> (Vec<f32>, Vec<f32>) {
-    let n = p.count() as f64;
     (0..p.channels)
         .into_par_iter()
-        .map(|c| {
-            vectorized(|| {
-                let mean = p.rows(x, c).map(|r| sum(r) as f64).sum::<f64>() / n;
-                let m = mean as f32;
-                let squares: f64 = p
-                    .rows(x, c)
-                    .map(|r| sum_zip(r, r, |u, _| (u - m) * (u - m)) as f64)
-                    .sum();
-                (mean as f32, (squares / n) as f32)
-            })
-        })
+        .map(|c| mean_and_variance(x, p, c))
         .unzip()
+}
+
+vectorized! {
+    /// Channel `c`'s mean and biased variance (the body of [`channel_stats`]).
+    fn mean_and_variance(x: &[f32], p: Planes, c: usize) -> (f32, f32) {
+        let n = p.count() as f64;
+        let mut total = 0f64;
+        for b in 0..p.batch {
+            total += sum(p.row(x, b, c)) as f64;
+        }
+        let mean = total / n;
+        let m = mean as f32;
+        let mut squares = 0f64;
+        for b in 0..p.batch {
+            let row = p.row(x, b, c);
+            squares += sum_zip(row, row, |u, _| (u - m) * (u - m)) as f64;
+        }
+        (m, (squares / n) as f32)
+    }
 }
 
 /// `1 / sqrt(var + eps)` per channel, computed in `f64`.
@@ -70,96 +81,98 @@ pub(super) struct Affine {
     pub shift: Vec<f32>,
 }
 
-/// One row of an image for [`Affine`]: values to write, the input row, and its channel's map.
-struct ChannelRow<'a> {
-    out: &'a mut [f32],
-    x: &'a [f32],
-    scale: f32,
-    shift: f32,
-}
-
 impl Affine {
     /// `out[b, c, s] = activation(x[b, c, s] · scale[c] + shift[c])`, parallel over images.
     pub fn apply(&self, x: &[f32], p: Planes, activation: Activation) -> Vec<f32> {
         let image = p.channels * p.spatial;
-        let relu = activation == Activation::Relu;
-        zeroed_in_parallel(x.len(), image, |i, o| {
-            vectorized(|| {
-                let xi = &x[i * image..][..image];
-                for row in self.rows(o, xi, p) {
-                    let (a, b) = (row.scale, row.shift);
-                    let values = row.out.iter_mut().zip(row.x);
-                    if relu {
-                        values.for_each(|(o, &v)| *o = (v * a + b).max(0.0));
-                    } else {
-                        values.for_each(|(o, &v)| *o = v * a + b);
-                    }
-                }
-            })
-        })
-    }
-
-    /// The backward of a fused ReLU: zeros `dy` wherever `x · scale + shift` was not positive
-    /// (where the ReLU passed nothing), parallel over images.
-    pub fn relu_mask_in_place(&self, x: &[f32], dy: &mut [f32], p: Planes) {
-        let image = (p.channels * p.spatial).max(1);
-        dy.par_chunks_mut(image)
-            .zip(x.par_chunks(image))
-            .for_each(|(gi, xi)| {
-                vectorized(|| {
-                    for row in self.rows(gi, xi, p) {
-                        for (g, &v) in row.out.iter_mut().zip(row.x) {
-                            if v * row.scale + row.shift <= 0.0 {
-                                *g = 0.0;
-                            }
-                        }
-                    }
-                })
-            });
-    }
-
-    /// One image's rows of `out` and `x`, each with its channel's scale and shift.
-    fn rows<'a>(
-        &'a self,
-        out: &'a mut [f32],
-        x: &'a [f32],
-        p: Planes,
-    ) -> impl Iterator<Item = ChannelRow<'a>> {
-        let rows = out
-            .chunks_exact_mut(p.spatial)
-            .zip(x.chunks_exact(p.spatial));
-        rows.zip(self.scale.iter().zip(&self.shift))
-            .map(|((out, x), (&scale, &shift))| ChannelRow {
-                out,
-                x,
-                scale,
-                shift,
-            })
+        let (scale, shift) = (&self.scale[..], &self.shift[..]);
+        let each = |i: usize, out: &mut [MaybeUninit<f32>]| {
+            let x = &x[i * image..][..image];
+            match activation {
+                Activation::Identity => affine_image::<false>(x, out, scale, shift, p),
+                Activation::Relu => affine_image::<true>(x, out, scale, shift, p),
+            }
+        };
+        // SAFETY: `affine_image` writes every value of its image.
+        unsafe { written_in_parallel(x.len(), image, each) }
     }
 }
 
-/// Per channel `(Σ dy · x̂, Σ dy)`: the gradients of γ and β.
+vectorized! {
+    /// One image of [`Affine::apply`], with the ReLU when `RELU`.
+    fn affine_image<const RELU: bool>(
+        x: &[f32],
+        out: &mut [MaybeUninit<f32>],
+        scale: &[f32],
+        shift: &[f32],
+        p: Planes,
+    ) {
+        let rows = out.chunks_exact_mut(p.spatial).zip(x.chunks_exact(p.spatial));
+        for ((out, x), (&a, &b)) in rows.zip(scale.iter().zip(shift)) {
+            for (o, &v) in out.iter_mut().zip(x) {
+                o.write(if RELU { (v * a + b).max(0.0) } else { v * a + b });
+            }
+        }
+    }
+}
+
+/// Per channel `(Σ dy · x̂, Σ dy)`, the gradients of γ and β, after zeroing `dy` in place
+/// wherever the fused ReLU `relu_of` (when there is one) passed nothing: one pass over x and
+/// dy, parallel over images. Each channel's total adds the images' sums in image order, so it
+/// does not depend on how the images were split between threads.
 pub(super) fn gradient_sums(
     x: &[f32],
-    dy: &[f32],
+    dy: &mut [f32],
     mean: &[f32],
     inv_std: &[f32],
+    relu_of: Option<&Affine>,
     p: Planes,
 ) -> (Vec<f32>, Vec<f32>) {
+    let image = (p.channels * p.spatial).max(1);
+    let per_image: Vec<Vec<[f64; 2]>> = dy
+        .par_chunks_mut(image)
+        .zip(x.par_chunks(image))
+        .map(|(dy, x)| {
+            let mut sums = vec![[0f64; 2]; p.channels];
+            image_gradient_sums(x, dy, mean, relu_of, &mut sums, p);
+            sums
+        })
+        .collect();
     (0..p.channels)
-        .into_par_iter()
         .map(|c| {
-            vectorized(|| {
-                let m = mean[c];
-                let (mut dy_xc, mut dy_sum) = (0f64, 0f64);
-                for (xr, gr) in p.rows(x, c).zip(p.rows(dy, c)) {
-                    dy_xc += sum_zip(gr, xr, |g, v| g * (v - m)) as f64;
-                    dy_sum += sum(gr) as f64;
-                }
-                ((dy_xc * inv_std[c] as f64) as f32, dy_sum as f32)
-            })
+            let (dy_xc, dy_sum) = per_image
+                .iter()
+                .fold((0f64, 0f64), |(a, b), s| (a + s[c][0], b + s[c][1]));
+            ((dy_xc * inv_std[c] as f64) as f32, dy_sum as f32)
         })
         .unzip()
+}
+
+vectorized! {
+    /// One image of [`gradient_sums`]: each channel's `[Σ dy · (x − mean), Σ dy]` into `sums`,
+    /// after zeroing `dy` where the ReLU's input `x · scale + shift` was not positive.
+    fn image_gradient_sums(
+        x: &[f32],
+        dy: &mut [f32],
+        mean: &[f32],
+        relu_of: Option<&Affine>,
+        sums: &mut [[f64; 2]],
+        p: Planes,
+    ) {
+        let rows = dy.chunks_exact_mut(p.spatial).zip(x.chunks_exact(p.spatial));
+        for (c, (dy, x)) in rows.enumerate() {
+            if let Some(relu_of) = relu_of {
+                let (a, b) = (relu_of.scale[c], relu_of.shift[c]);
+                for (g, &v) in dy.iter_mut().zip(x) {
+                    if v * a + b <= 0.0 {
+                        *g = 0.0;
+                    }
+                }
+            }
+            let m = mean[c];
+            sums[c] = [sum_zip(dy, x, |g, v| g * (v - m)) as f64, sum(dy) as f64];
+        }
+    }
 }
 
 /// What the input gradient needs per channel besides x and dy.
@@ -185,16 +198,18 @@ pub(super) fn input_grad_in_place(x: &[f32], dy: &mut [f32], t: &InputGradTerms<
     let image = (p.channels * p.spatial).max(1);
     dy.par_chunks_mut(image)
         .zip(x.par_chunks(image))
-        .for_each(|(gi, xi)| {
-            vectorized(|| {
-                let rows = gi
-                    .chunks_exact_mut(p.spatial)
-                    .zip(xi.chunks_exact(p.spatial));
-                for ((gr, xr), &[k, a, b, m]) in rows.zip(&per_channel) {
-                    for (g, &v) in gr.iter_mut().zip(xr) {
-                        *g = k * (*g - a - (v - m) * b);
-                    }
-                }
-            })
-        });
+        .for_each(|(dy, x)| input_grad_image(x, dy, &per_channel, p));
+}
+
+vectorized! {
+    /// One image of [`input_grad_in_place`], with each channel's `[k, a, b, m]`:
+    /// `dx = k·(dy − a − (x − m)·b)`.
+    fn input_grad_image(x: &[f32], dy: &mut [f32], per_channel: &[[f32; 4]], p: Planes) {
+        let rows = dy.chunks_exact_mut(p.spatial).zip(x.chunks_exact(p.spatial));
+        for ((dy, x), &[k, a, b, m]) in rows.zip(per_channel) {
+            for (g, &v) in dy.iter_mut().zip(x) {
+                *g = k * (*g - a - (v - m) * b);
+            }
+        }
+    }
 }

@@ -5,13 +5,16 @@
 //! whole batch to channels-last in one thread and gathers im2col values one at a time; its
 //! input gradient scatters one value at a time.
 
+use std::mem::MaybeUninit;
+
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
 
 use super::flex::{contiguous, tensor_of, values};
-use super::im2col::{col2im, gemm, im2col, Dims, Operand};
+use super::gemm::{gemm, gemm_into, Operand};
+use super::im2col::{col2im, im2col, Dims};
+use super::parallel_fill::{assume_written, written_in_parallel, zeroed_in_parallel};
 use super::scratch::with_scratch;
-use super::zeroed::zeroed_in_parallel;
 
 /// `conv2d(x, w) + b` as `[batch, c_out, oh, ow]`.
 pub(super) fn forward(
@@ -28,19 +31,25 @@ pub(super) fn forward(
         options,
     );
     let (xs, ws, bs) = (values(&x), values(&weight), bias.as_ref().map(values));
-    let images = (d.output_len(), d.image_len());
-    let out = per_image(d.batch, xs, images, d.col_len(options), |y, x, col| {
-        forward_image(x, ws, bs, y, col, d, options)
-    });
+    let (x_len, y_len) = (d.image_len(), d.output_len());
+    let each = |i: usize, y: &mut [MaybeUninit<f32>]| {
+        let x = &xs[i * x_len..][..x_len];
+        with_scratch(d.col_len(options), |col| {
+            forward_image(x, ws, bs, y, col, d, options)
+        })
+    };
+    // SAFETY: `forward_image` writes every value of its output image.
+    let out = unsafe { written_in_parallel(d.batch * y_len, y_len, each) };
     tensor_of(out, [d.batch, d.c_out, d.oh, d.ow])
 }
 
-/// One image's output `y [c_out, oh·ow]`; `col` is this thread's im2col buffer (`Dims::col_len`).
+/// One image's output `y [c_out, oh·ow]`, every value written; `col` is this thread's im2col
+/// buffer (`Dims::col_len`).
 fn forward_image(
     x: &[f32],
     weight: &[f32],
     bias: Option<&[f32]>,
-    y: &mut [f32],
+    y: &mut [MaybeUninit<f32>],
     col: &mut [f32],
     d: Dims,
     options: &ConvOptions<2>,
@@ -51,13 +60,18 @@ fn forward_image(
         im2col(x, col, d, options);
         col
     };
-    if let Some(bias) = bias {
-        for (row, &b) in y.chunks_exact_mut(d.p()).zip(bias) {
-            row.fill(b);
-        }
-    }
     let (lhs, rhs) = (Operand::rows(weight, d.k()), Operand::rows(col, d.p()));
-    gemm(y, lhs, rhs, [d.c_out, d.p(), d.k()], bias.is_some());
+    let dims = [d.c_out, d.p(), d.k()];
+    match bias {
+        Some(bias) => {
+            for (row, &b) in y.chunks_exact_mut(d.p()).zip(bias) {
+                row.fill(MaybeUninit::new(b));
+            }
+            // SAFETY: the rows, c_out of them, cover y and were each just filled.
+            gemm(unsafe { assume_written(y) }, lhs, rhs, dims, true);
+        }
+        None => gemm_into(y, lhs, rhs, dims),
+    }
 }
 
 /// `dX [batch, c_in, h, w]` of a conv2d with input shape `x_shape`, weight `weight` and output
@@ -71,28 +85,14 @@ pub(super) fn input_grad(
     let (weight, dy) = (contiguous(weight), contiguous(dy));
     let d = Dims::of(x_shape, weight.layout().shape().dims(), options);
     let (ws, dys) = (values(&weight), values(&dy));
-    let images = (d.image_len(), d.output_len());
-    let dx = per_image(d.batch, dys, images, d.col_len(options), |dx, dy, dcol| {
-        input_grad_image(ws, dy, dx, dcol, d, options)
+    let (x_len, y_len) = (d.image_len(), d.output_len());
+    let dx = zeroed_in_parallel(d.batch * x_len, x_len, |i, dx| {
+        let dy = &dys[i * y_len..][..y_len];
+        with_scratch(d.col_len(options), |dcol| {
+            input_grad_image(ws, dy, dx, dcol, d, options)
+        })
     });
     tensor_of(dx, x_shape)
-}
-
-/// The `batch` images, `dst_len` values each, that `each(dst image, src image, scratch)`
-/// writes, computed in parallel: each dst image starts zeroed, src image `i` is the `i`-th
-/// `src_len` values of `src`, and scratch is its thread's buffer of `scratch_len` values.
-fn per_image(
-    batch: usize,
-    src: &[f32],
-    (dst_len, src_len): (usize, usize),
-    scratch_len: usize,
-    each: impl Fn(&mut [f32], &[f32], &mut [f32]) + Sync + Send,
-) -> Vec<f32> {
-    zeroed_in_parallel(batch * dst_len, dst_len, |i, dst| {
-        with_scratch(scratch_len, |scratch| {
-            each(dst, &src[i * src_len..][..src_len], scratch)
-        })
-    })
 }
 
 /// One image's input gradient `dx [c_in, h, w]` (zeroed on entry); `dcol` is this thread's

@@ -10,7 +10,8 @@ use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
 
 use super::flex::{contiguous, sum, tensor_of, values};
-use super::im2col::{gemm, im2col, Dims, Operand};
+use super::gemm::{gemm, Operand};
+use super::im2col::{im2col, Dims};
 use super::scratch::with_scratch;
 
 /// `(dW [c_out, c_in, kh, kw], db [c_out] when asked)` for input `x` and output gradient `dy`.

@@ -2,10 +2,11 @@
 //! public extension API: on `Autodiff<Flex>` a conv2d whose forward and gradients are
 //! batch-parallel im2col × GEMM (its forward also for plain Flex inference from one image per
 //! thread), a fused training batch norm (optionally with the ReLU after it), a fused ReLU +
-//! 2×2 max pool and a fused residual add + ReLU; burn's stock ops everywhere else (smaller
-//! inference batches, wgpu, gradient checkpointing). Also the allocator setting that keeps
-//! their buffers from page-faulting.
+//! 2×2 max pool and a fused residual add + ReLU; Adam's update in one pass on Flex parameters;
+//! burn's stock ops everywhere else (smaller inference batches, wgpu, gradient checkpointing).
+//! Also the allocator setting that keeps their buffers from page-faulting.
 
+mod adam;
 mod add_relu;
 mod allocator;
 mod batch_norm;
@@ -14,12 +15,14 @@ mod conv;
 mod conv_gemm;
 mod conv_weight_grad;
 mod flex;
+mod gemm;
 mod im2col;
+mod parallel_fill;
 mod relu_pool;
 mod scratch;
 mod simd;
-mod zeroed;
 
+pub use adam::{AdamSettings, FusedAdam};
 pub use add_relu::{add_relu, add_relu_with_path};
 pub use allocator::keep_freed_memory;
 pub use batch_norm::{

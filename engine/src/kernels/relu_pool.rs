@@ -19,7 +19,7 @@ use burn::tensor::activation::relu;
 use rayon::prelude::*;
 
 use super::flex::{ad_flex, contiguous, plain_flex, tensor_of, values, AdFlex, KernelPath};
-use super::zeroed::zeroed_in_parallel;
+use super::parallel_fill::zeroed_in_parallel;
 
 /// The window position an output took; `NONE` when no value was positive (the output is 0).
 const NONE: u8 = u8::MAX;

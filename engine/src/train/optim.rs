@@ -4,21 +4,29 @@
 use api::{LrSchedule, OptimizerSpec};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
+use burn::optim::{ModuleOptimizer, SgdConfig};
+
+use crate::kernels::{AdamSettings, FusedAdam};
 
 /// burn's optimiser for a whole module, built from a spec.
 pub struct Optimizer;
 
 impl Optimizer {
-    /// Adam with ε = 1e-8 (PyTorch's; burn's default is 1e-5), or SGD with undampened momentum
-    /// (PyTorch's; burn's default dampening is 0.1).
+    /// Adam with PyTorch's β = (0.9, 0.999) and ε = 1e-8 (burn's default ε is 1e-5), its update
+    /// one pass on the CPU ([`FusedAdam`]); or SGD with undampened momentum (PyTorch's; burn's
+    /// default dampening is 0.1).
     pub fn build(spec: &OptimizerSpec) -> ModuleOptimizer {
-        let decay = |penalty: f64| (penalty > 0.0).then(|| WeightDecayConfig::new(penalty as f32));
+        let penalty = |penalty: f64| (penalty > 0.0).then_some(penalty as f32);
+        let decay = |weight_decay: f64| penalty(weight_decay).map(WeightDecayConfig::new);
         match spec {
-            OptimizerSpec::Adam { weight_decay, .. } => AdamConfig::new()
-                .with_epsilon(1e-8)
-                .with_weight_decay(decay(*weight_decay))
-                .init(),
+            OptimizerSpec::Adam { weight_decay, .. } => {
+                ModuleOptimizer::from(FusedAdam::new(AdamSettings {
+                    beta_1: 0.9,
+                    beta_2: 0.999,
+                    epsilon: 1e-8,
+                    weight_decay: penalty(*weight_decay),
+                }))
+            }
             OptimizerSpec::Sgd {
                 momentum,
                 weight_decay,

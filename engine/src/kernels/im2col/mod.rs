@@ -1,13 +1,16 @@
 //! The geometry every CPU convolution kernel shares: a problem's dimensions, one image's
 //! im2col (input pixels → one row per kernel tap) and its adjoint col2im (rows added back into
-//! the image), and the single-threaded GEMM they feed. Rows are copied and added as whole
-//! contiguous runs of output pixels, so both vectorise.
+//! the image). Rows are copied and added as whole contiguous runs of output pixels, so both
+//! vectorise.
 
 use std::ops::Range;
 
 use burn::backend::ops::ConvOptions;
 
+use self::phases::Phases;
 use super::simd::vectorized;
+
+mod phases;
 
 /// Shapes of one convolution problem (NCHW input and output).
 #[derive(Debug, Clone, Copy)]
@@ -67,13 +70,21 @@ impl Dims {
         self.c_out * self.p()
     }
 
-    /// Length of one image's im2col matrix; 0 for a pointwise convolution, which needs none.
+    /// Length of the scratch one image's [`im2col`] (or [`col2im`]) takes: the im2col matrix,
+    /// then for a strided convolution one input channel's phase planes; 0 for a pointwise
+    /// convolution, whose image is its own im2col matrix.
     pub fn col_len(&self, options: &ConvOptions<2>) -> usize {
         if self.is_pointwise(options) {
             0
         } else {
-            self.k() * self.p()
+            self.im2col_len(options)
         }
+    }
+
+    /// [`Dims::col_len`] for a convolution that does take an im2col matrix.
+    fn im2col_len(&self, options: &ConvOptions<2>) -> usize {
+        let phases = Phases::of(*self, options).map_or(0, |p| p.len());
+        self.k() * self.p() + phases
     }
 
     /// Stride 1 and as many output as input columns (a "same" convolution): each tap's im2col
@@ -104,6 +115,12 @@ struct Tap {
 }
 
 impl Tap {
+    /// No output pixel sees an input pixel through this tap (a kernel column that lies in the
+    /// padding for every output column): its im2col row is all zeros.
+    fn sees_nothing(&self) -> bool {
+        self.cols.0 == self.cols.1
+    }
+
     /// With [`Dims::rows_are_shifts`]: the offset from output pixel `i` (`oy·ow + ox`) to the
     /// input pixel it reads, `iy·w + ix`.
     fn shift(&self, d: Dims) -> isize {
@@ -127,9 +144,8 @@ impl Tap {
     }
 }
 
-/// Calls `each(channel, tap index, tap)` for every (input channel, kernel row, kernel column)
-/// in im2col row order.
-fn for_each_tap(d: Dims, options: &ConvOptions<2>, mut each: impl FnMut(usize, usize, &Tap)) {
+/// Every kernel tap (kernel row, then kernel column), in im2col row order within a channel.
+fn taps(d: Dims, options: &ConvOptions<2>) -> Vec<Tap> {
     let ([sh, sw], [dh, dw]) = (options.stride, options.dilation);
     let (top, left) = (options.padding[0].0 as isize, options.padding[1].0 as isize);
     let mut taps = Vec::with_capacity(d.kh * d.kw);
@@ -147,11 +163,7 @@ fn for_each_tap(d: Dims, options: &ConvOptions<2>, mut each: impl FnMut(usize, u
             });
         }
     }
-    for c in 0..d.c_in {
-        for (t, tap) in taps.iter().enumerate() {
-            each(c, t, tap);
-        }
-    }
+    taps
 }
 
 /// The input row an output row `oy` reads through a tap.
@@ -159,27 +171,85 @@ fn input_row(oy: usize, stride: usize, tap: &Tap) -> usize {
     ((oy * stride) as isize + tap.row_offset) as usize
 }
 
-/// One image `[c_in, h, w]` → `col [c_in·kh·kw, oh·ow]`: row `(c, ky, kx)` holds the input
-/// pixel each output pixel sees through that kernel tap, 0 in the padding. Handles stride,
-/// dilation and asymmetric padding (the end padding is implied by `oh`, `ow`).
-pub(super) fn im2col(x: &[f32], col: &mut [f32], d: Dims, options: &ConvOptions<2>) {
-    let taps = d.kh * d.kw;
-    let shifted = d.rows_are_shifts(options);
-    for_each_tap(d, options, |c, t, tap| {
-        let plane = &x[c * d.h * d.w..][..d.h * d.w];
-        let row = &mut col[(c * taps + t) * d.p()..][..d.p()];
-        if tap.cols.0 == tap.cols.1 {
-            row.fill(0.0);
-        } else if shifted {
-            copy_shifted(plane, row, d, tap);
-        } else {
-            copy_rows(plane, row, d, options.stride, tap);
+vectorized! {
+    /// One image `[c_in, h, w]` → `col [c_in·kh·kw, oh·ow]`: row `(c, ky, kx)` holds the input
+    /// pixel each output pixel sees through that kernel tap, 0 in the padding. Handles stride,
+    /// dilation and asymmetric padding (the end padding is implied by `oh`, `ow`). `col` is
+    /// [`Dims::col_len`] long: past the matrix, it is scratch.
+    pub(super) fn im2col(x: &[f32], col: &mut [f32], d: Dims, options: &ConvOptions<2>) {
+        let (col, scratch) = col.split_at_mut(d.k() * d.p());
+        let planes = x.chunks_exact(d.h * d.w);
+        let rows = col.chunks_exact_mut(d.kh * d.kw * d.p());
+        if let Some(phases) = Phases::of(d, options) {
+            let (taps, pd) = (phases.taps(d, options), phases.plane_dims(d));
+            for (plane, rows) in planes.zip(rows) {
+                phases.split(plane, scratch, d);
+                for ((phase, tap), row) in taps.iter().zip(rows.chunks_exact_mut(d.p())) {
+                    if tap.sees_nothing() {
+                        row.fill(0.0);
+                    } else {
+                        copy_shifted(phases.plane(scratch, *phase), row, pd, tap);
+                    }
+                }
+            }
+            return;
         }
-    });
+        let taps = taps(d, options);
+        let shifted = d.rows_are_shifts(options);
+        for (plane, rows) in planes.zip(rows) {
+            for (tap, row) in taps.iter().zip(rows.chunks_exact_mut(d.p())) {
+                if tap.sees_nothing() {
+                    row.fill(0.0);
+                } else if shifted {
+                    copy_shifted(plane, row, d, tap);
+                } else {
+                    copy_rows(plane, row, d, options.stride, tap);
+                }
+            }
+        }
+    }
+
+    /// The adjoint of [`im2col`]: adds each row of `col [c_in·kh·kw, oh·ow]` back onto the
+    /// input pixels it was read from, `dx [c_in, h, w] += …`. Padding positions are dropped;
+    /// `col` is scratch ([`Dims::col_len`] long), and its padding positions may be overwritten.
+    pub(super) fn col2im(col: &mut [f32], dx: &mut [f32], d: Dims, options: &ConvOptions<2>) {
+        let (col, scratch) = col.split_at_mut(d.k() * d.p());
+        let planes = dx.chunks_exact_mut(d.h * d.w);
+        let rows = col.chunks_exact_mut(d.kh * d.kw * d.p());
+        if let Some(phases) = Phases::of(d, options) {
+            let (taps, pd) = (phases.taps(d, options), phases.plane_dims(d));
+            let scratch = &mut scratch[..phases.len()];
+            for (plane, rows) in planes.zip(rows) {
+                scratch.fill(0.0);
+                for ((phase, tap), row) in taps.iter().zip(rows.chunks_exact_mut(d.p())) {
+                    if !tap.sees_nothing() {
+                        add_shifted(row, phases.plane_mut(scratch, *phase), pd, tap);
+                    }
+                }
+                phases.add_into(scratch, plane, d);
+            }
+            return;
+        }
+        let taps = taps(d, options);
+        let shifted = d.rows_are_shifts(options);
+        for (plane, rows) in planes.zip(rows) {
+            for (tap, row) in taps.iter().zip(rows.chunks_exact_mut(d.p())) {
+                if tap.sees_nothing() {
+                    continue;
+                }
+                if shifted {
+                    add_shifted(row, plane, d, tap);
+                } else {
+                    add_rows(row, plane, d, options.stride, tap);
+                }
+            }
+        }
+    }
 }
 
 /// One tap's im2col row under [`Dims::rows_are_shifts`]: one copy of the plane's span, then
 /// zeros in the padding.
+#[inline(always)]
 fn copy_shifted(plane: &[f32], row: &mut [f32], d: Dims, tap: &Tap) {
     let (output, input) = tap.shifted_span(d);
     row[..output.start].fill(0.0);
@@ -191,6 +261,7 @@ fn copy_shifted(plane: &[f32], row: &mut [f32], d: Dims, tap: &Tap) {
 /// Zeros the values of `row` in the rows that see the input but in columns that see padding
 /// (`..ox0` and `ox1..`): a few per row, so as plain stores; a `fill` here becomes a `memset`
 /// call per row, which cost more than the copy of the whole plane.
+#[inline(always)]
 fn zero_padding_columns(row: &mut [f32], d: Dims, tap: &Tap) {
     let ((oy0, oy1), (ox0, ox1)) = (tap.rows, tap.cols);
     if ox0 == 0 && ox1 == d.ow {
@@ -217,6 +288,7 @@ fn zero_few(values: &mut [f32]) {
 
 /// One tap's im2col row in general: zeros where the tap sees padding, then the input run of
 /// each output row it sees (strided for a column stride above 1).
+#[inline(always)]
 fn copy_rows(plane: &[f32], row: &mut [f32], d: Dims, [sh, sw]: [usize; 2], tap: &Tap) {
     let (ox0, ox1) = tap.cols;
     if ox1 - ox0 < d.ow || tap.rows != (0, d.oh) {
@@ -225,65 +297,79 @@ fn copy_rows(plane: &[f32], row: &mut [f32], d: Dims, [sh, sw]: [usize; 2], tap:
     for oy in tap.rows.0..tap.rows.1 {
         let src = &plane[input_row(oy, sh, tap) * d.w..][..d.w];
         let dst = &mut row[oy * d.ow..][ox0..ox1];
-        if sw == 1 {
-            dst.copy_from_slice(&src[tap.first_col..][..dst.len()]);
-        } else {
-            for (i, v) in dst.iter_mut().enumerate() {
-                *v = src[tap.first_col + i * sw];
-            }
-        }
+        copy_strided(dst, &src[tap.first_col..], sw);
     }
-}
-
-/// The adjoint of [`im2col`]: adds each row of `col [c_in·kh·kw, oh·ow]` back onto the input
-/// pixels it was read from, `dx [c_in, h, w] += …`. Padding positions are dropped; `col` is
-/// scratch, and its padding positions may be overwritten.
-pub(super) fn col2im(col: &mut [f32], dx: &mut [f32], d: Dims, options: &ConvOptions<2>) {
-    vectorized(|| col2im_scalar(col, dx, d, options));
-}
-
-/// [`col2im`] as the compiler's autovectorisation makes it (for [`vectorized`] to recompile).
-#[inline(always)]
-fn col2im_scalar(col: &mut [f32], dx: &mut [f32], d: Dims, options: &ConvOptions<2>) {
-    let taps = d.kh * d.kw;
-    let shifted = d.rows_are_shifts(options);
-    for_each_tap(d, options, |c, t, tap| {
-        let plane = &mut dx[c * d.h * d.w..][..d.h * d.w];
-        let row = &mut col[(c * taps + t) * d.p()..][..d.p()];
-        if tap.cols.0 == tap.cols.1 {
-            return;
-        }
-        if shifted {
-            add_shifted(row, plane, d, tap);
-        } else {
-            add_rows(row, plane, d, options.stride, tap);
-        }
-    });
 }
 
 /// [`copy_shifted`]'s adjoint: zeros the row's padding values, then adds its span onto the
 /// plane in one run.
+#[inline(always)]
 fn add_shifted(row: &mut [f32], plane: &mut [f32], d: Dims, tap: &Tap) {
     zero_padding_columns(row, d, tap);
     let (output, input) = tap.shifted_span(d);
-    plane[input]
-        .iter_mut()
-        .zip(&row[output])
-        .for_each(|(a, b)| *a += b);
+    for (a, b) in plane[input].iter_mut().zip(&row[output]) {
+        *a += b;
+    }
 }
 
 /// [`copy_rows`]' adjoint.
+#[inline(always)]
 fn add_rows(row: &[f32], plane: &mut [f32], d: Dims, [sh, sw]: [usize; 2], tap: &Tap) {
     let (ox0, ox1) = tap.cols;
     for oy in tap.rows.0..tap.rows.1 {
         let dst = &mut plane[input_row(oy, sh, tap) * d.w..][..d.w];
         let src = &row[oy * d.ow..][ox0..ox1];
-        if sw == 1 {
-            let dst = &mut dst[tap.first_col..][..src.len()];
-            dst.iter_mut().zip(src).for_each(|(a, b)| *a += b);
-        } else {
+        add_strided(src, &mut dst[tap.first_col..], sw);
+    }
+}
+
+/// `dst[i] = src[i·stride]` for every `i` of `dst`. Strides 1 and 2 are runs the compiler
+/// vectorises (a copy; every other value, as pairs); larger ones go value by value.
+#[inline(always)]
+fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize) {
+    let Some(last) = dst.len().checked_sub(1) else {
+        return;
+    };
+    match stride {
+        1 => dst.copy_from_slice(&src[..dst.len()]),
+        2 => {
+            // Pairs for all but the last value: the row may end on it.
+            let (body, end) = dst.split_at_mut(last);
+            for (v, pair) in body.iter_mut().zip(src.chunks_exact(2)) {
+                *v = pair[0];
+            }
+            end[0] = src[2 * last];
+        }
+        _ => {
+            for (i, v) in dst.iter_mut().enumerate() {
+                *v = src[i * stride];
+            }
+        }
+    }
+}
+
+/// [`copy_strided`]'s adjoint: `dst[i·stride] += src[i]` for every `i` of `src`.
+#[inline(always)]
+fn add_strided(src: &[f32], dst: &mut [f32], stride: usize) {
+    let Some(last) = src.len().checked_sub(1) else {
+        return;
+    };
+    match stride {
+        1 => {
+            for (a, b) in dst[..src.len()].iter_mut().zip(src) {
+                *a += b;
+            }
+        }
+        2 => {
+            let (body, end) = src.split_at(last);
+            for (pair, v) in dst.chunks_exact_mut(2).zip(body) {
+                pair[0] += v;
+            }
+            dst[2 * last] += end[0];
+        }
+        _ => {
             for (i, v) in src.iter().enumerate() {
-                dst[tap.first_col + i * sw] += v;
+                dst[i * stride] += v;
             }
         }
     }
@@ -301,93 +387,11 @@ fn valid_outputs(size: usize, offset: isize, stride: usize, out: usize) -> (usiz
     (start as usize, end as usize)
 }
 
-/// A row-major `f32` matrix operand of [`gemm`]: its values and its row and column steps.
-#[derive(Clone, Copy)]
-pub(super) struct Operand<'a> {
-    pub values: &'a [f32],
-    pub row_step: usize,
-    pub col_step: usize,
-}
-
-impl<'a> Operand<'a> {
-    /// A row-major `rows × cols` matrix.
-    pub fn rows(values: &'a [f32], cols: usize) -> Operand<'a> {
-        Operand {
-            values,
-            row_step: cols,
-            col_step: 1,
-        }
-    }
-
-    /// The transpose of a row-major matrix with `cols` columns.
-    pub fn transposed(values: &'a [f32], cols: usize) -> Operand<'a> {
-        Operand {
-            values,
-            row_step: 1,
-            col_step: cols,
-        }
-    }
-
-    /// The largest index an `m × n` view of this operand reads, plus one.
-    fn extent(&self, m: usize, n: usize) -> usize {
-        (m - 1) * self.row_step + (n - 1) * self.col_step + 1
-    }
-}
-
-/// `dst [m × n] (+)= lhs [m × k] · rhs [k × n]`, row-major `dst`, single-threaded (the callers
-/// already run one task per thread). `accumulate` keeps dst's values; otherwise they are
-/// overwritten.
-pub(super) fn gemm(
-    dst: &mut [f32],
-    lhs: Operand,
-    rhs: Operand,
-    [m, n, k]: [usize; 3],
-    accumulate: bool,
-) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            dst[..m * n].fill(0.0);
-        }
-        return;
-    }
-    assert!(dst.len() >= m * n, "gemm destination too short");
-    assert!(lhs.values.len() >= lhs.extent(m, k), "gemm lhs too short");
-    assert!(rhs.values.len() >= rhs.extent(k, n), "gemm rhs too short");
-    // SAFETY: the three asserts bound every index gemm reads or writes with these steps; dst
-    // is row-major (column step 1, row step n) and does not alias the operands (a `&mut`).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.values.as_ptr(),
-            lhs.col_step as isize,
-            lhs.row_step as isize,
-            rhs.values.as_ptr(),
-            rhs.col_step as isize,
-            rhs.row_step as isize,
-            1.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use burn::backend::ops::ConvOptions;
 
-    use super::{col2im, im2col, valid_outputs, Dims};
+    use super::{col2im, im2col, valid_outputs, Dims, Phases};
 
     /// im2col by its definition, one value at a time.
     fn im2col_by_definition(x: &[f32], d: Dims, o: &ConvOptions<2>) -> Vec<f32> {
@@ -438,19 +442,21 @@ mod tests {
 
     #[test]
     fn im2col_matches_its_definition_with_any_stride_dilation_and_padding() {
-        let mut shifted = 0;
+        let (mut shifted, mut phased) = (0, 0);
         for (d, options) in geometries() {
             let x: Vec<f32> = (0..d.image_len()).map(|i| i as f32 + 1.0).collect();
-            let mut col = vec![f32::NAN; d.k() * d.p()];
+            let mut col = vec![f32::NAN; d.im2col_len(&options)];
             im2col(&x, &mut col, d, &options);
             assert_eq!(
-                col,
+                col[..d.k() * d.p()],
                 im2col_by_definition(&x, d, &options),
                 "{d:?} {options:?}"
             );
             shifted += usize::from(d.rows_are_shifts(&options));
+            phased += usize::from(Phases::of(d, &options).is_some());
         }
         assert!(shifted > 100, "the shifted-plane path ran {shifted} times");
+        assert!(phased > 100, "the phase-plane path ran {phased} times");
     }
 
     #[test]
@@ -459,7 +465,9 @@ mod tests {
         for (d, options) in geometries() {
             let c: Vec<f32> = (0..d.k() * d.p()).map(|i| (i % 7) as f32 - 3.0).collect();
             let mut dx = vec![0.5f32; d.image_len()];
-            col2im(&mut c.clone(), &mut dx, d, &options);
+            let mut scratch = c.clone();
+            scratch.resize(d.im2col_len(&options), f32::NAN);
+            col2im(&mut scratch, &mut dx, d, &options);
             for i in 0..d.image_len() {
                 let mut unit = vec![0f32; d.image_len()];
                 unit[i] = 1.0;
