@@ -7,6 +7,8 @@
 //! output row before: the planes are split off once per input channel (and added back once in
 //! the adjoint), instead of being gathered again by each of a 3×3 kernel's nine taps.
 
+use std::ops::Range;
+
 use burn::backend::ops::ConvOptions;
 
 use super::{add_strided, copy_strided, valid_outputs, Dims, Tap};
@@ -96,16 +98,8 @@ impl Phases {
     /// padding's zeros ([`super::copy_shifted`]).
     #[inline(always)]
     pub fn split(&self, x: &[f32], planes: &mut [f32], d: Dims) {
-        let [sh, sw] = self.stride;
-        for (phase, plane) in planes.chunks_exact_mut(self.plane_len()).enumerate() {
-            let (a, b) = (phase / sw, phase % sw);
-            for (i, row) in plane.chunks_exact_mut(self.cols).enumerate() {
-                let n = self.pixels_in_row(a + i * sh, b, d);
-                if n > 0 {
-                    let iy = a + i * sh;
-                    copy_strided(&mut row[..n], &x[iy * d.w + b..(iy + 1) * d.w], sw);
-                }
-            }
+        for (plane_row, input_row) in self.rows_of_the_image(d) {
+            copy_strided(&mut planes[plane_row], &x[input_row], self.stride[1]);
         }
     }
 
@@ -113,27 +107,25 @@ impl Phases {
     /// they came from, `dx [h, w] += …`; values past the image are dropped.
     #[inline(always)]
     pub fn add_into(&self, planes: &[f32], dx: &mut [f32], d: Dims) {
-        let [sh, sw] = self.stride;
-        for (phase, plane) in planes.chunks_exact(self.plane_len()).enumerate() {
-            let (a, b) = (phase / sw, phase % sw);
-            for (i, row) in plane.chunks_exact(self.cols).enumerate() {
-                let n = self.pixels_in_row(a + i * sh, b, d);
-                if n > 0 {
-                    let iy = a + i * sh;
-                    add_strided(&row[..n], &mut dx[iy * d.w + b..(iy + 1) * d.w], sw);
-                }
-            }
+        for (plane_row, input_row) in self.rows_of_the_image(d) {
+            add_strided(&planes[plane_row], &mut dx[input_row], self.stride[1]);
         }
     }
 
-    /// How many input pixels input row `iy`, from column `b` in steps of the column stride,
-    /// holds: 0 past the image.
+    /// Each plane row that holds input pixels: the range of its values within the planes, and
+    /// the range of the input row they are taken from (every column stride's value of it,
+    /// from the phase's first column), in the order [`Phases::split`] fills them.
     #[inline(always)]
-    fn pixels_in_row(&self, iy: usize, b: usize, d: Dims) -> usize {
-        if iy < d.h && b < d.w {
-            (d.w - b).div_ceil(self.stride[1])
-        } else {
-            0
-        }
+    fn rows_of_the_image(self, d: Dims) -> impl Iterator<Item = (Range<usize>, Range<usize>)> {
+        let [sh, sw] = self.stride;
+        (0..sh * sw).flat_map(move |phase| {
+            let (a, b) = (phase / sw, phase % sw);
+            let rows_inside = (0..self.rows).filter(move |&i| a + i * sh < d.h && b < d.w);
+            rows_inside.map(move |i| {
+                let (iy, start) = (a + i * sh, (phase * self.rows + i) * self.cols);
+                let pixels = (d.w - b).div_ceil(sw);
+                (start..start + pixels, iy * d.w + b..(iy + 1) * d.w)
+            })
+        })
     }
 }
