@@ -197,9 +197,12 @@ fn default_gamma() -> f64 {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
-    /// burn-wgpu when an adapter is found, else the CPU.
+    /// CUDA when an NVIDIA driver, NVRTC and a device are found, else wgpu on a hardware GPU,
+    /// else the CPU.
     #[default]
     Auto,
+    /// burn's CUDA backend (NVIDIA GPUs; needs the driver and NVRTC).
+    Cuda,
     /// burn-wgpu (Vulkan, Metal, DX12).
     Wgpu,
     /// burn's pure-Rust CPU backend (flex).
@@ -211,6 +214,7 @@ impl Backend {
     pub fn as_str(self) -> &'static str {
         match self {
             Backend::Auto => "auto",
+            Backend::Cuda => "cuda",
             Backend::Wgpu => "wgpu",
             Backend::Cpu => "cpu",
         }

@@ -128,7 +128,7 @@ pub struct RunSummary {
     /// The earlier run whose trained model this one reuses (same configuration and seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reused_from: Option<String>,
-    /// `wgpu` or `cpu`, once it started.
+    /// `cuda`, `wgpu` or `cpu`, once it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<String>,
     /// The worker process that trains it, or last trained it (see `/api/system`).

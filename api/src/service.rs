@@ -21,11 +21,11 @@ pub struct Health {
 pub struct SystemInfo {
     /// The server's version.
     pub version: String,
-    /// The backend runs train on (`wgpu` or `cpu`).
+    /// The backend runs train on (`cuda`, `wgpu` or `cpu`).
     pub backend: String,
     /// The device, as the backend names it.
     pub device: String,
-    /// Why `auto` fell back to the CPU, when it did.
+    /// Why `auto` passed GPU backends by (`cuda: …; wgpu: …`), when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_reason: Option<String>,
     /// Worker slots.
@@ -54,7 +54,7 @@ pub struct WorkerInfo {
     pub host: String,
     /// Its process id on that host.
     pub pid: u64,
-    /// `wgpu` or `cpu`.
+    /// `cuda`, `wgpu` or `cpu`.
     pub backend: String,
     /// The device, as the backend names it.
     pub device: String,

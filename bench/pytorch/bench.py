@@ -6,6 +6,7 @@
 # line for line by scripts/bench-vs-pytorch.sh.
 #
 #   python3 bench.py --presets mlp-s,cnn-xs,cnn-m,resnet8 --batch 128 --steps 20 --threads 2 [--json]
+#   python3 bench.py --device cuda --dataset random ...   (the GPU kit, scripts/gpu-run.sh)
 
 import argparse
 import json
@@ -34,25 +35,26 @@ def percentile(sorted_values, q):
     return sorted_values[int(math.floor((len(sorted_values) - 1) * q + 0.5))]
 
 
-def measure_inference(model, test, batcher):
-    """measure_inference: eval mode without autodiff; each run reads its result back."""
+def measure_inference(model, test, batcher, device):
+    """measure_inference: eval mode without autodiff; each run reads its result back (to the
+    host, which also waits for a GPU)."""
     model.eval()
     with torch.no_grad():
-        single, _ = batcher.batch(test, torch.tensor([0]))
+        single = batcher.batch(test, torch.tensor([0]))[0].to(device)
         for _ in range(WARMUP_RUNS):
-            model(single).numpy()
+            model(single).cpu().numpy()
         latencies = []
         for _ in range(LATENCY_RUNS):
             start = time.perf_counter()
-            model(single).numpy()
+            model(single).cpu().numpy()
             latencies.append((time.perf_counter() - start) * 1e3)
         latencies.sort()
         indices = torch.arange(THROUGHPUT_BATCH) % len(test)
-        batch, _ = batcher.batch(test, indices)
-        model(batch).numpy()
+        batch = batcher.batch(test, indices)[0].to(device)
+        model(batch).cpu().numpy()
         start = time.perf_counter()
         for _ in range(THROUGHPUT_RUNS):
-            model(batch).numpy()
+            model(batch).cpu().numpy()
         seconds = time.perf_counter() - start
     return {
         "latency_p50_ms": percentile(latencies, 0.5),
@@ -62,14 +64,14 @@ def measure_inference(model, test, batcher):
     }
 
 
-def bench_model(name, train, test, batcher, batch_size, warmup, steps):
+def bench_model(name, train, test, batcher, batch_size, warmup, steps, device):
     """bench_model: a student seeded with 0, trained on the first `batch_size` training images
     (indices i mod len, the same batch every step, as bench.rs builds it once)."""
     torch.manual_seed(0)
-    model = build(name).train()
+    model = build(name).to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-8)
     indices = torch.arange(batch_size) % len(train)
-    images, targets = batcher.batch(train, indices)
+    images, targets = (t.to(device) for t in batcher.batch(train, indices))
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -91,7 +93,7 @@ def bench_model(name, train, test, batcher, batch_size, warmup, steps):
         "train_samples_per_s": steps * batch_size / seconds,
         "steps": steps,
     }
-    result.update(measure_inference(model, test, batcher))
+    result.update(measure_inference(model, test, batcher, device))
     return result
 
 
@@ -107,6 +109,8 @@ def main(argv=None):
                    help="images used: Fashion-MNIST (pass the same to distill bench) or random "
                         "u8 images when the files are missing; shapes matter, not content")
     p.add_argument("--data-dir", default=None, help="directory searched first for Fashion-MNIST")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="where PyTorch trains (cuda: the GPU kit's mirror of distill on CUDA)")
     p.add_argument("--json", action="store_true", help="print one JSON object per preset")
     args = p.parse_args(argv)
 
@@ -120,16 +124,20 @@ def main(argv=None):
         train, test = fmnist.random_sets()
     # bench.rs fits the normalisation to the whole training set.
     batcher = fmnist.Batcher(train)
-    device = f"pytorch {torch.__version__} CPU, {torch.get_num_threads()} threads"
+    if args.device == "cuda":
+        device = f"pytorch {torch.__version__} CUDA, {torch.cuda.get_device_name(0)}"
+    else:
+        device = f"pytorch {torch.__version__} CPU, {torch.get_num_threads()} threads"
 
     if not args.json:
         print(f"{'preset':<10} {'backend':<8} {'params':>10} {'train smp/s':>14} "
               f"{'p50 (ms)':>10} {'p95 (ms)':>10} {'infer smp/s':>14}  device")
     for name in names:
-        r = bench_model(name, train, test, batcher, args.batch, args.warmup, args.steps)
+        r = bench_model(name, train, test, batcher, args.batch, args.warmup, args.steps,
+                        torch.device(args.device))
         if args.json:
             print(json.dumps({
-                "preset": name, "backend": "pytorch", "device": device,
+                "preset": name, "backend": f"pytorch-{args.device}", "device": device,
                 "params": r["params"], "batch": args.batch, "steps": r["steps"],
                 "train_samples_per_s": r["train_samples_per_s"],
                 "latency_p50_ms": r["latency_p50_ms"], "latency_p95_ms": r["latency_p95_ms"],

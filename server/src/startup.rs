@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::access::{
-    load_owner_secret, Access, AllowedHosts, FailedLogins, SecretSource, FAILURE_WINDOW,
+    load_owner_secret, Access, AllowedHosts, FailedLogins, SecretSource, TrustedProxies,
+    FAILURE_WINDOW,
 };
 use crate::artifacts::Artifacts;
 use crate::dashboard::Dashboard;
@@ -147,7 +148,7 @@ pub async fn engine_runtime(
         .context("selecting the compute device")?
         .with_threads(threads_per_run(slots));
     if let Some(reason) = &device.fallback_reason {
-        tracing::warn!(%reason, "training on the CPU");
+        tracing::warn!(%reason, "auto passed GPU backends by");
     }
     tracing::info!(backend = device.backend.as_str(), device = %device.name, "compute device");
     let root = artifacts.root();
@@ -216,6 +217,8 @@ fn access(settings: &AccessSettings, bound: SocketAddr) -> anyhow::Result<Access
         hosts: AllowedHosts::new(bound, &hosts),
         secure_cookies: public.as_ref().and_then(|u| u.scheme_str()) == Some("https"),
         failures: FailedLogins::new(settings.max_failed_logins, FAILURE_WINDOW),
+        trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies)
+            .map_err(anyhow::Error::msg)?,
     })
 }
 

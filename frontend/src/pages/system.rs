@@ -52,7 +52,7 @@ pub fn SystemPage() -> impl IntoView {
                     <dt>"Version"</dt><dd>{s.version}</dd>
                     <dt>"Backend"</dt><dd data-fact="backend">{s.backend}</dd>
                     <dt>"Device"</dt><dd>{s.device}</dd>
-                    {s.fallback_reason.map(|r| view! { <dt>"Why not the GPU"</dt><dd>{r}</dd> })}
+                    {s.fallback_reason.map(|r| view! { <dt>"GPU backends passed by"</dt><dd>{r}</dd> })}
                     <dt>"Workers"</dt>
                     <dd data-fact="workers">{format!("{} busy, {} idle ({} slots)", s.busy, s.workers.saturating_sub(s.busy), s.workers)}</dd>
                     <dt>"Queued runs"</dt><dd>{s.queued_runs}</dd>

@@ -58,8 +58,26 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             "preset", "backend", "params", "train smp/s", "p50 (ms)", "p95 (ms)", "infer smp/s"
         );
     }
+    let mut unavailable = 0;
     for &backend in &args.backend {
-        let device = engine::device::select(backend.into())?;
+        // A backend that cannot open is reported and the others are still measured (the GPU
+        // kit asks for several at once).
+        let device = match engine::device::select(backend.into()) {
+            Ok(device) => device,
+            Err(err) => {
+                unavailable += 1;
+                let backend = api::Backend::from(backend).as_str();
+                if args.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "backend": backend, "error": err.to_string() })
+                    );
+                } else {
+                    eprintln!("{backend}: {err}");
+                }
+                continue;
+            }
+        };
         for name in &args.presets {
             let arch = resolve(&api::Architecture::Preset { name: name.clone() })
                 .map_err(anyhow::Error::msg)?;
@@ -77,6 +95,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
                     "{}",
                     serde_json::json!({
                         "preset": name, "backend": device.backend.as_str(), "device": device.name,
+                        "fallback_reason": device.fallback_reason,
                         "params": r.params, "batch": args.batch, "steps": r.steps,
                         "train_samples_per_s": r.train_samples_per_s,
                         "latency_p50_ms": r.inference.p50_ms, "latency_p95_ms": r.inference.p95_ms,
@@ -98,5 +117,9 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if unavailable == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -45,8 +45,12 @@ enum Command {
 /// Where to train, as given on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum BackendArg {
-    /// A GPU through wgpu when there is one, else the CPU.
+    /// CUDA on an NVIDIA GPU, else a hardware GPU through wgpu, else the CPU; says why it
+    /// passed each by.
     Auto,
+    /// burn's CUDA backend (NVIDIA; needs the driver and NVRTC, and a build with `--features
+    /// cuda`); fails when either is missing.
+    Cuda,
     /// burn-wgpu (Vulkan, Metal, DX12); fails when no adapter is found.
     Wgpu,
     /// burn's pure-Rust CPU backend.
@@ -57,6 +61,7 @@ impl From<BackendArg> for Backend {
     fn from(arg: BackendArg) -> Backend {
         match arg {
             BackendArg::Auto => Backend::Auto,
+            BackendArg::Cuda => Backend::Cuda,
             BackendArg::Wgpu => Backend::Wgpu,
             BackendArg::Cpu => Backend::Cpu,
         }

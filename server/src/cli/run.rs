@@ -83,7 +83,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let device = engine::device::select(args.backend.into())?.with_threads(threads_per_run(&args));
     eprintln!("backend: {} on {}", device.backend.as_str(), device.name);
     if let Some(reason) = &device.fallback_reason {
-        eprintln!("  (auto chose the CPU: {reason})");
+        eprintln!("  (auto passed by {reason})");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

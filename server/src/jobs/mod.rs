@@ -95,7 +95,7 @@ impl Jobs {
                 host: inner.worker.host.clone(),
                 pid: i64::from(inner.worker.pid),
                 backend: device.backend.as_str().to_string(),
-                device: device.name.clone(),
+                device: device.description(),
                 slots: slots as i64,
             };
             inner.store.register_worker(&new_worker, now_ms()).await?;

@@ -125,7 +125,7 @@ async fn execute(
         .mark_started(
             &row.id,
             device.backend.as_str(),
-            &device.name,
+            &device.description(),
             &prepared.fingerprint,
         )
         .await?;
