@@ -43,6 +43,8 @@ pub struct AccessSettings {
     pub allowed_hosts: Vec<String>,
     /// `--max-failed-logins`: failed logins per client and minute before 429.
     pub max_failed_logins: usize,
+    /// `--trusted-proxy`: proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `$XDG_DATA_HOME/distill-lab`, else `~/.local/share/distill-lab`, else `./distill-lab`.

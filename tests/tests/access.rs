@@ -322,28 +322,27 @@ fn the_four_findings_are_closed_no_anonymous_changes_no_revoking_by_holders_no_c
     assert_eq!(anonymous("GET", &shared, &[]).status, 200);
 }
 
+/// `POST /api/login` with `token`, from the client a trusted proxy names in `forwarded_for`
+/// (when given).
+fn login_as(server: &Server, token: &str, forwarded_for: Option<&str>) -> u16 {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(client) = forwarded_for {
+        headers.push(("x-forwarded-for", client));
+    }
+    let body = json!({ "token": token }).to_string();
+    server
+        .send_with("POST", "/api/login", &headers, body.as_bytes())
+        .status
+}
+
 #[test]
-fn failed_logins_are_limited_per_client_and_then_even_the_right_token_waits() {
+fn failed_logins_past_the_limit_get_429_but_the_owner_from_the_same_address_gets_in() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &["--workers", "0"]);
-    let login = |token: &str| {
-        server.send_with(
-            "POST",
-            "/api/login",
-            &[("content-type", "application/json")],
-            json!({"token": token}).to_string().as_bytes(),
-        )
-    };
     for attempt in 1..=10 {
-        assert_eq!(login("wrong").status, 401, "attempt {attempt}");
+        assert_eq!(login_as(&server, "wrong", None), 401, "attempt {attempt}");
     }
-    let limited = login("wrong");
-    assert_eq!(limited.status, 429, "{}", limited.text);
-    assert_eq!(
-        login(&server.token.clone()).status,
-        429,
-        "no guessing past the limit"
-    );
+    assert_eq!(login_as(&server, "wrong", None), 429, "guessing is refused");
     let bearer = format!("Bearer {}", "1".repeat(64));
     let guess = server.send_with(
         "GET",
@@ -351,7 +350,47 @@ fn failed_logins_are_limited_per_client_and_then_even_the_right_token_waits() {
         &[("authorization", &bearer)],
         b"",
     );
-    assert_eq!(guess.status, 429);
+    assert_eq!(guess.status, 429, "{}", guess.text);
+
+    assert_eq!(login_as(&server, &server.token.clone(), None), 204);
+    let owner = format!("Bearer {}", server.token);
+    let listed = server.send_with("GET", "/api/experiments", &[("authorization", &owner)], b"");
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let page = server.send_with("GET", &format!("/?token={}", server.token), &[], b"");
+    assert_eq!(page.status, 303);
+    assert!(page.headers.contains_key("set-cookie"));
+}
+
+#[test]
+fn behind_a_trusted_proxy_failures_count_per_forwarded_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(
+        dir.path(),
+        &["--workers", "0", "--trusted-proxy", "127.0.0.1"],
+    );
+    let attacker = Some("203.0.113.9");
+    for _ in 1..=10 {
+        assert_eq!(login_as(&server, "wrong", attacker), 401);
+    }
+    assert_eq!(login_as(&server, "wrong", attacker), 429);
+    // Another client behind the same proxy is not held to the attacker's failures.
+    assert_eq!(login_as(&server, "wrong", Some("198.51.100.7")), 401);
+    assert_eq!(login_as(&server, &server.token.clone(), attacker), 204);
+}
+
+#[test]
+fn without_a_trusted_proxy_a_forwarded_address_is_not_believed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &["--workers", "0"]);
+    for attempt in 1..=10 {
+        let invented = format!("192.0.2.{attempt}");
+        assert_eq!(login_as(&server, "wrong", Some(&invented)), 401);
+    }
+    assert_eq!(
+        login_as(&server, "wrong", Some("192.0.2.99")),
+        429,
+        "a client cannot escape the limit by inventing X-Forwarded-For"
+    );
 }
 
 #[test]

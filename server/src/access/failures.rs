@@ -1,10 +1,13 @@
-//! Failed logins per client address: after `limit` failures within a window, every further
-//! attempt from that address is refused with 429 until the oldest failure leaves the window —
-//! before its credentials are even checked, so guessing cannot go on.
+//! Failed logins per client address. A presented credential that is valid always passes, so
+//! nobody can lock the owner out by failing from the same address (every client behind one
+//! reverse proxy, say). A failing one is counted, and once a client has `limit` failures within
+//! the window its further failures are answered 429 with the time to wait instead of 401, until
+//! the oldest failure leaves the window. The owner's secret and API tokens are 256-bit random
+//! values, so what the limit protects is the server's and the log's time, not the secret.
 //!
 //! Written here rather than with a rate-limiting crate (e.g. governor): those limit every
-//! request, while this must count only failures yet block every attempt once over the limit,
-//! and the whole mechanism is a map of timestamps.
+//! request, while this counts and refuses only failures, and the whole mechanism is a map of
+//! timestamps.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -40,8 +43,22 @@ impl FailedLogins {
         }
     }
 
-    /// Seconds until `client` may try again; `None` when it may now.
-    pub fn blocked(&self, client: IpAddr) -> Option<u64> {
+    /// The answer to a credential `client` presented: `Ok` when it is valid (always); else it
+    /// is counted, and `Err(Some(seconds))` says the client is over the limit and when it may
+    /// fail again without 429, `Err(None)` that it is not.
+    pub fn judge(&self, client: IpAddr, valid: bool) -> Result<(), Option<u64>> {
+        if valid {
+            return Ok(());
+        }
+        let blocked = self.blocked(client);
+        if blocked.is_none() {
+            self.record(client);
+        }
+        Err(blocked)
+    }
+
+    /// Seconds until `client` may fail again without 429; `None` when it may now.
+    fn blocked(&self, client: IpAddr) -> Option<u64> {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let times = recent.get_mut(&client)?;
@@ -59,7 +76,7 @@ impl FailedLogins {
     }
 
     /// Counts a failed attempt of `client`.
-    pub fn record(&self, client: IpAddr) {
+    fn record(&self, client: IpAddr) {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         recent.entry(client).or_default().push_back(Instant::now());
     }
@@ -69,26 +86,39 @@ impl FailedLogins {
 mod tests {
     use super::*;
 
+    fn address(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
     #[test]
-    fn a_client_is_blocked_after_its_failures_and_others_are_not() {
+    fn failures_past_the_limit_are_refused_and_other_clients_are_not() {
         let failures = FailedLogins::new(3, Duration::from_secs(60));
-        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        for _ in 0..2 {
-            failures.record(a);
+        let (a, b) = (address("10.0.0.1"), address("10.0.0.2"));
+        for _ in 0..3 {
+            assert_eq!(failures.judge(a, false), Err(None));
         }
-        assert_eq!(failures.blocked(a), None);
-        failures.record(a);
-        assert!(failures.blocked(a).is_some_and(|s| (1..=60).contains(&s)));
-        assert_eq!(failures.blocked(b), None);
+        assert!(matches!(failures.judge(a, false), Err(Some(s)) if (1..=60).contains(&s)));
+        assert_eq!(failures.judge(b, false), Err(None));
+    }
+
+    #[test]
+    fn a_valid_credential_passes_from_a_client_over_the_limit() {
+        let failures = FailedLogins::new(2, Duration::from_secs(60));
+        let a = address("10.0.0.1");
+        for _ in 0..5 {
+            let _ = failures.judge(a, false);
+        }
+        assert!(matches!(failures.judge(a, false), Err(Some(_))));
+        assert_eq!(failures.judge(a, true), Ok(()));
     }
 
     #[test]
     fn failures_leave_the_window() {
         let failures = FailedLogins::new(1, Duration::from_millis(20));
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        failures.record(a);
-        assert!(failures.blocked(a).is_some());
+        let a = address("10.0.0.1");
+        assert_eq!(failures.judge(a, false), Err(None));
+        assert!(matches!(failures.judge(a, false), Err(Some(_))));
         std::thread::sleep(Duration::from_millis(30));
-        assert_eq!(failures.blocked(a), None);
+        assert_eq!(failures.judge(a, false), Err(None));
     }
 }

@@ -28,31 +28,42 @@ pub async fn check_host(State(state): State<AppState>, request: Request, next: N
     next.run(request).await
 }
 
-/// The client's address, from the connection (loopback when the server was not started with
-/// connection info).
+/// The client's address: the connection's (loopback when the server was not started with
+/// connection info), or the one a trusted proxy forwards.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub IpAddr);
 
 impl ClientAddr {
-    fn of(extensions: &axum::http::Extensions) -> ClientAddr {
-        ClientAddr(
-            extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip()),
-        )
+    fn of(state: &AppState, extensions: &axum::http::Extensions, headers: &HeaderMap) -> Self {
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+        ClientAddr(state.access.trusted_proxies.client(peer, headers))
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr::of(&parts.extensions))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr::of(state, &parts.extensions, &parts.headers))
     }
 }
 
-fn client(request: &Request) -> IpAddr {
-    ClientAddr::of(request.extensions()).0
+fn client(state: &AppState, request: &Request) -> IpAddr {
+    ClientAddr::of(state, request.extensions(), request.headers()).0
+}
+
+/// The refusal of a credential that failed: 429 when its client is over the failed-login
+/// limit (`blocked`: seconds to wait), else 401 with `message`.
+pub(crate) fn failed_login(blocked: Option<u64>, message: &str) -> ApiError {
+    match blocked {
+        Some(seconds) => ApiError::too_many_attempts(seconds),
+        None => ApiError::unauthenticated(message),
+    }
 }
 
 pub(crate) fn hex(digest: [u8; 32]) -> String {
@@ -74,27 +85,26 @@ async fn principal(
         ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")
     })?;
     if let Some(secret) = presented {
-        if let Some(seconds) = access.failures.blocked(client) {
-            return Err(ApiError::too_many_attempts(seconds));
-        }
-        if owner.matches(secret) {
-            return Ok(Some(Principal::Owner { by_cookie: false }));
-        }
-        if let Some(token) = state
-            .jobs
-            .store()
-            .use_token(&hex(hash_secret(secret)))
-            .await?
-        {
-            return Ok(Some(Principal::Token {
+        let principal = if owner.matches(secret) {
+            Some(Principal::Owner { by_cookie: false })
+        } else {
+            let token = state
+                .jobs
+                .store()
+                .use_token(&hex(hash_secret(secret)))
+                .await?;
+            token.map(|token| Principal::Token {
                 scope: token.scope(),
                 id: token.id,
-            }));
-        }
-        access.failures.record(client);
-        return Err(ApiError::unauthenticated(
-            "this token is not valid (revoked, or never issued by this lab)",
-        ));
+            })
+        };
+        return match access.failures.judge(client, principal.is_some()) {
+            Ok(()) => Ok(principal),
+            Err(blocked) => Err(failed_login(
+                blocked,
+                "this token is not valid (revoked, or never issued by this lab)",
+            )),
+        };
     }
     match session_cookie(headers) {
         Some(value)
@@ -135,7 +145,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
     let need = policy(request.method(), &route);
-    let found = principal(&state, request.headers(), client(&request)).await;
+    let found = principal(&state, request.headers(), client(&state, &request)).await;
     let principal = match (found, need) {
         // Public routes answer anyone; they still learn who asks (the session probe does).
         (Ok(p), Need::Nothing) => p,
@@ -213,14 +223,11 @@ pub async fn exchange_url_token(
     } else {
         format!("{path}?{rest}")
     };
-    let ip = client(&request);
-    let blocked = state.access.failures.blocked(ip);
-    if let Some(seconds) = blocked {
-        return ApiError::too_many_attempts(seconds).into_response();
-    }
-    if !owner.matches(&token) {
-        state.access.failures.record(ip);
-        return redirect(&location, None);
+    let ip = client(&state, &request);
+    match state.access.failures.judge(ip, owner.matches(&token)) {
+        Ok(()) => {}
+        Err(Some(seconds)) => return ApiError::too_many_attempts(seconds).into_response(),
+        Err(None) => return redirect(&location, None),
     }
     match start_session(&state).await {
         Ok(cookie) => redirect(&location, Some(cookie)),

@@ -2,13 +2,15 @@
 //! (Jupyter-style, exchanged for a session cookie) and authenticates scripts (bearer); API
 //! tokens with a `read` or `write` scope; read-only share links. Every request's `Host` must be
 //! this server's (DNS rebinding); cookie-authenticated unsafe requests must come from its own
-//! origin (CSRF); failed logins are rate-limited per client.
+//! origin (CSRF); failed logins are rate-limited per client (never a valid credential), the client
+//! being the connection's address or the one a trusted proxy forwards.
 
 mod credentials;
 mod failures;
 mod guard;
 mod hosts;
 mod policy;
+mod proxies;
 mod secret;
 
 pub use credentials::{
@@ -16,9 +18,10 @@ pub use credentials::{
 };
 pub use failures::{FailedLogins, FAILURE_WINDOW};
 pub use guard::{check_host, exchange_url_token, guard, ClientAddr};
-pub(crate) use guard::{hex, start_session};
+pub(crate) use guard::{failed_login, hex, start_session};
 pub use hosts::AllowedHosts;
 pub use policy::{policy, Need};
+pub use proxies::TrustedProxies;
 pub use secret::{load_owner_secret, OwnerSecret, SecretSource};
 
 use std::time::Duration;
@@ -38,4 +41,6 @@ pub struct Access {
     pub secure_cookies: bool,
     /// Failed logins per client.
     pub failures: FailedLogins,
+    /// The proxies believed about the client they forward.
+    pub trusted_proxies: TrustedProxies,
 }

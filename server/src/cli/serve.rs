@@ -56,10 +56,15 @@ pub struct ServeArgs {
     /// are refused, against DNS rebinding).
     #[arg(long, env = "DISTILL_ALLOWED_HOSTS", value_delimiter = ',')]
     allowed_hosts: Vec<String>,
-    /// Failed logins a client may make per minute; past them every attempt from it gets 429
-    /// until a minute after the oldest.
+    /// Failed logins a client may make per minute; past them its failing attempts get 429
+    /// until a minute after the oldest (a valid token or cookie always passes).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     max_failed_logins: u32,
+    /// Reverse proxies in front of the lab (addresses or networks like 10.0.0.0/8, comma
+    /// separated) whose `X-Forwarded-For` says which client a request comes from; the failed-
+    /// login limit then counts per client, not per proxy. Nobody else's header is believed.
+    #[arg(long, env = "DISTILL_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxy: Vec<String>,
 }
 
 pub(super) fn init_tracing() {
@@ -91,6 +96,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             public_url: args.public_url,
             allowed_hosts: args.allowed_hosts,
             max_failed_logins: args.max_failed_logins as usize,
+            trusted_proxies: args.trusted_proxy,
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -10,7 +10,9 @@ use axum::{Extension, Json};
 use super::extract::ApiJson;
 use super::shares::link;
 use super::{ApiError, AppState};
-use crate::access::{hash_secret, hex, start_session, ClientAddr, Principal, SESSION_COOKIE};
+use crate::access::{
+    failed_login, hash_secret, hex, start_session, ClientAddr, Principal, SESSION_COOKIE,
+};
 use crate::ids::{is_id, new_id, new_secret};
 
 /// Exchanges the owner's secret for a session cookie.
@@ -26,12 +28,9 @@ pub async fn login(
     let Some(owner) = &state.access.owner else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
-    if let Some(seconds) = state.access.failures.blocked(client) {
-        return Err(ApiError::too_many_attempts(seconds));
-    }
-    if !owner.matches(request.token.trim()) {
-        state.access.failures.record(client);
-        return Err(ApiError::unauthenticated("this is not the lab's owner token").field("token"));
+    let valid = owner.matches(request.token.trim());
+    if let Err(blocked) = state.access.failures.judge(client, valid) {
+        return Err(failed_login(blocked, "this is not the lab's owner token").field("token"));
     }
     let cookie = start_session(&state).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
