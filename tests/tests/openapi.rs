@@ -21,6 +21,62 @@ fn refs(value: &Value, out: &mut Vec<String>) {
 }
 
 #[test]
+fn the_served_document_is_valid_openapi_3_1() {
+    let meta: Value =
+        serde_json::from_str(include_str!("../fixtures/openapi-3.1-schema.json")).unwrap();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&meta)
+        .expect("the OpenAPI 3.1 schema compiles");
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &["--workers", "0"]);
+    let document = server.get("/api/openapi.json").json;
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .take(10)
+        .map(|e| format!("at {}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+
+    // What a stateful client follows: from what it creates to the operations that take its id.
+    let operations: Vec<&Value> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .collect();
+    let operation_ids: Vec<&str> = operations
+        .iter()
+        .filter_map(|o| o["operationId"].as_str())
+        .collect();
+    let mut linked = Vec::new();
+    for operation in &operations {
+        for response in operation["responses"].as_object().unwrap().values() {
+            for link in response["links"]
+                .as_object()
+                .into_iter()
+                .flat_map(|l| l.values())
+            {
+                let target = link["operationId"].as_str().unwrap();
+                assert!(operation_ids.contains(&target), "a link to {target}");
+                linked.push(target);
+            }
+        }
+    }
+    for needs_an_id in [
+        "experiment_get",
+        "run_curves_get",
+        "shared_get",
+        "token_delete",
+    ] {
+        assert!(
+            linked.contains(&needs_an_id),
+            "nothing links to {needs_an_id}"
+        );
+    }
+}
+
+#[test]
 fn the_openapi_document_describes_every_route_the_server_answers_and_only_those() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &[]);

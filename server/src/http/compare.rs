@@ -7,7 +7,7 @@ use axum::Json;
 use engine::stats::{estimate, pair_by_seed, paired_gain};
 use serde::Deserialize;
 
-use super::curves::{max_points_param, metric_list, run_curves, run_row};
+use super::curves::{comma_list, max_points_param, metric_list, run_curves, run_row};
 use super::extract::ApiQuery;
 use super::{ApiError, AppState};
 use crate::store::RunRow;
@@ -200,13 +200,7 @@ fn model_gains(rows: &[ComparedRun], models: &[ComparedModel]) -> Vec<ModelGain>
 
 /// Parses and checks a comma-separated list of run ids.
 pub(super) fn run_ids(text: Option<&str>) -> Result<Vec<String>, ApiError> {
-    let ids: Vec<String> = text
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let ids = comma_list("runs", text.unwrap_or(""))?;
     if ids.is_empty() || ids.len() > MAX_COMPARED {
         return Err(ApiError::bad_parameter(
             "runs",
@@ -230,7 +224,7 @@ pub async fn compare_get(
 ) -> Result<Json<Comparison>, ApiError> {
     let ids = run_ids(query.runs.as_deref())?;
     let max_points = max_points_param(query.max_points.as_deref())?;
-    let metrics = metric_list(query.metrics.as_deref());
+    let metrics = metric_list(query.metrics.as_deref())?;
     Ok(Json(
         comparison(&state, &ids, metrics.as_deref(), max_points).await?,
     ))

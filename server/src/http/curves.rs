@@ -43,15 +43,26 @@ pub(super) fn max_points_param(text: Option<&str>) -> Result<usize, ApiError> {
     bounded("max_points", text, DEFAULT_POINTS, 2, MAX_POINTS)
 }
 
-pub(super) fn metric_list(text: Option<&str>) -> Option<Vec<String>> {
-    text.map(|t| {
-        t.split(',')
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .map(str::to_string)
-            .collect()
-    })
-    .filter(|list: &Vec<String>| !list.is_empty())
+/// The `metrics` parameter: `None` (every metric) when absent.
+pub(super) fn metric_list(text: Option<&str>) -> Result<Option<Vec<String>>, ApiError> {
+    text.map(|t| comma_list("metrics", t)).transpose()
+}
+
+/// The items of a comma-separated query value; an empty item (`a,,b`, or a comma at an end)
+/// is refused like an empty value (`ApiQuery`).
+pub(super) fn comma_list(parameter: &str, text: &str) -> Result<Vec<String>, ApiError> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|item| match item.trim() {
+            "" => Err(ApiError::bad_parameter(
+                parameter,
+                format!("`{parameter}` has an empty item: name one between each pair of commas"),
+            )),
+            item => Ok(item.to_string()),
+        })
+        .collect()
 }
 
 /// The curves of `run`, on buckets over `[0, span]` epochs.
@@ -139,7 +150,7 @@ pub(super) async fn curves_of(
     query: &CurvesQuery,
 ) -> Result<RunCurves, ApiError> {
     let max_points = max_points_param(query.max_points.as_deref())?;
-    let metrics = metric_list(query.metrics.as_deref());
+    let metrics = metric_list(query.metrics.as_deref())?;
     let span = run.epochs_total as f64;
     run_curves(state, run, metrics.as_deref(), span, max_points).await
 }

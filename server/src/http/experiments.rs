@@ -100,7 +100,7 @@ fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
 /// The `status` filter of a list: absent or empty for all.
 pub(super) fn status_param(text: Option<&str>) -> Result<Option<RunStatus>, ApiError> {
     match text {
-        None | Some("") => Ok(None),
+        None => Ok(None),
         Some(text) => RunStatus::parse(text).map(Some).ok_or_else(|| {
             let known: Vec<&str> = RunStatus::ALL.iter().map(|s| s.as_str()).collect();
             ApiError::bad_parameter(

@@ -62,7 +62,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// A query string.
+/// A query string. Every value must be non-empty (the document says `minLength: 1`): an empty
+/// one is refused with 400 naming its parameter, whichever parameter it is — one rule, rather
+/// than some handlers reading `?status=` as "no filter" and others refusing `?cursor=`.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
 
@@ -71,8 +73,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        let deserializer =
-            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let pairs = form_urlencoded::parse(query.as_bytes());
+        if let Some((name, _)) = pairs.clone().find(|(_, value)| value.is_empty()) {
+            return Err(ApiError::bad_parameter(
+                &name,
+                format!("`{name}` has an empty value: give one, or leave the parameter out"),
+            ));
+        }
+        let deserializer = serde_urlencoded::Deserializer::new(pairs);
         serde_path_to_error::deserialize(deserializer)
             .map(ApiQuery)
             .map_err(|e| {

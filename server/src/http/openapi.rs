@@ -33,6 +33,7 @@ pub(super) fn complete(document: utoipa::openapi::OpenApi) -> Value {
         apply_rule(schemas, rule);
     }
     inline_tagged_variants(schemas);
+    link_operations(&mut doc);
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
             for (method, operation) in item.as_object_mut().into_iter().flat_map(|m| m.iter_mut()) {
@@ -50,6 +51,98 @@ pub(super) fn complete(document: utoipa::openapi::OpenApi) -> Value {
                     "description": "The owner's browser session (from `/?token=…` or `POST /api/login`); unsafe requests must come from the lab's own origin."}
     });
     doc
+}
+
+/// Where the id an operation answers with can be used: (path, method, status, the id as a
+/// runtime expression, the operations that take it as their path parameter). A stateful client
+/// (a fuzzer, a generated SDK) follows these from what it created to what needs its id.
+const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
+    (
+        "/api/experiments",
+        "post",
+        "201",
+        "$response.body#/summary/id",
+        &[
+            "experiment_get",
+            "experiment_cancel",
+            "experiment_delete",
+            "experiment_events",
+            "experiment_export",
+            "experiment_share",
+        ],
+    ),
+    (
+        "/api/experiments",
+        "post",
+        "201",
+        "$response.body#/runs/0/id",
+        &["run_curves_get", "run_model"],
+    ),
+    (
+        "/api/experiments",
+        "get",
+        "200",
+        "$response.body#/experiments/0/id",
+        &["experiment_get", "experiment_export"],
+    ),
+    (
+        "/api/experiments/{id}/share",
+        "post",
+        "201",
+        "$response.body#/token",
+        &["shared_get", "share_delete"],
+    ),
+    (
+        "/api/shares",
+        "post",
+        "201",
+        "$response.body#/token",
+        &["shared_get", "share_delete"],
+    ),
+    (
+        "/api/tokens",
+        "post",
+        "201",
+        "$response.body#/info/id",
+        &["token_delete"],
+    ),
+];
+
+/// Adds [`LINKS`] to the responses they start from. Each link fills the target's one path
+/// parameter (`id` or `token`) with the expression.
+fn link_operations(doc: &mut Value) {
+    let targets: Map<String, Value> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .flat_map(|item| item.as_object().into_iter().flat_map(|m| m.values()))
+        .filter_map(|operation| {
+            let id = operation["operationId"].as_str()?.to_string();
+            let parameter = operation["parameters"]
+                .as_array()?
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .last()?["name"]
+                .clone();
+            Some((id, parameter))
+        })
+        .collect();
+    for (path, method, status, expression, operations) in LINKS {
+        let response = &mut doc["paths"][path][method]["responses"][status];
+        assert!(
+            response.is_object(),
+            "no {method} {path} {status} to link from"
+        );
+        for operation in *operations {
+            let parameter = targets[*operation]
+                .as_str()
+                .unwrap_or_else(|| panic!("{operation} takes no path parameter"));
+            response["links"][operation] = json!({
+                "operationId": operation,
+                "parameters": { parameter: expression },
+            });
+        }
+    }
 }
 
 /// Documents who may call an operation and the refusals of the access rules: 421 for a host
@@ -264,7 +357,12 @@ fn query_schema(name: &str) -> Option<Value> {
 }
 
 fn type_query_parameters(operation: &mut Value) {
-    let Some(parameters) = operation["parameters"].as_array_mut() else {
+    // `get_mut`, not `operation["parameters"]`: indexing a JSON object mutably inserts the key
+    // as `null` when it is missing, which is not valid OpenAPI.
+    let Some(parameters) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    else {
         return;
     };
     for parameter in parameters.iter_mut().filter(|p| p["in"] == "query") {
@@ -277,8 +375,22 @@ fn type_query_parameters(operation: &mut Value) {
             parameter["explode"] = json!(false);
         }
         parameter["required"] = json!(name == "runs");
-        parameter["schema"] = schema;
+        parameter["schema"] = non_empty(schema);
     }
+}
+
+/// A query value's schema with the server's rule that no value, nor an item of a
+/// comma-separated list, is empty (`ApiQuery`, `curves::comma_list`).
+fn non_empty(mut schema: Value) -> Value {
+    let strings = if schema["type"] == "array" {
+        &mut schema["items"]
+    } else {
+        &mut schema
+    };
+    if strings["type"] == "string" && strings.get("enum").is_none() {
+        strings["minLength"] = json!(1);
+    }
+    schema
 }
 
 fn error_response(description: &str) -> Value {

@@ -32,7 +32,7 @@ pub async fn runs_list(
 ) -> Result<Json<Vec<RunListing>>, ApiError> {
     let status = super::experiments::status_param(query.status.as_deref())?;
     let dataset = match query.dataset.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(text) => Some(DatasetName::parse(text).ok_or_else(|| {
             ApiError::bad_parameter("dataset", format!("unknown dataset `{text}`"))
         })?),
