@@ -106,6 +106,16 @@ pub enum RunKind {
     Baseline,
 }
 
+impl RunKind {
+    /// The name on the wire, in the store and in CSV files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Stage => "stage",
+            RunKind::Baseline => "baseline",
+        }
+    }
+}
+
 /// One trained model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -125,7 +135,7 @@ pub struct RunReport {
     /// The run that taught this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teacher_run: Option<String>,
-    /// `wgpu` or `cpu`.
+    /// `cuda`, `wgpu` or `cpu`.
     pub backend: String,
     /// The device, as the backend names it.
     pub device: String,

@@ -1,5 +1,6 @@
 //! The `distill` binary's library: the command line, and `distill serve` — the REST API
-//! ([`http`]), background jobs ([`jobs`]) and the SQLite store ([`store`]) that drive the engine.
+//! ([`http`]), background jobs ([`jobs`]) and the store ([`store`]: SQLite, or PostgreSQL
+//! shared with workers) that drive the engine.
 
 pub mod access;
 pub mod artifacts;

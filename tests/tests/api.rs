@@ -50,8 +50,11 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
         8,
         "4 runs × 2 epochs"
     );
-    let epoch = events.iter().find(|e| e.name == "epoch").unwrap();
-    assert!(epoch.data["metrics"]["test_accuracy"].as_f64().unwrap() > 0.0);
+    let epochs: Vec<&Value> = events
+        .iter()
+        .filter(|e| e.name == "epoch")
+        .map(|e| &e.data)
+        .collect();
     assert!(events
         .iter()
         .any(|e| e.name == "run" && e.data["run"]["status"] == "running"));
@@ -70,6 +73,14 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
             "the live summary and the report agree on the reported epoch"
         );
         assert!(m["params"].as_u64().unwrap() > 0 && m["latency_p50_ms"].as_f64().unwrap() > 0.0);
+        let last_epoch_streamed = epochs
+            .iter()
+            .rfind(|e| e["run_id"] == run["id"])
+            .expect("every run streamed its epochs");
+        assert_eq!(
+            last_epoch_streamed["metrics"]["test_accuracy"], m["top1_last"],
+            "the stream carried the numbers that were stored"
+        );
     }
     assert_eq!(detail["models"].as_array().unwrap().len(), 4);
     let gain = &detail["summary"]["gain"];

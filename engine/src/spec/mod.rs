@@ -12,7 +12,10 @@ pub use architecture_rules::check_architecture;
 pub use bounds::{schema_rules, Bound, Rule, SchemaRule};
 pub use methods::methods;
 pub use parse::{parse_spec, parse_spec_value};
-pub use validate::{input_shape, input_shape_of, validate, ImportedModel, Stage, ValidatedSpec};
+pub use validate::{
+    default_validation_samples, input_shape, input_shape_of, validate, ImportedModel, Stage,
+    ValidatedSpec,
+};
 
 /// A spec that cannot run, with the field to blame (`chain[1].link.terms[0].temperature`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

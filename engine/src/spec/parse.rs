@@ -135,6 +135,7 @@ mod tests {
 
     #[test]
     fn malformed_json_is_an_error_not_a_panic() {
-        assert!(parse_spec("{\"chain\": [").is_err());
+        let err = parse_spec("{\"chain\": [").unwrap_err();
+        assert!(err.message.contains("EOF"), "{err}");
     }
 }

@@ -203,8 +203,15 @@ fn stage_architecture(
     }
 }
 
-/// Checks the subsets and fills in the validation split: 10 % of the training samples used by
-/// default, at most half of them, at least one. Returns how many training samples are left.
+/// The validation split of a spec that does not give one: a tenth of the `used` training
+/// samples, at least one. The one place this default is computed (the validator writes it into
+/// every resolved spec; training reads it from there).
+pub fn default_validation_samples(used: usize) -> usize {
+    (used / 10).max(1)
+}
+
+/// Checks the subsets and fills in the validation split: [`default_validation_samples`] by
+/// default, at most half of the samples used. Returns how many training samples are left.
 fn fill_validation(spec: &mut ExperimentSpec) -> Result<usize, SpecError> {
     let dataset = &mut spec.dataset;
     for (field, value) in [
@@ -218,7 +225,9 @@ fn fill_validation(spec: &mut ExperimentSpec) -> Result<usize, SpecError> {
     }
     let available = catalog(dataset.name).train_size;
     let used = dataset.train_subset.map_or(available, |n| n.min(available));
-    let validation = *dataset.validation.get_or_insert((used / 10).max(1));
+    let validation = *dataset
+        .validation
+        .get_or_insert(default_validation_samples(used));
     if used < 2 || validation > used / 2 {
         return Err(SpecError::new(
             "dataset.validation",

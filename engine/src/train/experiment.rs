@@ -127,7 +127,10 @@ impl ExperimentData {
             .train
             .clone()
             .truncate(spec.dataset.train_subset.unwrap_or(usize::MAX));
-        let held = spec.dataset.validation.unwrap_or(used.len() / 10);
+        let held = spec
+            .dataset
+            .validation
+            .unwrap_or_else(|| crate::spec::default_validation_samples(used.len()));
         let (train, validation) = hold_out(&used, held, full.classes);
         let data = Split {
             train,

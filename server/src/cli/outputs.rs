@@ -5,14 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
-use api::{ExperimentReport, ModelSummary, RunKind, RunReport};
-
-fn kind(kind: RunKind) -> &'static str {
-    match kind {
-        RunKind::Stage => "stage",
-        RunKind::Baseline => "baseline",
-    }
-}
+use api::{ExperimentReport, ModelSummary, RunReport};
 
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn field(text: &str) -> String {
@@ -34,7 +27,7 @@ pub fn curves_csv(report: &ExperimentReport) -> String {
                     "{},{},{},{},{},{},{}",
                     field(&run.id),
                     field(&run.stage_name),
-                    kind(run.kind),
+                    run.kind.as_str(),
                     run.seed,
                     e.epoch,
                     field(metric),
@@ -82,7 +75,7 @@ pub fn metrics_csv(runs: &[RunReport]) -> String {
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             field(&r.id),
             field(&r.stage_name),
-            kind(r.kind),
+            r.kind.as_str(),
             r.seed,
             r.backend,
             m.top1_val_best.map(|v| v.to_string()).unwrap_or_default(),

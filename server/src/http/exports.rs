@@ -97,11 +97,7 @@ pub async fn experiment_export(
     for curve in &curves {
         let run = experiment.runs.iter().find(|r| r.id == curve.run_id);
         let (stage, kind, seed) = run.map_or((String::new(), "", 0), |r| {
-            let kind = match r.kind {
-                api::RunKind::Stage => "stage",
-                api::RunKind::Baseline => "baseline",
-            };
-            (r.stage_name.clone(), kind, r.seed)
+            (r.stage_name.clone(), r.kind.as_str(), r.seed)
         });
         for (step, epoch, value) in &curve.points {
             csv.push_str(&format!(

@@ -81,10 +81,7 @@ impl Store {
             .bind(&run.id)
             .bind(&experiment.id)
             .bind(ordinal as i64)
-            .bind(match run.kind {
-                api::RunKind::Stage => "stage",
-                api::RunKind::Baseline => "baseline",
-            })
+            .bind(run.kind.as_str())
             .bind(run.stage_index as i64)
             .bind(&run.stage_name)
             .bind(run.seed as i64)

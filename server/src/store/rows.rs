@@ -85,7 +85,7 @@ impl ExperimentRow {
         let statuses: Vec<RunStatus> = runs.iter().map(RunRow::status).collect();
         let last_stage = runs
             .iter()
-            .filter(|r| r.kind == "stage")
+            .filter(|r| r.kind() == RunKind::Stage)
             .map(|r| r.stage_index)
             .max();
         // The same accuracy and pairing as the experiment's per-model results
@@ -96,8 +96,9 @@ impl ExperimentRow {
                 .filter_map(|r| Some((r.seed as u64, r.reported_accuracy()?)))
                 .collect()
         };
-        let student = per_seed(&|r| r.kind == "stage" && Some(r.stage_index) == last_stage);
-        let baseline = per_seed(&|r| r.kind == "baseline");
+        let student =
+            per_seed(&|r| r.kind() == RunKind::Stage && Some(r.stage_index) == last_stage);
+        let baseline = per_seed(&|r| r.kind() == RunKind::Baseline);
         let mean =
             |values: &[(u64, f64)]| estimate(&values.iter().map(|v| v.1).collect::<Vec<_>>());
         Ok(ExperimentSummary {
@@ -153,7 +154,7 @@ impl RunRow {
 
     /// Stage or baseline.
     pub fn kind(&self) -> RunKind {
-        if self.kind == "baseline" {
+        if self.kind == RunKind::Baseline.as_str() {
             RunKind::Baseline
         } else {
             RunKind::Stage
