@@ -3,15 +3,22 @@
 # CUDA, NVRTC and PyTorch, but no Rust, no registry and no Vulkan loader, and takes at most
 # 64 MiB of working tree): `gpu-kit/` at the repository root (git-ignored), for the device
 # tool's `carry`, then `scripts/gpu-run.sh` there. The kit holds
-#   distill.xz   the `distill` binary built with `--features cuda` (and wgpu, a default), stripped
-#                of symbols and debug info, xz-compressed;
+#   distill.xz   the `distill` binary built with `--features cuda` (and wgpu, a default) when
+#                this machine can build it, else with wgpu alone (below), stripped of symbols
+#                and debug info, xz-compressed;
 #   gl/          the Vulkan/GL loader packages (.deb) that wgpu needs there, from Debian, fetched
 #                with `apt-get download` as the device tool's README says;
 #   data/        Fashion-MNIST from Debian's dataset-fashion-mnist, when the kit stays under its
 #                size limit with it (else the runs there use the built-in synthetic set).
 # The PyTorch mirror (bench/pytorch) and the experiment (examples/kd.json) travel with the tree.
 #
-#   scripts/gpu-kit.sh                      build (about 20 min the first time) and pack
+#   scripts/gpu-kit.sh                      build and pack
+#
+# burn-cuda 0.22.1 needs cubecl-llvm, whose build downloads a bundled LLVM (tracel-llvm) from
+# GitHub into ~/.local/share/tracel/ the first time. Where that cannot be reached (this
+# project's machines reach package registries only) and the bundle is not already there, the
+# kit packs the default build — wgpu, which reaches NVIDIA GPUs through Vulkan with the loader
+# packed below, and the CPU — and says so; the run script then reports cuda as not built in.
 #   scripts/gpu-kit.sh --binary PATH        pack an existing binary instead (the CPU dry run)
 #   scripts/gpu-kit.sh --no-gl --no-data    leave those out
 set -euo pipefail
@@ -34,15 +41,22 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-if [ -z "$binary" ]; then
+llvm_bundle=$(ls -d "${XDG_DATA_HOME:-$HOME/.local/share}"/tracel/tracel-llvm-*/.tracel-llvm-installed 2>/dev/null | head -1 || true)
+if [ -z "$binary" ] && [ -n "$llvm_bundle" ]; then
   # The release profile and target directory of every other build: only the crates whose
   # features change (burn's, cubecl's, the CUDA bindings, ours) are compiled again. That build
   # replaces $target/release/distill, so the kit takes its copy at once and the default binary
   # is linked back (from the crates still cached) before this script ends.
-  cargo build --release -p distill-server --features cuda
+  # (--workspace: the features every other build unifies, so only what cuda changes rebuilds.)
+  cargo build --release --workspace --features distill-server/cuda
   binary="$target/release/distill.cuda"
   cp "$target/release/distill" "$binary"
-  cargo build --release -p distill-server
+  cargo build --release --workspace
+elif [ -z "$binary" ]; then
+  echo "note: no tracel-llvm bundle in ~/.local/share/tracel (burn-cuda's build downloads it from GitHub):" >&2
+  echo "      the kit's binary has wgpu and the CPU, not cuda" >&2
+  cargo build --release --workspace
+  binary="$target/release/distill"
 fi
 [ -x "$binary" ] || { echo "no executable at $binary" >&2; exit 1; }
 

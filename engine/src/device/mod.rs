@@ -123,11 +123,13 @@ pub fn select(requested: Backend) -> Result<ComputeDevice, DeviceError> {
     }
 }
 
+/// Opens one backend's device.
+type Opener = fn() -> Result<ComputeDevice, DeviceError>;
+
 /// The first backend that opens, in `auto`'s order.
 fn auto() -> ComputeDevice {
     let mut passed_by = Vec::new();
-    let gpus: [(&str, fn() -> Result<ComputeDevice, DeviceError>); 2] =
-        [("cuda", cuda::open), ("wgpu", || wgpu::open(false))];
+    let gpus: [(&str, Opener); 2] = [("cuda", cuda::open), ("wgpu", || wgpu::open(false))];
     for (backend, open) in gpus {
         match open() {
             Ok(device) => return with_reasons(device, &passed_by),
