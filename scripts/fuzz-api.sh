@@ -47,7 +47,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
+"$venv/bin/schemathesis" --config-file scripts/fuzz-api.toml run "http://127.0.0.1:$port/api/openapi.json" \
   --checks all --phases examples,coverage,fuzzing,stateful \
   --max-examples "$examples" --seed "$seed" --request-timeout 10 --workers 1 \
   -H "Authorization: Bearer $token" --no-color "$@"

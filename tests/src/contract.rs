@@ -186,15 +186,21 @@ impl Contract {
         Checked::Operation
     }
 
-    /// Checks one event of an experiment's event stream against the stream's schema.
+    /// Checks one event of an experiment's event stream against the stream's schema: the
+    /// event record's, and its data's (`contentSchema`, the JSON the data holds).
     pub fn check_event(&self, name: &str, data: &Value) {
         let template = "/api/experiments/{id}/events";
-        let schema = &self.document["paths"][template]["get"]["responses"]["200"]["content"]
+        let record = &self.document["paths"][template]["get"]["responses"]["200"]["content"]
             ["text/event-stream"]["schema"];
+        let schema = &record["properties"]["data"]["contentSchema"];
         assert!(
             !schema.is_null(),
             "the document gives no schema for the events of {template}"
         );
+        let sse = json!({ "event": name, "data": data.to_string() });
+        if let Err(e) = self.validate("event record", record, &sse) {
+            panic!("the `{name}` event's record breaks its schema: {e}");
+        }
         if let Err(e) = self.validate("event", schema, data) {
             panic!("the `{name}` event breaks its schema: {e}\ndata: {data}");
         }

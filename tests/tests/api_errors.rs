@@ -150,7 +150,7 @@ fn every_malformed_request_gets_the_right_4xx_naming_the_field_and_none_gets_a_5
         case("an unknown query parameter", "GET", "/api/experiments?sort=name", 400, "invalid_parameter", "sort"),
         case("curves of an unknown run", "GET", "/api/runs/zzz/curves", 404, "not_found", "id"),
         case("one curve point", "GET", format!("/api/runs/{run}/curves?max_points=1"), 400, "invalid_parameter", "max_points"),
-        case("a metric the run does not have", "GET", format!("/api/runs/{run}/curves?metrics=perplexity"), 400, "invalid_parameter", "metrics"),
+        case("a metric the run does not have", "GET", format!("/api/runs/{run}/curves?metrics=perplexity"), 404, "not_found", "metrics"),
         case("comparing nothing", "GET", "/api/compare", 400, "invalid_parameter", "runs"),
         case("comparing unknown runs", "GET", format!("/api/compare?runs={run},{unknown_id}"), 404, "not_found", "runs"),
         case("comparing 21 runs", "GET", format!("/api/compare?runs={many_runs}"), 400, "invalid_parameter", "runs"),

@@ -151,6 +151,11 @@ pub const MIN_LR: Bound = Bound::at_least(0.0);
 pub const SAMPLES: Bound = Bound::whole_at_least(1);
 /// Seeds of an experiment (items).
 pub const MAX_SEEDS: usize = 100;
+/// The largest seed: 2^53 − 1, so that every JSON client reads a seed exactly (and the store's
+/// signed 64-bit column holds it).
+pub const MAX_SEED: usize = (1 << 53) - 1;
+/// A seed.
+pub const SEED: Bound = Bound::whole(0, MAX_SEED);
 /// Stages of a chain.
 pub const MAX_STAGES: usize = 16;
 /// Largest layer width or channel count.
@@ -228,6 +233,7 @@ pub fn schema_rules() -> Vec<SchemaRule> {
         at("DatasetSpec", "train_subset", Rule::Range(SAMPLES)),
         at("DatasetSpec", "test_subset", Rule::Range(SAMPLES)),
         at("ExperimentSpec", "seeds", count(1, MAX_SEEDS, true)),
+        at("ExperimentSpec", "seeds", Rule::Range(SEED)),
         at("ExperimentSpec", "chain", count(1, MAX_STAGES, false)),
         at("MlpSpec", "hidden", Rule::Range(WIDTH)),
         at("MlpSpec", "hidden", count(0, MAX_LAYERS, false)),

@@ -246,6 +246,9 @@ fn validate_seeds(seeds: &[u64]) -> Result<(), SpecError> {
             format!("needs 1 to {MAX_SEEDS} seeds, got {}", seeds.len()),
         ));
     }
+    for (i, &seed) in seeds.iter().enumerate() {
+        bounds::SEED.check(seed as f64, format!("seeds[{i}]"))?;
+    }
     let mut seen = seeds.to_vec();
     seen.sort_unstable();
     if seen.windows(2).any(|w| w[0] == w[1]) {
@@ -411,6 +414,15 @@ mod stage_tests {
 
     fn validated(json: &str, imported: Option<&ImportedModel>) -> Result<ValidatedSpec, SpecError> {
         validate(parse_spec(json).expect("test spec parses"), imported)
+    }
+
+    #[test]
+    fn a_seed_past_two_to_the_53_is_refused_naming_its_index() {
+        let with_seeds = |seeds: &str| CHAIN.replacen('{', &format!(r#"{{"seeds": {seeds}, "#), 1);
+        let largest = (1u64 << 53) - 1;
+        assert!(validated(&with_seeds(&format!("[0, {largest}]")), None).is_ok());
+        let err = validated(&with_seeds(&format!("[0, {}]", largest + 1)), None).unwrap_err();
+        assert_eq!(err.field, "seeds[1]", "{err}");
     }
 
     #[test]

@@ -79,8 +79,10 @@ pub(super) async fn run_curves(
         None => available.clone(),
         Some(list) => {
             if run.status().is_terminal() {
+                // Any name is a well-formed request; a curve the run does not have is not
+                // found, like a run that does not exist.
                 if let Some(unknown) = list.iter().find(|m| !available.contains(m)) {
-                    return Err(ApiError::bad_parameter(
+                    return Err(ApiError::not_found(
                         "metrics",
                         format!(
                             "run {} has no metric `{unknown}`; it has: {}",
@@ -133,7 +135,7 @@ pub(super) async fn run_curves(
 #[utoipa::path(get, path = "/api/runs/{id}/curves", tag = "runs", params(("id" = String, Path, description = "Run id"), CurvesQuery),
     responses((status = 200, description = "The curves", body = RunCurves),
               (status = 400, description = "A bad parameter", body = api::ErrorBody),
-              (status = 404, description = "No such run", body = api::ErrorBody)))]
+              (status = 404, description = "No such run, or a metric it does not have", body = api::ErrorBody)))]
 pub async fn run_curves_get(
     State(state): State<AppState>,
     Path(id): Path<String>,

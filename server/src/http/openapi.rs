@@ -33,7 +33,14 @@ pub(super) fn complete(document: utoipa::openapi::OpenApi) -> Value {
         apply_rule(schemas, rule);
     }
     inline_tagged_variants(schemas);
+    document_string_rules(schemas);
     link_operations(&mut doc);
+    document_event_stream(&mut doc);
+    // A spec that validates, for readers and for clients that start from examples (the
+    // fuzzer's stateful phase creates an experiment from it, then follows the links).
+    doc["paths"]["/api/experiments"]["post"]["requestBody"]["content"]["application/json"]
+        ["example"] = serde_json::from_str(include_str!("../../../examples/demo.json"))
+        .expect("examples/demo.json is JSON");
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
             for (method, operation) in item.as_object_mut().into_iter().flat_map(|m| m.iter_mut()) {
@@ -51,6 +58,46 @@ pub(super) fn complete(document: utoipa::openapi::OpenApi) -> Value {
                     "description": "The owner's browser session (from `/?token=…` or `POST /api/login`); unsafe requests must come from the lab's own origin."}
     });
     doc
+}
+
+/// The rules of strings the handlers check that the derive cannot see: a preset is one of the
+/// zoo's names, a token's name has a visible character and at most 100, a share names exactly
+/// one of an experiment and a list of runs.
+fn document_string_rules(schemas: &mut Value) {
+    let presets: Vec<&str> = engine::models::presets().iter().map(|p| p.name).collect();
+    let preset = target(schemas, "Architecture.preset").expect("a preset variant");
+    preset["properties"]["name"]["enum"] = json!(presets);
+    let token = target(schemas, "NewApiToken").expect("NewApiToken");
+    token["properties"]["name"]["pattern"] = json!("\\S");
+    token["properties"]["name"]["maxLength"] = json!(100);
+    let share = target(schemas, "ShareRequest").expect("ShareRequest");
+    share["properties"]["runs"]["items"]["minLength"] = json!(1);
+    share.insert(
+        "oneOf".into(),
+        json!([
+            {"required": ["experiment_id"], "properties": {"experiment_id": {"type": "string"}}},
+            {"required": ["runs"], "properties": {"runs": {"type": "array"}}}
+        ]),
+    );
+}
+
+/// The event stream's schema as OpenAPI 3.1 means it for `text/event-stream`: one event
+/// record (its `event` name and its `data` text), whose data is an `ExperimentEvent` as JSON.
+fn document_event_stream(doc: &mut Value) {
+    let content = &mut doc["paths"]["/api/experiments/{id}/events"]["get"]["responses"]["200"]
+        ["content"]["text/event-stream"];
+    let event = content["schema"].take();
+    assert!(event.is_object(), "the event stream documents its events");
+    content["schema"] = json!({
+        "type": "object",
+        "description": "One server-sent event: `event` is the JSON's `type`, `data` the event as JSON.",
+        "properties": {
+            "event": {"type": "string"},
+            "data": {"type": "string", "contentMediaType": "application/json",
+                     "contentSchema": event},
+        },
+        "required": ["event", "data"],
+    });
 }
 
 /// Where the id an operation answers with can be used: (path, method, status, the id as a
@@ -351,7 +398,9 @@ fn query_schema(name: &str) -> Option<Value> {
         "status" => json!({"type": "string", "enum": statuses}),
         "dataset" => json!({"type": "string", "enum": datasets}),
         "format" => json!({"type": "string", "enum": ["json", "csv"], "default": "json"}),
-        "q" | "cursor" => json!({"type": "string"}),
+        "q" => json!({"type": "string"}),
+        // `next_cursor` as `experiments::parse_cursor` reads it: creation time, `-`, an id.
+        "cursor" => json!({"type": "string", "pattern": "^[0-9]{1,18}-[0-9a-f]{16}$"}),
         _ => return None,
     })
 }
@@ -382,13 +431,20 @@ fn type_query_parameters(operation: &mut Value) {
 /// A query value's schema with the server's rule that no value, nor an item of a
 /// comma-separated list, is empty (`ApiQuery`, `curves::comma_list`).
 fn non_empty(mut schema: Value) -> Value {
-    let strings = if schema["type"] == "array" {
+    let is_list = schema["type"] == "array";
+    let strings = if is_list {
+        schema["minItems"] = json!(1);
         &mut schema["items"]
     } else {
         &mut schema
     };
     if strings["type"] == "string" && strings.get("enum").is_none() {
         strings["minLength"] = json!(1);
+        // Items of a comma-separated list hold no comma, and are trimmed: one of blanks alone
+        // is empty.
+        if is_list {
+            strings["pattern"] = json!("^[^,]*\\S[^,]*$");
+        }
     }
     schema
 }
