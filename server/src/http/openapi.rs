@@ -168,8 +168,7 @@ fn link_operations(doc: &mut Value) {
             let parameter = operation["parameters"]
                 .as_array()?
                 .iter()
-                .filter(|p| p["in"] == "path")
-                .last()?["name"]
+                .rfind(|p| p["in"] == "path")?["name"]
                 .clone();
             Some((id, parameter))
         })
