@@ -3,6 +3,7 @@
 //! background jobs and the tests all drive the very same code.
 
 pub mod bench;
+pub mod checks;
 pub mod data;
 pub mod device;
 pub mod distill;

@@ -7,7 +7,7 @@ use burn::prelude::*;
 
 use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
 use super::{pool_to_smaller, weighted, TermLoss};
-use crate::spec::Bound;
+use crate::checks::Bound;
 
 /// L2 norms below this are treated as this (as `F.normalize` does).
 const NORM_EPSILON: f64 = 1e-12;

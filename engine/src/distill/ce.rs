@@ -5,7 +5,7 @@ use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use super::method::{MethodSpec, ParamSpec};
-use crate::spec::Bound;
+use crate::checks::Bound;
 
 /// The catalog entry: the weight every link gives cross-entropy.
 pub fn method() -> MethodSpec {

@@ -12,7 +12,7 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use super::method::{defaults_of, MethodSpec, ParamSpec, TermInputs};
-use crate::spec::{Bound, SpecError};
+use crate::checks::{Bound, SpecError};
 
 /// The catalog entry.
 pub fn method() -> MethodSpec {

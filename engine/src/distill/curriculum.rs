@@ -5,7 +5,7 @@
 use api::{CurriculumParams, Difficulty, MethodPlacement, Pacing};
 
 use super::method::{defaults_of, MethodSpec, ParamSpec};
-use crate::spec::Bound;
+use crate::checks::Bound;
 
 /// The catalog entry.
 pub fn method() -> MethodSpec {

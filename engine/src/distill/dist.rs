@@ -12,7 +12,7 @@ use burn::tensor::activation::softmax;
 use super::kd::TEMPERATURE;
 use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
 use super::{weighted, Temperature, TermLoss};
-use crate::spec::Bound;
+use crate::checks::Bound;
 
 /// Added to the product of norms in the Pearson correlation.
 const EPSILON: f64 = 1e-8;

@@ -14,7 +14,7 @@ use burn::tensor::activation::log_softmax;
 use super::kd::{LOGIT_STANDARDIZATION, TEMPERATURE};
 use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
 use super::{ctkd, standardize, weighted, Temperature, TermLoss};
-use crate::spec::Bound;
+use crate::checks::Bound;
 
 /// How far the target logit is pushed down to leave it out of a softmax (as in mdistiller).
 const MASK_OFFSET: f64 = 1000.0;

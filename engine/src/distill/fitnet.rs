@@ -9,9 +9,9 @@ use burn::tensor::activation::relu;
 
 use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, StagePair, TermInputs};
 use super::{pool_to_smaller, weighted, LinkModules, TermLoss};
+use crate::checks::{Bound, SpecError};
 use crate::kernels::{batch_norm, conv2d as apply_conv};
 use crate::models::{conv2d, StageShape};
-use crate::spec::{Bound, SpecError};
 
 /// `conv3×3 → BN → ReLU` from the student's channels to the teacher's.
 #[derive(Module, Debug)]

@@ -7,7 +7,7 @@ use burn::tensor::activation::log_softmax;
 
 use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
 use super::{ctkd, standardize, weighted, Temperature, TermLoss};
-use crate::spec::Bound;
+use crate::checks::Bound;
 
 /// The KD term, unweighted. // student, teacher: [batch, classes] → [1]
 pub fn kd_loss(student: Tensor<2>, teacher: Tensor<2>, temperature: &Temperature) -> Tensor<1> {

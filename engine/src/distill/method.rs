@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{LinkModules, TermLoss};
+use crate::checks::{Bound, SpecError};
 use crate::models::{Features, StageShape};
-use crate::spec::{Bound, SpecError};
 
 /// One parameter of a method.
 #[derive(Debug, Clone)]

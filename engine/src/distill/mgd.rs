@@ -10,10 +10,10 @@ use burn::tensor::module::adaptive_avg_pool2d;
 
 use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, StagePair, TermInputs};
 use super::{weighted, LinkModules, TermLoss};
+use crate::checks::Bound;
 use crate::kernels::conv2d as apply_conv;
 use crate::models::{conv2d, StageShape};
 use crate::rng::{purpose, Rng};
-use crate::spec::Bound;
 
 /// The generator, with a 1×1 alignment conv when channel counts differ.
 #[derive(Module, Debug)]

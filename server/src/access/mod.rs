@@ -3,22 +3,21 @@
 //! tokens with a `read` or `write` scope; read-only share links. Every request's `Host` must be
 //! this server's (DNS rebinding); cookie-authenticated unsafe requests must come from its own
 //! origin (CSRF); failed logins are rate-limited per client (never a valid credential), the client
-//! being the connection's address or the one a trusted proxy forwards.
+//! being the connection's address or the one a trusted proxy forwards. These are the rules;
+//! `http::guard` is the middleware that applies them (so this module needs nothing of `http`).
 
 mod credentials;
 mod failures;
-mod guard;
 mod hosts;
 mod policy;
 mod proxies;
 mod secret;
 
+pub(crate) use credentials::{bearer, session_set_cookie};
 pub use credentials::{
     hash_secret, session_cookie as session_cookie_of, Principal, SESSION_COOKIE,
 };
 pub use failures::{FailedLogins, FAILURE_WINDOW};
-pub use guard::{check_host, exchange_url_token, guard, ClientAddr};
-pub(crate) use guard::{failed_login, hex, start_session};
 pub use hosts::AllowedHosts;
 pub use policy::{policy, Need};
 pub use proxies::TrustedProxies;

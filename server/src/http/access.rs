@@ -8,11 +8,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
 use super::extract::ApiJson;
+use super::guard::{failed_login, hex, start_session, ClientAddr};
 use super::shares::link;
 use super::{ApiError, AppState};
-use crate::access::{
-    failed_login, hash_secret, hex, start_session, ClientAddr, Principal, SESSION_COOKIE,
-};
+use crate::access::{hash_secret, Principal, SESSION_COOKIE};
 use crate::ids::{is_id, new_id, new_secret};
 
 /// Exchanges the owner's secret for a session cookie.

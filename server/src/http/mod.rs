@@ -12,6 +12,7 @@ mod events;
 mod experiments;
 mod exports;
 mod extract;
+mod guard;
 mod openapi;
 mod runs;
 mod shares;
@@ -126,14 +127,11 @@ pub fn router(state: AppState) -> Router {
     let json = serde_json::to_string_pretty(&openapi::complete(document))
         .expect("the OpenAPI document serializes");
     let _ = state.openapi.set(json);
-    api.route_layer(from_fn_with_state(state.clone(), crate::access::guard))
+    api.route_layer(from_fn_with_state(state.clone(), guard::guard))
         .fallback(dashboard::fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .layer(from_fn_with_state(
-            state.clone(),
-            crate::access::exchange_url_token,
-        ))
-        .layer(from_fn_with_state(state.clone(), crate::access::check_host))
+        .layer(from_fn_with_state(state.clone(), guard::exchange_url_token))
+        .layer(from_fn_with_state(state.clone(), guard::check_host))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

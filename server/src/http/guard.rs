@@ -10,9 +10,11 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::credentials::{bearer, hash_secret, session_cookie, session_set_cookie, Principal};
-use super::{policy, Need, SESSION_LIFETIME};
-use crate::http::{ApiError, AppState};
+use super::{ApiError, AppState};
+use crate::access::{
+    bearer, hash_secret, policy, session_cookie_of as session_cookie, session_set_cookie, Need,
+    Principal, SESSION_LIFETIME,
+};
 
 /// Refuses requests for a `Host` this server does not answer for (421).
 pub async fn check_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
