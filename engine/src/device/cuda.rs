@@ -55,16 +55,14 @@ pub(super) fn open() -> Result<ComputeDevice, DeviceError> {
 }
 
 /// Starts burn's CUDA runtime with a sum of two numbers, so a runtime that cannot start fails
-/// here, with its message, rather than in the middle of a run.
+/// here, with its message, rather than in the middle of a run. (The panic hook is left as it
+/// is: swapping it for a silent one would also silence other threads' panics meanwhile.)
 fn first_computation(device: &Device) -> Result<(), String> {
-    let quiet = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         Tensor::<1>::from_floats([1.0, 2.0], device)
             .sum()
             .into_scalar::<f32>()
     }));
-    panic::set_hook(quiet);
     match outcome {
         Ok(3.0) => Ok(()),
         Ok(sum) => Err(format!("a first computation gave 1 + 2 = {sum}")),
