@@ -75,7 +75,7 @@ pub fn cores() -> usize {
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     /// The binary was built without the CUDA backend.
-    #[error("this build of distill has no CUDA backend (built without the `cuda` feature); rebuild with `--features cuda`, or use --backend wgpu or cpu")]
+    #[error("this build of distill has no CUDA backend (built without the `cuda` feature); rebuild with `cargo build --release --workspace --features distill-server/cuda` (docs/gpu.md), or use --backend wgpu or cpu")]
     CudaNotBuilt,
     /// The CUDA driver, NVRTC or a device is missing, or the runtime failed to start.
     #[error("CUDA is not usable: {0}")]
