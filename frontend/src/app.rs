@@ -2,13 +2,12 @@
 //! open without one), and one route per page. The server answers every one of these paths with
 //! the app, so deep links and reloads land on the same page.
 
-use api::SessionInfo;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
-use crate::client;
+use crate::endpoints;
 use crate::pages::{
     ComparePage, ExperimentPage, ExperimentsPage, LoginPage, NewExperimentPage, NotFound,
     SharedPage, SystemPage,
@@ -28,7 +27,7 @@ pub fn App() -> impl IntoView {
 /// Navigation and pages, or the login page.
 #[component]
 fn Shell() -> impl IntoView {
-    let session = LocalResource::new(|| client::get::<SessionInfo>("/api/session"));
+    let session = LocalResource::new(endpoints::session);
     let logged_out = logged_out();
     Effect::new(move || {
         if let Some(Ok(info)) = session.get() {
@@ -47,7 +46,7 @@ fn Shell() -> impl IntoView {
             .is_some_and(|s| s.authenticated && !s.auth_disabled)
     };
     let logout = Action::new_local(|_: &()| async move {
-        let _ = client::post_no_content("/api/logout", &()).await;
+        let _ = endpoints::logout().await;
         let _ = window().location().assign("/");
     });
     view! {

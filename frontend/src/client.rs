@@ -1,4 +1,4 @@
-//! All HTTP between the dashboard and the server: typed requests on the `api` types, and the
+//! The transport of every request `endpoints` names: typed requests on the `api` types, and the
 //! server's JSON errors (`{error: {code, message, field}}`) as one error type.
 
 use api::ErrorBody;

@@ -18,7 +18,7 @@ pub fn follow_experiment(
     on_event: impl Fn(ExperimentEvent) + 'static,
     on_lost: impl Fn(String) + 'static,
 ) {
-    let url = format!("/api/experiments/{experiment_id}/events");
+    let url = crate::endpoints::experiment_events_url(experiment_id);
     let mut source = match EventSource::new(&url) {
         Ok(source) => source,
         Err(e) => return on_lost(format!("live updates unavailable: {e}")),

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 
 use super::{ErrorNotice, LineChart};
 use crate::charts::{charts, LabelledCurves};
-use crate::client::{self, ApiResult};
+use crate::client::ApiResult;
+use crate::endpoints;
 use crate::live_loss::LiveLoss;
 
 /// Buckets per curve: enough for a smooth line at the charts' width.
@@ -37,15 +38,12 @@ pub fn CurvesPanel(
     let fetched = LocalResource::new(move || {
         let runs = runs.get();
         version.track();
-        let base = match &share {
-            Some(token) => format!("/api/shared/{token}/runs"),
-            None => "/api/runs".to_string(),
-        };
+        let share = share.clone();
         async move {
             let mut all = Vec::with_capacity(runs.len());
             for run in runs {
-                let path = format!("{base}/{}/curves?max_points={MAX_POINTS}", run.id);
-                let curves: ApiResult<RunCurves> = client::get(&path).await;
+                let curves: ApiResult<RunCurves> =
+                    endpoints::run_curves(share.as_deref(), &run.id, MAX_POINTS).await;
                 all.push((run, curves?));
             }
             ApiResult::Ok(all)

@@ -2,16 +2,17 @@
 //! against latency and size with the Pareto front, and deltas against each run's teacher and
 //! baseline student. The shared view shows the same [`ComparisonView`] read-only.
 
-use api::{Comparison, ShareLink, ShareRequest};
+use api::{Comparison, ShareLink};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::charts::{charts, color, LabelledCurves};
-use crate::client::{self, encode, ApiFailure};
+use crate::client::ApiFailure;
 use crate::components::{
     ErrorNotice, LineChart, Loading, ScatterChart, ScatterPoint, ShareLinkBox,
 };
+use crate::endpoints;
 use crate::format;
 
 /// `/compare?runs=a,b,c`.
@@ -21,7 +22,7 @@ pub fn ComparePage() -> impl IntoView {
     let runs = move || query.with(|q| q.get("runs").unwrap_or_default());
     let comparison = LocalResource::new(move || {
         let runs = runs();
-        async move { client::get::<Comparison>(&format!("/api/compare?runs={}", encode(&runs))).await }
+        async move { endpoints::compare(&runs).await }
     });
     view! {
         <section class="page">
@@ -188,11 +189,8 @@ fn ModelGains(models: Vec<api::ComparedModel>, gains: Vec<api::ModelGain>) -> im
 #[component]
 fn ShareComparison(runs: Vec<String>) -> impl IntoView {
     let share = Action::new_local(move |runs: &Vec<String>| {
-        let request = ShareRequest {
-            experiment_id: None,
-            runs: Some(runs.clone()),
-        };
-        async move { client::post::<_, ShareLink>("/api/shares", &request).await }
+        let runs = runs.clone();
+        async move { endpoints::share_comparison(runs).await }
     });
     let result = move || {
         share

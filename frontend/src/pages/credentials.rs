@@ -4,19 +4,20 @@
 use api::{ApiTokenInfo, CreatedApiToken, NewApiToken, ShareLink, ShareTarget, TokenScope};
 use leptos::prelude::*;
 
-use crate::client::{self, ApiFailure, ApiResult};
+use crate::client::{ApiFailure, ApiResult};
 use crate::components::{ErrorNotice, Loading};
+use crate::endpoints;
 use crate::format;
 
 /// The owner's API tokens.
 #[component]
 pub fn ApiTokens() -> impl IntoView {
-    let tokens = LocalResource::new(|| client::get::<Vec<ApiTokenInfo>>("/api/tokens"));
+    let tokens = LocalResource::new(endpoints::tokens);
     let name = RwSignal::new(String::new());
     let scope = RwSignal::new("read".to_string());
     let create = Action::new_local(move |request: &NewApiToken| {
         let request = request.clone();
-        async move { client::post::<_, CreatedApiToken>("/api/tokens", &request).await }
+        async move { endpoints::create_token(&request).await }
     });
     Effect::new(move || {
         if let Some(Ok(_)) = create.value().get() {
@@ -24,9 +25,9 @@ pub fn ApiTokens() -> impl IntoView {
         }
     });
     let revoke = Action::new_local(move |id: &String| {
-        let path = format!("/api/tokens/{id}");
+        let id = id.clone();
         async move {
-            let result = client::delete(&path).await;
+            let result = endpoints::revoke_token(&id).await;
             tokens.refetch();
             result
         }
@@ -108,11 +109,11 @@ pub fn ApiTokens() -> impl IntoView {
 /// The share links that work.
 #[component]
 pub fn ShareLinks() -> impl IntoView {
-    let shares = LocalResource::new(|| client::get::<Vec<ShareLink>>("/api/shares"));
+    let shares = LocalResource::new(endpoints::shares);
     let revoke = Action::new_local(move |token: &String| {
-        let path = format!("/api/shares/{token}");
+        let token = token.clone();
         async move {
-            let result: Result<(), ApiFailure> = client::delete(&path).await;
+            let result: Result<(), ApiFailure> = endpoints::revoke_share(&token).await;
             shares.refetch();
             result
         }

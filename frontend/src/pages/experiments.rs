@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use crate::client::{self, encode, ApiFailure};
+use crate::client::ApiFailure;
 use crate::components::{ErrorNotice, Loading, StatusBadge};
+use crate::endpoints;
 use crate::format;
 
 /// Experiments per page.
@@ -73,20 +74,19 @@ pub fn ExperimentsPage() -> impl IntoView {
     let compare_error = RwSignal::new(None::<ApiFailure>);
 
     let page = LocalResource::new(move || {
-        let mut path = format!("/api/experiments?limit={PAGE_SIZE}");
-        let q = query.get();
-        if !q.trim().is_empty() {
-            path += &format!("&q={}", encode(q.trim()));
-        }
-        let s = status.get();
-        if !s.is_empty() {
-            path += &format!("&status={s}");
-        }
-        if let Some(Some(cursor)) = cursors.get().last() {
-            path += &format!("&cursor={}", encode(cursor));
-        }
+        let search = Some(query.get().trim().to_string()).filter(|q| !q.is_empty());
+        let status = Some(status.get()).filter(|s| !s.is_empty());
+        let cursor = cursors.get().last().cloned().flatten();
         refresh.track();
-        async move { client::get::<ExperimentPage>(&path).await }
+        async move {
+            endpoints::experiments(
+                PAGE_SIZE,
+                search.as_deref(),
+                status.as_deref(),
+                cursor.as_deref(),
+            )
+            .await
+        }
     });
     // Keep the table on screen while it refreshes, and refresh while anything is active.
     let shown = RwSignal::new(None::<Result<ExperimentPage, ApiFailure>>);
@@ -115,8 +115,7 @@ pub fn ExperimentsPage() -> impl IntoView {
         async move {
             let mut runs = Vec::new();
             for id in ids {
-                let detail: ExperimentDetail =
-                    client::get(&format!("/api/experiments/{id}")).await?;
+                let detail: ExperimentDetail = endpoints::experiment(&id).await?;
                 runs.extend(student_runs(&detail));
             }
             Ok::<_, ApiFailure>(runs)

@@ -4,8 +4,9 @@
 use api::LoginRequest;
 use leptos::prelude::*;
 
-use crate::client::{self, ApiFailure};
+use crate::client::ApiFailure;
 use crate::components::ErrorNotice;
+use crate::endpoints;
 
 /// A form that exchanges the owner token for a session cookie, then reloads the page.
 #[component]
@@ -15,7 +16,7 @@ pub fn LoginPage() -> impl IntoView {
         let request = LoginRequest {
             token: token.trim().to_string(),
         };
-        async move { client::post_no_content("/api/login", &request).await }
+        async move { endpoints::login(&request).await }
     });
     Effect::new(move || {
         if let Some(Ok(())) = login.value().get() {

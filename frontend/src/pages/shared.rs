@@ -6,8 +6,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::compare::ComparisonView;
 use super::experiment::ExperimentView;
-use crate::client;
 use crate::components::{ErrorNotice, Loading};
+use crate::endpoints;
 
 /// The shared thing behind a token.
 #[component]
@@ -16,7 +16,7 @@ pub fn SharedPage() -> impl IntoView {
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
     let shared = LocalResource::new(move || {
         let token = token();
-        async move { client::get::<SharedView>(&format!("/api/shared/{token}")).await }
+        async move { endpoints::shared(&token).await }
     });
     view! {
         <div class="notice info shared-banner">"A shared, read-only view."</div>

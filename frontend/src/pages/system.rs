@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use api::{DatasetInfo, SystemInfo};
+use api::SystemInfo;
 use leptos::prelude::*;
 
 use super::credentials::{ApiTokens, ShareLinks};
-use crate::client::{self, ApiResult};
+use crate::client::ApiResult;
 use crate::components::{ErrorNotice, Loading};
+use crate::endpoints;
 
 /// The processes training this lab's runs, each with its host, device and load.
 #[component]
@@ -38,8 +39,8 @@ fn WorkerTable(workers: Vec<api::WorkerInfo>) -> impl IntoView {
 /// Backend, device, version, workers, database, and the datasets with their availability.
 #[component]
 pub fn SystemPage() -> impl IntoView {
-    let system = LocalResource::new(|| client::get::<SystemInfo>("/api/system"));
-    let datasets = LocalResource::new(|| client::get::<Vec<DatasetInfo>>("/api/datasets"));
+    let system = LocalResource::new(endpoints::system);
+    let datasets = LocalResource::new(endpoints::datasets);
     // Workers come and go busy: keep the numbers current while the page is open.
     if let Ok(handle) = set_interval_with_handle(move || system.refetch(), Duration::from_secs(3)) {
         on_cleanup(move || handle.clear());

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use crate::client::{self, ApiFailure};
+use crate::client::ApiFailure;
 use crate::components::{ErrorNotice, ShareLinkBox};
+use crate::endpoints;
 
 /// The action bar of an experiment page.
 #[component]
@@ -22,21 +23,17 @@ pub fn Actions(detail: Signal<Option<ExperimentDetail>>) -> impl IntoView {
     let share = RwSignal::new(None::<ShareLink>);
 
     let cancel = Action::new_local(move |id: &String| {
-        let path = format!("/api/experiments/{id}/cancel");
-        async move {
-            client::post_empty::<ExperimentDetail>(&path)
-                .await
-                .map(|_| ())
-        }
+        let id = id.clone();
+        async move { endpoints::cancel_experiment(&id).await.map(|_| ()) }
     });
     let navigate = use_navigate();
     let delete = Action::new_local(move |id: &String| {
-        let path = format!("/api/experiments/{id}");
-        async move { client::delete(&path).await }
+        let id = id.clone();
+        async move { endpoints::delete_experiment(&id).await }
     });
     let create_share = Action::new_local(move |id: &String| {
-        let path = format!("/api/experiments/{id}/share");
-        async move { client::post_empty::<ShareLink>(&path).await }
+        let id = id.clone();
+        async move { endpoints::share_experiment(&id).await }
     });
     Effect::new(move || {
         if let Some(Err(e)) = cancel.value().get() {
@@ -69,8 +66,8 @@ pub fn Actions(detail: Signal<Option<ExperimentDetail>>) -> impl IntoView {
             </button>
             <A href=move || format!("/experiments/new?from={}", id.get()) attr:class="button">"Clone"</A>
             <button on:click=move |_| { create_share.dispatch(id.get_untracked()); }>"Share"</button>
-            <a class="button" href=move || format!("/api/experiments/{}/export?format=csv", id.get()) download="">"Export CSV"</a>
-            <a class="button" href=move || format!("/api/experiments/{}/export?format=json", id.get()) download="">"Export JSON"</a>
+            <a class="button" href=move || endpoints::experiment_export_url(&id.get(), "csv") download="">"Export CSV"</a>
+            <a class="button" href=move || endpoints::experiment_export_url(&id.get(), "json") download="">"Export JSON"</a>
             <button class="danger" on:click=confirm_delete>"Delete"</button>
         </div>
         {move || share.get().map(|link| view! { <ShareLinkBox link=link/> })}

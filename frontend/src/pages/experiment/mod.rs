@@ -12,8 +12,9 @@ use leptos_router::hooks::use_params_map;
 
 pub use view::ExperimentView;
 
-use crate::client::{self, ApiFailure};
+use crate::client::ApiFailure;
 use crate::components::{ErrorNotice, Loading};
+use crate::endpoints;
 use crate::live::follow_experiment;
 use crate::live_loss::LiveLoss;
 use crate::live_state::{apply, Follow};
@@ -45,7 +46,7 @@ fn LiveExperiment(id: String) -> impl IntoView {
         let id = id.clone();
         move || {
             let id = id.clone();
-            async move { client::get::<ExperimentDetail>(&format!("/api/experiments/{id}")).await }
+            async move { endpoints::experiment(&id).await }
         }
     });
     Effect::new(move || match exists.get() {

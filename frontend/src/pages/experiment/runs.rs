@@ -50,7 +50,7 @@ pub fn RunsTable(
                 <td class="small">{field(|r| r.device.clone().unwrap_or_default())}</td>
                 <td class="small message">{field(|r| r.message.clone().unwrap_or_default())}</td>
                 <td>{move || run.with(|r| r.as_ref().filter(|r| !read_only && r.status == RunStatus::Succeeded).map(|r| view! {
-                    <a href=format!("/api/runs/{}/model", r.id) download="">"model"</a>
+                    <a href=crate::endpoints::run_model_url(&r.id) download="">"model"</a>
                 }))}</td>
             </tr>
         }

@@ -6,16 +6,17 @@ mod fields;
 mod stage;
 mod terms;
 
-use api::{ArchitectureInfo, DatasetInfo, ExperimentDetail, MethodInfo, RunListing};
+use api::{ArchitectureInfo, DatasetInfo, MethodInfo, RunListing};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde_json::Value;
 
 use self::fields::{SelectField, TextField};
 use self::stage::StageCard;
-use crate::client::{self, ApiFailure};
+use crate::client::ApiFailure;
 use crate::components::ErrorNotice;
 use crate::composer::{templates, Draft, StageDraft};
+use crate::endpoints;
 
 /// What every part of the form shares.
 #[derive(Clone, Copy)]
@@ -78,8 +79,8 @@ impl Form {
 /// `/experiments/new`, optionally `?template=KD` or `?from=<experiment id>`.
 #[component]
 pub fn NewExperimentPage() -> impl IntoView {
-    let methods = LocalResource::new(|| client::get::<Vec<MethodInfo>>("/api/methods"));
-    let datasets = LocalResource::new(|| client::get::<Vec<DatasetInfo>>("/api/datasets"));
+    let methods = LocalResource::new(endpoints::methods);
+    let datasets = LocalResource::new(endpoints::datasets);
     move || {
         match (methods.get(), datasets.get()) {
         (Some(Ok(methods)), Some(Ok(datasets))) => view! { <Composer methods=methods datasets=datasets/> }.into_any(),
@@ -104,10 +105,7 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
     let dataset = Memo::new(move |_| draft.with(|d| d.dataset.clone()));
     let presets_resource = LocalResource::new(move || {
         let dataset = dataset.get();
-        async move {
-            client::get::<Vec<ArchitectureInfo>>(&format!("/api/architectures?dataset={dataset}"))
-                .await
-        }
+        async move { endpoints::architectures(&dataset).await }
     });
     let presets = Signal::derive(move || {
         presets_resource
@@ -117,12 +115,7 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
     });
     let trained_resource = LocalResource::new(move || {
         let dataset = dataset.get();
-        async move {
-            client::get::<Vec<RunListing>>(&format!(
-                "/api/runs?status=succeeded&dataset={dataset}&limit=100"
-            ))
-            .await
-        }
+        async move { endpoints::trained_runs(&dataset).await }
     });
     let trained = Signal::derive(move || {
         trained_resource
@@ -142,7 +135,7 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
     // Clone an existing experiment.
     if let Some(from) = query.with_untracked(|q| q.get("from")) {
         leptos::task::spawn_local(async move {
-            match client::get::<ExperimentDetail>(&format!("/api/experiments/{from}")).await {
+            match endpoints::experiment(&from).await {
                 Ok(detail) => {
                     let mut copy = Draft::from_spec(&detail.spec);
                     copy.name = format!("{} (copy)", detail.summary.name);
@@ -156,7 +149,7 @@ fn Composer(methods: Vec<MethodInfo>, datasets: Vec<DatasetInfo>) -> impl IntoVi
     let navigate = use_navigate();
     let submit = Action::new_local(|spec: &Value| {
         let spec = spec.clone();
-        async move { client::post::<Value, ExperimentDetail>("/api/experiments", &spec).await }
+        async move { endpoints::submit_experiment(&spec).await }
     });
     Effect::new(move || match submit.value().get() {
         Some(Ok(detail)) => navigate(

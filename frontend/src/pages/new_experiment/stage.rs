@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use super::fields::{SelectField, TextField};
 use super::terms::LinkEditor;
 use super::Form;
-use crate::client::{self, ApiFailure};
+use crate::client::ApiFailure;
+use crate::endpoints;
 use crate::format;
 
 /// The model of a stage.
@@ -56,7 +57,7 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
     });
     let count = LocalResource::new(move || {
         let body = request.get();
-        async move { client::post::<Value, ParamCount>("/api/architectures/params", &body).await }
+        async move { endpoints::parameter_count(&body).await }
     });
     let count_view = move || {
         count.get().map(|r: Result<ParamCount, ApiFailure>| match r {

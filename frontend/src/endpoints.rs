@@ -1,0 +1,170 @@
+//! Every request the dashboard makes, one named function each, and the URLs it links to: the
+//! one place that knows the server's paths (as leptos' hackernews example keeps its API).
+//! `client` carries them and turns the server's errors into `ApiFailure`s.
+
+use api::{
+    ApiTokenInfo, ArchitectureInfo, Comparison, CreatedApiToken, DatasetInfo, ExperimentDetail,
+    ExperimentPage, LoginRequest, MethodInfo, NewApiToken, ParamCount, RunCurves, RunListing,
+    SessionInfo, ShareLink, ShareRequest, SharedView, SystemInfo,
+};
+use serde_json::Value;
+
+use crate::client::{self, encode, ApiResult};
+
+/// Who this browser is.
+pub async fn session() -> ApiResult<SessionInfo> {
+    client::get("/api/session").await
+}
+
+/// Exchanges the owner's token for a session cookie.
+pub async fn login(request: &LoginRequest) -> ApiResult<()> {
+    client::post_no_content("/api/login", request).await
+}
+
+/// Ends this browser's session.
+pub async fn logout() -> ApiResult<()> {
+    client::post_no_content("/api/logout", &()).await
+}
+
+/// Where runs train and how busy the workers are.
+pub async fn system() -> ApiResult<SystemInfo> {
+    client::get("/api/system").await
+}
+
+/// The datasets and whether this server can read them.
+pub async fn datasets() -> ApiResult<Vec<DatasetInfo>> {
+    client::get("/api/datasets").await
+}
+
+/// The distillation methods with their parameter forms.
+pub async fn methods() -> ApiResult<Vec<MethodInfo>> {
+    client::get("/api/methods").await
+}
+
+/// The presets with their sizes on `dataset`.
+pub async fn architectures(dataset: &str) -> ApiResult<Vec<ArchitectureInfo>> {
+    client::get(&format!("/api/architectures?dataset={}", encode(dataset))).await
+}
+
+/// The parameter count of an architecture on a dataset (`{"architecture", "dataset"}`).
+pub async fn parameter_count(request: &Value) -> ApiResult<ParamCount> {
+    client::post("/api/architectures/params", request).await
+}
+
+/// One page of experiments, newest first, filtered by a search and a status when given.
+pub async fn experiments(
+    limit: usize,
+    search: Option<&str>,
+    status: Option<&str>,
+    cursor: Option<&str>,
+) -> ApiResult<ExperimentPage> {
+    let mut path = format!("/api/experiments?limit={limit}");
+    for (name, value) in [("q", search), ("status", status), ("cursor", cursor)] {
+        if let Some(value) = value {
+            path += &format!("&{name}={}", encode(value));
+        }
+    }
+    client::get(&path).await
+}
+
+/// One experiment.
+pub async fn experiment(id: &str) -> ApiResult<ExperimentDetail> {
+    client::get(&format!("/api/experiments/{id}")).await
+}
+
+/// Submits a spec.
+pub async fn submit_experiment(spec: &Value) -> ApiResult<ExperimentDetail> {
+    client::post("/api/experiments", spec).await
+}
+
+/// Stops an experiment's runs.
+pub async fn cancel_experiment(id: &str) -> ApiResult<ExperimentDetail> {
+    client::post_empty(&format!("/api/experiments/{id}/cancel")).await
+}
+
+/// Deletes an experiment with its runs and files.
+pub async fn delete_experiment(id: &str) -> ApiResult<()> {
+    client::delete(&format!("/api/experiments/{id}")).await
+}
+
+/// A read-only link to an experiment.
+pub async fn share_experiment(id: &str) -> ApiResult<ShareLink> {
+    client::post_empty(&format!("/api/experiments/{id}/share")).await
+}
+
+/// A read-only link to a comparison of runs.
+pub async fn share_comparison(runs: Vec<String>) -> ApiResult<ShareLink> {
+    let request = ShareRequest {
+        experiment_id: None,
+        runs: Some(runs),
+    };
+    client::post("/api/shares", &request).await
+}
+
+/// The share links that work.
+pub async fn shares() -> ApiResult<Vec<ShareLink>> {
+    client::get("/api/shares").await
+}
+
+/// Revokes a share link.
+pub async fn revoke_share(token: &str) -> ApiResult<()> {
+    client::delete(&format!("/api/shares/{token}")).await
+}
+
+/// What a share link shows.
+pub async fn shared(token: &str) -> ApiResult<SharedView> {
+    client::get(&format!("/api/shared/{token}")).await
+}
+
+/// Succeeded runs on `dataset`, which a stage can start from.
+pub async fn trained_runs(dataset: &str) -> ApiResult<Vec<RunListing>> {
+    client::get(&format!(
+        "/api/runs?status=succeeded&dataset={}&limit=100",
+        encode(dataset)
+    ))
+    .await
+}
+
+/// A run's curves on at most `max_points` buckets; through a share link when `share` is one.
+pub async fn run_curves(share: Option<&str>, run: &str, max_points: usize) -> ApiResult<RunCurves> {
+    let runs = match share {
+        Some(token) => format!("/api/shared/{token}/runs"),
+        None => "/api/runs".to_string(),
+    };
+    client::get(&format!("{runs}/{run}/curves?max_points={max_points}")).await
+}
+
+/// Runs side by side.
+pub async fn compare(runs: &str) -> ApiResult<Comparison> {
+    client::get(&format!("/api/compare?runs={}", encode(runs))).await
+}
+
+/// The owner's API tokens.
+pub async fn tokens() -> ApiResult<Vec<ApiTokenInfo>> {
+    client::get("/api/tokens").await
+}
+
+/// A new API token (its secret is shown once).
+pub async fn create_token(request: &NewApiToken) -> ApiResult<CreatedApiToken> {
+    client::post("/api/tokens", request).await
+}
+
+/// Revokes an API token.
+pub async fn revoke_token(id: &str) -> ApiResult<()> {
+    client::delete(&format!("/api/tokens/{id}")).await
+}
+
+/// The live events of an experiment (server-sent events).
+pub fn experiment_events_url(id: &str) -> String {
+    format!("/api/experiments/{id}/events")
+}
+
+/// An experiment's results as a download, `csv` or `json`.
+pub fn experiment_export_url(id: &str, format: &str) -> String {
+    format!("/api/experiments/{id}/export?format={format}")
+}
+
+/// A run's trained model as a download.
+pub fn run_model_url(id: &str) -> String {
+    format!("/api/runs/{id}/model")
+}
