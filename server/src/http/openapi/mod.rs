@@ -2,7 +2,11 @@
 //! handlers and the `api` types; this module completes it with what the derive cannot know:
 //! the bounds the validator enforces (from the engine's one table of them and the method
 //! catalog), the rejections every JSON body, query string and path id can meet, exact query
-//! parameter types, and tagged enum variants written so that their tag is allowed.
+//! parameter types, tagged enum variants written so that their tag is allowed, the string rules
+//! the handlers check, the event stream in OpenAPI 3.1's form, a request example, and the
+//! `links` between operations ([`links`]).
+
+mod links;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -34,12 +38,12 @@ pub(super) fn complete(document: utoipa::openapi::OpenApi) -> Value {
     }
     inline_tagged_variants(schemas);
     document_string_rules(schemas);
-    link_operations(&mut doc);
+    links::link_operations(&mut doc);
     document_event_stream(&mut doc);
     // A spec that validates, for readers and for clients that start from examples (the
     // fuzzer's stateful phase creates an experiment from it, then follows the links).
     doc["paths"]["/api/experiments"]["post"]["requestBody"]["content"]["application/json"]
-        ["example"] = serde_json::from_str(include_str!("../../../examples/demo.json"))
+        ["example"] = serde_json::from_str(include_str!("../../../../examples/demo.json"))
         .expect("examples/demo.json is JSON");
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
@@ -98,97 +102,6 @@ fn document_event_stream(doc: &mut Value) {
         },
         "required": ["event", "data"],
     });
-}
-
-/// Where the id an operation answers with can be used: (path, method, status, the id as a
-/// runtime expression, the operations that take it as their path parameter). A stateful client
-/// (a fuzzer, a generated SDK) follows these from what it created to what needs its id.
-const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
-    (
-        "/api/experiments",
-        "post",
-        "201",
-        "$response.body#/summary/id",
-        &[
-            "experiment_get",
-            "experiment_cancel",
-            "experiment_delete",
-            "experiment_events",
-            "experiment_export",
-            "experiment_share",
-        ],
-    ),
-    (
-        "/api/experiments",
-        "post",
-        "201",
-        "$response.body#/runs/0/id",
-        &["run_curves_get", "run_model"],
-    ),
-    (
-        "/api/experiments",
-        "get",
-        "200",
-        "$response.body#/experiments/0/id",
-        &["experiment_get", "experiment_export"],
-    ),
-    (
-        "/api/experiments/{id}/share",
-        "post",
-        "201",
-        "$response.body#/token",
-        &["shared_get", "share_delete"],
-    ),
-    (
-        "/api/shares",
-        "post",
-        "201",
-        "$response.body#/token",
-        &["shared_get", "share_delete"],
-    ),
-    (
-        "/api/tokens",
-        "post",
-        "201",
-        "$response.body#/info/id",
-        &["token_delete"],
-    ),
-];
-
-/// Adds [`LINKS`] to the responses they start from. Each link fills the target's one path
-/// parameter (`id` or `token`) with the expression.
-fn link_operations(doc: &mut Value) {
-    let targets: Map<String, Value> = doc["paths"]
-        .as_object()
-        .into_iter()
-        .flat_map(|paths| paths.values())
-        .flat_map(|item| item.as_object().into_iter().flat_map(|m| m.values()))
-        .filter_map(|operation| {
-            let id = operation["operationId"].as_str()?.to_string();
-            let parameter = operation["parameters"]
-                .as_array()?
-                .iter()
-                .rfind(|p| p["in"] == "path")?["name"]
-                .clone();
-            Some((id, parameter))
-        })
-        .collect();
-    for (path, method, status, expression, operations) in LINKS {
-        let response = &mut doc["paths"][path][method]["responses"][status];
-        assert!(
-            response.is_object(),
-            "no {method} {path} {status} to link from"
-        );
-        for operation in *operations {
-            let parameter = targets[*operation]
-                .as_str()
-                .unwrap_or_else(|| panic!("{operation} takes no path parameter"));
-            response["links"][operation] = json!({
-                "operationId": operation,
-                "parameters": { parameter: expression },
-            });
-        }
-    }
 }
 
 /// Documents who may call an operation and the refusals of the access rules: 421 for a host
