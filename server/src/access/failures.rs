@@ -50,35 +50,20 @@ impl FailedLogins {
         if valid {
             return Ok(());
         }
-        let blocked = self.blocked(client);
-        if blocked.is_none() {
-            self.record(client);
-        }
-        Err(blocked)
-    }
-
-    /// Seconds until `client` may fail again without 429; `None` when it may now.
-    fn blocked(&self, client: IpAddr) -> Option<u64> {
+        // One lock for the look and the count, so concurrent failures cannot both slip under
+        // the limit.
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let times = recent.get_mut(&client)?;
+        let times = recent.entry(client).or_default();
         while times.front().is_some_and(|t| now - *t >= self.window) {
             times.pop_front();
         }
-        if times.is_empty() {
-            recent.remove(&client);
-            return None;
+        if times.len() >= self.limit {
+            let waited = times.front().map_or(Duration::ZERO, |oldest| now - *oldest);
+            return Err(Some((self.window - waited).as_secs().max(1)));
         }
-        (times.len() >= self.limit).then(|| {
-            let oldest = *times.front().expect("not empty");
-            (self.window - (now - oldest)).as_secs().max(1)
-        })
-    }
-
-    /// Counts a failed attempt of `client`.
-    fn record(&self, client: IpAddr) {
-        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        recent.entry(client).or_default().push_back(Instant::now());
+        times.push_back(now);
+        Err(None)
     }
 }
 

@@ -49,7 +49,7 @@ pub enum BackendArg {
     /// passed each by.
     Auto,
     /// burn's CUDA backend (NVIDIA; needs the driver and NVRTC, and a build with `--features
-    /// cuda`); fails when either is missing.
+    /// distill-server/cuda`, see docs/gpu.md); fails when either is missing.
     Cuda,
     /// burn-wgpu (Vulkan, Metal, DX12); fails when no adapter is found.
     Wgpu,

@@ -14,6 +14,9 @@ use super::{ApiError, AppState};
 use crate::access::{hash_secret, Principal, SESSION_COOKIE};
 use crate::ids::{is_id, new_id, new_secret};
 
+/// The longest name an API token may have, in characters (the document says so too).
+pub(super) const TOKEN_NAME_MAX: usize = 100;
+
 /// Exchanges the owner's secret for a session cookie.
 #[utoipa::path(post, path = "/api/login", tag = "access", request_body = LoginRequest,
     responses((status = 204, description = "Logged in: the session cookie is set"),
@@ -89,10 +92,10 @@ pub async fn tokens_create(
     ApiJson(request): ApiJson<NewApiToken>,
 ) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
     let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || name.chars().count() > TOKEN_NAME_MAX {
         return Err(ApiError::invalid_field(
             "name",
-            "a token needs a name of 1 to 100 characters",
+            format!("a token needs a name of 1 to {TOKEN_NAME_MAX} characters"),
         ));
     }
     let secret = format!("dl_{}", new_secret());

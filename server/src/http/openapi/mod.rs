@@ -73,7 +73,7 @@ fn document_string_rules(schemas: &mut Value) {
     preset["properties"]["name"]["enum"] = json!(presets);
     let token = target(schemas, "NewApiToken").expect("NewApiToken");
     token["properties"]["name"]["pattern"] = json!("\\S");
-    token["properties"]["name"]["maxLength"] = json!(100);
+    token["properties"]["name"]["maxLength"] = json!(super::access::TOKEN_NAME_MAX);
     let share = target(schemas, "ShareRequest").expect("ShareRequest");
     share["properties"]["runs"]["items"]["minLength"] = json!(1);
     share.insert(
