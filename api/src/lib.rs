@@ -32,13 +32,12 @@ pub use jobs::{
     ExperimentDetail, ExperimentPage, ExperimentSummary, RunListing, RunProgress, RunStatus,
     RunSummary,
 };
-pub use link::{
-    defaults, AtParams, CtkdParams, CurriculumParams, Difficulty, DistParams, DkdParams,
-    FitnetParams, KdParams, LinkSpec, LossTerm, MgdMask, MgdParams, Pacing,
-};
+// Every type of a link's wire format, so that a method's variant and parameters live in
+// `link.rs` alone.
+pub use link::*;
 pub use report::{
-    EpochMetrics, Estimate, ExperimentReport, ModelMeasurements, ModelSummary, PairedGain, RunKind,
-    RunReport, TermValue,
+    is_new_val_best, EpochMetrics, Estimate, ExperimentReport, ModelMeasurements, ModelSummary,
+    PairedGain, RunKind, RunReport, TermValue,
 };
 pub use service::{
     ArchitectureInfo, DatasetInfo, Health, MethodInfo, MethodPlacement, ParamCount,

@@ -39,6 +39,17 @@ pub enum LossTerm {
     /// DIST (Huang et al. 2022): inter- and intra-class Pearson correlation of the softened
     /// outputs.
     Dist(DistParams),
+    /// Relational KD (Park et al. 2019): distances and angles between the samples' embeddings.
+    Rkd(RkdParams),
+    /// Probabilistic knowledge transfer (Passalis & Tefas 2018): the distribution of cosine
+    /// similarities between the samples' embeddings.
+    Pkt(PktParams),
+    /// Similarity-preserving KD (Tung & Mori 2019): the batch's similarity matrix of the last
+    /// stage's features.
+    Sp(SpParams),
+    /// Neuron selectivity transfer (Huang & Wang 2017): MMD between the channels' spatial
+    /// activation patterns, every stage but the first.
+    Nst(NstParams),
 }
 
 impl LossTerm {
@@ -51,6 +62,47 @@ impl LossTerm {
             LossTerm::Mgd(_) => "mgd",
             LossTerm::Fitnet(_) => "fitnet",
             LossTerm::Dist(_) => "dist",
+            LossTerm::Rkd(_) => "rkd",
+            LossTerm::Pkt(_) => "pkt",
+            LossTerm::Sp(_) => "sp",
+            LossTerm::Nst(_) => "nst",
+        }
+    }
+
+    /// The term in a few words for lists and diagrams: `KD (T 4, w 0.9, learned T)`.
+    pub fn summary(&self) -> String {
+        let ctkd = |c: &Option<CtkdParams>| if c.is_some() { ", learned T" } else { "" };
+        let ls = |on: bool| if on { ", LS" } else { "" };
+        match self {
+            LossTerm::Kd(p) => format!(
+                "KD (T {}, w {}{}{})",
+                p.temperature,
+                p.weight,
+                ctkd(&p.ctkd),
+                ls(p.logit_standardization)
+            ),
+            LossTerm::Dkd(p) => format!(
+                "DKD (α {}, β {}, T {}{}{})",
+                p.alpha,
+                p.beta,
+                p.temperature,
+                ctkd(&p.ctkd),
+                ls(p.logit_standardization)
+            ),
+            LossTerm::Dist(p) => format!(
+                "DIST (T {}, β {}, γ {}, w {})",
+                p.temperature, p.beta, p.gamma, p.weight
+            ),
+            LossTerm::At(p) => format!("AT (w {})", p.weight),
+            LossTerm::Mgd(p) => format!("MGD (α {}, λ {})", p.alpha, p.lambda),
+            LossTerm::Fitnet(p) => format!("FitNet (w {})", p.weight),
+            LossTerm::Rkd(p) => format!(
+                "RKD (distance {}, angle {}, w {})",
+                p.distance_weight, p.angle_weight, p.weight
+            ),
+            LossTerm::Pkt(p) => format!("PKT (w {})", p.weight),
+            LossTerm::Sp(p) => format!("SP (w {})", p.weight),
+            LossTerm::Nst(p) => format!("NST (w {})", p.weight),
         }
     }
 }
@@ -206,6 +258,57 @@ pub struct DistParams {
     pub weight: f64,
 }
 
+/// Relational KD: `weight·(distance_weight·d + angle_weight·a)`, `d` and `a` the smooth-L1
+/// distances between the student's and the teacher's normalised pairwise distances and triplet
+/// angles of the embeddings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RkdParams {
+    /// Weight of the distance relation.
+    #[serde(default = "defaults::rkd_distance_weight")]
+    pub distance_weight: f64,
+    /// Weight of the angle relation.
+    #[serde(default = "defaults::rkd_angle_weight")]
+    pub angle_weight: f64,
+    /// Weight of the whole term.
+    #[serde(default = "defaults::one")]
+    pub weight: f64,
+}
+
+/// PKT: `weight·mean(t·log(t/s))`, `s` and `t` the row-normalised cosine-similarity
+/// distributions of the student's and the teacher's embeddings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PktParams {
+    /// Weight of the term.
+    #[serde(default = "defaults::pkt_weight")]
+    pub weight: f64,
+}
+
+/// SP: `weight·‖G_t − G_s‖²/batch²`, `G` the row-normalised batch×batch similarity matrix
+/// of the last stage's features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SpParams {
+    /// Weight of the term.
+    #[serde(default = "defaults::sp_weight")]
+    pub weight: f64,
+}
+
+/// NST: `weight·Σ MMD²`, the squared maximum mean discrepancy (polynomial kernel) between
+/// the student's and the teacher's normalised channel activation patterns, per stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NstParams {
+    /// Weight of the term.
+    #[serde(default = "defaults::nst_weight")]
+    pub weight: f64,
+}
+
 /// Easy-to-hard sample pacing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -310,6 +413,26 @@ pub mod defaults {
     /// FitNet weight.
     pub fn fitnet_weight() -> f64 {
         100.0
+    }
+    /// RKD distance weight.
+    pub fn rkd_distance_weight() -> f64 {
+        25.0
+    }
+    /// RKD angle weight.
+    pub fn rkd_angle_weight() -> f64 {
+        50.0
+    }
+    /// PKT weight (mdistiller's `FEAT_WEIGHT`).
+    pub fn pkt_weight() -> f64 {
+        30_000.0
+    }
+    /// SP weight (mdistiller's `FEAT_WEIGHT`).
+    pub fn sp_weight() -> f64 {
+        3_000.0
+    }
+    /// NST weight (mdistiller's `FEAT_WEIGHT`).
+    pub fn nst_weight() -> f64 {
+        50.0
     }
     /// Curriculum starting fraction.
     pub fn curriculum_start() -> f64 {

@@ -151,6 +151,18 @@ pub struct RunReport {
     pub imported_from: Option<String>,
 }
 
+/// The val-best rule that the trainer (which model it keeps), the store (a run's summary) and
+/// the dashboard (its live table) all follow: an epoch becomes the reported one when its
+/// validation accuracy is strictly higher than the best so far. On a tie the earlier epoch
+/// stays; an epoch without a validation accuracy never becomes it.
+pub fn is_new_val_best(best_so_far: Option<f64>, candidate: Option<f64>) -> bool {
+    match (best_so_far, candidate) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(best), Some(candidate)) => candidate > best,
+    }
+}
+
 impl ModelMeasurements {
     /// The reported accuracy: at the best validation epoch, else (older runs) the last epoch's.
     pub fn top1(&self) -> f64 {

@@ -148,6 +148,8 @@ pub struct MethodInfo {
     pub needs_feature_maps: bool,
     /// The paper or reference implementation.
     pub reference: String,
+    /// The term options a term of this method accepts (`ctkd` on `kd` and `dkd`), by name.
+    pub options: Vec<String>,
     /// Its parameters.
     pub params: Vec<ParamInfo>,
 }

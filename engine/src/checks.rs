@@ -1,5 +1,6 @@
-//! A field's value checked: the interval a number must lie in ([`Bound`]) and the error that
-//! names the field at fault ([`SpecError`]). Both the method catalogue (`distill`) and the
+//! A field's value checked: the interval a number must lie in ([`Bound`]), the first field
+//! serde rejects in an object ([`first_field_error`]) and the error that names the field at
+//! fault ([`SpecError`]). Both the method catalogue (`distill`) and the
 //! spec's validation (`spec`) use them; they live apart from both so that neither module
 //! depends on the other through them.
 
@@ -149,4 +150,25 @@ impl SpecError {
             message: message.into(),
         }
     }
+}
+
+/// A field serde rejected: its path inside the object read, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// `alpha`, `ctkd.t_min`; `.` for the object itself.
+    pub path: String,
+    /// serde's message.
+    pub message: String,
+}
+
+/// The first field serde rejects when it reads `object` as a `T`.
+pub fn first_field_error<T: serde::de::DeserializeOwned>(
+    object: serde_json::Map<String, serde_json::Value>,
+) -> Option<FieldError> {
+    serde_path_to_error::deserialize::<_, T>(serde_json::Value::Object(object))
+        .err()
+        .map(|e| FieldError {
+            path: e.path().to_string(),
+            message: e.into_inner().to_string(),
+        })
 }

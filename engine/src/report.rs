@@ -4,7 +4,7 @@
 
 use api::{ExperimentReport, ModelSummary, RunKind, RunReport};
 
-use crate::stats::{estimate, pair_by_seed, paired_gain};
+use crate::stats::{estimate, gain_by_seed};
 
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
@@ -31,12 +31,7 @@ fn summarize_group(runs: &[&RunReport], baseline: &[&RunReport]) -> ModelSummary
     };
     let gain = |val_best: bool| {
         (first.kind == RunKind::Stage && !baseline.is_empty())
-            .then(|| {
-                paired_gain(&pair_by_seed(
-                    &per_seed(runs, val_best),
-                    &per_seed(baseline, val_best),
-                ))
-            })
+            .then(|| gain_by_seed(&per_seed(runs, val_best), &per_seed(baseline, val_best)))
             .flatten()
     };
     let top5: Option<Vec<f64>> = runs.iter().map(|r| r.measurements.top5).collect();

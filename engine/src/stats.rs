@@ -27,10 +27,17 @@ pub fn t_975(df: usize) -> f64 {
         .inverse_cdf(0.975)
 }
 
+/// The gain of `a` over `b`, each given as `(seed, value)`, paired by seed: the one rule every
+/// gain the lab shows follows (an experiment's student over its baseline, the models of a
+/// comparison). `None` without a common seed.
+pub fn gain_by_seed(a: &[(u64, f64)], b: &[(u64, f64)]) -> Option<PairedGain> {
+    paired_gain(&pair_by_seed(a, b))
+}
+
 /// The paired gain of `a` over `b` from their values `(a, b)` for each seed both have:
 /// mean and std of the differences and, from two seeds on, the 95 % confidence interval of the
 /// mean (`mean ± t₀.₉₇₅(n−1)·std/√n`). `None` without a common seed.
-pub fn paired_gain(pairs: &[(f64, f64)]) -> Option<PairedGain> {
+fn paired_gain(pairs: &[(f64, f64)]) -> Option<PairedGain> {
     let differences: Vec<f64> = pairs.iter().map(|(a, b)| a - b).collect();
     let spread = estimate(&differences)?;
     let half = (spread.n >= 2).then(|| t_975(spread.n - 1) * spread.std / (spread.n as f64).sqrt());
@@ -45,7 +52,7 @@ pub fn paired_gain(pairs: &[(f64, f64)]) -> Option<PairedGain> {
 }
 
 /// The values of `a` and `b` for the seeds both have, in `a`'s order.
-pub fn pair_by_seed(a: &[(u64, f64)], b: &[(u64, f64)]) -> Vec<(f64, f64)> {
+fn pair_by_seed(a: &[(u64, f64)], b: &[(u64, f64)]) -> Vec<(f64, f64)> {
     a.iter()
         .filter_map(|(seed, x)| b.iter().find(|(s, _)| s == seed).map(|(_, y)| (*x, *y)))
         .collect()

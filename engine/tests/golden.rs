@@ -5,11 +5,20 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::module::Param;
 use burn::prelude::*;
-use engine::distill::{
-    at_loss, cross_entropy, dist_parts, dkd_parts, dkd_warmup_factor, kd_loss, standardize,
-    LearnedTemperature, Temperature,
-};
+use engine::distill::at::at_loss;
+use engine::distill::dist::dist_parts;
+use engine::distill::dkd::{dkd_parts, dkd_warmup_factor};
+use engine::distill::fitnet::FitnetRegressor;
+use engine::distill::kd::kd_loss;
+use engine::distill::mgd::MgdGenerator;
+use engine::distill::nst::nst_stage_loss;
+use engine::distill::pkt::pkt_loss;
+use engine::distill::rkd::rkd_parts;
+use engine::distill::sp::sp_loss;
+use engine::distill::{cross_entropy, standardize, LearnedTemperature, Temperature};
+use engine::models::StageShape;
 use serde_json::Value;
 
 #[path = "support/crate_dir.rs"]
@@ -92,6 +101,67 @@ fn compare(case: &str, what: &str, got: &[f32], want: &[f32], tol: f64) -> Vec<S
         .collect()
 }
 
+/// The shapes of a case's student and teacher features (batch excluded).
+fn feature_shapes(case: &Value) -> (StageShape, StageShape) {
+    let shape = |key: &str| {
+        let (_, dims) = flat(&case[key]);
+        StageShape {
+            channels: dims[1],
+            height: dims[2],
+            width: dims[3],
+        }
+    };
+    (shape("student_features"), shape("teacher_features"))
+}
+
+/// A conv's weights and bias from `{"weight": …, "bias": …}`.
+fn load_conv(conv: &mut burn::nn::conv::Conv2d, weights: &Value, device: &Device) {
+    conv.weight = Param::from_tensor(tensor::<4>(&weights["weight"], device));
+    conv.bias = Some(Param::from_tensor(tensor::<1>(&weights["bias"], device)));
+}
+
+/// MGD's generator with the case's weights.
+fn mgd_generator(case: &Value, device: &Device) -> MgdGenerator {
+    let (student, teacher) = feature_shapes(case);
+    let modules = &case["modules"];
+    let mut generator = MgdGenerator::init(student, teacher, device);
+    match generator.align.as_mut() {
+        Some(align) => load_conv(align, &modules["align"], device),
+        None => assert!(modules["align"].is_null(), "the case aligns equal channels"),
+    }
+    load_conv(&mut generator.conv1, &modules["conv1"], device);
+    load_conv(&mut generator.conv2, &modules["conv2"], device);
+    generator
+}
+
+/// FitNet's regressor with the case's weights.
+fn fitnet_regressor(case: &Value, device: &Device) -> FitnetRegressor {
+    let (student, teacher) = feature_shapes(case);
+    let modules = &case["modules"];
+    let mut regressor = FitnetRegressor::init(student, teacher, device);
+    load_conv(&mut regressor.conv, &modules["conv"], device);
+    regressor.norm.gamma = Param::from_tensor(tensor::<1>(&modules["norm"]["gamma"], device));
+    regressor.norm.beta = Param::from_tensor(tensor::<1>(&modules["norm"]["beta"], device));
+    regressor
+}
+
+/// A feature method's loss on a case's features, and its gradient with respect to the
+/// student's. // features: rank D
+fn feature_loss<const D: usize>(
+    case: &Value,
+    device: &Device,
+    loss: impl FnOnce(Tensor<D>, Tensor<D>) -> Tensor<1>,
+) -> (f64, Vec<f32>) {
+    let student = tensor::<D>(&case["student_features"], device).require_grad();
+    let teacher = tensor::<D>(&case["teacher_features"], device);
+    let loss = loss(student.clone(), teacher);
+    let grads = loss.backward();
+    let grad = student
+        .grad(&grads)
+        .expect("the student's features have a gradient");
+    (scalar(loss), grad.into_data().try_to_vec().unwrap())
+}
+
 /// Runs one case; returns its mismatches. Kernel cases carry an `op` instead of a `method`.
 fn check_case(name: &str, case: &Value) -> Vec<String> {
     if !case["op"].is_null() {
@@ -114,13 +184,27 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
         problems.extend(compare(name, what, &[got as f32], &[want as f32], tol));
     };
     let method = case["method"].as_str().expect("method");
-    if method == "at" {
-        let fs = tensor::<4>(&case["student_features"], &device).require_grad();
-        let ft = tensor::<4>(&case["teacher_features"], &device);
-        let loss = at_loss(std::slice::from_ref(&fs), &[ft], param("p"));
-        let grads = loss.backward();
-        check("loss", scalar(loss));
-        let got: Vec<f32> = fs.grad(&grads).unwrap().into_data().try_to_vec().unwrap();
+    if !case["student_features"].is_null() {
+        let (loss, got) = match method {
+            "at" => feature_loss::<4>(case, &device, |s, t| at_loss(&[s], &[t], param("p"))),
+            "sp" => feature_loss::<4>(case, &device, sp_loss),
+            "nst" => feature_loss::<4>(case, &device, nst_stage_loss),
+            "pkt" => feature_loss::<2>(case, &device, pkt_loss),
+            "mgd" => feature_loss::<4>(case, &device, |s, t| {
+                let mask = tensor::<4>(&case["mask"], &device);
+                mgd_generator(case, &device).loss(s, t, mask)
+            }),
+            "fitnet" => feature_loss::<4>(case, &device, |s, t| {
+                fitnet_regressor(case, &device).loss(s, t)
+            }),
+            "rkd" => feature_loss::<2>(case, &device, |s, t| {
+                let parts = rkd_parts(s, t);
+                parts.distance.mul_scalar(param("distance_weight"))
+                    + parts.angle.mul_scalar(param("angle_weight"))
+            }),
+            other => return vec![format!("{name}: unknown feature method `{other}`")],
+        };
+        check("loss", loss);
         let (want, _) = flat(&case["expected_grad_student_features"]);
         problems.extend(compare(name, "grad_student_features", &got, &want, tol));
         return problems;

@@ -5,7 +5,8 @@ use api::ExperimentReport;
 use burn::prelude::*;
 use engine::data::{load, Batcher, DataDirs};
 use engine::device::cpu;
-use engine::distill::{kd_loss, Temperature};
+use engine::distill::kd::kd_loss;
+use engine::distill::Temperature;
 use engine::spec::{parse_spec, validate};
 mod support;
 

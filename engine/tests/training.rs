@@ -58,30 +58,29 @@ fn a_small_cnn_clearly_learns_fashion_mnist_from_a_subset() {
     assert_eq!(report.runs[0].backend, "cpu");
 }
 
-#[test]
-fn every_distillation_method_trains_a_student_and_reports_its_terms() {
-    let cases = [
-        (r#"{"terms": [{"method": "kd"}]}"#, vec!["ce", "kd"]),
-        (
-            r#"{"terms": [{"method": "dkd", "warmup_epochs": 2}]}"#,
-            vec!["ce", "dkd_tckd", "dkd_nckd"],
-        ),
+/// A link of every loss-term method of the catalogue alone, with its defaults, and the options
+/// and combinations the catalogue does not list on their own; each with the curves it reports.
+fn links_to_train() -> Vec<(String, Vec<&'static str>)> {
+    let alone = engine::distill::catalog()
+        .into_iter()
+        .filter(|m| m.placement == api::MethodPlacement::Term)
+        .map(|m| {
+            let link = format!(r#"{{"terms": [{{"method": "{}"}}]}}"#, m.name);
+            (link, [&["ce"], m.curves].concat())
+        });
+    let options = [
         (
             r#"{"terms": [{"method": "kd", "ctkd": {"schedule_epochs": 2}}]}"#,
             vec!["ce", "kd"],
         ),
-        (r#"{"terms": [{"method": "at"}]}"#, vec!["ce", "at"]),
-        (r#"{"terms": [{"method": "mgd"}]}"#, vec!["ce", "mgd"]),
-        (r#"{"terms": [{"method": "fitnet"}]}"#, vec!["ce", "fitnet"]),
         (
-            r#"{"terms": [{"method": "dkd"}, {"method": "mgd", "mask": "spatial"}]}"#,
+            r#"{"terms": [{"method": "dkd", "warmup_epochs": 2}, {"method": "mgd", "mask": "spatial"}]}"#,
             vec!["ce", "dkd_tckd", "dkd_nckd", "mgd"],
         ),
         (
             r#"{"terms": [{"method": "kd"}], "curriculum": {"start": 0.5}}"#,
             vec!["ce", "kd"],
         ),
-        (r#"{"terms": [{"method": "dist"}]}"#, vec!["ce", "dist"]),
         (
             r#"{"terms": [{"method": "kd", "temperature": 2, "logit_standardization": true}]}"#,
             vec!["ce", "kd"],
@@ -90,8 +89,22 @@ fn every_distillation_method_trains_a_student_and_reports_its_terms() {
             r#"{"terms": [{"method": "dkd", "logit_standardization": true}]}"#,
             vec!["ce", "dkd_tckd", "dkd_nckd"],
         ),
+        (
+            r#"{"terms": [{"method": "rkd"}, {"method": "nst"}, {"method": "sp"}]}"#,
+            vec!["ce", "rkd_distance", "rkd_angle", "nst", "sp"],
+        ),
     ];
-    for (link, expected_terms) in cases {
+    alone
+        .chain(options.into_iter().map(|(l, c)| (l.to_string(), c)))
+        .collect()
+}
+
+#[test]
+fn every_distillation_method_trains_a_student_and_reports_its_terms() {
+    let cases = links_to_train();
+    assert!(cases.len() >= 16, "{} links", cases.len());
+    for (link, expected_terms) in &cases {
+        let link = link.as_str();
         let report = run_to_end(&synthetic_pair(link, 2));
         let student = &report.runs[1];
         assert_eq!(
@@ -101,7 +114,7 @@ fn every_distillation_method_trains_a_student_and_reports_its_terms() {
         );
         for epoch in &student.epochs {
             let names: Vec<&str> = epoch.terms.iter().map(|t| t.name.as_str()).collect();
-            assert_eq!(names, expected_terms, "{link}");
+            assert_eq!(&names, expected_terms, "{link}");
             assert!(
                 epoch
                     .terms

@@ -133,37 +133,7 @@ pub fn stage_model(stage: &api::StageSpec) -> String {
 
 /// A link's loss in a line: `CE 0.1 + KD (T 4, w 0.9)`, `+ curriculum (from 30 %)`.
 pub fn link(link: &api::LinkSpec) -> String {
-    use api::LossTerm::*;
-    let ctkd = |c: &Option<api::CtkdParams>| if c.is_some() { ", learned T" } else { "" };
-    let ls = |on: bool| if on { ", LS" } else { "" };
-    let mut parts: Vec<String> = link
-        .terms
-        .iter()
-        .map(|term| match term {
-            Kd(p) => format!(
-                "KD (T {}, w {}{}{})",
-                p.temperature,
-                p.weight,
-                ctkd(&p.ctkd),
-                ls(p.logit_standardization)
-            ),
-            Dkd(p) => format!(
-                "DKD (α {}, β {}, T {}{}{})",
-                p.alpha,
-                p.beta,
-                p.temperature,
-                ctkd(&p.ctkd),
-                ls(p.logit_standardization)
-            ),
-            Dist(p) => format!(
-                "DIST (T {}, β {}, γ {}, w {})",
-                p.temperature, p.beta, p.gamma, p.weight
-            ),
-            At(p) => format!("AT (w {})", p.weight),
-            Mgd(p) => format!("MGD (α {}, λ {})", p.alpha, p.lambda),
-            Fitnet(p) => format!("FitNet (w {})", p.weight),
-        })
-        .collect();
+    let mut parts: Vec<String> = link.terms.iter().map(api::LossTerm::summary).collect();
     if parts.is_empty() {
         return "CE only".into();
     }

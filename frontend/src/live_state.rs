@@ -36,10 +36,8 @@ pub fn apply(seen: &mut Option<ExperimentDetail>, event: ExperimentEvent) -> Fol
                 run.epochs_done = run.epochs_done.max(metrics.epoch);
                 run.last_test_accuracy = Some(metrics.test_accuracy);
                 run.last_train_loss = Some(metrics.train_loss);
-                // The server keeps the test accuracy of the first epoch with the best validation
-                // accuracy; an event carries one epoch, so the page follows the same rule from
-                // the epoch's validation accuracy against the best one it has seen.
-                if metrics.val_accuracy > run.best_val_accuracy {
+                // An event carries one epoch: the page applies the server's val-best rule to it.
+                if api::is_new_val_best(run.best_val_accuracy, metrics.val_accuracy) {
                     run.best_val_accuracy = metrics.val_accuracy;
                     run.val_best_test_accuracy = Some(metrics.test_accuracy);
                 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod dashboard;
 pub mod download;
 pub mod downsample;
+pub mod exports;
 pub mod http;
 pub mod ids;
 pub mod jobs;

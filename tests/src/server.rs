@@ -45,6 +45,18 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
+    /// The body read as the `api` type `T` the document promises; panics naming the type and
+    /// showing the body when it is not one.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_value(self.json.clone()).unwrap_or_else(|e| {
+            panic!(
+                "the body is not a {}: {e}\n{}",
+                std::any::type_name::<T>(),
+                self.text
+            )
+        })
+    }
+
     /// `error.code` of an error body.
     pub fn code(&self) -> &str {
         self.json["error"]["code"].as_str().unwrap_or("")

@@ -1,21 +1,20 @@
 //! A user's journey through the REST API of the real `distill serve`: submit a 3-stage chain
 //! with a baseline, watch it live over SSE, read curves, compare, export, share.
 
+use api::{
+    Comparison, ExperimentDetail, ExperimentExport, ExperimentPage, RunCurves, RunKind, RunStatus,
+    RunSummary, ShareLink, SharedView,
+};
 use distill_tests::{three_stage_chain, Server};
 use serde_json::Value;
 
-fn runs(detail: &Value) -> Vec<Value> {
-    detail["runs"].as_array().unwrap().clone()
-}
-
-fn run_id(detail: &Value, stage: &str) -> String {
-    runs(detail)
-        .into_iter()
-        .find(|r| r["stage_name"] == stage)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+/// The run of `detail` at stage `stage` (its first seed).
+fn run<'a>(detail: &'a ExperimentDetail, stage: &str) -> &'a RunSummary {
+    detail
+        .runs
+        .iter()
+        .find(|r| r.stage_name == stage)
+        .unwrap_or_else(|| panic!("no {stage} run"))
 }
 
 #[test]
@@ -27,12 +26,10 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
     // Act: submit and follow the events until the end.
     let submitted = server.post("/api/experiments", &three_stage_chain(2, 1500));
     assert_eq!(submitted.status, 201, "{}", submitted.text);
-    let id = submitted.json["summary"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let submitted: ExperimentDetail = submitted.parse();
+    let id = submitted.summary.id.clone();
     assert_eq!(
-        runs(&submitted.json).len(),
+        submitted.runs.len(),
         4,
         "teacher, TA, student and the baseline"
     );
@@ -60,60 +57,57 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
         .any(|e| e.name == "run" && e.data["run"]["status"] == "running"));
 
     // The experiment and every run succeeded, with measurements and per-model summaries.
-    let detail = server.get(&format!("/api/experiments/{id}")).json;
-    assert_eq!(detail["summary"]["status"], "succeeded");
-    for run in runs(&detail) {
-        assert_eq!(run["status"], "succeeded", "{run}");
-        assert_eq!(run["epochs_done"], 2);
-        let m = &run["measurements"];
-        assert!(m["top1_val_best"].as_f64().unwrap() > 0.1, "{run}");
-        assert!(m["top1_last"].as_f64().unwrap() > 0.1, "{run}");
+    let detail: ExperimentDetail = server.get(&format!("/api/experiments/{id}")).parse();
+    assert_eq!(detail.summary.status, RunStatus::Succeeded);
+    for run in &detail.runs {
         assert_eq!(
-            run["val_best_test_accuracy"], m["top1_val_best"],
+            (run.status, run.epochs_done),
+            (RunStatus::Succeeded, 2),
+            "{run:?}"
+        );
+        let m = run
+            .measurements
+            .as_ref()
+            .expect("a succeeded run is measured");
+        assert!(m.top1() > 0.1 && m.top1_last > 0.1, "{run:?}");
+        assert_eq!(
+            run.val_best_test_accuracy, m.top1_val_best,
             "the live summary and the report agree on the reported epoch"
         );
-        assert!(m["params"].as_u64().unwrap() > 0 && m["latency_p50_ms"].as_f64().unwrap() > 0.0);
+        assert!(m.params > 0 && m.latency_p50_ms > 0.0);
         let last_epoch_streamed = epochs
             .iter()
-            .rfind(|e| e["run_id"] == run["id"])
+            .rfind(|e| e["run_id"] == run.id.as_str())
             .expect("every run streamed its epochs");
         assert_eq!(
-            last_epoch_streamed["metrics"]["test_accuracy"], m["top1_last"],
+            last_epoch_streamed["metrics"]["test_accuracy"].as_f64(),
+            Some(m.top1_last),
             "the stream carried the numbers that were stored"
         );
     }
-    assert_eq!(detail["models"].as_array().unwrap().len(), 4);
-    let gain = &detail["summary"]["gain"];
-    assert_eq!(gain["n"], 1, "one seed");
-    assert!(
-        gain["mean"].is_number() && gain.get("ci_low").is_none(),
-        "{gain}"
-    );
-    let student_model = detail["models"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["label"] == "student")
-        .unwrap();
+    assert_eq!(detail.models.len(), 4);
+    let gain = detail
+        .summary
+        .gain
+        .clone()
+        .expect("a student and a baseline");
+    assert_eq!(gain.n, 1, "one seed");
+    assert_eq!(gain.ci_low, None, "one seed has no interval");
+    let student_model = detail.models.iter().find(|m| m.label == "student").unwrap();
     assert_eq!(
-        student_model["gain_val_best"]["mean"], gain["mean"],
+        student_model.gain_val_best.as_ref().map(|g| g.mean),
+        Some(gain.mean),
         "the list and the per-model results compute the gain the same way"
     );
-    let teacher = run_id(&detail, "teacher");
-    let student = run_id(&detail, "student");
-    let baseline = run_id(&detail, "baseline");
-    assert_eq!(runs(&detail)[1]["teacher_run"], teacher.as_str());
+    let teacher = run(&detail, "teacher").id.clone();
+    let student = run(&detail, "student").id.clone();
+    let baseline = run(&detail, "baseline").id.clone();
+    assert_eq!(detail.runs[1].teacher_run.as_ref(), Some(&teacher));
 
     // Curves: every loss term, accuracy and lr, downsampled with the final point kept.
-    let curves = server
+    let curves: RunCurves = server
         .get(&format!("/api/runs/{student}/curves?max_points=10"))
-        .json;
-    let available: Vec<&str> = curves["available"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_str().unwrap())
-        .collect();
+        .parse();
     for metric in [
         "batch_loss",
         "loss.ce",
@@ -125,65 +119,53 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
         "lr",
     ] {
         assert!(
-            available.contains(&metric),
-            "{metric} missing from {available:?}"
+            curves.available.iter().any(|m| m == metric),
+            "{metric} missing from {:?}",
+            curves.available
         );
     }
-    let batch_loss = curves["curves"]
-        .as_array()
-        .unwrap()
+    let batch_loss = curves
+        .curves
         .iter()
-        .find(|c| c["metric"] == "batch_loss")
+        .find(|c| c.metric == "batch_loss")
         .unwrap();
-    let points = batch_loss["points"].as_array().unwrap();
-    assert!(points.len() <= 10 && batch_loss["raw_points"].as_u64().unwrap() > 10);
+    assert!(batch_loss.points.len() <= 10 && batch_loss.raw_points > 10);
     assert_eq!(
-        points.last().unwrap()["epoch"],
+        batch_loss.points.last().unwrap().epoch,
         2.0,
         "the final point is kept"
     );
-    let accuracy = server
+    let accuracy: RunCurves = server
         .get(&format!("/api/runs/{student}/curves?metrics=test_accuracy"))
-        .json;
-    let accuracy_points = accuracy["curves"][0]["points"].as_array().unwrap();
-    assert_eq!(accuracy_points.len(), 2, "one point per epoch");
+        .parse();
+    assert_eq!(accuracy.curves[0].points.len(), 2, "one point per epoch");
 
     // Compare: the student against its baseline and teacher, on the same buckets.
-    let compared = server
+    let compared: Comparison = server
         .get(&format!(
             "/api/compare?runs={student},{baseline},{teacher}&metrics=test_accuracy"
         ))
-        .json;
-    let rows = compared["rows"].as_array().unwrap();
+        .parse();
+    let rows = &compared.rows;
     assert_eq!(rows.len(), 3);
-    let student_row = &rows[0];
-    let expected = student_row["run"]["measurements"]["top1_val_best"]
-        .as_f64()
-        .unwrap()
-        - rows[1]["run"]["measurements"]["top1_val_best"]
-            .as_f64()
-            .unwrap();
-    assert!((student_row["delta_vs_baseline"].as_f64().unwrap() - expected).abs() < 1e-12);
-    assert_eq!(rows[2]["delta_vs_teacher"], 0.0);
-    let models = compared["models"].as_array().unwrap();
+    let top1 = |i: usize| rows[i].run.measurements.as_ref().unwrap().top1();
+    let expected = top1(0) - top1(1);
+    assert!((rows[0].delta_vs_baseline.unwrap() - expected).abs() < 1e-12);
+    assert_eq!(rows[2].delta_vs_teacher, Some(0.0));
     assert_eq!(
-        models.len(),
+        compared.models.len(),
         3,
         "student, baseline and teacher are three models"
     );
-    let student_over_baseline = compared["gains"]
-        .as_array()
-        .unwrap()
+    let student_over_baseline = compared
+        .gains
         .iter()
-        .find(|g| g["model"] == 0 && g["over"] == 1)
+        .find(|g| (g.model, g.over) == (0, 1))
         .unwrap();
-    assert_eq!(student_over_baseline["gain"]["n"], 1);
-    assert!((student_over_baseline["gain"]["mean"].as_f64().unwrap() - expected).abs() < 1e-12);
-    assert!(rows.iter().any(|r| r["pareto_latency"] == true));
-    assert_eq!(
-        compared["curves"][0]["curves"][0]["metric"],
-        "test_accuracy"
-    );
+    assert_eq!(student_over_baseline.gain.n, 1);
+    assert!((student_over_baseline.gain.mean - expected).abs() < 1e-12);
+    assert!(rows.iter().any(|r| r.pareto_latency));
+    assert_eq!(compared.curves[0].curves[0].metric, "test_accuracy");
 
     // Export: CSV with one line per stored point, JSON with everything.
     let csv = server.get(&format!("/api/experiments/{id}/export?format=csv"));
@@ -195,16 +177,11 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
     assert!(csv
         .text
         .contains(&format!("{id},{student},student,stage,0,loss.dkd_nckd,")));
-    let json = server
+    let json: ExperimentExport = server
         .get(&format!("/api/experiments/{id}/export?format=json"))
-        .json;
-    assert_eq!(json["experiment"]["summary"]["id"], id.as_str());
-    let exported: usize = json["curves"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["points"].as_array().unwrap().len())
-        .sum();
+        .parse();
+    assert_eq!(json.experiment.summary.id, id);
+    let exported: usize = json.curves.iter().map(|c| c.points.len()).sum();
     assert_eq!(exported, csv.text.lines().count() - 1);
 
     // The trained model downloads.
@@ -220,13 +197,16 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
     // Share: create, open read-only, revoke, and it stops working.
     let link = server.post(&format!("/api/experiments/{id}/share"), &Value::Null);
     assert_eq!(link.status, 201, "{}", link.text);
-    let token = link.json["token"].as_str().unwrap().to_string();
+    let link: ShareLink = link.parse();
+    let token = link.token.clone();
     assert_eq!(token.len(), 32);
-    assert_eq!(link.json["path"], format!("/s/{token}"));
+    assert_eq!(link.path, format!("/s/{token}"));
     let shared = server.get(&format!("/api/shared/{token}"));
     assert_eq!(shared.status, 200);
-    assert_eq!(shared.json["kind"], "experiment");
-    assert_eq!(shared.json["experiment"]["summary"]["id"], id.as_str());
+    match shared.parse() {
+        SharedView::Experiment { experiment } => assert_eq!(experiment.summary.id, id),
+        other => panic!("an experiment link opened {other:?}"),
+    }
     assert_eq!(
         server
             .post(&format!("/api/shared/{token}/cancel"), &Value::Null)
@@ -239,15 +219,14 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
         &serde_json::json!({ "runs": [student, baseline] }),
     );
     assert_eq!(comparison.status, 201);
-    let comparison_token = comparison.json["token"].as_str().unwrap();
-    let shared_comparison = server.get(&format!("/api/shared/{comparison_token}")).json;
-    assert_eq!(
-        shared_comparison["comparison"]["rows"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    let comparison_token = comparison.parse::<ShareLink>().token;
+    match server
+        .get(&format!("/api/shared/{comparison_token}"))
+        .parse()
+    {
+        SharedView::Comparison { comparison } => assert_eq!(comparison.rows.len(), 2),
+        other => panic!("a comparison link opened {other:?}"),
+    }
     assert_eq!(server.delete(&format!("/api/shares/{token}")).status, 204);
     let revoked = server.get(&format!("/api/shared/{token}"));
     assert_eq!((revoked.status, revoked.code()), (410, "revoked"));
@@ -266,36 +245,38 @@ fn a_finished_teacher_and_baseline_are_reused_by_an_identical_experiment_and_the
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &[]);
     let spec = three_stage_chain(1, 600);
-    let first = server.submit(&spec);
-    let first = server.wait_until_ended(&first);
+    let ended = |id: String| -> ExperimentDetail {
+        serde_json::from_value(server.wait_until_ended(&id)).expect("an experiment detail")
+    };
+    let first = ended(server.submit(&spec));
+    let second = ended(server.submit(&spec));
 
-    let second = server.submit(&spec);
-    let second = server.wait_until_ended(&second);
-
-    let (old, new) = (runs(&first), runs(&second));
+    let (old, new) = (&first.runs, &second.runs);
     for i in 0..2 {
-        assert_eq!(new[i]["status"], "succeeded");
-        assert_eq!(new[i]["reused_from"], old[i]["id"], "{}", new[i]);
-        assert!(new[i]["message"].as_str().unwrap().starts_with("reused"));
-        assert_eq!(new[i]["measurements"], old[i]["measurements"]);
+        assert_eq!(new[i].status, RunStatus::Succeeded);
+        assert_eq!(
+            new[i].reused_from.as_ref(),
+            Some(&old[i].id),
+            "{:?}",
+            new[i]
+        );
+        assert!(new[i].message.as_deref().unwrap().starts_with("reused"));
+        assert_eq!(new[i].measurements, old[i].measurements);
     }
-    assert!(
-        new[2]["reused_from"].is_null(),
-        "the student is trained again"
-    );
-    assert_eq!(new[3]["kind"], "baseline");
+    assert_eq!(new[2].reused_from, None, "the student is trained again");
+    assert_eq!(new[3].kind, RunKind::Baseline);
     assert_eq!(
-        new[3]["reused_from"], old[3]["id"],
+        new[3].reused_from.as_ref(),
+        Some(&old[3].id),
         "the CE-only baseline of the same model, data and seed is reused"
     );
-    let curves = server.get(&format!(
-        "/api/runs/{}/curves?metrics=test_accuracy",
-        new[0]["id"].as_str().unwrap()
-    ));
-    assert_eq!(
-        curves.json["curves"][0]["points"].as_array().unwrap().len(),
-        1
-    );
+    let curves: RunCurves = server
+        .get(&format!(
+            "/api/runs/{}/curves?metrics=test_accuracy",
+            new[0].id
+        ))
+        .parse();
+    assert_eq!(curves.curves[0].points.len(), 1);
 }
 
 #[test]
@@ -314,30 +295,21 @@ fn lists_filter_by_status_and_text_and_page_with_a_cursor() {
         server.wait_until_ended(id);
     }
 
-    let page = server.get("/api/experiments?limit=2").json;
-    assert_eq!(page["total"], 3);
-    let first: Vec<&str> = page["experiments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(first, ["alpha three", "beta two"], "newest first");
-    let cursor = page["next_cursor"].as_str().unwrap();
-    let next = server
-        .get(&format!("/api/experiments?limit=2&cursor={cursor}"))
-        .json;
-    assert_eq!(next["experiments"][0]["name"], "alpha one");
-    assert!(next["next_cursor"].is_null(), "the last page has no cursor");
+    let page = |query: &str| -> ExperimentPage {
+        server.get(&format!("/api/experiments?{query}")).parse()
+    };
+    let names = |page: &ExperimentPage| -> Vec<String> {
+        page.experiments.iter().map(|e| e.name.clone()).collect()
+    };
+    let first = page("limit=2");
+    assert_eq!(first.total, 3);
+    assert_eq!(names(&first), ["alpha three", "beta two"], "newest first");
+    let cursor = first.next_cursor.expect("a next page");
+    let next = page(&format!("limit=2&cursor={cursor}"));
+    assert_eq!(names(&next), ["alpha one"]);
+    assert_eq!(next.next_cursor, None, "the last page has no cursor");
 
-    let alphas = server.get("/api/experiments?q=ALPHA").json;
-    assert_eq!(alphas["total"], 2);
-    assert_eq!(
-        server.get("/api/experiments?status=succeeded").json["total"],
-        3
-    );
-    assert_eq!(
-        server.get("/api/experiments?status=running").json["total"],
-        0
-    );
+    assert_eq!(page("q=ALPHA").total, 2);
+    assert_eq!(page("status=succeeded").total, 3);
+    assert_eq!(page("status=running").total, 0);
 }

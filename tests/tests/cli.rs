@@ -45,10 +45,11 @@ fn distill_run_trains_a_three_stage_chain_with_a_baseline_and_writes_its_outputs
         assert!(table.contains(row), "results table lacks {row:?}:\n{table}");
     }
     let curves = std::fs::read_to_string(out.join("curves.csv")).unwrap();
-    assert!(curves.starts_with("run,stage,kind,seed,epoch,metric,value\n"));
+    assert!(curves.starts_with("experiment_id,run_id,stage,kind,seed,metric,step,epoch,value\n"));
     for metric in [
-        "loss/kd",
-        "loss/dkd_nckd/weighted",
+        "loss.kd",
+        "loss.dkd_nckd.weighted",
+        "batch_loss",
         "test_accuracy",
         "temperature",
     ] {

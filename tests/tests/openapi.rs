@@ -232,26 +232,30 @@ fn the_catalog_endpoints_describe_datasets_architectures_and_method_forms() {
         (beta["default"].as_str(), beta["minimum"].as_f64()),
         (Some("8"), Some(0.0))
     );
-    let names: Vec<&str> = methods
+    // The catalogue serves exactly the loss terms the wire format has, plus CE and the options.
+    let served: Vec<&str> = methods
         .as_array()
         .unwrap()
         .iter()
+        .filter(|m| m["placement"] == "term")
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "ce",
-            "kd",
-            "dkd",
-            "ctkd",
-            "curriculum",
-            "at",
-            "mgd",
-            "fitnet",
-            "dist"
-        ]
+    let document = server.get("/api/openapi.json").json;
+    let mut on_the_wire = Vec::new();
+    method_tags(
+        &document["components"]["schemas"]["LossTerm"],
+        &mut on_the_wire,
     );
+    assert!(on_the_wire.len() >= 10, "{on_the_wire:?}");
+    assert_eq!(served, on_the_wire);
+    let others: Vec<&str> = methods
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["placement"] != "term")
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(others, ["ce", "ctkd", "curriculum"]);
 
     let system = server.get("/api/system").json;
     assert_eq!(
@@ -268,6 +272,23 @@ fn the_catalog_endpoints_describe_datasets_architectures_and_method_forms() {
 fn placeholder(path: &str) -> String {
     path.replace("{id}", "0123456789abcdef")
         .replace("{token}", &"ab".repeat(16))
+}
+
+/// Every `method` tag value in a schema, in document order.
+fn method_tags<'a>(schema: &'a Value, found: &mut Vec<&'a str>) {
+    match schema {
+        Value::Object(fields) => {
+            if let Some(tags) = fields
+                .get("properties")
+                .and_then(|p| p["method"]["enum"].as_array())
+            {
+                found.extend(tags.iter().filter_map(Value::as_str));
+            }
+            fields.values().for_each(|v| method_tags(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| method_tags(v, found)),
+        _ => {}
+    }
 }
 
 #[test]

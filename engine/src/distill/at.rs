@@ -5,7 +5,7 @@
 use api::{AtParams, MethodPlacement};
 use burn::prelude::*;
 
-use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
+use super::method::{Distiller, MethodSpec, ParamSpec, TermInputs, WireType};
 use super::{pool_to_smaller, weighted, TermLoss};
 use crate::checks::Bound;
 
@@ -59,12 +59,13 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::Term,
         needs_feature_maps: true,
         reference: "Zagoruyko & Komodakis 2017; mdistiller AT.py",
-        schema: "AtParams",
+        wire: WireType::of::<AtParams>(),
         params: vec![
             ParamSpec::number("p", "Exponent of the attention map", Bound::above(0.0)),
             ParamSpec::number("weight", "Weight of the term", Bound::at_least(0.0)),
         ],
-        defaults: defaults_of::<AtParams>(),
+        curves: &["at"],
+        options: &[],
     }
 }
 

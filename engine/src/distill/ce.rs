@@ -4,7 +4,7 @@ use api::{LinkSpec, MethodPlacement};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
-use super::method::{MethodSpec, ParamSpec};
+use super::method::{MethodSpec, ParamSpec, WireType};
 use crate::checks::Bound;
 
 /// The catalog entry: the weight every link gives cross-entropy.
@@ -16,13 +16,14 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::Link,
         needs_feature_maps: false,
         reference: "—",
-        schema: "LinkSpec",
+        wire: WireType::of::<LinkSpec>(),
         params: vec![ParamSpec::number(
             "ce_weight",
             "Weight of cross-entropy (default 0.1 when the first logit term is kd, else 1)",
             Bound::at_least(0.0),
         )],
-        defaults: super::method::defaults_of::<LinkSpec>(),
+        curves: &["ce"],
+        options: &[],
     }
 }
 

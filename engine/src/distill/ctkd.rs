@@ -11,7 +11,7 @@ use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
-use super::method::{defaults_of, MethodSpec, ParamSpec, TermInputs};
+use super::method::{MethodSpec, ParamSpec, TermInputs, WireType};
 use crate::checks::{Bound, SpecError};
 
 /// The catalog entry.
@@ -23,7 +23,7 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::TermOption,
         needs_feature_maps: false,
         reference: "Li et al. 2023; zhengli97/CTKD",
-        schema: "CtkdParams",
+        wire: WireType::of::<CtkdParams>(),
         params: vec![
             ParamSpec::number("t_min", "Lowest temperature", Bound::above(0.0)),
             ParamSpec::number("t_range", "Span of temperatures above t_min", Bound::above(0.0)),
@@ -32,7 +32,8 @@ pub fn method() -> MethodSpec {
             ParamSpec::integer("schedule_epochs", "Epochs over which λ grows", Bound::whole_at_least(0)),
             ParamSpec::number("theta_init", "Initial θ", Bound::finite()),
         ],
-        defaults: defaults_of::<CtkdParams>(),
+        curves: &[],
+        options: &[],
     }
 }
 

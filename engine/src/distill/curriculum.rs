@@ -4,7 +4,7 @@
 
 use api::{CurriculumParams, Difficulty, MethodPlacement, Pacing};
 
-use super::method::{defaults_of, MethodSpec, ParamSpec};
+use super::method::{MethodSpec, ParamSpec, WireType};
 use crate::checks::Bound;
 
 /// The catalog entry.
@@ -16,7 +16,7 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::Curriculum,
         needs_feature_maps: false,
         reference: "Bengio et al. 2009 (pacing by teacher difficulty)",
-        schema: "CurriculumParams",
+        wire: WireType::of::<CurriculumParams>(),
         params: vec![
             ParamSpec::number("start", "Fraction of the data in the first epoch", Bound::above(0.0).up_to(1.0)),
             ParamSpec::choice("pacing", "How the fraction grows", &["linear", "root"]),
@@ -27,7 +27,8 @@ pub fn method() -> MethodSpec {
             ),
             ParamSpec::choice("difficulty", "How the teacher ranks difficulty", &["teacher_ce", "confidence"]),
         ],
-        defaults: defaults_of::<CurriculumParams>(),
+        curves: &[],
+        options: &[],
     }
 }
 

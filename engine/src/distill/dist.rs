@@ -10,7 +10,7 @@ use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
 use super::kd::TEMPERATURE;
-use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
+use super::method::{Distiller, MethodSpec, ParamSpec, TermInputs, WireType};
 use super::{weighted, Temperature, TermLoss};
 use crate::checks::Bound;
 
@@ -61,14 +61,15 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::Term,
         needs_feature_maps: false,
         reference: "Huang et al. 2022; hunto/DIST_KD",
-        schema: "DistParams",
+        wire: WireType::of::<DistParams>(),
         params: vec![
             TEMPERATURE,
             ParamSpec::number("beta", "Weight β of the inter-class relation", Bound::at_least(0.0)),
             ParamSpec::number("gamma", "Weight γ of the intra-class relation", Bound::at_least(0.0)),
             ParamSpec::number("weight", "Weight of the whole term", Bound::at_least(0.0)),
         ],
-        defaults: defaults_of::<DistParams>(),
+        curves: &["dist"],
+        options: &[],
     }
 }
 

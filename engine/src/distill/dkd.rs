@@ -12,7 +12,7 @@ use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use super::kd::{LOGIT_STANDARDIZATION, TEMPERATURE};
-use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
+use super::method::{Distiller, MethodSpec, ParamSpec, TermInputs, WireType};
 use super::{ctkd, standardize, weighted, Temperature, TermLoss};
 use crate::checks::Bound;
 
@@ -88,7 +88,7 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::Term,
         needs_feature_maps: false,
         reference: "Zhao et al. 2022; mdistiller DKD.py",
-        schema: "DkdParams",
+        wire: WireType::of::<DkdParams>(),
         params: vec![
             ParamSpec::number("alpha", "Weight of TCKD", Bound::at_least(0.0)),
             ParamSpec::number("beta", "Weight of NCKD", Bound::at_least(0.0)),
@@ -100,7 +100,8 @@ pub fn method() -> MethodSpec {
             ),
             LOGIT_STANDARDIZATION,
         ],
-        defaults: defaults_of::<DkdParams>(),
+        curves: &["dkd_tckd", "dkd_nckd"],
+        options: &["ctkd"],
     }
 }
 

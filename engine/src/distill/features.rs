@@ -1,4 +1,5 @@
-//! Bringing a student's and a teacher's feature maps to a common spatial size.
+//! Feature helpers several methods share: bringing a student's and a teacher's maps to a
+//! common spatial size, and L2 normalisation.
 
 use burn::prelude::*;
 use burn::tensor::module::adaptive_avg_pool2d;
@@ -15,4 +16,18 @@ pub fn pool_to_smaller(student: Tensor<4>, teacher: Tensor<4>) -> (Tensor<4>, Te
     } else {
         (student, teacher)
     }
+}
+
+/// Rows of `x` along `dim` divided by their L2 norm, norms below 1e-12 taken as 1e-12 (as
+/// `F.normalize` does). The clamp comes before the square root, so an all-zero row (the
+/// `e_i − e_i` of a relation, a dead ReLU layer) gets a zero gradient instead of `0·∞`.
+pub fn l2_normalize<const D: usize>(x: Tensor<D>, dim: usize) -> Tensor<D> {
+    const MIN_NORM: f64 = 1e-12;
+    let norm = x
+        .clone()
+        .square()
+        .sum_dim(dim)
+        .clamp_min(MIN_NORM * MIN_NORM)
+        .sqrt();
+    x / norm
 }

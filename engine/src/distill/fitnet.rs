@@ -7,7 +7,7 @@ use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, StagePair, TermInputs};
+use super::method::{Distiller, MethodSpec, ParamSpec, StagePair, TermInputs, WireType};
 use super::{pool_to_smaller, weighted, LinkModules, TermLoss};
 use crate::checks::{Bound, SpecError};
 use crate::kernels::{batch_norm, conv2d as apply_conv};
@@ -16,8 +16,10 @@ use crate::models::{conv2d, StageShape};
 /// `conv3×3 → BN → ReLU` from the student's channels to the teacher's.
 #[derive(Module, Debug)]
 pub struct FitnetRegressor {
-    conv: Conv2d,
-    norm: BatchNorm,
+    /// 3×3 conv, padding 1, from the student's channels to the teacher's.
+    pub conv: Conv2d,
+    /// Batch norm after it.
+    pub norm: BatchNorm,
 }
 
 impl FitnetRegressor {
@@ -58,7 +60,7 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::Term,
         needs_feature_maps: true,
         reference: "Romero et al. 2015; mdistiller FitNet.py",
-        schema: "FitnetParams",
+        wire: WireType::of::<FitnetParams>(),
         params: vec![
             ParamSpec::number("weight", "Weight of the hint term", Bound::at_least(0.0)),
             ParamSpec::integer(
@@ -67,7 +69,8 @@ pub fn method() -> MethodSpec {
                 Bound::whole_at_least(0),
             ),
         ],
-        defaults: defaults_of::<FitnetParams>(),
+        curves: &["fitnet"],
+        options: &[],
     }
 }
 

@@ -5,7 +5,7 @@ use api::{defaults, KdParams, MethodPlacement};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
-use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, TermInputs};
+use super::method::{Distiller, MethodSpec, ParamSpec, TermInputs, WireType};
 use super::{ctkd, standardize, weighted, Temperature, TermLoss};
 use crate::checks::Bound;
 
@@ -42,13 +42,14 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::Term,
         needs_feature_maps: false,
         reference: "Hinton et al. 2015; mdistiller KD.py",
-        schema: "KdParams",
+        wire: WireType::of::<KdParams>(),
         params: vec![
             TEMPERATURE,
             ParamSpec::number("weight", "Weight of the KD term", Bound::at_least(0.0)),
             LOGIT_STANDARDIZATION,
         ],
-        defaults: defaults_of::<KdParams>(),
+        curves: &["kd"],
+        options: &["ctkd"],
     }
 }
 

@@ -2,24 +2,14 @@
 //! term (raw and weighted) so every one of them becomes a curve. Everything here is a loop over
 //! the terms' [`Distiller`]s; no method is named.
 
-use api::{LinkSpec, LossTerm};
+use api::LinkSpec;
 use burn::prelude::*;
 
-use super::method::{Distiller, StagePair, TermInputs};
-use super::{cross_entropy, FitnetRegressor, LearnedTemperature, MgdGenerator};
+use super::fitnet::FitnetRegressor;
+use super::method::{StagePair, TermInputs};
+use super::mgd::MgdGenerator;
+use super::{cross_entropy, distiller, LearnedTemperature};
 use crate::models::Features;
-
-/// The distiller of a loss term.
-pub fn distiller(term: &LossTerm) -> &dyn Distiller {
-    match term {
-        LossTerm::Kd(p) => p,
-        LossTerm::Dkd(p) => p,
-        LossTerm::At(p) => p,
-        LossTerm::Mgd(p) => p,
-        LossTerm::Fitnet(p) => p,
-        LossTerm::Dist(p) => p,
-    }
-}
 
 /// The learnable parts a link adds to the student; they train with it.
 #[derive(Module, Debug)]
@@ -87,7 +77,7 @@ pub fn link_label(link: &LinkSpec) -> String {
 /// One named term of a batch's loss. // each [1]
 #[derive(Debug, Clone)]
 pub struct TermLoss {
-    /// `ce`, `kd`, `dkd_tckd`, `dkd_nckd`, `at`, `mgd`, `fitnet`, `dist`.
+    /// `ce`, or one of the names its method's catalog entry lists in `curves`.
     pub name: &'static str,
     /// The term as its formula defines it.
     pub raw: Tensor<1>,

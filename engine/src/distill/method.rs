@@ -1,17 +1,18 @@
 //! What a distillation method is. Each method file declares its catalog entry — parameters with
-//! their bounds, defaults read from the `api` type's serde defaults — and, for loss terms, a
-//! [`Distiller`]: the checks it adds to a link, the modules it adds to the student, its named
-//! loss terms and its label. Validation, `/api/methods` and the OpenAPI document all read these
-//! entries, so a method's rules live in its own file only.
+//! their bounds, the `api` type that carries them (its schema name, serde defaults and field
+//! errors read from the type itself), the curves it reports, the options it takes — and, for
+//! loss terms, a [`Distiller`]: the checks it adds to a link, the modules it adds to the
+//! student, its named loss terms and its label. Parsing, validation, `/api/methods` and the
+//! OpenAPI document all read these entries, so a method's rules live in its own file only.
 
 use api::{MethodInfo, MethodPlacement, ParamInfo, ParamKind};
 use burn::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{LinkModules, TermLoss};
-use crate::checks::{Bound, SpecError};
+use crate::checks::{first_field_error, Bound, FieldError, SpecError};
 use crate::models::{Features, StageShape};
 
 /// One parameter of a method.
@@ -91,17 +92,47 @@ pub struct MethodSpec {
     pub needs_feature_maps: bool,
     /// The paper or reference implementation.
     pub reference: &'static str,
-    /// The OpenAPI schema (the `api` type) holding its parameters.
-    pub schema: &'static str,
+    /// The `api` type holding its parameters.
+    pub wire: WireType,
     /// Its parameters.
     pub params: Vec<ParamSpec>,
+    /// The names of the loss curves a term of this method reports (`dkd_tckd`, `dkd_nckd`).
+    pub curves: &'static [&'static str],
+    /// The term options it accepts (`ctkd` on `kd` and `dkd`).
+    pub options: &'static [&'static str],
+}
+
+/// The `api` type that carries a method's parameters, and what the catalog reads from it.
+#[derive(Debug, Clone)]
+pub struct WireType {
+    /// Its name, which is also its schema's name in the OpenAPI document.
+    pub schema: &'static str,
     /// Its parameters as serde fills them in from nothing (absent where the default depends on
     /// the rest of the spec).
     pub defaults: Value,
+    /// The first bad field of a JSON object read as this type.
+    first_error: fn(Map<String, Value>) -> Option<FieldError>,
+}
+
+impl WireType {
+    /// The entry of `T`, an `api` type whose every field has a serde default.
+    pub fn of<T: DeserializeOwned + Serialize>() -> WireType {
+        let full_name = std::any::type_name::<T>();
+        WireType {
+            schema: full_name.rsplit("::").next().unwrap_or(full_name),
+            defaults: defaults_of::<T>(),
+            first_error: first_field_error::<T>,
+        }
+    }
+
+    /// The first bad field of `object` read as this type, if any.
+    pub fn first_error(&self, object: Map<String, Value>) -> Option<FieldError> {
+        (self.first_error)(object)
+    }
 }
 
 /// The parameters of `T` as serde's defaults fill them in.
-pub fn defaults_of<T: DeserializeOwned + Serialize>() -> Value {
+fn defaults_of<T: DeserializeOwned + Serialize>() -> Value {
     let filled: T = serde_json::from_value(Value::Object(Default::default()))
         .expect("every parameter of a method has a serde default");
     serde_json::to_value(filled).expect("parameters serialize")
@@ -126,6 +157,7 @@ impl MethodSpec {
             placement: self.placement,
             needs_feature_maps: self.needs_feature_maps,
             reference: self.reference.into(),
+            options: self.options.iter().map(|o| o.to_string()).collect(),
             params: self
                 .params
                 .iter()
@@ -134,6 +166,7 @@ impl MethodSpec {
                     description: p.description.into(),
                     kind: p.kind,
                     default: self
+                        .wire
                         .defaults
                         .get(p.name)
                         .filter(|v| !v.is_null())

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::method::{defaults_of, Distiller, MethodSpec, ParamSpec, StagePair, TermInputs};
+use super::method::{Distiller, MethodSpec, ParamSpec, StagePair, TermInputs, WireType};
 use super::{weighted, LinkModules, TermLoss};
 use crate::checks::Bound;
 use crate::kernels::conv2d as apply_conv;
@@ -18,9 +18,12 @@ use crate::rng::{purpose, Rng};
 /// The generator, with a 1×1 alignment conv when channel counts differ.
 #[derive(Module, Debug)]
 pub struct MgdGenerator {
-    align: Option<Conv2d>,
-    conv1: Conv2d,
-    conv2: Conv2d,
+    /// 1×1 conv from the student's channels to the teacher's, when they differ.
+    pub align: Option<Conv2d>,
+    /// First 3×3 conv of the generator, followed by a ReLU.
+    pub conv1: Conv2d,
+    /// Second 3×3 conv, whose output is compared with the teacher's features.
+    pub conv2: Conv2d,
 }
 
 impl MgdGenerator {
@@ -93,13 +96,14 @@ pub fn method() -> MethodSpec {
         placement: MethodPlacement::Term,
         needs_feature_maps: true,
         reference: "Yang et al. 2022; yzd-v/MGD",
-        schema: "MgdParams",
+        wire: WireType::of::<MgdParams>(),
         params: vec![
             ParamSpec::number("alpha", "Weight α of the term", Bound::at_least(0.0)),
             ParamSpec::number("lambda", "Masking ratio λ", Bound::at_least(0.0).below(1.0)),
             ParamSpec::choice("mask", "Mask whole channels or spatial positions", &["channel", "spatial"]),
         ],
-        defaults: defaults_of::<MgdParams>(),
+        curves: &["mgd"],
+        options: &[],
     }
 }
 

@@ -91,7 +91,8 @@ impl Cnn {
         let hidden = relu(self.fc.forward(x.flatten::<2>(1, 3))); // [batch, fc]
         Features {
             stages,
-            logits: self.output.forward(hidden),
+            logits: self.output.forward(hidden.clone()),
+            embedding: hidden,
         }
     }
 }

@@ -54,7 +54,8 @@ impl Mlp {
         }
         Features {
             stages,
-            logits: self.output.forward(x),
+            logits: self.output.forward(x.clone()),
+            embedding: x,
         }
     }
 }

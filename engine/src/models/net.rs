@@ -67,6 +67,9 @@ impl StageShape {
 pub struct Features {
     /// Output of each stage, input side first. // each [batch, channels, height, width]
     pub stages: Vec<Tensor<4>>,
+    /// The vector the classifier reads (mdistiller's `pooled_feat`: the pooled last stage of a
+    /// ResNet, the hidden layer of a CNN or MLP). // [batch, dim]
+    pub embedding: Tensor<2>,
     /// Class scores. // [batch, classes]
     pub logits: Tensor<2>,
 }

@@ -132,7 +132,8 @@ impl Resnet {
         let pooled = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3); // [batch, 64w]
         Features {
             stages: features,
-            logits: self.output.forward(pooled),
+            logits: self.output.forward(pooled.clone()),
+            embedding: pooled,
         }
     }
 }

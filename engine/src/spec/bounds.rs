@@ -117,7 +117,7 @@ pub fn schema_rules() -> Vec<SchemaRule> {
     for method in crate::distill::catalog() {
         for param in &method.params {
             if let Some(bound) = param.bound {
-                rules.push(at(method.schema, param.name, Rule::Range(bound)));
+                rules.push(at(method.wire.schema, param.name, Rule::Range(bound)));
             }
         }
     }

@@ -102,14 +102,21 @@ mod tests {
     use api::LossTerm;
 
     #[test]
-    fn a_term_of_every_method_has_a_catalog_entry_and_a_label() {
-        let terms: Vec<LossTerm> = ["kd", "dkd", "at", "mgd", "fitnet", "dist"]
-            .iter()
-            .map(|m| serde_json::from_value(serde_json::json!({ "method": m })).unwrap())
-            .collect();
-        for term in &terms {
-            assert_eq!(entry(term.method()).name, term.method());
-            assert!(!distiller(term).label().is_empty());
+    fn every_term_method_of_the_catalog_parses_from_its_name_alone_and_has_a_label() {
+        let terms = crate::distill::catalog()
+            .into_iter()
+            .filter(|m| m.placement == api::MethodPlacement::Term);
+        for method in terms {
+            let term: LossTerm =
+                serde_json::from_value(serde_json::json!({ "method": method.name }))
+                    .unwrap_or_else(|e| panic!("`{}` has no wire variant: {e}", method.name));
+            assert_eq!(term.method(), method.name);
+            assert!(!distiller(&term).label().is_empty(), "{}", method.name);
+            assert!(
+                !method.curves.is_empty(),
+                "{} reports no curve",
+                method.name
+            );
         }
     }
 }

@@ -1,15 +1,13 @@
 //! JSON → [`api::ExperimentSpec`], with the path of the first bad field in the error — also
 //! inside tagged terms and architectures, whose fields serde reports only at the enum.
 
-use api::{
-    AtParams, CnnSpec, DistParams, DkdParams, ExperimentSpec, FitnetParams, KdParams, MgdParams,
-    MlpSpec, ResnetSpec,
-};
-use serde::de::DeserializeOwned;
+use api::{CnnSpec, ExperimentSpec, MethodPlacement, MlpSpec, ResnetSpec};
 use serde_json::{Map, Value};
 use serde_path_to_error::Segment;
 
 use super::SpecError;
+use crate::checks::{first_field_error, FieldError};
+use crate::distill::method_named;
 
 /// Parses a spec; unknown fields, methods, architectures and datasets are errors naming the
 /// field.
@@ -48,41 +46,28 @@ pub fn parse_spec_value(value: Value) -> Result<ExperimentSpec, SpecError> {
     })
 }
 
-/// The first bad field of `rest` read as a `T`, as (path, message).
-fn first_error<T: DeserializeOwned>(rest: Map<String, Value>) -> Option<(String, String)> {
-    serde_path_to_error::deserialize::<_, T>(Value::Object(rest))
-        .err()
-        .map(|e| (e.path().to_string(), e.into_inner().to_string()))
-}
-
-/// The error inside a loss term (`method`) or an architecture (`kind`) at `at`, by reading
-/// the object as its variant's parameters.
+/// The error inside a loss term (`method`, its type from the method's catalog entry) or an
+/// architecture (`kind`) at `at`, by reading the object as its variant's parameters. `None`
+/// for an unknown tag: serde's own message (which lists the known ones) stands.
 fn inside_tagged(object: &Map<String, Value>, at: &str) -> Option<SpecError> {
     let tag = |name: &str| object.get(name).and_then(Value::as_str);
     let mut rest = object.clone();
     let found = if let Some(method) = tag("method") {
         rest.remove("method");
-        match method {
-            "kd" => first_error::<KdParams>(rest),
-            "dkd" => first_error::<DkdParams>(rest),
-            "at" => first_error::<AtParams>(rest),
-            "mgd" => first_error::<MgdParams>(rest),
-            "fitnet" => first_error::<FitnetParams>(rest),
-            "dist" => first_error::<DistParams>(rest),
-            _ => None,
-        }
+        let entry = method_named(method).filter(|m| m.placement == MethodPlacement::Term)?;
+        entry.wire.first_error(rest)
     } else if let Some(kind) = tag("kind") {
         rest.remove("kind");
         match kind {
-            "mlp" => first_error::<MlpSpec>(rest),
-            "cnn" => first_error::<CnnSpec>(rest),
-            "resnet" => first_error::<ResnetSpec>(rest),
+            "mlp" => first_field_error::<MlpSpec>(rest),
+            "cnn" => first_field_error::<CnnSpec>(rest),
+            "resnet" => first_field_error::<ResnetSpec>(rest),
             _ => None,
         }
     } else {
         None
     };
-    found.map(|(path, message)| {
+    found.map(|FieldError { path, message }| {
         let field = if path == "." {
             at.to_string()
         } else {
@@ -117,6 +102,28 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field, "chain[1].link.terms[0].alpha", "{err}");
+    }
+
+    #[test]
+    fn a_mistyped_parameter_of_every_term_method_is_named_inside_the_term() {
+        let terms = crate::distill::catalog()
+            .into_iter()
+            .filter(|m| m.placement == MethodPlacement::Term);
+        for method in terms {
+            let param = method.params[0].name;
+            let err = parse_spec(&format!(
+                r#"{{"chain": [{{"architecture": {{"kind": "preset", "name": "cnn-m"}}}},
+                              {{"architecture": {{"kind": "preset", "name": "cnn-s"}},
+                               "link": {{"terms": [{{"method": "{}", "{param}": "big"}}]}}}}]}}"#,
+                method.name
+            ))
+            .unwrap_err();
+            assert_eq!(
+                err.field,
+                format!("chain[1].link.terms[0].{param}"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -94,18 +94,18 @@ impl Progress {
         }
     }
 
-    /// Adds a finished epoch; true when its validation accuracy is the best so far (strictly
-    /// better: on a tie the earlier epoch stays).
+    /// Adds a finished epoch; true when it is the new best validation epoch
+    /// ([`api::is_new_val_best`]).
     pub fn record(&mut self, metrics: EpochMetrics) -> bool {
         self.epochs_done = metrics.epoch;
         self.train_seconds += metrics.train_seconds;
         self.samples += metrics.samples;
-        let val = metrics.val_accuracy.unwrap_or(f64::NEG_INFINITY);
-        let improved = self.best.is_none_or(|b| val > b.val_accuracy);
-        if improved {
+        let best_so_far = self.best.map(|b| b.val_accuracy);
+        let improved = api::is_new_val_best(best_so_far, metrics.val_accuracy);
+        if let (true, Some(val_accuracy)) = (improved, metrics.val_accuracy) {
             self.best = Some(BestEpoch {
                 epoch: metrics.epoch,
-                val_accuracy: val,
+                val_accuracy,
                 test_accuracy: metrics.test_accuracy,
                 test_top5: metrics.test_top5,
             });

@@ -37,6 +37,26 @@ pub struct PlannedRun {
     pub from_run: Option<String>,
 }
 
+impl PlannedRun {
+    /// Epochs it trains: its budget's, or none for a model taken from an earlier run (which
+    /// is evaluated, not trained).
+    pub fn epochs_to_train(&self) -> usize {
+        if self.from_run.is_some() {
+            0
+        } else {
+            self.budget.epochs
+        }
+    }
+
+    /// Whether a finished run of the same configuration may stand in for it: a teacher (a
+    /// stage before the last of a `chain_len`-stage chain) or a CE-only baseline. A student
+    /// trains, and a model taken from an earlier run is evaluated again, never copied.
+    pub fn is_reusable(&self, chain_len: usize) -> bool {
+        let teaches = self.kind == RunKind::Stage && self.stage_index + 1 < chain_len;
+        self.from_run.is_none() && (teaches || self.kind == RunKind::Baseline)
+    }
+}
+
 fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -168,5 +188,36 @@ impl ExperimentData {
             checkpoints,
             cancel,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{parse_spec, validate};
+
+    fn planned(chain: &str) -> Vec<PlannedRun> {
+        let json = format!(
+            r#"{{"dataset": {{"name": "synthetic"}}, "seeds": [0], "budget": {{"epochs": 3}}, "baseline": true,
+                "chain": {chain}}}"#
+        );
+        plan_runs(&validate(parse_spec(&json).unwrap(), None).unwrap())
+    }
+
+    #[test]
+    fn teachers_and_baselines_may_be_reused_and_students_always_train() {
+        let runs = planned(
+            r#"[{"architecture": {"kind": "preset", "name": "cnn-s"}},
+                {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "kd"}]}}]"#,
+        );
+        let reusable: Vec<(&str, bool)> = runs
+            .iter()
+            .map(|r| (r.stage_name.as_str(), r.is_reusable(2)))
+            .collect();
+        assert_eq!(
+            reusable,
+            [("teacher", true), ("student", false), ("baseline", true)]
+        );
+        assert!(runs.iter().all(|r| r.epochs_to_train() == 3));
     }
 }

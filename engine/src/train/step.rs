@@ -62,6 +62,7 @@ fn teacher_features(teacher: &Net, images: &Tensor<4>) -> Features {
             .into_iter()
             .map(|s| s.detach().autodiff())
             .collect(),
+        embedding: out.embedding.detach().autodiff(),
         logits: out.logits.detach().autodiff(),
     }
 }

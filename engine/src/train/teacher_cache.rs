@@ -1,7 +1,8 @@
 //! The teacher's outputs for every training sample, computed once per run: a teacher does not
 //! change while its student trains, and without augmentation every epoch shows it the same
-//! images. Logits are always cached then; stage features (for AT, FitNet, MGD) only when they
-//! fit the memory budget, else the teacher runs every batch as before.
+//! images. Logits are always cached then; stage features and the embedding (for the feature
+//! and relational methods) only when they fit the memory budget, else the teacher runs every
+//! batch as before.
 
 use burn::prelude::*;
 
@@ -52,7 +53,8 @@ impl Rows {
 #[derive(Debug, Clone)]
 pub struct TeacherCache {
     logits: Rows,
-    stages: Option<Vec<Rows>>,
+    /// The stage features and the embedding, when kept.
+    features: Option<(Vec<Rows>, Rows)>,
 }
 
 impl TeacherCache {
@@ -67,15 +69,18 @@ impl TeacherCache {
         device: &Device,
     ) -> TeacherCache {
         let indices: Vec<usize> = (0..samples.min(set.len())).collect();
-        let mut logits = Vec::new();
+        let (mut logits, mut embedding) = (Vec::new(), Vec::new());
         let mut stages: Vec<Vec<f32>> = Vec::new();
-        let (mut logit_shape, mut stage_shapes) = (Vec::new(), Vec::new());
+        let (mut logit_shape, mut embedding_shape, mut stage_shapes) =
+            (Vec::new(), Vec::new(), Vec::new());
         for chunk in indices.chunks(CHUNK) {
             let batch = batcher.batch(set, chunk, device, None);
             let out = teacher.forward_features(batch.images);
             logit_shape = out.logits.dims()[1..].to_vec();
             logits.extend(host(out.logits));
             if features {
+                embedding_shape = out.embedding.dims()[1..].to_vec();
+                embedding.extend(host(out.embedding));
                 stages.resize(out.stages.len(), Vec::new());
                 stage_shapes = out.stages.iter().map(|s| s.dims()[1..].to_vec()).collect();
                 for (kept, stage) in stages.iter_mut().zip(out.stages) {
@@ -88,17 +93,23 @@ impl TeacherCache {
                 values: logits,
                 shape: logit_shape,
             },
-            stages: features.then(|| {
-                stages
+            features: features.then(|| {
+                let stages = stages
                     .into_iter()
                     .zip(stage_shapes)
                     .map(|(values, shape)| Rows { values, shape })
-                    .collect()
+                    .collect();
+                let embedding = Rows {
+                    values: embedding,
+                    shape: embedding_shape,
+                };
+                (stages, embedding)
             }),
         }
     }
 
-    /// Bytes the stage features of `samples` samples of a teacher with `stages` would take.
+    /// Bytes the stage features of `samples` samples of a teacher with `stages` would take
+    /// (the embedding, at most as wide as a stage, is left out of the estimate).
     pub fn feature_bytes(stages: &[StageShape], samples: usize) -> usize {
         let per_sample: usize = stages.iter().map(|s| s.channels * s.height * s.width).sum();
         per_sample * samples * std::mem::size_of::<f32>()
@@ -106,26 +117,36 @@ impl TeacherCache {
 
     /// Bytes this cache holds.
     pub fn bytes(&self) -> usize {
-        let rows = std::iter::once(&self.logits).chain(self.stages.iter().flatten());
+        let features = self
+            .features
+            .iter()
+            .flat_map(|(stages, embedding)| stages.iter().chain([embedding]));
+        let rows = std::iter::once(&self.logits).chain(features);
         rows.map(|r| r.values.len() * std::mem::size_of::<f32>())
             .sum()
     }
 
     /// Whether it holds stage features.
     pub fn has_features(&self) -> bool {
-        self.stages.is_some()
+        self.features.is_some()
     }
 
-    /// The teacher's outputs for the samples `indices`, as constants on `device`; stage
-    /// features are empty unless the cache holds them.
+    /// The teacher's outputs for the samples `indices`, as constants on `device`; without
+    /// cached features, the stages are empty and the embedding has no columns.
     pub fn features(&self, indices: &[usize], device: &Device) -> Features {
+        let (stages, embedding) = match &self.features {
+            Some((stages, embedding)) => (
+                stages
+                    .iter()
+                    .map(|rows| rows.gather::<4>(indices, device))
+                    .collect(),
+                embedding.gather::<2>(indices, device),
+            ),
+            None => (Vec::new(), Tensor::zeros([indices.len(), 0], device)),
+        };
         Features {
-            stages: self
-                .stages
-                .iter()
-                .flatten()
-                .map(|rows| rows.gather::<4>(indices, device))
-                .collect(),
+            stages,
+            embedding,
             logits: self.logits.gather::<2>(indices, device),
         }
     }

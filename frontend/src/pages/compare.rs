@@ -37,59 +37,40 @@ pub fn ComparePage() -> impl IntoView {
     }
 }
 
-/// A comparison: share action (unless read-only), table, scatter plots, overlaid curves.
+/// A comparison: share action (unless read-only), table, model gains, scatter plots and
+/// overlaid curves.
 #[component]
 pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView {
-    let label = |i: usize| {
-        let row = &comparison.rows[i];
-        format!(
-            "{} · {} · seed {}",
-            row.experiment_name, row.run.stage_name, row.run.seed
-        )
-    };
-    let scatter = |cost: fn(&api::ModelMeasurements) -> f64,
-                   pareto: fn(&api::ComparedRun) -> bool| {
-        comparison
-            .rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, row)| {
-                let m = row.run.measurements.as_ref()?;
-                Some(ScatterPoint {
-                    label: label(i),
-                    color: color(i),
-                    x: cost(m),
-                    y: m.top1(),
-                    pareto: pareto(row),
-                })
-            })
-            .collect::<Vec<_>>()
-    };
-    let latency = scatter(|m| m.latency_p50_ms, |r| r.pareto_latency);
-    let size = scatter(|m| m.bytes as f64, |r| r.pareto_size);
-    let labelled: Vec<LabelledCurves> = comparison
-        .curves
-        .iter()
-        .filter_map(|curves| {
-            let i = comparison
-                .rows
-                .iter()
-                .position(|r| r.run.id == curves.run_id)?;
-            Some(LabelledCurves {
-                label: label(i),
-                color: color(i),
-                curves,
-                live_loss: &[],
-            })
-        })
-        .collect();
-    let chart_specs = charts(&labelled);
+    let run_ids: Vec<String> = comparison.rows.iter().map(|r| r.run.id.clone()).collect();
+    let (models, gains) = (comparison.models.clone(), comparison.gains.clone());
+    view! {
+        {(!read_only).then(|| view! { <ShareComparison runs=run_ids/> })}
+        <ComparedRunsTable rows=comparison.rows.clone() read_only/>
+        <ModelGains models gains/>
+        <CostCharts rows=comparison.rows.clone()/>
+        <h2>"Curves"</h2>
+        <ComparedCurves comparison/>
+    }
+}
+
+/// How a compared run is named in legends: `experiment · stage · seed n`.
+fn run_label(row: &api::ComparedRun) -> String {
+    format!(
+        "{} · {} · seed {}",
+        row.experiment_name, row.run.stage_name, row.run.seed
+    )
+}
+
+/// One row per compared run: its model, accuracy, deltas to its teacher and baseline, size,
+/// latency and Pareto membership.
+#[component]
+fn ComparedRunsTable(rows: Vec<api::ComparedRun>, read_only: bool) -> impl IntoView {
     let delta = |d: Option<f64>| {
         let class = format!("num {}", format::sign_class(d));
         view! { <td class=class>{d.map(format::points).unwrap_or_else(|| "—".into())}</td> }
     };
-    let rows = comparison
-        .rows
+    let dash = || "—".to_string();
+    let body = rows
         .iter()
         .enumerate()
         .map(|(i, row)| {
@@ -100,25 +81,28 @@ pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView 
             } else {
                 view! { <A href=format!("/experiments/{}", row.run.experiment_id)>{experiment_name}</A> }.into_any()
             };
+            let pareto = [(row.pareto_latency, "latency"), (row.pareto_size, "size")]
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, what)| view! { <span class="pareto-tag">{what}</span> })
+                .collect_view();
             view! {
                 <tr data-run=row.run.id.clone()>
                     <th scope="row"><span class="dot" style=format!("background:{}", color(i))></span>{format!("{} · seed {}", row.run.stage_name, row.run.seed)}</th>
                     <td>{name}</td>
                     <td>{format::architecture(&row.run.architecture)}</td>
-                    <td class="num">{m.as_ref().map(|m| format::percent(m.top1())).unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{m.as_ref().map(|m| format::percent(m.top1())).unwrap_or_else(dash)}</td>
                     {delta(row.delta_vs_teacher)}
                     {delta(row.delta_vs_baseline)}
                     <td class="num">{format::count(row.run.params)}</td>
-                    <td class="num">{m.as_ref().map(|m| format::bytes(m.bytes)).unwrap_or_else(|| "—".into())}</td>
-                    <td class="num">{m.as_ref().map(|m| format!("{} / {}", format::millis(m.latency_p50_ms), format::millis(m.latency_p95_ms))).unwrap_or_else(|| "—".into())}</td>
-                    <td>{[(row.pareto_latency, "latency"), (row.pareto_size, "size")].into_iter().filter(|(on, _)| *on).map(|(_, what)| view! { <span class="pareto-tag">{what}</span> }).collect_view()}</td>
+                    <td class="num">{m.as_ref().map(|m| format::bytes(m.bytes)).unwrap_or_else(dash)}</td>
+                    <td class="num">{m.as_ref().map(|m| format!("{} / {}", format::millis(m.latency_p50_ms), format::millis(m.latency_p95_ms))).unwrap_or_else(dash)}</td>
+                    <td>{pareto}</td>
                 </tr>
             }
         })
         .collect_view();
-    let run_ids: Vec<String> = comparison.rows.iter().map(|r| r.run.id.clone()).collect();
     view! {
-        {(!read_only).then(|| view! { <ShareComparison runs=run_ids/> })}
         <table class="data compare">
             <thead>
                 <tr>
@@ -130,16 +114,63 @@ pub fn ComparisonView(comparison: Comparison, read_only: bool) -> impl IntoView 
                     <th class="num" title="Batch-1 inference latency">"Latency p50 / p95"</th><th>"Pareto"</th>
                 </tr>
             </thead>
-            <tbody>{rows}</tbody>
+            <tbody>{body}</tbody>
         </table>
-        <ModelGains models=comparison.models.clone() gains=comparison.gains.clone()/>
+    }
+}
+
+/// Accuracy against latency and against size, the Pareto fronts marked.
+#[component]
+fn CostCharts(rows: Vec<api::ComparedRun>) -> impl IntoView {
+    let scatter = |cost: fn(&api::ModelMeasurements) -> f64,
+                   pareto: fn(&api::ComparedRun) -> bool| {
+        rows.iter()
+            .enumerate()
+            .filter_map(|(i, row)| {
+                let m = row.run.measurements.as_ref()?;
+                Some(ScatterPoint {
+                    label: run_label(row),
+                    color: color(i),
+                    x: cost(m),
+                    y: m.top1(),
+                    pareto: pareto(row),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let latency = scatter(|m| m.latency_p50_ms, |r| r.pareto_latency);
+    let size = scatter(|m| m.bytes as f64, |r| r.pareto_size);
+    view! {
         <div class="charts">
             {(!latency.is_empty()).then(|| view! { <ScatterChart title="Accuracy vs latency".to_string() x_title="batch-1 latency p50, ms (log)".to_string() points=latency/> })}
             {(!size.is_empty()).then(|| view! { <ScatterChart title="Accuracy vs size".to_string() x_title="model size, bytes (log)".to_string() points=size/> })}
         </div>
-        <h2>"Curves"</h2>
+    }
+}
+
+/// Every compared run's curves, overlaid on shared epoch buckets, one chart per metric.
+#[component]
+fn ComparedCurves(comparison: Comparison) -> impl IntoView {
+    let labelled: Vec<LabelledCurves> = comparison
+        .curves
+        .iter()
+        .filter_map(|curves| {
+            let i = comparison
+                .rows
+                .iter()
+                .position(|r| r.run.id == curves.run_id)?;
+            Some(LabelledCurves {
+                label: run_label(&comparison.rows[i]),
+                color: color(i),
+                curves,
+                live_loss: &[],
+            })
+        })
+        .collect();
+    let specs = charts(&labelled);
+    view! {
         <div class="charts">
-            {chart_specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
+            {specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
         </div>
     }
 }
@@ -175,7 +206,8 @@ fn ModelGains(models: Vec<api::ComparedModel>, gains: Vec<api::ModelGain>) -> im
             <thead>
                 <tr>
                     <th>"Model"</th><th>"over"</th>
-                    <th class="num">"Top-1 (val-best)"</th><th class="num">"Top-1 (val-best)"</th>
+                    <th class="num" title="The model's top-1 test accuracy at its runs' best validation epochs, mean ± std over seeds">"Model top-1 (val-best)"</th>
+                    <th class="num" title="The same for the model it is compared with">"Over top-1 (val-best)"</th>
                     <th class="num" title="Mean of the per-seed differences [95 % confidence interval, Student's t]; coloured when it excludes 0">"Gain (paired)"</th>
                     <th class="num">"Seeds"</th>
                 </tr>

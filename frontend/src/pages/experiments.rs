@@ -61,18 +61,21 @@ fn student_runs(detail: &ExperimentDetail) -> Vec<String> {
         .collect()
 }
 
-/// The list of experiments.
-#[component]
-pub fn ExperimentsPage() -> impl IntoView {
-    let query = RwSignal::new(String::new());
-    let status = RwSignal::new(String::new());
-    let cursors = RwSignal::new(vec![None::<String>]);
-    let refresh = RwSignal::new(0u64);
-    let sort_key = RwSignal::new(SortKey::Created);
-    let descending = RwSignal::new(true);
-    let selected = RwSignal::new(BTreeSet::<String>::new());
-    let compare_error = RwSignal::new(None::<ApiFailure>);
+/// How the table is sorted: by which column, which way.
+#[derive(Debug, Clone, Copy)]
+struct Sorting {
+    key: RwSignal<SortKey>,
+    descending: RwSignal<bool>,
+}
 
+/// The page of experiments the filters and cursor ask for, kept on screen while it refreshes,
+/// and refreshed every 3 s while any experiment on it is active.
+fn live_page(
+    query: RwSignal<String>,
+    status: RwSignal<String>,
+    cursors: RwSignal<Vec<Option<String>>>,
+) -> RwSignal<Option<Result<ExperimentPage, ApiFailure>>> {
+    let refresh = RwSignal::new(0u64);
     let page = LocalResource::new(move || {
         let search = Some(query.get().trim().to_string()).filter(|q| !q.is_empty());
         let status = Some(status.get()).filter(|s| !s.is_empty());
@@ -88,7 +91,6 @@ pub fn ExperimentsPage() -> impl IntoView {
             .await
         }
     });
-    // Keep the table on screen while it refreshes, and refresh while anything is active.
     let shown = RwSignal::new(None::<Result<ExperimentPage, ApiFailure>>);
     Effect::new(move || {
         if let Some(result) = page.get() {
@@ -108,7 +110,14 @@ pub fn ExperimentsPage() -> impl IntoView {
     ) {
         on_cleanup(move || handle.clear());
     }
+    shown
+}
 
+/// Opens Compare on the students and baselines of the experiments it is given; a failure, or
+/// experiments without runs, lands in `error`.
+fn compare_action(
+    error: RwSignal<Option<ApiFailure>>,
+) -> Action<Vec<String>, Result<Vec<String>, ApiFailure>> {
     let navigate = use_navigate();
     let compare = Action::new_local(move |ids: &Vec<String>| {
         let ids = ids.clone();
@@ -126,106 +135,38 @@ pub fn ExperimentsPage() -> impl IntoView {
             &format!("/compare?runs={}", runs.join(",")),
             Default::default(),
         ),
-        Some(Ok(_)) => compare_error.set(Some(ApiFailure {
+        Some(Ok(_)) => error.set(Some(ApiFailure {
             status: 422,
             code: "nothing_to_compare".into(),
             message: "the selected experiments have no runs yet".into(),
             field: None,
         })),
-        Some(Err(failure)) => compare_error.set(Some(failure)),
+        Some(Err(failure)) => error.set(Some(failure)),
         None => {}
     });
+    compare
+}
 
-    let header = move |label: &'static str, key: SortKey, numeric: bool| {
-        let arrow = move || match (sort_key.get() == key, descending.get()) {
-            (true, true) => " ▼",
-            (true, false) => " ▲",
-            _ => "",
-        };
-        view! {
-            <th class:num=numeric aria-sort=move || if sort_key.get() == key { if descending.get() { "descending" } else { "ascending" } } else { "none" }>
-                <button class="sort" on:click=move |_| {
-                    if sort_key.get_untracked() == key {
-                        descending.update(|d| *d = !*d);
-                    } else {
-                        sort_key.set(key);
-                        descending.set(!matches!(key, SortKey::Name | SortKey::Status));
-                    }
-                }>{label}{arrow}</button>
-            </th>
-        }
+/// The list of experiments.
+#[component]
+pub fn ExperimentsPage() -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let cursors = RwSignal::new(vec![None::<String>]);
+    let sorting = Sorting {
+        key: RwSignal::new(SortKey::Created),
+        descending: RwSignal::new(true),
     };
-
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let compare_error = RwSignal::new(None::<ApiFailure>);
+    let shown = live_page(query, status, cursors);
+    let compare = compare_action(compare_error);
     let table = move || {
         shown.get().map(|result| match result {
             Err(failure) => view! { <ErrorNotice failure=failure/> }.into_any(),
-            Ok(page) if page.experiments.is_empty() => view! {
-                <div class="empty">
-                    <p>"No experiments match."</p>
-                    <p><A href="/experiments/new">"Compose one"</A>" — templates for KD, DKD, TAKD, CTKD, AT and MGD are one click away."</p>
-                </div>
-            }
-            .into_any(),
-            Ok(page) => {
-                let mut rows = page.experiments.clone();
-                sort(&mut rows, sort_key.get(), descending.get());
-                let body = rows
-                    .into_iter()
-                    .map(|e| {
-                        let id = e.id.clone();
-                        let id_toggle = e.id.clone();
-                        let name = e.name.clone();
-                        let checked = move || selected.with(|s| s.contains(&id));
-                        let gain_class = format!("num {}", format::gain_class(e.gain.as_ref()));
-                        let gain_title = e.gain.as_ref().map(format::gain).unwrap_or_default();
-                        view! {
-                            <tr data-experiment=e.id.clone()>
-                                <td><input type="checkbox" aria-label="select" prop:checked=checked
-                                    on:change=move |_| selected.update(|s| { if !s.remove(&id_toggle) { s.insert(id_toggle.clone()); } })/></td>
-                                <td><A href=format!("/experiments/{}", e.id)>{name}</A></td>
-                                <td><StatusBadge status=e.status/></td>
-                                <td>{e.dataset.as_str()}</td>
-                                <td class="chain-cell">{e.chain.join(" → ")}</td>
-                                <td class="num">{e.student_accuracy.map(format::percent).unwrap_or_else(|| "—".into())}</td>
-                                <td class=gain_class title=gain_title>{e.gain.as_ref().map(format::gain_short).unwrap_or_else(|| "—".into())}</td>
-                                <td class="num">{format!("{}/{}", e.runs_done, e.runs_total)}</td>
-                                <td class="num">{duration_ms(&e).map(|ms| format::duration(ms as f64 / 1000.0)).unwrap_or_else(|| "—".into())}</td>
-                                <td class="num">{format::timestamp(e.created_at)}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view();
-                let next = page.next_cursor.clone();
-                let has_next = next.is_some();
-                view! {
-                    <table class="data experiments">
-                        <thead>
-                            <tr>
-                                <th><span class="sr-only">"Select"</span></th>
-                                {header("Name", SortKey::Name, false)}
-                                {header("Status", SortKey::Status, false)}
-                                <th>"Dataset"</th>
-                                <th>"Chain"</th>
-                                {header("Student top-1 (val-best)", SortKey::Accuracy, true)}
-                                {header("vs baseline (paired; * CI excludes 0)", SortKey::Gain, true)}
-                                <th class="num">"Runs"</th>
-                                {header("Duration", SortKey::Duration, true)}
-                                {header("Created (UTC)", SortKey::Created, true)}
-                            </tr>
-                        </thead>
-                        <tbody>{body}</tbody>
-                    </table>
-                    <div class="pager">
-                        <span class="muted">{format!("{} experiment{} in all", page.total, if page.total == 1 { "" } else { "s" })}</span>
-                        <button disabled=move || cursors.with(|c| c.len() <= 1) on:click=move |_| cursors.update(|c| { c.pop(); })>"← Newer"</button>
-                        <button disabled=!has_next on:click=move |_| cursors.update(|c| c.push(next.clone()))>"Older →"</button>
-                    </div>
-                }
-                .into_any()
-            }
+            Ok(page) => view! { <ExperimentsTable page sorting selected cursors/> }.into_any(),
         })
     };
-
     view! {
         <section class="page">
             <div class="page-head">
@@ -247,5 +188,130 @@ pub fn ExperimentsPage() -> impl IntoView {
             {move || compare_error.get().map(|failure| view! { <ErrorNotice failure=failure/> })}
             {move || table().unwrap_or_else(|| view! { <Loading/> }.into_any())}
         </section>
+    }
+}
+
+/// One page of experiments as a sortable table with a pager.
+#[component]
+fn ExperimentsTable(
+    page: ExperimentPage,
+    sorting: Sorting,
+    selected: RwSignal<BTreeSet<String>>,
+    cursors: RwSignal<Vec<Option<String>>>,
+) -> impl IntoView {
+    if page.experiments.is_empty() {
+        return view! {
+            <div class="empty">
+                <p>"No experiments match."</p>
+                <p><A href="/experiments/new">"Compose one"</A>" — templates for KD, DKD, TAKD, CTKD, AT and MGD are one click away."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let rows = page.experiments.clone();
+    let body = move || {
+        let mut rows = rows.clone();
+        sort(&mut rows, sorting.key.get(), sorting.descending.get());
+        rows.into_iter()
+            .map(|experiment| view! { <ExperimentRow experiment selected/> })
+            .collect_view()
+    };
+    let next = page.next_cursor.clone();
+    let has_next = next.is_some();
+    let total = page.total;
+    view! {
+        <table class="data experiments">
+            <thead>
+                <tr>
+                    <th><span class="sr-only">"Select"</span></th>
+                    <SortHeader label="Name" key=SortKey::Name numeric=false sorting/>
+                    <SortHeader label="Status" key=SortKey::Status numeric=false sorting/>
+                    <th>"Dataset"</th>
+                    <th>"Chain"</th>
+                    <SortHeader label="Student top-1 (val-best)" key=SortKey::Accuracy numeric=true sorting/>
+                    <SortHeader label="vs baseline (paired; * CI excludes 0)" key=SortKey::Gain numeric=true sorting/>
+                    <th class="num">"Runs"</th>
+                    <SortHeader label="Duration" key=SortKey::Duration numeric=true sorting/>
+                    <SortHeader label="Created (UTC)" key=SortKey::Created numeric=true sorting/>
+                </tr>
+            </thead>
+            <tbody>{body}</tbody>
+        </table>
+        <div class="pager">
+            <span class="muted">{format!("{total} experiment{} in all", if total == 1 { "" } else { "s" })}</span>
+            <button disabled=move || cursors.with(|c| c.len() <= 1) on:click=move |_| cursors.update(|c| { c.pop(); })>"← Newer"</button>
+            <button disabled=!has_next on:click=move |_| cursors.update(|c| c.push(next.clone()))>"Older →"</button>
+        </div>
+    }
+    .into_any()
+}
+
+/// A column header that sorts by `key`: a second click reverses the order; names and
+/// statuses start ascending, numbers descending.
+#[component]
+fn SortHeader(label: &'static str, key: SortKey, numeric: bool, sorting: Sorting) -> impl IntoView {
+    let Sorting {
+        key: current,
+        descending,
+    } = sorting;
+    let arrow = move || match (current.get() == key, descending.get()) {
+        (true, true) => " ▼",
+        (true, false) => " ▲",
+        _ => "",
+    };
+    let aria_sort = move || match (current.get() == key, descending.get()) {
+        (true, true) => "descending",
+        (true, false) => "ascending",
+        _ => "none",
+    };
+    view! {
+        <th class:num=numeric aria-sort=aria_sort>
+            <button class="sort" on:click=move |_| {
+                if current.get_untracked() == key {
+                    descending.update(|d| *d = !*d);
+                } else {
+                    current.set(key);
+                    descending.set(!matches!(key, SortKey::Name | SortKey::Status));
+                }
+            }>{label}{arrow}</button>
+        </th>
+    }
+}
+
+/// One experiment's row: its selection box, link, status, chain, results and times.
+#[component]
+fn ExperimentRow(
+    experiment: ExperimentSummary,
+    selected: RwSignal<BTreeSet<String>>,
+) -> impl IntoView {
+    let e = experiment;
+    let id = e.id.clone();
+    let id_toggle = e.id.clone();
+    let checked = move || selected.with(|s| s.contains(&id));
+    let toggle = move |_| {
+        selected.update(|s| {
+            if !s.remove(&id_toggle) {
+                s.insert(id_toggle.clone());
+            }
+        })
+    };
+    let gain_class = format!("num {}", format::gain_class(e.gain.as_ref()));
+    let gain_title = e.gain.as_ref().map(format::gain).unwrap_or_default();
+    let dash = || "—".to_string();
+    let name = e.name.clone();
+    let duration = duration_ms(&e).map(|ms| format::duration(ms as f64 / 1000.0));
+    view! {
+        <tr data-experiment=e.id.clone()>
+            <td><input type="checkbox" aria-label="select" prop:checked=checked on:change=toggle/></td>
+            <td><A href=format!("/experiments/{}", e.id)>{name}</A></td>
+            <td><StatusBadge status=e.status/></td>
+            <td>{e.dataset.as_str()}</td>
+            <td class="chain-cell">{e.chain.join(" → ")}</td>
+            <td class="num">{e.student_accuracy.map(format::percent).unwrap_or_else(dash)}</td>
+            <td class=gain_class title=gain_title>{e.gain.as_ref().map(format::gain_short).unwrap_or_else(dash)}</td>
+            <td class="num">{format!("{}/{}", e.runs_done, e.runs_total)}</td>
+            <td class="num">{duration.unwrap_or_else(dash)}</td>
+            <td class="num">{format::timestamp(e.created_at)}</td>
+        </tr>
     }
 }

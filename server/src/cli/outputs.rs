@@ -1,5 +1,6 @@
-//! Files `distill run` writes: the full report (JSON), the per-model summary (JSON), every curve
-//! in long format (CSV: one row per run, epoch and metric) and per-run measurements (CSV).
+//! Files `distill run` writes: the full report (JSON), the per-model summary (JSON), every
+//! stored curve point (CSV, the dashboard's export: [`crate::exports`]) and per-run
+//! measurements (CSV).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -7,61 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 use api::{ExperimentReport, ModelSummary, RunReport};
 
-/// Quotes a CSV field when it needs it (RFC 4180).
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-/// Every metric of every epoch of every run: `run,stage,kind,seed,epoch,metric,value`.
-pub fn curves_csv(report: &ExperimentReport) -> String {
-    let mut out = String::from("run,stage,kind,seed,epoch,metric,value\n");
-    for run in &report.runs {
-        for e in &run.epochs {
-            let mut row = |metric: &str, value: f64| {
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{},{},{}",
-                    field(&run.id),
-                    field(&run.stage_name),
-                    run.kind.as_str(),
-                    run.seed,
-                    e.epoch,
-                    field(metric),
-                    value
-                );
-            };
-            row("train_loss", e.train_loss);
-            row("train_accuracy", e.train_accuracy);
-            row("test_accuracy", e.test_accuracy);
-            row("test_loss", e.test_loss);
-            if let Some(v) = e.val_accuracy {
-                row("val_accuracy", v);
-            }
-            if let Some(v) = e.val_loss {
-                row("val_loss", v);
-            }
-            row("lr", e.lr);
-            if let Some(t5) = e.test_top5 {
-                row("test_top5", t5);
-            }
-            if let Some(t) = e.temperature {
-                row("temperature", t);
-            }
-            if let Some(f) = e.curriculum_fraction {
-                row("curriculum_fraction", f);
-            }
-            for term in &e.terms {
-                row(&format!("loss/{}", term.name), term.raw);
-                row(&format!("loss/{}/weighted", term.name), term.weighted);
-            }
-        }
-    }
-    out
-}
+use crate::exports::field;
 
 /// One row of measurements per run.
 pub fn metrics_csv(runs: &[RunReport]) -> String {
@@ -94,11 +41,12 @@ pub fn metrics_csv(runs: &[RunReport]) -> String {
     out
 }
 
-/// Writes `report.json`, `summary.json`, `curves.csv` and `metrics.csv` into `dir`.
+/// Writes `report.json`, `summary.json`, `curves.csv` (given) and `metrics.csv` into `dir`.
 pub fn write_all(
     dir: &Path,
     report: &ExperimentReport,
     summaries: &[ModelSummary],
+    curves_csv: String,
 ) -> anyhow::Result<()> {
     let write = |name: &str, contents: String| {
         let path = dir.join(name);
@@ -106,7 +54,7 @@ pub fn write_all(
     };
     write("report.json", serde_json::to_string_pretty(report)?)?;
     write("summary.json", serde_json::to_string_pretty(summaries)?)?;
-    write("curves.csv", curves_csv(report))?;
+    write("curves.csv", curves_csv)?;
     write("metrics.csv", metrics_csv(&report.runs))?;
     Ok(())
 }

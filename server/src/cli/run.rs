@@ -14,6 +14,7 @@ use api::{ExperimentReport, RunStatus};
 
 use super::follow::follow;
 use super::{outputs, table, ArtifactsArg, BackendArg, DataDirArg};
+use crate::exports;
 use crate::jobs::{EngineRuntime, Jobs, SubmitError, Submitted};
 use crate::store::Store;
 
@@ -133,7 +134,18 @@ async fn finish(
     };
     let report = report_of(jobs, id).await?;
     let summaries = engine::report::summarize(&report);
-    outputs::write_all(out, &report, &summaries)?;
+    let runs = jobs
+        .detail(id)
+        .await?
+        .context("the experiment vanished")?
+        .runs;
+    let curves = exports::stored_curves(jobs.store(), &runs).await?;
+    outputs::write_all(
+        out,
+        &report,
+        &summaries,
+        exports::curves_csv(id, &runs, &curves),
+    )?;
     eprintln!();
     eprint!("{}", table::render(&summaries));
     eprintln!("\noutputs: {}", out.display());

@@ -4,7 +4,7 @@
 use api::{ComparedModel, ComparedRun, Comparison, ModelGain, RunKind, RunSummary};
 use axum::extract::State;
 use axum::Json;
-use engine::stats::{estimate, pair_by_seed, paired_gain};
+use engine::stats::{estimate, gain_by_seed};
 use serde::Deserialize;
 
 use super::curves::{comma_list, max_points_param, metric_list, run_curves, run_row};
@@ -185,8 +185,7 @@ fn model_gains(rows: &[ComparedRun], models: &[ComparedModel]) -> Vec<ModelGain>
     let mut gains = Vec::new();
     for (i, a) in models.iter().enumerate() {
         for (j, b) in models.iter().enumerate().skip(i + 1) {
-            let pairs = pair_by_seed(&accuracies(rows, a), &accuracies(rows, b));
-            if let Some(gain) = paired_gain(&pairs) {
+            if let Some(gain) = gain_by_seed(&accuracies(rows, a), &accuracies(rows, b)) {
                 gains.push(ModelGain {
                     model: i,
                     over: j,

@@ -1,7 +1,7 @@
 //! Downloads: an experiment's runs and full-resolution curves as CSV or JSON, and a trained
 //! model's weights.
 
-use api::{ExperimentExport, RawCurve, RunStatus};
+use api::{ExperimentExport, RunStatus};
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -11,6 +11,7 @@ use super::curves::run_row;
 use super::experiments::experiment_detail;
 use super::extract::ApiQuery;
 use super::{ApiError, AppState};
+use crate::exports::{curves_csv, stored_curves};
 
 /// The export format.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -35,15 +36,6 @@ fn attachment(content_type: &str, file: String, body: impl IntoResponse) -> Resp
         .into_response()
 }
 
-/// `value` quoted for CSV when it needs to be.
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
-}
-
 /// An experiment with every run and every stored curve point.
 #[utoipa::path(get, path = "/api/experiments/{id}/export", tag = "experiments",
     params(("id" = String, Path, description = "Experiment id"), ExportQuery),
@@ -64,21 +56,7 @@ pub async fn experiment_export(
         ));
     }
     let experiment = experiment_detail(&state, &id).await?;
-    let store = state.jobs.store();
-    let mut curves = Vec::new();
-    for run in &experiment.runs {
-        for metric in store.metrics_of(&run.id).await? {
-            let points = store.curve(&run.id, &metric).await?;
-            curves.push(RawCurve {
-                run_id: run.id.clone(),
-                metric,
-                points: points
-                    .iter()
-                    .map(|p| (p.step as u64, p.epoch, p.value))
-                    .collect(),
-            });
-        }
-    }
+    let curves = stored_curves(state.jobs.store(), &experiment.runs).await?;
     if format == "json" {
         let export = ExperimentExport {
             experiment,
@@ -93,21 +71,7 @@ pub async fn experiment_export(
             body,
         ));
     }
-    let mut csv = String::from("experiment_id,run_id,stage,kind,seed,metric,step,epoch,value\n");
-    for curve in &curves {
-        let run = experiment.runs.iter().find(|r| r.id == curve.run_id);
-        let (stage, kind, seed) = run.map_or((String::new(), "", 0), |r| {
-            (r.stage_name.clone(), r.kind.as_str(), r.seed)
-        });
-        for (step, epoch, value) in &curve.points {
-            csv.push_str(&format!(
-                "{id},{},{},{kind},{seed},{},{step},{epoch},{value}\n",
-                curve.run_id,
-                csv_field(&stage),
-                csv_field(&curve.metric)
-            ));
-        }
-    }
+    let csv = curves_csv(&id, &experiment.runs, &curves);
     Ok(attachment(
         "text/csv; charset=utf-8",
         format!("distill-{id}.csv"),

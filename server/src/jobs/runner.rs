@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use api::{RunKind, RunStatus};
-use engine::train::{CancelToken, PlannedRun, TrainError};
+use api::RunStatus;
+use engine::train::{CancelToken, TrainError};
 use tokio::sync::mpsc;
 
 use super::live::Live;
@@ -56,23 +56,6 @@ fn panic_message(error: tokio::task::JoinError) -> String {
     }
 }
 
-/// The run as planned at submission: its resolved model, link and budget (runs stored before
-/// stages had budgets of their own use the experiment's).
-fn planned_run(row: &RunRow, spec: &api::ExperimentSpec) -> Result<PlannedRun, StoreError> {
-    Ok(PlannedRun {
-        id: row.id.clone(),
-        kind: row.kind(),
-        stage_index: row.stage_index as usize,
-        stage_name: row.stage_name.clone(),
-        seed: row.seed as u64,
-        teacher: row.teacher_run.clone(),
-        architecture: row.architecture()?,
-        link: row.link()?,
-        budget: row.budget()?.unwrap_or_else(|| spec.budget.clone()),
-        from_run: row.from_run.clone(),
-    })
-}
-
 async fn execute(
     inner: &Arc<Inner>,
     row: RunRow,
@@ -104,12 +87,8 @@ async fn execute(
         });
     }
     let (imported, teacher) = (sources.pop().flatten(), sources.pop().flatten());
-    // A finished teacher (or CE-only baseline) of the same configuration is reused; a student
-    // trains, and a model taken from an earlier run is evaluated again on this experiment's
-    // data, never copied.
-    let teaches = row.kind() == RunKind::Stage && (row.stage_index as usize) + 1 < spec.chain.len();
-    let reusable = row.from_run.is_none() && (teaches || row.kind() == RunKind::Baseline);
-    let planned = planned_run(&row, &spec)?;
+    let planned = row.planned(&spec)?;
+    let reusable = planned.is_reusable(spec.chain.len());
     let worker = inner.clone();
     let prepared = match tokio::task::spawn_blocking(move || {
         prepare(&worker.runtime, spec, planned, teacher, imported)

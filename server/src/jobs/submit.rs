@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use api::{Architecture, ExperimentSpec, StageSpec};
 use engine::distill::link_label;
 use engine::spec::{validate, SpecError, ValidatedSpec};
-use engine::train::plan_runs;
+use engine::train::{plan_runs, PlannedRun};
 
 use super::sources::imported_model;
 use super::Jobs;
@@ -167,23 +167,12 @@ fn runs_of(validated: &ValidatedSpec) -> Vec<NewRun> {
     planned
         .into_iter()
         .map(|p| NewRun {
-            id: ids[&p.id].clone(),
-            kind: p.kind,
-            stage_index: p.stage_index,
-            stage_name: p.stage_name,
-            seed: p.seed,
-            teacher_run: p.teacher.as_ref().map(|t| ids[t].clone()),
             params: validated.stages[p.stage_index].params,
-            // A model taken from an earlier run is evaluated, not trained.
-            epochs_total: if p.from_run.is_some() {
-                0
-            } else {
-                p.budget.epochs
+            run: PlannedRun {
+                id: ids[&p.id].clone(),
+                teacher: p.teacher.as_ref().map(|t| ids[t].clone()),
+                ..p
             },
-            architecture: p.architecture,
-            link: p.link,
-            budget: p.budget,
-            from_run: p.from_run,
         })
         .collect()
 }

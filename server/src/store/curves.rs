@@ -102,19 +102,35 @@ impl Store {
                 .map(|(name, v)| (name.as_str(), commit.step, epoch, *v)),
         );
         let mut tx = self.pool.begin().await?;
-        // The reported epoch is the first with the best validation accuracy, as the trainer
-        // chooses it (every assignment reads the row as it was).
+        // Only the committing worker writes a run's epochs, one after another, so the best so
+        // far read here is still the best when the update below writes.
+        let best_so_far: Option<(Option<f64>,)> = sqlx::query_as(
+            "SELECT best_val_accuracy FROM runs WHERE id = $1 AND worker_id IS NOT DISTINCT FROM $2",
+        )
+        .bind(commit.run_id)
+        .bind(commit.worker)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((best_so_far,)) = best_so_far else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        // The reported epoch is the one the trainer keeps: the same rule.
+        let (best_val, val_best_test) = if api::is_new_val_best(best_so_far, m.val_accuracy) {
+            (m.val_accuracy, Some(m.test_accuracy))
+        } else {
+            (best_so_far, None)
+        };
         let updated = sqlx::query(
             "UPDATE runs SET epochs_done = CASE WHEN epochs_done > $1 THEN epochs_done ELSE $1 END,
-                 val_best_test_accuracy = CASE WHEN best_val_accuracy IS NULL OR $2 > best_val_accuracy
-                     THEN $3 ELSE val_best_test_accuracy END,
-                 best_val_accuracy = CASE WHEN best_val_accuracy IS NULL OR $2 > best_val_accuracy
-                     THEN $2 ELSE best_val_accuracy END,
-                 last_test_accuracy = $3, last_train_loss = $4
-             WHERE id = $5 AND worker_id IS NOT DISTINCT FROM $6",
+                 best_val_accuracy = $2,
+                 val_best_test_accuracy = COALESCE($3, val_best_test_accuracy),
+                 last_test_accuracy = $4, last_train_loss = $5
+             WHERE id = $6 AND worker_id IS NOT DISTINCT FROM $7",
         )
         .bind(m.epoch as i64)
-        .bind(Float(m.val_accuracy))
+        .bind(Float(best_val))
+        .bind(Float(val_best_test))
         .bind(m.test_accuracy)
         .bind(m.train_loss)
         .bind(commit.run_id)

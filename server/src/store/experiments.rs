@@ -1,6 +1,7 @@
 //! Experiments: submit (with all their runs, in one transaction), list, read, delete.
 
 use api::RunStatus;
+use engine::train::PlannedRun;
 use sqlx::any::AnyArguments;
 use sqlx::Arguments;
 
@@ -20,21 +21,12 @@ pub struct NewExperiment {
     pub created_at: i64,
 }
 
-/// A run about to be queued.
+/// A run about to be queued: the planned run (with its store id, and its teacher's) and its
+/// model's parameter count.
 #[derive(Debug, Clone)]
 pub struct NewRun {
-    pub id: String,
-    pub kind: api::RunKind,
-    pub stage_index: usize,
-    pub stage_name: String,
-    pub seed: u64,
-    pub teacher_run: Option<String>,
-    pub architecture: api::Architecture,
-    pub link: api::LinkSpec,
-    pub budget: api::Budget,
-    pub from_run: Option<String>,
+    pub run: PlannedRun,
     pub params: usize,
-    pub epochs_total: usize,
 }
 
 /// Which experiments a list shows.
@@ -71,7 +63,7 @@ impl Store {
         .bind(experiment.created_at)
         .execute(&mut *tx)
         .await?;
-        for (ordinal, run) in runs.iter().enumerate() {
+        for (ordinal, NewRun { run, params }) in runs.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO runs (id, experiment_id, ordinal, kind, stage_index, stage_name, seed,
                     teacher_run, status, architecture, link, budget, from_run, params, epochs_total,
@@ -85,13 +77,13 @@ impl Store {
             .bind(run.stage_index as i64)
             .bind(&run.stage_name)
             .bind(run.seed as i64)
-            .bind(&run.teacher_run)
+            .bind(&run.teacher)
             .bind(to_json(&run.architecture))
             .bind(to_json(&run.link))
             .bind(to_json(&run.budget))
             .bind(&run.from_run)
-            .bind(run.params as i64)
-            .bind(run.epochs_total as i64)
+            .bind(*params as i64)
+            .bind(run.epochs_to_train() as i64)
             .bind(experiment.created_at)
             .execute(&mut *tx)
             .await?;

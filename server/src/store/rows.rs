@@ -5,7 +5,8 @@ use api::{
     RunSummary,
 };
 
-use engine::stats::{estimate, pair_by_seed, paired_gain};
+use engine::stats::{estimate, gain_by_seed};
+use engine::train::PlannedRun;
 
 use super::{from_json, StoreError};
 
@@ -88,8 +89,8 @@ impl ExperimentRow {
             .filter(|r| r.kind() == RunKind::Stage)
             .map(|r| r.stage_index)
             .max();
-        // The same accuracy and pairing as the experiment's per-model results
-        // (`engine::report::summarize`): at the best validation epoch, paired by seed.
+        // The accuracy the experiment's per-model results report (at the best validation
+        // epoch), and the gain every result uses (`gain_by_seed`).
         let per_seed = |pick: &dyn Fn(&RunRow) -> bool| -> Vec<(u64, f64)> {
             runs.iter()
                 .filter(|r| pick(r) && r.status() == RunStatus::Succeeded)
@@ -114,7 +115,7 @@ impl ExperimentRow {
             runs_done: statuses.iter().filter(|s| s.is_terminal()).count(),
             student_accuracy: mean(&student).map(|e| e.mean),
             baseline_accuracy: mean(&baseline).map(|e| e.mean),
-            gain: paired_gain(&pair_by_seed(&student, &baseline)),
+            gain: gain_by_seed(&student, &baseline),
             created_at: self.created_at,
             started_at: runs.iter().filter_map(|r| r.started_at).min(),
             finished_at: statuses
@@ -183,6 +184,23 @@ impl RunRow {
     /// runs recorded before validation splits).
     pub fn reported_accuracy(&self) -> Option<f64> {
         self.val_best_test_accuracy.or(self.last_test_accuracy)
+    }
+
+    /// The run as planned at submission, read back: its resolved model, link and budget (runs
+    /// stored before stages had budgets of their own use the experiment's, `spec`'s).
+    pub fn planned(&self, spec: &ExperimentSpec) -> Result<PlannedRun, StoreError> {
+        Ok(PlannedRun {
+            id: self.id.clone(),
+            kind: self.kind(),
+            stage_index: self.stage_index as usize,
+            stage_name: self.stage_name.clone(),
+            seed: self.seed as u64,
+            teacher: self.teacher_run.clone(),
+            architecture: self.architecture()?,
+            link: self.link()?,
+            budget: self.budget()?.unwrap_or_else(|| spec.budget.clone()),
+            from_run: self.from_run.clone(),
+        })
     }
 
     /// The report of a succeeded run, as this run: a reused run stores its source's report,

@@ -9,6 +9,7 @@ use api::{
 };
 
 use super::*;
+use engine::train::PlannedRun;
 
 /// What keeps a test's database alive.
 enum Database {
@@ -81,18 +82,22 @@ async fn experiment(store: &Store, id: &str, created_at: i64, runs: usize) -> Ve
         .iter()
         .enumerate()
         .map(|(i, run)| NewRun {
-            id: run.clone(),
-            kind: RunKind::Stage,
-            stage_index: i,
-            stage_name: format!("stage{i}"),
-            seed: 0,
-            teacher_run: (i > 0).then(|| ids[i - 1].clone()),
-            architecture: Architecture::Mlp(MlpSpec { hidden: vec![8] }),
-            link: LinkSpec::default(),
-            budget: api::Budget::default(),
-            from_run: None,
+            run: PlannedRun {
+                id: run.clone(),
+                kind: RunKind::Stage,
+                stage_index: i,
+                stage_name: format!("stage{i}"),
+                seed: 0,
+                teacher: (i > 0).then(|| ids[i - 1].clone()),
+                architecture: Architecture::Mlp(MlpSpec { hidden: vec![8] }),
+                link: LinkSpec::default(),
+                budget: api::Budget {
+                    epochs: 3,
+                    ..api::Budget::default()
+                },
+                from_run: None,
+            },
             params: 100,
-            epochs_total: 3,
         })
         .collect();
     let experiment = NewExperiment {

@@ -135,7 +135,9 @@ fn TermCard(stage: u32, term: TermDraft) -> impl IntoView {
         .as_ref()
         .map(|m| m.title.clone())
         .unwrap_or_else(|| term.method.clone());
-    let takes_ctkd = matches!(term.method.as_str(), "kd" | "dkd");
+    let takes_ctkd = method
+        .as_ref()
+        .is_some_and(|m| m.options.iter().any(|o| o == "ctkd"));
     let fields = method.map(|m| param_fields(form, stage, Params::Term(uid), &m, prefix));
     let ctkd_prefix = Signal::derive(move || format!("{}.ctkd", prefix.get()));
     view! {
