@@ -1,6 +1,6 @@
 //! Distill Lab's wire contract: the serde types that the engine, the `distill` binary and its
-//! REST API, the dashboard and the end-to-end tests exchange. Plain data only; validation lives
-//! in `engine` and `server`. With the `openapi` feature every type also derives its OpenAPI
+//! REST API, the dashboard and the end-to-end tests exchange. Plain data (and the one way sizes
+//! are written, [`bytes_text`]); validation lives in `engine` and `server`. With the `openapi` feature every type also derives its OpenAPI
 //! schema.
 
 mod access;
@@ -15,6 +15,7 @@ mod link;
 mod report;
 mod service;
 mod share;
+mod units;
 
 pub use access::{
     ApiTokenInfo, CreatedApiToken, LoginRequest, NewApiToken, SessionInfo, TokenScope,
@@ -32,6 +33,7 @@ pub use jobs::{
     ExperimentDetail, ExperimentPage, ExperimentSummary, RunListing, RunProgress, RunStatus,
     RunSummary,
 };
+pub use units::bytes_text;
 // Every type of a link's wire format, so that a method's variant and parameters live in
 // `link.rs` alone.
 pub use link::*;

@@ -70,17 +70,7 @@ pub fn count(n: usize) -> String {
     }
 }
 
-/// Bytes in binary units: `512 B`, `12.4 KiB`, `3.10 MiB`.
-pub fn bytes(n: usize) -> String {
-    let x = n as f64;
-    if x >= 1024.0 * 1024.0 {
-        format!("{:.2} MiB", x / (1024.0 * 1024.0))
-    } else if x >= 1024.0 {
-        format!("{:.1} KiB", x / 1024.0)
-    } else {
-        format!("{n} B")
-    }
-}
+pub use api::bytes_text as bytes;
 
 /// Milliseconds with three significant digits: `0.214 ms`, `3.51 ms`, `120 ms`.
 pub fn millis(ms: f64) -> String {
@@ -233,8 +223,6 @@ mod tests {
         assert_eq!(count(812), "812");
         assert_eq!(count(45_300), "45.3 k");
         assert_eq!(count(1_270_000), "1.27 M");
-        assert_eq!(bytes(512), "512 B");
-        assert_eq!(bytes(12_700), "12.4 KiB");
         assert_eq!(millis(0.2144), "0.214 ms");
         assert_eq!(millis(120.4), "120 ms");
         assert_eq!(duration(42.4), "42 s");

@@ -376,7 +376,20 @@ impl Server {
         }
     }
 
+    /// The experiment's detail, as the API types it.
+    pub fn detail(&self, experiment: &str) -> api::ExperimentDetail {
+        let detail = self.get(&format!("/api/experiments/{experiment}"));
+        assert_eq!(detail.status, 200, "{}", detail.text);
+        detail.parse()
+    }
+
     /// Waits (through the event stream) until the experiment ends; returns its detail.
+    pub fn ended(&self, experiment: &str) -> api::ExperimentDetail {
+        self.follow(experiment, |e| e.name != "end");
+        self.detail(experiment)
+    }
+
+    /// [`Server::ended`], as JSON (for tests that read fields the way a script would).
     pub fn wait_until_ended(&self, experiment: &str) -> Value {
         self.follow(experiment, |e| e.name != "end");
         let detail = self.get(&format!("/api/experiments/{experiment}"));

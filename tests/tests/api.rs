@@ -57,7 +57,7 @@ fn a_three_stage_chain_is_trained_watched_compared_exported_and_shared() {
         .any(|e| e.name == "run" && e.data["run"]["status"] == "running"));
 
     // The experiment and every run succeeded, with measurements and per-model summaries.
-    let detail: ExperimentDetail = server.get(&format!("/api/experiments/{id}")).parse();
+    let detail = server.detail(&id);
     assert_eq!(detail.summary.status, RunStatus::Succeeded);
     for run in &detail.runs {
         assert_eq!(
@@ -245,11 +245,8 @@ fn a_finished_teacher_and_baseline_are_reused_by_an_identical_experiment_and_the
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &[]);
     let spec = three_stage_chain(1, 600);
-    let ended = |id: String| -> ExperimentDetail {
-        serde_json::from_value(server.wait_until_ended(&id)).expect("an experiment detail")
-    };
-    let first = ended(server.submit(&spec));
-    let second = ended(server.submit(&spec));
+    let first = server.ended(&server.submit(&spec));
+    let second = server.ended(&server.submit(&spec));
 
     let (old, new) = (&first.runs, &second.runs);
     for i in 0..2 {

@@ -1,29 +1,29 @@
 //! Background jobs of the real server: cancellation within a batch, failures that cancel the
 //! runs depending on them, graceful shutdown, and recovery after `kill -9`.
 
+use api::{RunCurves, RunStatus};
 use distill_tests::{three_stage_chain, Server};
 use serde_json::{json, Value};
 
-fn runs(detail: &Value) -> Vec<Value> {
-    detail["runs"].as_array().unwrap().clone()
-}
-
 /// Test accuracy per stored epoch of a run, in epoch order.
 fn accuracy_curve(server: &Server, run: &str) -> Vec<(f64, f64)> {
-    let curves = server.get(&format!(
-        "/api/runs/{run}/curves?metrics=test_accuracy&max_points=1000"
-    ));
-    curves.json["curves"][0]["points"]
-        .as_array()
-        .unwrap()
+    let curves: RunCurves = server
+        .get(&format!(
+            "/api/runs/{run}/curves?metrics=test_accuracy&max_points=1000"
+        ))
+        .parse();
+    curves.curves[0]
+        .points
         .iter()
-        .map(|p| (p["epoch"].as_f64().unwrap(), p["value"].as_f64().unwrap()))
+        .map(|p| (p.epoch, p.value))
         .collect()
 }
 
-fn raw_points(server: &Server, run: &str, metric: &str) -> u64 {
-    let curves = server.get(&format!("/api/runs/{run}/curves?metrics={metric}"));
-    curves.json["curves"][0]["raw_points"].as_u64().unwrap()
+fn raw_points(server: &Server, run: &str, metric: &str) -> usize {
+    let curves: RunCurves = server
+        .get(&format!("/api/runs/{run}/curves?metrics={metric}"))
+        .parse();
+    curves.curves[0].raw_points
 }
 
 /// A teacher (cnn-s) and a student (cnn-xs), `epochs` epochs on 3,000 images: seconds per
@@ -57,20 +57,18 @@ fn cancelling_stops_the_running_run_within_a_batch_and_cancels_the_rest() {
     });
 
     assert_eq!(events.last().unwrap().data["status"], "cancelled");
-    let detail = server.get(&format!("/api/experiments/{id}")).json;
-    assert_eq!(detail["summary"]["status"], "cancelled");
-    let teacher = &runs(&detail)[0];
-    assert_eq!(teacher["status"], "cancelled");
-    assert!(
-        teacher["epochs_done"].as_u64().unwrap() < 20,
-        "it stopped early: {teacher}"
-    );
-    assert!(teacher["message"]
-        .as_str()
+    let detail = server.detail(&id);
+    assert_eq!(detail.summary.status, RunStatus::Cancelled);
+    let teacher = &detail.runs[0];
+    assert_eq!(teacher.status, RunStatus::Cancelled);
+    assert!(teacher.epochs_done < 20, "it stopped early: {teacher:?}");
+    assert!(teacher
+        .message
+        .as_deref()
         .unwrap()
         .starts_with("cancelled by request after"));
-    for run in &runs(&detail)[1..] {
-        assert_eq!(run["status"], "cancelled", "{run}");
+    for run in &detail.runs[1..] {
+        assert_eq!(run.status, RunStatus::Cancelled, "{run:?}");
     }
 }
 
@@ -81,24 +79,22 @@ fn a_diverging_teacher_fails_with_its_reason_and_its_students_are_cancelled() {
     let mut spec = two_stages(2);
     spec["budget"]["optimizer"] = json!({ "kind": "sgd", "lr": 1e30 });
 
-    let detail = server.wait_until_ended(&server.submit(&spec));
+    let detail = server.ended(&server.submit(&spec));
 
-    assert_eq!(detail["summary"]["status"], "failed");
-    let (teacher, student) = (&runs(&detail)[0], &runs(&detail)[1]);
-    assert_eq!(teacher["status"], "failed");
+    assert_eq!(detail.summary.status, RunStatus::Failed);
+    let (teacher, student) = (&detail.runs[0], &detail.runs[1]);
+    assert_eq!(teacher.status, RunStatus::Failed);
     assert!(
-        teacher["message"]
-            .as_str()
+        teacher
+            .message
+            .as_deref()
             .unwrap()
             .contains("the loss became"),
-        "{teacher}"
+        "{teacher:?}"
     );
-    assert_eq!(student["status"], "cancelled");
-    let reason = format!(
-        "cancelled because its teacher run {} failed",
-        teacher["id"].as_str().unwrap()
-    );
-    assert_eq!(student["message"], reason.as_str());
+    assert_eq!(student.status, RunStatus::Cancelled);
+    let reason = format!("cancelled because its teacher run {} failed", teacher.id);
+    assert_eq!(student.message.as_deref(), Some(reason.as_str()));
 }
 
 #[test]
@@ -116,18 +112,18 @@ fn a_server_killed_mid_training_resumes_the_run_and_keeps_every_finished_epoch()
 
     // Act: start again on the same database and checkpoints.
     let server = Server::start_in(dir.path(), &[]);
-    let detail = server.wait_until_ended(&id);
+    let detail = server.ended(&id);
 
     // Assert: it resumed (not restarted), and no finished epoch is missing or duplicated.
-    assert_eq!(detail["summary"]["status"], "succeeded", "{detail}");
-    let run = &runs(&detail)[0];
-    assert_eq!(run["status"], "succeeded");
+    assert_eq!(detail.summary.status, RunStatus::Succeeded, "{detail:?}");
+    let run = &detail.runs[0];
+    assert_eq!(run.status, RunStatus::Succeeded);
     assert!(
-        run["message"]
-            .as_str()
+        run.message
+            .as_deref()
             .unwrap()
             .starts_with("resumed from its checkpoint after epoch"),
-        "{run}"
+        "{run:?}"
     );
     let curve = accuracy_curve(&server, &teacher);
     assert_eq!(
@@ -142,7 +138,7 @@ fn a_server_killed_mid_training_resumes_the_run_and_keeps_every_finished_epoch()
         raw_points(&server, &teacher, "batch_loss"),
         3 * batches_per_epoch
     );
-    assert_eq!(runs(&detail)[1]["status"], "succeeded");
+    assert_eq!(detail.runs[1].status, RunStatus::Succeeded);
 }
 
 #[test]
@@ -163,20 +159,21 @@ fn a_run_whose_teacher_model_vanished_during_a_crash_is_interrupted_not_lost() {
     server.kill_hard();
 
     let server = Server::start_in(dir.path(), &[]);
-    let detail = server.get(&format!("/api/experiments/{id}")).json;
+    let detail = server.detail(&id);
 
-    assert_eq!(detail["summary"]["status"], "interrupted");
-    let student = &runs(&detail)[1];
-    assert_eq!(student["status"], "interrupted");
+    assert_eq!(detail.summary.status, RunStatus::Interrupted);
+    let student = &detail.runs[1];
+    assert_eq!(student.status, RunStatus::Interrupted);
     assert!(
-        student["message"]
-            .as_str()
+        student
+            .message
+            .as_deref()
             .unwrap()
             .contains("model of its teacher run"),
-        "{student}"
+        "{student:?}"
     );
     assert_eq!(
-        accuracy_curve(&server, student["id"].as_str().unwrap()).len(),
+        accuracy_curve(&server, &student.id).len(),
         1,
         "its finished epoch is kept"
     );
@@ -201,19 +198,13 @@ fn a_graceful_shutdown_pauses_the_running_run_which_resumes_on_the_next_start() 
     assert!(server.stop(), "the server exits cleanly on SIGTERM");
 
     let server = Server::start_in(dir.path(), &[]);
-    let paused = server.get(&format!("/api/experiments/{id}")).json;
-    let message = runs(&paused)[0]["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let paused = server.detail(&id);
+    let message = paused.runs[0].message.clone().unwrap_or_default();
     assert!(
         message.starts_with("paused by a server shutdown") || message.starts_with("resumed"),
         "{message}"
     );
-    let detail = server.wait_until_ended(&id);
-    assert_eq!(detail["summary"]["status"], "succeeded");
-    assert_eq!(
-        accuracy_curve(&server, runs(&detail)[0]["id"].as_str().unwrap()).len(),
-        3
-    );
+    let detail = server.ended(&id);
+    assert_eq!(detail.summary.status, RunStatus::Succeeded);
+    assert_eq!(accuracy_curve(&server, &detail.runs[0].id).len(), 3);
 }

@@ -3,6 +3,7 @@
 //! evaluated again, a validation split, logit-standardised KD and DIST — and every bad value
 //! refused with the field it names.
 
+use api::{ExperimentDetail, RunCurves, RunListing, RunStatus};
 use distill_tests::{distill_run_on_cpu, stderr, Server};
 use serde_json::{json, Value};
 
@@ -34,16 +35,11 @@ fn student_of(teacher: &str) -> Value {
     })
 }
 
-fn runs(detail: &Value) -> &Vec<Value> {
-    detail["runs"].as_array().unwrap()
-}
-
 /// Trains the teacher-only experiment; returns its detail and its run's id.
-fn trained_teacher(server: &Server) -> (Value, String) {
-    let id = server.submit(&teacher_only(2));
-    let detail = server.wait_until_ended(&id);
-    assert_eq!(detail["summary"]["status"], "succeeded", "{detail}");
-    let run = runs(&detail)[0]["id"].as_str().unwrap().to_string();
+fn trained_teacher(server: &Server) -> (ExperimentDetail, String) {
+    let detail = server.ended(&server.submit(&teacher_only(2)));
+    assert_eq!(detail.summary.status, RunStatus::Succeeded, "{detail:?}");
+    let run = detail.runs[0].id.clone();
     (detail, run)
 }
 
@@ -53,62 +49,45 @@ fn a_first_stage_taken_from_an_earlier_run_is_evaluated_again_and_teaches_every_
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &["--workers", "2"]);
     let (source, teacher) = trained_teacher(&server);
-    let listed = server
+    let listed: Vec<RunListing> = server
         .get("/api/runs?status=succeeded&dataset=synthetic")
-        .json;
-    assert_eq!(
-        listed[0]["run"]["id"],
-        teacher.as_str(),
-        "the composer's picker lists it"
-    );
+        .parse();
+    assert_eq!(listed[0].run.id, teacher, "the composer's picker lists it");
 
     // Act
-    let id = server.submit(&student_of(&teacher));
-    let detail = server.wait_until_ended(&id);
+    let detail = server.ended(&server.submit(&student_of(&teacher)));
 
     // Assert: one shared first stage (not retrained), two students and two baselines.
-    assert_eq!(detail["summary"]["status"], "succeeded", "{detail}");
-    let all = runs(&detail);
+    assert_eq!(detail.summary.status, RunStatus::Succeeded, "{detail:?}");
+    let all = &detail.runs;
     assert_eq!(all.len(), 5, "{all:?}");
     let first = &all[0];
     assert_eq!(
-        first["epochs_total"], 0,
+        first.epochs_total, 0,
         "a model taken from a run trains no epoch"
     );
-    let report_source = &first["measurements"];
-    assert!(report_source["top1_val_best"].as_f64().unwrap() > 0.1);
+    assert!(first.measurements.as_ref().unwrap().top1() > 0.1);
     assert_eq!(
-        detail["spec"]["chain"][0]["architecture"], source["spec"]["chain"][0]["architecture"],
+        detail.spec.chain[0].architecture, source.spec.chain[0].architecture,
         "the stage's architecture is the run's"
     );
-    for student in all.iter().filter(|r| r["stage_name"] == "student") {
-        assert_eq!(student["teacher_run"], first["id"]);
-    }
-    let student = all.iter().find(|r| r["stage_name"] == "student").unwrap();
-    let curves = server
-        .get(&format!(
-            "/api/runs/{}/curves",
-            student["id"].as_str().unwrap()
-        ))
-        .json;
-    let available: Vec<&str> = curves["available"]
-        .as_array()
-        .unwrap()
+    let students: Vec<_> = all.iter().filter(|r| r.stage_name == "student").collect();
+    assert!(students
         .iter()
-        .map(|m| m.as_str().unwrap())
-        .collect();
+        .all(|s| s.teacher_run.as_ref() == Some(&first.id)));
+    let curves: RunCurves = server
+        .get(&format!("/api/runs/{}/curves", students[0].id))
+        .parse();
     for metric in ["loss.kd", "loss.dist", "loss.dist.weighted", "val_accuracy"] {
         assert!(
-            available.contains(&metric),
-            "{metric} missing: {available:?}"
+            curves.available.iter().any(|m| m == metric),
+            "{metric} missing: {:?}",
+            curves.available
         );
     }
-    let gain = &detail["summary"]["gain"];
-    assert_eq!(gain["n"], 2, "two seeds, paired");
-    assert!(
-        gain["ci_low"].is_number() && gain["ci_high"].is_number(),
-        "{gain}"
-    );
+    let gain = detail.summary.gain.expect("students and baselines");
+    assert_eq!(gain.n, 2, "two seeds, paired");
+    assert!(gain.ci_low.is_some() && gain.ci_high.is_some(), "{gain:?}");
 }
 
 #[test]
@@ -119,27 +98,16 @@ fn a_teacher_with_its_own_budget_trains_longer_than_its_student() {
     spec["chain"][0] = json!({"name": "teacher", "architecture": {"kind": "preset", "name": "cnn-s"},
                               "budget": {"epochs": 3, "batch_size": 64}});
     spec["seeds"] = json!([0]);
-    let id = server.submit(&spec);
-    let detail = server.wait_until_ended(&id);
-    let epochs: Vec<(String, u64)> = runs(&detail)
+    let detail = server.ended(&server.submit(&spec));
+    let epochs: Vec<(&str, usize)> = detail
+        .runs
         .iter()
-        .map(|r| {
-            (
-                r["stage_name"].as_str().unwrap().to_string(),
-                r["epochs_done"].as_u64().unwrap(),
-            )
-        })
+        .map(|r| (r.stage_name.as_str(), r.epochs_done))
         .collect();
+    assert_eq!(epochs, [("teacher", 3), ("student", 1), ("baseline", 1)]);
     assert_eq!(
-        epochs,
-        [
-            ("teacher".to_string(), 3),
-            ("student".to_string(), 1),
-            ("baseline".to_string(), 1)
-        ]
-    );
-    assert_eq!(
-        detail["spec"]["chain"][1]["budget"]["epochs"], 1,
+        detail.spec.chain[1].budget.as_ref().map(|b| b.epochs),
+        Some(1),
         "resolved and stored"
     );
 }
@@ -150,10 +118,7 @@ fn bad_stages_are_refused_with_the_field_they_name() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &["--workers", "0"]);
     let queued = server.submit(&teacher_only(1));
-    let queued_run = runs(&server.get(&format!("/api/experiments/{queued}")).json)[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let queued_run = server.detail(&queued).runs[0].id.clone();
     let refuse = |spec: Value, field: &str, says: &str| {
         let r = server.post("/api/experiments", &spec);
         assert_eq!(r.status, 422, "{}", r.text);

@@ -155,13 +155,13 @@ impl TeacherCache {
 /// What a run says when it uses the cache.
 pub fn describe(bytes: usize, features: bool) -> String {
     let what = if features {
-        "logits and stage features"
+        "logits and features"
     } else {
         "logits"
     };
     format!(
-        "the teacher's {what} for the training images were computed once ({:.1} MiB) and are reused every epoch",
-        bytes as f64 / (1u64 << 20) as f64
+        "the teacher's {what} for the training images were computed once ({}) and are reused every epoch",
+        api::bytes_text(bytes)
     )
 }
 

@@ -4,14 +4,6 @@
 
 use api::{ModelSummary, PairedGain, RunKind};
 
-fn human_bytes(bytes: usize) -> String {
-    match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / (1 << 10) as f64),
-        b => format!("{b} B"),
-    }
-}
-
 /// `+1.23 [+0.40, +2.06]*` in percentage points (`*`: the interval excludes 0), or
 /// `+1.23 (1 seed: no interval)`.
 pub fn gain_text(gain: &PairedGain) -> String {
@@ -59,7 +51,7 @@ pub fn render(summaries: &[ModelSummary]) -> String {
             estimate(&s.top1_last),
             gain,
             s.params,
-            human_bytes(s.bytes),
+            api::bytes_text(s.bytes),
             s.latency_p50_ms,
             s.latency_p95_ms,
             s.train_samples_per_s,
