@@ -50,6 +50,9 @@ pub enum LossTerm {
     /// Neuron selectivity transfer (Huang & Wang 2017): MMD between the channels' spatial
     /// activation patterns, every stage but the first.
     Nst(NstParams),
+    /// Variational information distillation (Ahn et al. 2019): per stage, a regressor predicts
+    /// the teacher's features from the student's under a learned per-channel Gaussian variance.
+    Vid(VidParams),
 }
 
 impl LossTerm {
@@ -66,6 +69,7 @@ impl LossTerm {
             LossTerm::Pkt(_) => "pkt",
             LossTerm::Sp(_) => "sp",
             LossTerm::Nst(_) => "nst",
+            LossTerm::Vid(_) => "vid",
         }
     }
 
@@ -103,6 +107,7 @@ impl LossTerm {
             LossTerm::Pkt(p) => format!("PKT (w {})", p.weight),
             LossTerm::Sp(p) => format!("SP (w {})", p.weight),
             LossTerm::Nst(p) => format!("NST (w {})", p.weight),
+            LossTerm::Vid(p) => format!("VID (w {}, σ²₀ {})", p.weight, p.init_variance),
         }
     }
 }
@@ -309,6 +314,20 @@ pub struct NstParams {
     pub weight: f64,
 }
 
+/// VID: `weight·Σ mean(½·((μ(f_s) − f_t)²/σ² + log σ²))` over every paired stage but the
+/// first, μ a 1×1-conv regressor and `σ² = softplus(v) + 1e-5` a learned per-channel variance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VidParams {
+    /// Weight of the term.
+    #[serde(default = "defaults::one")]
+    pub weight: f64,
+    /// The variance σ² every channel starts from.
+    #[serde(default = "defaults::vid_init_variance")]
+    pub init_variance: f64,
+}
+
 /// Easy-to-hard sample pacing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -433,6 +452,10 @@ pub mod defaults {
     /// NST weight (mdistiller's `FEAT_WEIGHT`).
     pub fn nst_weight() -> f64 {
         50.0
+    }
+    /// VID's initial variance (mdistiller's `INIT_PRED_VAR`).
+    pub fn vid_init_variance() -> f64 {
+        5.0
     }
     /// Curriculum starting fraction.
     pub fn curriculum_start() -> f64 {

@@ -17,6 +17,7 @@ use engine::distill::nst::nst_stage_loss;
 use engine::distill::pkt::pkt_loss;
 use engine::distill::rkd::rkd_parts;
 use engine::distill::sp::sp_loss;
+use engine::distill::vid::VidRegressor;
 use engine::distill::{cross_entropy, standardize, LearnedTemperature, Temperature};
 use engine::models::StageShape;
 use serde_json::Value;
@@ -134,6 +135,25 @@ fn mgd_generator(case: &Value, device: &Device) -> MgdGenerator {
     generator
 }
 
+/// A VID regressor with the case's weights and variances.
+fn vid_regressor(case: &Value, device: &Device) -> VidRegressor {
+    let (student, teacher) = feature_shapes(case);
+    let modules = &case["modules"];
+    let init = case["params"]["init_variance"]
+        .as_f64()
+        .expect("init_variance");
+    let mut regressor = VidRegressor::init(student, teacher, init, device);
+    for (conv, name) in [
+        (&mut regressor.conv1, "conv1"),
+        (&mut regressor.conv2, "conv2"),
+        (&mut regressor.conv3, "conv3"),
+    ] {
+        conv.weight = Param::from_tensor(tensor::<4>(&modules[name]["weight"], device));
+    }
+    regressor.log_scale = Param::from_tensor(tensor::<1>(&modules["log_scale"], device));
+    regressor
+}
+
 /// FitNet's regressor with the case's weights.
 fn fitnet_regressor(case: &Value, device: &Device) -> FitnetRegressor {
     let (student, teacher) = feature_shapes(case);
@@ -193,6 +213,9 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
             "mgd" => feature_loss::<4>(case, &device, |s, t| {
                 let mask = tensor::<4>(&case["mask"], &device);
                 mgd_generator(case, &device).loss(s, t, mask)
+            }),
+            "vid" => feature_loss::<4>(case, &device, |s, t| {
+                vid_regressor(case, &device).loss(s, t)
             }),
             "fitnet" => feature_loss::<4>(case, &device, |s, t| {
                 fitnet_regressor(case, &device).loss(s, t)

@@ -1,8 +1,11 @@
 //! Feature helpers several methods share: bringing a student's and a teacher's maps to a
-//! common spatial size, and L2 normalisation.
+//! common spatial size, L2 normalisation, and the stage pairs of the methods that skip the
+//! first stage.
 
 use burn::prelude::*;
 use burn::tensor::module::adaptive_avg_pool2d;
+
+use crate::checks::SpecError;
 
 /// Average-pools the larger of the two maps to the smaller one's height and width (as
 /// mdistiller's AT does). // [batch, c, h, w] each
@@ -30,4 +33,42 @@ pub fn l2_normalize<const D: usize>(x: Tensor<D>, dim: usize) -> Tensor<D> {
         .clamp_min(MIN_NORM * MIN_NORM)
         .sqrt();
     x / norm
+}
+
+/// The stage pairs of the methods that skip the first stage (NST, VID), as `(student, teacher)`
+/// indices: every stage but the first of the shorter side, matched from the output side as AT
+/// matches them.
+pub fn stages_but_first(student: usize, teacher: usize) -> Vec<(usize, usize)> {
+    let pairs = student.min(teacher).saturating_sub(1);
+    (0..pairs)
+        .map(|i| (student - pairs + i, teacher - pairs + i))
+        .collect()
+}
+
+/// The error for `method`, which skips the first stage, between models with too few stages
+/// (`student` and `teacher` stages); `None` when they have enough.
+pub fn too_few_stages(method: &str, student: usize, teacher: usize, at: &str) -> Option<SpecError> {
+    stages_but_first(student, teacher).is_empty().then(|| {
+        SpecError::new(
+            format!("{at}.method"),
+            format!(
+                "{method} skips the first stage, so it needs at least 2 stages on each side; the student has {student} and the teacher {teacher}"
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_but_the_first_pair_from_the_output_side_and_need_two_on_each_side() {
+        assert_eq!(stages_but_first(4, 3), [(2, 1), (3, 2)]);
+        assert_eq!(stages_but_first(3, 3), [(1, 1), (2, 2)]);
+        assert!(stages_but_first(1, 5).is_empty());
+        let error = too_few_stages("NST", 1, 5, "chain[1].link.terms[0]").unwrap();
+        assert_eq!(error.field, "chain[1].link.terms[0].method");
+        assert!(too_few_stages("NST", 2, 2, "x").is_none());
+    }
 }

@@ -8,6 +8,7 @@ use burn::prelude::*;
 use super::fitnet::FitnetRegressor;
 use super::method::{StagePair, TermInputs};
 use super::mgd::MgdGenerator;
+use super::vid::VidRegressor;
 use super::{cross_entropy, distiller, LearnedTemperature};
 use crate::models::Features;
 
@@ -20,6 +21,8 @@ pub struct LinkModules {
     pub mgd: Option<MgdGenerator>,
     /// FitNet's regressor.
     pub fitnet: Option<FitnetRegressor>,
+    /// VID's regressors, one per paired stage.
+    pub vid: Vec<VidRegressor>,
 }
 
 impl LinkModules {
@@ -29,6 +32,7 @@ impl LinkModules {
             temperature: None,
             mgd: None,
             fitnet: None,
+            vid: Vec::new(),
         };
         for term in &link.terms {
             let distiller = distiller(term);

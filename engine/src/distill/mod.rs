@@ -77,4 +77,5 @@ term_methods! {
     pkt => Pkt,
     sp => Sp,
     nst => Nst,
+    vid => Vid,
 }

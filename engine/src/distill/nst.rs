@@ -10,6 +10,7 @@ use api::{MethodPlacement, NstParams};
 use burn::prelude::*;
 
 use super::method::{Distiller, MethodSpec, ParamSpec, StagePair, TermInputs, WireType};
+use super::features::{stages_but_first, too_few_stages};
 use super::{l2_normalize, pool_to_smaller, weighted, TermLoss};
 use crate::checks::{Bound, SpecError};
 
@@ -36,13 +37,9 @@ pub fn nst_stage_loss(student: Tensor<4>, teacher: Tensor<4>) -> Tensor<1> {
 
 /// The NST term over the paired stages but the first. // [1]
 pub fn nst_loss(student: &[Tensor<4>], teacher: &[Tensor<4>]) -> Tensor<1> {
-    let pairs = student.len().min(teacher.len()) - 1;
-    let student = &student[student.len() - pairs..];
-    let teacher = &teacher[teacher.len() - pairs..];
-    student
-        .iter()
-        .zip(teacher)
-        .map(|(s, t)| nst_stage_loss(s.clone(), t.clone()))
+    stages_but_first(student.len(), teacher.len())
+        .into_iter()
+        .map(|(s, t)| nst_stage_loss(student[s].clone(), teacher[t].clone()))
         .reduce(|a, b| a + b)
         .expect("NST needs two stages on each side (checked when the spec is validated)")
 }
@@ -69,18 +66,10 @@ pub fn method() -> MethodSpec {
 
 impl Distiller for NstParams {
     fn validate(&self, pair: &StagePair<'_>, at: &str) -> Result<(), SpecError> {
-        let stages = pair.student.len().min(pair.teacher.len());
-        if stages < 2 {
-            return Err(SpecError::new(
-                format!("{at}.method"),
-                format!(
-                    "NST skips the first stage, so it needs at least 2 stages on each side; the student has {} and the teacher {}",
-                    pair.student.len(),
-                    pair.teacher.len()
-                ),
-            ));
+        match too_few_stages("NST", pair.student.len(), pair.teacher.len(), at) {
+            Some(error) => Err(error),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn losses(&self, inputs: &TermInputs<'_>) -> Vec<TermLoss> {
