@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use api::{ExperimentPage, RunCurves, RunStatus, RunSummary, SystemInfo};
 use distill_tests::postgres::Postgres;
 use distill_tests::{distill_run_on_cpu, stderr, three_stage_chain, Server, Worker, S3};
 use serde_json::{json, Value};
@@ -53,42 +54,38 @@ impl Lab {
     }
 }
 
-fn runs(detail: &Value) -> Vec<Value> {
-    detail["runs"].as_array().unwrap().clone()
-}
-
 /// Epochs stored for a run (its test-accuracy points).
 fn stored_epochs(server: &Server, run: &str) -> Vec<f64> {
-    let curves = server.get(&format!(
-        "/api/runs/{run}/curves?metrics=test_accuracy&max_points=1000"
-    ));
-    curves.json["curves"][0]["points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["epoch"].as_f64().unwrap())
-        .collect()
+    let curves: RunCurves = server
+        .get(&format!(
+            "/api/runs/{run}/curves?metrics=test_accuracy&max_points=1000"
+        ))
+        .parse();
+    curves.curves[0].points.iter().map(|p| p.epoch).collect()
+}
+
+/// The run `id` of `runs`.
+fn run_named<'a>(runs: &'a [RunSummary], id: &str) -> &'a RunSummary {
+    runs.iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no run {id}"))
 }
 
 #[test]
 fn a_three_stage_experiment_with_a_baseline_and_two_seeds_trains_on_two_workers() {
     let Some(lab) = Lab::start() else { return };
     let (a, b) = (lab.worker(), lab.worker());
-    let system = lab.server.get("/api/system").json;
-    let listed: Vec<&str> = system["worker_processes"]
-        .as_array()
-        .unwrap()
+    let system: SystemInfo = lab.server.get("/api/system").parse();
+    let listed: Vec<&str> = system
+        .worker_processes
         .iter()
-        .map(|w| w["id"].as_str().unwrap())
+        .map(|w| w.id.as_str())
         .collect();
     assert!(
         listed.contains(&a.id.as_str()) && listed.contains(&b.id.as_str()),
-        "{system}"
+        "{listed:?}"
     );
-    assert_eq!(
-        (system["database"].as_str(), system["workers"].as_u64()),
-        (Some("postgres"), Some(0))
-    );
+    assert_eq!((system.database.as_str(), system.workers), ("postgres", 0));
 
     let mut spec = three_stage_chain(2, 600);
     spec["seeds"] = json!([0, 1]);
@@ -99,24 +96,19 @@ fn a_three_stage_experiment_with_a_baseline_and_two_seeds_trains_on_two_workers(
         progress_events += usize::from(e.name == "progress");
         e.name != "end"
     });
-    let detail = lab.server.wait_until_ended(&id);
+    let detail = lab.server.ended(&id);
     eprintln!(
         "2 workers: 8 runs in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
-    assert_eq!(detail["summary"]["status"], "succeeded", "{detail}");
-    let runs = runs(&detail);
-    assert_eq!(runs.len(), 8, "3 stages and a baseline, 2 seeds");
+    assert_eq!(detail.summary.status, RunStatus::Succeeded, "{detail:?}");
+    assert_eq!(detail.runs.len(), 8, "3 stages and a baseline, 2 seeds");
     let mut by_worker = std::collections::BTreeMap::<String, usize>::new();
-    for run in &runs {
-        *by_worker
-            .entry(run["worker_id"].as_str().unwrap_or("none").to_string())
-            .or_default() += 1;
-        assert_eq!(
-            stored_epochs(&lab.server, run["id"].as_str().unwrap()),
-            [1.0, 2.0]
-        );
+    for run in &detail.runs {
+        let worker = run.worker_id.clone().unwrap_or_else(|| "none".into());
+        *by_worker.entry(worker).or_default() += 1;
+        assert_eq!(stored_epochs(&lab.server, &run.id), [1.0, 2.0]);
     }
     assert_eq!(
         by_worker.keys().collect::<Vec<_>>(),
@@ -188,31 +180,27 @@ fn killed_mid_epoch_resumes_on(
         "kill -9 to running on the other worker: {:.1} s",
         waited.as_secs_f64()
     );
-    let detail = lab.server.wait_until_ended(&id);
+    let detail = lab.server.ended(&id);
 
     assert_eq!(
-        detail["summary"]["status"],
-        "succeeded",
-        "{detail}\n{}",
+        detail.summary.status,
+        RunStatus::Succeeded,
+        "{detail:?}\n{}",
         second.logs()
     );
-    let teacher_run = runs(&detail)
-        .into_iter()
-        .find(|r| r["id"] == teacher.as_str())
-        .unwrap();
-    assert_eq!(teacher_run["worker_id"], second.id.as_str());
+    let teacher_run = run_named(&detail.runs, &teacher);
+    assert_eq!(teacher_run.worker_id.as_ref(), Some(&second.id));
+    let message = teacher_run.message.clone().unwrap_or_default();
     assert!(
-        teacher_run["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("resumed from its checkpoint after epoch 1")),
-        "{teacher_run}"
+        message.starts_with("resumed from its checkpoint after epoch 1"),
+        "{teacher_run:?}"
     );
     assert_eq!(
         stored_epochs(&lab.server, &teacher),
         [1.0, 2.0, 3.0, 4.0],
         "every epoch stored exactly once"
     );
-    teacher_run["message"].as_str().unwrap().to_string()
+    message
 }
 
 #[test]
@@ -251,14 +239,15 @@ fn a_worker_frozen_past_its_lease_finds_its_run_taken_over_and_stops_training_it
             run["worker_id"] == other.id.as_str()
         });
     stalled.thaw();
-    let detail = lab.server.wait_until_ended(&id);
+    let detail = lab.server.ended(&id);
 
-    assert_eq!(detail["summary"]["status"], "succeeded", "{detail}");
-    let teacher_run = runs(&detail)
-        .into_iter()
-        .find(|r| r["id"] == teacher.as_str())
-        .unwrap();
-    assert_eq!(teacher_run["worker_id"], other.id.as_str(), "{teacher_run}");
+    assert_eq!(detail.summary.status, RunStatus::Succeeded, "{detail:?}");
+    let teacher_run = run_named(&detail.runs, &teacher);
+    assert_eq!(
+        teacher_run.worker_id.as_ref(),
+        Some(&other.id),
+        "{teacher_run:?}"
+    );
     assert_eq!(
         stored_epochs(&lab.server, &teacher),
         [1.0, 2.0, 3.0, 4.0],
@@ -279,20 +268,24 @@ fn a_postgres_restart_mid_run_is_ridden_out_by_the_server_and_the_worker_and_los
     teacher_in_second_epoch(&lab.server, &id);
     // Down for longer than an epoch takes: an epoch ends while the database is away.
     lab.postgres.restart(Duration::from_secs(6));
-    let detail = lab.server.wait_until_ended(&id);
+    let detail = lab.server.ended(&id);
 
     assert_eq!(
-        detail["summary"]["status"],
-        "succeeded",
-        "{detail}\n{}",
+        detail.summary.status,
+        RunStatus::Succeeded,
+        "{detail:?}\n{}",
         worker.logs()
     );
-    for run in runs(&detail) {
-        assert_eq!(run["worker_id"], worker.id.as_str(), "never lost: {run}");
+    for run in &detail.runs {
         assert_eq!(
-            stored_epochs(&lab.server, run["id"].as_str().unwrap()),
+            run.worker_id.as_ref(),
+            Some(&worker.id),
+            "never lost: {run:?}"
+        );
+        assert_eq!(
+            stored_epochs(&lab.server, &run.id),
             [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-            "every epoch stored exactly once: {run}"
+            "every epoch stored exactly once: {run:?}"
         );
     }
     let logs = worker.logs();
@@ -325,9 +318,8 @@ fn cancelling_reaches_a_run_on_a_worker_within_a_batch() {
     );
 
     assert_eq!(events.last().unwrap().data["status"], "cancelled");
-    let detail = lab.server.get(&format!("/api/experiments/{id}")).json;
-    for run in runs(&detail) {
-        assert_eq!(run["status"], "cancelled", "{run}");
+    for run in lab.server.detail(&id).runs {
+        assert_eq!(run.status, RunStatus::Cancelled, "{run:?}");
     }
 }
 
@@ -360,15 +352,13 @@ fn distill_run_on_the_lab_database_trains_beside_the_lab_workers_and_writes_its_
     for file in ["report.json", "summary.json", "curves.csv", "metrics.csv"] {
         assert!(out.join(file).is_file(), "{file} is written");
     }
-    let listed = lab.server.get("/api/experiments").json;
-    assert_eq!(listed["total"], 1, "the lab shows the experiment: {listed}");
-    let id = listed["experiments"][0]["id"].as_str().unwrap();
-    let detail = lab.server.get(&format!("/api/experiments/{id}")).json;
-    let trained_by: std::collections::BTreeSet<&str> = detail["runs"]
-        .as_array()
-        .unwrap()
+    let listed: ExperimentPage = lab.server.get("/api/experiments").parse();
+    assert_eq!(listed.total, 1, "the lab shows the experiment: {listed:?}");
+    let detail = lab.server.detail(&listed.experiments[0].id);
+    let trained_by: std::collections::BTreeSet<&str> = detail
+        .runs
         .iter()
-        .map(|run| run["worker_id"].as_str().unwrap())
+        .map(|run| run.worker_id.as_deref().expect("a worker trained it"))
         .collect();
     assert_eq!(
         trained_by.len(),
@@ -404,32 +394,37 @@ fn workers_that_share_no_directory_pass_checkpoints_and_models_through_an_object
         alpha.stop(),
         "alpha exits cleanly, giving its run back to the queue"
     );
-    let detail = server.wait_until_ended(&id);
+    let detail = server.ended(&id);
 
     assert_eq!(
-        detail["summary"]["status"],
-        "succeeded",
-        "{detail}\n{}",
+        detail.summary.status,
+        RunStatus::Succeeded,
+        "{detail:?}\n{}",
         beta.logs()
     );
-    let runs = runs(&detail);
-    let student_run = runs.iter().find(|r| r["id"] == student.as_str()).unwrap();
-    assert_eq!(student_run["worker_id"], beta.id.as_str(), "{student_run}");
-    assert!(
-        student_run["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("resumed from its checkpoint after epoch")),
-        "beta resumed alpha's checkpoint, which it could only get from the store: {student_run}"
+    let runs = &detail.runs;
+    let student_run = run_named(runs, &student);
+    assert_eq!(
+        student_run.worker_id.as_ref(),
+        Some(&beta.id),
+        "{student_run:?}"
     );
-    for run in &runs {
+    assert!(
+        student_run
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("resumed from its checkpoint after epoch")),
+        "beta resumed alpha's checkpoint, which it could only get from the store: {student_run:?}"
+    );
+    for run in runs {
         assert_eq!(
-            stored_epochs(&server, run["id"].as_str().unwrap()),
+            stored_epochs(&server, &run.id),
             [1.0, 2.0, 3.0, 4.0],
-            "every epoch stored exactly once: {run}"
+            "every epoch stored exactly once: {run:?}"
         );
     }
-    let teacher = runs.iter().find(|r| r["stage_name"] == "teacher").unwrap();
-    let teacher_id = teacher["id"].as_str().unwrap();
+    let teacher = runs.iter().find(|r| r.stage_name == "teacher").unwrap();
+    let teacher_id = teacher.id.as_str();
     let fetched_teacher = std::fs::read_dir(dir.path().join("beta"))
         .unwrap()
         .flatten()
