@@ -47,15 +47,15 @@ pub fn curves_csv(experiment_id: &str, runs: &[RunSummary], curves: &[RawCurve])
     let mut csv = format!("{CURVES_HEADER}\n");
     for curve in curves {
         let run = runs.iter().find(|r| r.id == curve.run_id);
-        let (stage, kind, seed) = run.map_or((String::new(), "", 0), |r| {
-            (r.stage_name.clone(), r.kind.as_str(), r.seed)
+        let (stage, kind, seed) = run.map_or(("", "", 0), |r| {
+            (r.stage_name.as_str(), r.kind.as_str(), r.seed)
         });
         for (step, epoch, value) in &curve.points {
             csv.push_str(&format!(
                 "{},{},{},{kind},{seed},{},{step},{epoch},{value}\n",
                 field(experiment_id),
                 field(&curve.run_id),
-                field(&stage),
+                field(stage),
                 field(&curve.metric)
             ));
         }

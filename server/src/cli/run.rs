@@ -134,17 +134,13 @@ async fn finish(
     };
     let report = report_of(jobs, id).await?;
     let summaries = engine::report::summarize(&report);
-    let runs = jobs
-        .detail(id)
-        .await?
-        .context("the experiment vanished")?
-        .runs;
-    let curves = exports::stored_curves(jobs.store(), &runs).await?;
+    let ended_detail = jobs.detail(id).await?.context("the experiment vanished")?;
+    let curves = exports::stored_curves(jobs.store(), &ended_detail.runs).await?;
     outputs::write_all(
         out,
         &report,
         &summaries,
-        exports::curves_csv(id, &runs, &curves),
+        exports::curves_csv(id, &ended_detail.runs, &curves),
     )?;
     eprintln!();
     eprint!("{}", table::render(&summaries));
@@ -153,8 +149,7 @@ async fn finish(
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     if ended != RunStatus::Succeeded {
-        let detail = jobs.detail(id).await?.context("the experiment vanished")?;
-        for run in detail
+        for run in ended_detail
             .runs
             .iter()
             .filter(|r| r.status != RunStatus::Succeeded)
