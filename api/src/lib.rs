@@ -25,7 +25,7 @@ pub use curves::{
     ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentExport, ModelGain,
     RawCurve, RunCurves,
 };
-pub use dataset::{DatasetName, DatasetSpec};
+pub use dataset::{BuiltinDataset, DatasetManifest, DatasetName, DatasetSpec};
 pub use errors::{ErrorBody, ErrorDetail};
 pub use events::ExperimentEvent;
 pub use experiment::{Backend, Budget, ExperimentSpec, LrSchedule, OptimizerSpec, StageSpec};

@@ -94,6 +94,10 @@ pub struct DatasetInfo {
     /// How to get it when it is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// For a registered dataset, its manifest (classes, counts, statistics, source, checksum);
+    /// absent for a built-in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<crate::DatasetManifest>,
 }
 
 /// `GET /api/architectures`: a named preset with its parameter count on a dataset.

@@ -68,6 +68,8 @@ pub mod purpose {
     pub const SYNTHETIC: u64 = 5;
     /// The validation split (independent of the seed).
     pub const VALIDATION: u64 = 6;
+    /// The test split a registered dataset without `test/` images holds out.
+    pub const TEST_SPLIT: u64 = 7;
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use api::DatasetName;
+use api::BuiltinDataset;
 use engine::data::{load, DataDirs, DataError};
 
 fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
@@ -26,7 +26,7 @@ fn write_mnist_like(dir: &Path, n: u32) {
 }
 
 fn corrupt_error(dir: &Path) -> (String, String) {
-    match load(DatasetName::Mnist, &DataDirs::with_explicit(dir)) {
+    match load(&BuiltinDataset::Mnist.into(), &DataDirs::with_explicit(dir)) {
         Err(DataError::Corrupt { path, reason }) => (path.display().to_string(), reason),
         other => panic!("expected a corrupt-file error, got {other:?}"),
     }
@@ -34,7 +34,7 @@ fn corrupt_error(dir: &Path) -> (String, String) {
 
 #[test]
 fn fashion_mnist_loads_from_the_debian_package_with_its_published_sizes() {
-    let split = load(DatasetName::FashionMnist, &DataDirs::default())
+    let split = load(&BuiltinDataset::FashionMnist.into(), &DataDirs::default())
         .expect("Fashion-MNIST is installed (apt-get install dataset-fashion-mnist)");
     assert_eq!(
         (split.train.len(), split.test.len(), split.classes),
@@ -59,7 +59,11 @@ fn fashion_mnist_loads_from_the_debian_package_with_its_published_sizes() {
 fn a_well_formed_raw_idx_dataset_loads() {
     let dir = tempfile::tempdir().unwrap();
     write_mnist_like(dir.path(), 20);
-    let split = load(DatasetName::Mnist, &DataDirs::with_explicit(dir.path())).unwrap();
+    let split = load(
+        &BuiltinDataset::Mnist.into(),
+        &DataDirs::with_explicit(dir.path()),
+    )
+    .unwrap();
     assert_eq!(split.train.len(), 20);
     assert_eq!(split.train.labels[13], 3);
 }
@@ -150,7 +154,11 @@ fn cifar100_records_take_their_fine_label_from_the_second_byte() {
     )
     .unwrap();
     std::fs::write(root.join("test.bin"), record(0, 7, 3)).unwrap();
-    let split = load(DatasetName::Cifar100, &DataDirs::with_explicit(dir.path())).unwrap();
+    let split = load(
+        &BuiltinDataset::Cifar100.into(),
+        &DataDirs::with_explicit(dir.path()),
+    )
+    .unwrap();
     assert_eq!(split.train.labels, [42, 99]);
     assert_eq!(split.test.labels, [7]);
     assert_eq!(
@@ -173,7 +181,10 @@ fn a_cifar_file_of_partial_records_is_reported() {
         .unwrap();
     }
     std::fs::write(root.join("test_batch.bin"), vec![1u8; 3073 + 100]).unwrap();
-    match load(DatasetName::Cifar10, &DataDirs::with_explicit(dir.path())) {
+    match load(
+        &BuiltinDataset::Cifar10.into(),
+        &DataDirs::with_explicit(dir.path()),
+    ) {
         Err(DataError::Corrupt { path, reason }) => {
             assert!(path.ends_with("test_batch.bin"), "{}", path.display());
             assert!(reason.contains("3073-byte records"), "{reason}");
@@ -185,7 +196,10 @@ fn a_cifar_file_of_partial_records_is_reported() {
 #[test]
 fn a_missing_dataset_lists_where_it_was_looked_for() {
     let dir = tempfile::tempdir().unwrap();
-    match load(DatasetName::Cifar100, &DataDirs::with_explicit(dir.path())) {
+    match load(
+        &BuiltinDataset::Cifar100.into(),
+        &DataDirs::with_explicit(dir.path()),
+    ) {
         Err(err @ DataError::NotFound { .. }) => {
             let message = err.to_string();
             assert!(

@@ -29,6 +29,7 @@ fn every_shipped_spec_parses_and_validates() {
         let text = std::fs::read_to_string(&path).expect("readable spec");
         let spec =
             engine::spec::parse_spec(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        engine::spec::validate(spec, None).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        engine::spec::validate(spec, None, &engine::data::DataDirs::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }

@@ -24,8 +24,8 @@ fn pair(link: &str, augment: bool) -> String {
 
 /// Runs `json` with checkpoints under `dir`; returns the report and the cache events seen.
 fn run(json: &str, dir: &std::path::Path) -> (ExperimentReport, Vec<(String, bool)>) {
-    let validated = validate(parse_spec(json).unwrap(), None).unwrap();
-    let data = load(validated.spec.dataset.name, &DataDirs::default()).unwrap();
+    let validated = validate(parse_spec(json).unwrap(), None, &DataDirs::default()).unwrap();
+    let data = load(&validated.spec.dataset.name, &DataDirs::default()).unwrap();
     let device = cpu();
     let cancel = CancelToken::new();
     let ctx = ExperimentContext {
@@ -60,8 +60,8 @@ fn cached_teacher_outputs_are_the_teachers_outputs_and_give_the_same_kd_loss() {
     let dir = tempfile::tempdir().unwrap();
     let json = pair(r#"{"terms": [{"method": "at"}]}"#, false);
     let (report, _) = run(&json, dir.path());
-    let validated = validate(parse_spec(&json).unwrap(), None).unwrap();
-    let full = load(validated.spec.dataset.name, &DataDirs::default()).unwrap();
+    let validated = validate(parse_spec(&json).unwrap(), None, &DataDirs::default()).unwrap();
+    let full = load(&validated.spec.dataset.name, &DataDirs::default()).unwrap();
     let data = ExperimentData::prepare(&validated.spec, &full);
     let teacher_dir = std::fs::read_dir(dir.path())
         .unwrap()

@@ -1,7 +1,7 @@
 //! Real training on the CPU backend: learning on Fashion-MNIST, every distillation method,
 //! a TAKD chain with its baseline, determinism, and cancel → resume.
 
-use api::{DatasetName, ExperimentReport, RunKind};
+use api::{BuiltinDataset, DatasetName, ExperimentReport, RunKind};
 use engine::data::{load, DataDirs};
 use engine::device::cpu;
 use engine::spec::{parse_spec, validate};
@@ -16,9 +16,14 @@ fn run(
     cancel: &CancelToken,
     sink: &mut dyn ProgressSink,
 ) -> Result<ExperimentReport, TrainError> {
-    let validated = validate(parse_spec(json).expect("spec parses"), None).expect("spec is valid");
+    let validated = validate(
+        parse_spec(json).expect("spec parses"),
+        None,
+        &DataDirs::default(),
+    )
+    .expect("spec is valid");
     let data =
-        load(validated.spec.dataset.name, &DataDirs::default()).expect("dataset is available");
+        load(&validated.spec.dataset.name, &DataDirs::default()).expect("dataset is available");
     let device = cpu();
     let ctx = ExperimentContext {
         data: &data,
@@ -310,7 +315,7 @@ fn the_synthetic_set_separates_a_cnn_from_an_mlp() {
     let cnn = report.runs[0].measurements.top1();
     let mlp = report.runs[2].measurements.top1();
     assert!(cnn > mlp + 0.1, "CNN {cnn} vs MLP {mlp}");
-    let _ = DatasetName::Synthetic;
+    let _ = DatasetName::from(BuiltinDataset::Synthetic);
 }
 
 #[test]
@@ -461,7 +466,7 @@ fn a_first_stage_taken_from_an_earlier_run_is_evaluated_not_trained_and_teaches_
                 .starts_with(&source.id)
         })
         .unwrap();
-    let input = engine::spec::input_shape_of(DatasetName::Synthetic);
+    let input = engine::spec::input_shape_of(&engine::data::catalog(BuiltinDataset::Synthetic));
     let net = engine::train::Checkpoint::at(&model_dir)
         .load_model(&source.architecture, input, &cpu().device)
         .unwrap();
@@ -479,10 +484,15 @@ fn a_first_stage_taken_from_an_earlier_run_is_evaluated_not_trained_and_teaches_
     let model = engine::spec::ImportedModel {
         run_id: "earlier".into(),
         architecture: source.architecture.clone(),
-        dataset: DatasetName::Synthetic,
+        dataset: DatasetName::from(BuiltinDataset::Synthetic),
     };
-    let validated = validate(parse_spec(&json).unwrap(), Some(&model)).unwrap();
-    let data = load(DatasetName::Synthetic, &DataDirs::default()).unwrap();
+    let validated = validate(
+        parse_spec(&json).unwrap(),
+        Some(&model),
+        &DataDirs::default(),
+    )
+    .unwrap();
+    let data = load(&BuiltinDataset::Synthetic.into(), &DataDirs::default()).unwrap();
     let device = cpu();
     let cancel = CancelToken::new();
     let ctx = ExperimentContext {
@@ -529,6 +539,7 @@ fn a_teacher_can_learn_from_more_labelled_samples_than_its_student_and_baseline(
     let err = validate(
         parse_spec(&json.replace(r#""samples": 300"#, r#""samples": 1801"#)).unwrap(),
         None,
+        &DataDirs::default(),
     )
     .unwrap_err();
     assert_eq!(err.field, "budget.samples");

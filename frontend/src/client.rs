@@ -114,8 +114,79 @@ async fn failure(response: Response) -> ApiFailure {
     if status == 401 && !response.url().ends_with("/api/login") {
         crate::session::expired();
     }
-    let text = response.text().await.unwrap_or_default();
-    match serde_json::from_str::<ErrorBody>(&text) {
+    failure_of(status, &response.text().await.unwrap_or_default())
+}
+
+/// `POST path` with `file` as the raw body, answered with `T`; `progress` hears the share of
+/// the file sent so far (0 to 1). An XMLHttpRequest, because a fetch cannot report how much of
+/// its body it has sent.
+pub async fn upload<T: DeserializeOwned>(
+    path: &str,
+    file: &web_sys::File,
+    progress: impl Fn(f64) + 'static,
+) -> ApiResult<T> {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+    let failed = |e: JsValue| ApiFailure {
+        status: 0,
+        code: "network".into(),
+        message: format!("the upload could not be sent ({e:?})"),
+        field: None,
+    };
+    let request = web_sys::XmlHttpRequest::new().map_err(failed)?;
+    request.open("POST", path).map_err(failed)?;
+    request
+        .set_request_header("Content-Type", "application/octet-stream")
+        .map_err(failed)?;
+    let on_progress =
+        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                progress(e.loaded() / e.total());
+            }
+        });
+    request
+        .upload()
+        .map_err(failed)?
+        .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    let ended = js_sys::Promise::new(&mut |resolve, _reject| {
+        let on_end = Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        request.set_onloadend(Some(on_end.unchecked_ref()));
+    });
+    request.send_with_opt_blob(Some(file)).map_err(failed)?;
+    wasm_bindgen_futures::JsFuture::from(ended)
+        .await
+        .map_err(failed)?;
+    drop(on_progress);
+    let status = request.status().unwrap_or(0);
+    let text = request.response_text().ok().flatten().unwrap_or_default();
+    match status {
+        0 => Err(ApiFailure {
+            status: 0,
+            code: "network".into(),
+            message: "the server could not be reached, or closed the connection during the upload"
+                .into(),
+            field: None,
+        }),
+        200..=299 => serde_json::from_str(&text).map_err(|e| ApiFailure {
+            status,
+            code: "unexpected_response".into(),
+            message: format!("the server's answer could not be read: {e}"),
+            field: None,
+        }),
+        _ => {
+            if status == 401 {
+                crate::session::expired();
+            }
+            Err(failure_of(status, &text))
+        }
+    }
+}
+
+/// The failure an error answer `text` with `status` describes.
+fn failure_of(status: u16, text: &str) -> ApiFailure {
+    match serde_json::from_str::<ErrorBody>(text) {
         Ok(body) => ApiFailure {
             status,
             code: body.error.code,

@@ -3,9 +3,9 @@
 //! `client` carries them and turns the server's errors into `ApiFailure`s.
 
 use api::{
-    ApiTokenInfo, ArchitectureInfo, Comparison, CreatedApiToken, DatasetInfo, ExperimentDetail,
-    ExperimentPage, LoginRequest, MethodInfo, NewApiToken, ParamCount, RunCurves, RunListing,
-    SessionInfo, ShareLink, ShareRequest, SharedView, SystemInfo,
+    ApiTokenInfo, ArchitectureInfo, Comparison, CreatedApiToken, DatasetInfo, DatasetManifest,
+    ExperimentDetail, ExperimentPage, LoginRequest, MethodInfo, NewApiToken, ParamCount, RunCurves,
+    RunListing, SessionInfo, ShareLink, ShareRequest, SharedView, SystemInfo,
 };
 use serde_json::Value;
 
@@ -34,6 +34,49 @@ pub async fn system() -> ApiResult<SystemInfo> {
 /// The datasets and whether this server can read them.
 pub async fn datasets() -> ApiResult<Vec<DatasetInfo>> {
     client::get("/api/datasets").await
+}
+
+/// How to register an uploaded dataset: its name and the optional conversions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewDataset {
+    /// The name it gets.
+    pub name: String,
+    /// `HxW` to resize every image to, or empty.
+    pub resize: String,
+    /// `grey`, `rgb`, or empty for as found.
+    pub colour: String,
+    /// The uploaded file's name.
+    pub filename: String,
+}
+
+/// Registers `file` (an image-folder archive or an `.npz`) as a dataset; `progress` hears the
+/// share uploaded.
+pub async fn add_dataset(
+    request: &NewDataset,
+    file: &web_sys::File,
+    progress: impl Fn(f64) + 'static,
+) -> ApiResult<DatasetManifest> {
+    let mut query = format!(
+        "name={}&filename={}",
+        encode(&request.name),
+        encode(&request.filename)
+    );
+    for (key, value) in [("resize", &request.resize), ("colour", &request.colour)] {
+        if !value.is_empty() {
+            query.push_str(&format!("&{key}={}", encode(value)));
+        }
+    }
+    client::upload(&format!("/api/datasets?{query}"), file, progress).await
+}
+
+/// Removes a registered dataset (`force`: even though runs used it).
+pub async fn remove_dataset(name: &str, force: bool) -> ApiResult<()> {
+    client::delete(&format!("/api/datasets/{}?force={force}", encode(name))).await
+}
+
+/// The preview grid of a dataset (one row of images per class).
+pub fn dataset_preview_url(name: &str) -> String {
+    format!("/api/datasets/{}/preview.png", encode(name))
 }
 
 /// The distillation methods with their parameter forms.

@@ -266,6 +266,33 @@ impl Artifacts {
         Ok(Some(theirs))
     }
 
+    /// Puts `bytes` as the object `file` of the store's directory `dir`; nothing to do without
+    /// a store.
+    pub async fn put_object(
+        &self,
+        dir: &str,
+        file: &str,
+        bytes: Bytes,
+    ) -> Result<(), ArtifactError> {
+        match &self.remote {
+            Some(remote) => remote.put(dir, file, bytes.into()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The object `file` of the store's directory `dir`; `None` when it or the store is absent.
+    pub async fn get_object(&self, dir: &str, file: &str) -> Result<Option<Bytes>, ArtifactError> {
+        match &self.remote {
+            Some(remote) => remote.get(dir, file).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Whether there is an object store.
+    pub fn is_shared(&self) -> bool {
+        self.remote.is_some()
+    }
+
     /// Deletes a run's directory here and its objects in the store.
     pub async fn remove(&self, model_dir: &str) -> Result<(), ArtifactError> {
         let dir = self.local_dir(model_dir);

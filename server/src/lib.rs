@@ -6,6 +6,7 @@ pub mod access;
 pub mod artifacts;
 pub mod cli;
 pub mod dashboard;
+pub mod dataset_sharing;
 pub mod download;
 pub mod downsample;
 pub mod exports;

@@ -24,6 +24,8 @@ pub struct Settings {
     pub artifacts: crate::artifacts::Artifacts,
     /// The dashboard's bundle.
     pub dashboard: PathBuf,
+    /// The largest dataset upload, in MiB (and what an archive may unpack to).
+    pub max_upload_mb: u64,
     /// Who may do what.
     pub access: AccessSettings,
 }

@@ -54,7 +54,13 @@ impl Application {
         let access = access(&settings.access, bound)?;
         let login_hint = login_hint(&access, &settings.access, bound);
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let router = router(AppState::new(jobs.clone(), shutdown_rx, dashboard, access));
+        let router = router(AppState::new(
+            jobs.clone(),
+            shutdown_rx,
+            dashboard,
+            access,
+            settings.max_upload_mb << 20,
+        ));
         Ok(Application {
             listener,
             router,

@@ -1,10 +1,11 @@
 //! Helpers for the end-to-end tests: run the real `distill` binary (commands, `distill serve`
 //! on a random port with a fresh SQLite file or a PostgreSQL database, `distill worker`s), start
 //! a throw-away PostgreSQL server and S3-compatible object store, talk to the lab over HTTP, and drive its dashboard in a real
-//! headless browser.
+//! headless browser; and write the datasets users bring (`fixtures`).
 
 mod browser;
 mod contract;
+pub mod fixtures;
 pub mod postgres;
 mod process;
 mod s3;

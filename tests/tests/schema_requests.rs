@@ -140,10 +140,13 @@ fn object(schema: &Value, doc: &Value) -> BoxedStrategy<Value> {
 /// the training samples there are).
 fn within_cross_field_rules(mut spec: Value, presets: &[String]) -> Value {
     spec["dataset"]["name"] = json!("synthetic");
-    // At most half of the training samples can be held out, and a budget's samples are at
-    // most those left.
+    // At most half of the training samples can be held out (so at least two are used), and a
+    // budget's samples are at most those left.
     if let Some(dataset) = spec.get_mut("dataset").and_then(Value::as_object_mut) {
         dataset.remove("validation");
+        if let Some(used) = dataset.get_mut("train_subset") {
+            *used = json!(used.as_u64().unwrap_or(2).max(2));
+        }
     }
     if let Some(budget) = spec.get_mut("budget").and_then(Value::as_object_mut) {
         budget.remove("samples");

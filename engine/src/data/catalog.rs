@@ -1,7 +1,7 @@
 //! What Distill Lab knows about each dataset: shape, classes, sizes, file layout and where the
 //! canonical files are published (with their MD5 checksums).
 
-use api::DatasetName;
+use api::{BuiltinDataset, DatasetManifest, DatasetName};
 
 /// A file published on the web.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,10 +64,11 @@ fn remote(base: &str, files: &[(&str, &str)], unpack: bool) -> Vec<RemoteFile> {
         .collect()
 }
 
-/// Facts about `name`.
-pub fn catalog(name: DatasetName) -> DatasetInfo {
+/// Facts about the built-in dataset `dataset`.
+pub fn catalog(dataset: BuiltinDataset) -> DatasetInfo {
+    let name = DatasetName::from(dataset);
     let mnist_like = |remote| DatasetInfo {
-        name,
+        name: name.clone(),
         channels: 1,
         height: 28,
         width: 28,
@@ -78,7 +79,7 @@ pub fn catalog(name: DatasetName) -> DatasetInfo {
         remote,
     };
     let cifar = |classes, remote| DatasetInfo {
-        name,
+        name: name.clone(),
         channels: 3,
         height: 32,
         width: 32,
@@ -88,8 +89,8 @@ pub fn catalog(name: DatasetName) -> DatasetInfo {
         augment_by_default: true,
         remote,
     };
-    match name {
-        DatasetName::FashionMnist => mnist_like(remote(
+    match dataset {
+        BuiltinDataset::FashionMnist => mnist_like(remote(
             FASHION_MNIST_BASE,
             &[
                 (
@@ -111,7 +112,7 @@ pub fn catalog(name: DatasetName) -> DatasetInfo {
             ],
             false,
         )),
-        DatasetName::Mnist => mnist_like(remote(
+        BuiltinDataset::Mnist => mnist_like(remote(
             MNIST_BASE,
             &[
                 (
@@ -133,7 +134,7 @@ pub fn catalog(name: DatasetName) -> DatasetInfo {
             ],
             false,
         )),
-        DatasetName::Cifar10 => cifar(
+        BuiltinDataset::Cifar10 => cifar(
             10,
             remote(
                 CIFAR_BASE,
@@ -141,7 +142,7 @@ pub fn catalog(name: DatasetName) -> DatasetInfo {
                 true,
             ),
         ),
-        DatasetName::Cifar100 => cifar(
+        BuiltinDataset::Cifar100 => cifar(
             100,
             remote(
                 CIFAR_BASE,
@@ -152,7 +153,7 @@ pub fn catalog(name: DatasetName) -> DatasetInfo {
                 true,
             ),
         ),
-        DatasetName::Synthetic => DatasetInfo {
+        BuiltinDataset::Synthetic => DatasetInfo {
             name,
             channels: 1,
             height: 28,
@@ -163,5 +164,22 @@ pub fn catalog(name: DatasetName) -> DatasetInfo {
             augment_by_default: false,
             remote: Vec::new(),
         },
+    }
+}
+
+impl DatasetInfo {
+    /// Facts about a registered dataset, from its manifest.
+    pub fn registered(manifest: &DatasetManifest) -> DatasetInfo {
+        DatasetInfo {
+            name: manifest.name.clone(),
+            channels: manifest.channels,
+            height: manifest.height,
+            width: manifest.width,
+            classes: manifest.classes.len(),
+            train_size: manifest.train_size(),
+            test_size: manifest.test_size(),
+            augment_by_default: false,
+            remote: Vec::new(),
+        }
     }
 }

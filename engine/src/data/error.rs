@@ -41,6 +41,11 @@ impl DataError {
 }
 
 fn install_hint(dataset: &str) -> String {
+    if api::BuiltinDataset::parse(dataset).is_none() {
+        return format!(
+            "No dataset of that name is registered: register one with `distill data add {dataset} PATH`, POST /api/datasets, or the dashboard's System page"
+        );
+    }
     let debian = if dataset == "fashion-mnist" {
         "`apt-get install dataset-fashion-mnist` or "
     } else {

@@ -9,6 +9,17 @@ use crate::rng::{purpose, Rng};
 /// out in proportion to its share of `set` (largest remainders get the leftover samples).
 /// Training keeps the original order of what is left.
 pub fn hold_out(set: &ImageSet, count: usize, classes: usize) -> (ImageSet, ImageSet) {
+    stratified_split(set, count, classes, purpose::VALIDATION)
+}
+
+/// Splits `set` into (kept, held out) like [`hold_out`], drawing with the random stream of
+/// `stream` (one of [`purpose`]'s), so that different splits draw independently.
+pub(crate) fn stratified_split(
+    set: &ImageSet,
+    count: usize,
+    classes: usize,
+    stream: u64,
+) -> (ImageSet, ImageSet) {
     let count = count.min(set.len());
     let classes = classes.max(1);
     let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
@@ -39,7 +50,7 @@ pub fn hold_out(set: &ImageSet, count: usize, classes: usize) -> (ImageSet, Imag
     }
     let mut held = vec![false; set.len()];
     for (class, members) in by_class.iter_mut().enumerate() {
-        Rng::derive(0, &[purpose::VALIDATION, class as u64]).shuffle(members);
+        Rng::derive(0, &[stream, class as u64]).shuffle(members);
         for &i in &members[..quota[class]] {
             held[i] = true;
         }

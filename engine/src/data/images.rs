@@ -92,4 +92,7 @@ pub struct Split {
     pub test: ImageSet,
     /// Number of classes.
     pub classes: usize,
+    /// The content checksum of a registered dataset (part of every run's fingerprint, so a
+    /// model trained on other data under the same name is never reused); `None` when built in.
+    pub checksum: Option<String>,
 }

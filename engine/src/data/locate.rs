@@ -7,9 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use api::DatasetName;
+use api::{BuiltinDataset, DatasetName};
 
-use super::catalog::{catalog, IDX_FILES};
+use super::catalog::{catalog, DatasetInfo, IDX_FILES};
+use super::registry::Registry;
 use super::{cifar, idx, synthetic, DataError, ImageSet, Split};
 
 /// Where to look for datasets besides the standard places.
@@ -20,6 +21,17 @@ pub struct DataDirs {
 }
 
 impl DataDirs {
+    /// The registered datasets: folders of the explicit directory, else of `DISTILL_DATA_DIR`,
+    /// else of the user data dir (`…/distill-lab/datasets`); `None` when none is known.
+    pub fn registry(&self) -> Option<Registry> {
+        let env = std::env::var_os("DISTILL_DATA_DIR").map(PathBuf::from);
+        self.explicit
+            .clone()
+            .or(env)
+            .or_else(user_datasets_dir)
+            .map(Registry::new)
+    }
+
     /// Search `dir` first.
     pub fn with_explicit(dir: impl Into<PathBuf>) -> DataDirs {
         DataDirs {
@@ -28,17 +40,23 @@ impl DataDirs {
     }
 }
 
-/// The user data directory of a dataset, where `distill data fetch` puts it.
-pub fn user_dir(name: DatasetName) -> Option<PathBuf> {
+/// The user data directory of datasets (`$XDG_DATA_HOME` or `~/.local/share`, then
+/// `distill-lab/datasets`).
+fn user_datasets_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    Some(base.join("distill-lab/datasets").join(name.as_str()))
+    Some(base.join("distill-lab/datasets"))
+}
+
+/// The user data directory of a built-in dataset, where `distill data fetch` puts it.
+pub fn user_dir(name: BuiltinDataset) -> Option<PathBuf> {
+    Some(user_datasets_dir()?.join(name.as_str()))
 }
 
 /// The directories searched for `name`, in order.
-pub fn search_dirs(name: DatasetName, dirs: &DataDirs) -> Vec<PathBuf> {
+pub fn search_dirs(name: BuiltinDataset, dirs: &DataDirs) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let env = std::env::var_os("DISTILL_DATA_DIR").map(PathBuf::from);
     for base in dirs.explicit.iter().chain(env.iter()) {
@@ -51,9 +69,13 @@ pub fn search_dirs(name: DatasetName, dirs: &DataDirs) -> Vec<PathBuf> {
 }
 
 /// The directory holding `name`'s files, without reading them (`None` for the synthetic set,
-/// which needs none, and for a dataset that is not installed).
-pub fn locate(name: DatasetName, dirs: &DataDirs) -> Option<PathBuf> {
-    if name == DatasetName::Synthetic {
+/// which needs none, and for a dataset that is not installed or registered).
+pub fn locate(name: &DatasetName, dirs: &DataDirs) -> Option<PathBuf> {
+    let Some(name) = name.builtin() else {
+        let registry = dirs.registry()?;
+        return matches!(registry.manifest(name), Ok(Some(_))).then(|| registry.dir(name));
+    };
+    if name == BuiltinDataset::Synthetic {
         return None;
     }
     search_dirs(name, dirs)
@@ -61,10 +83,43 @@ pub fn locate(name: DatasetName, dirs: &DataDirs) -> Option<PathBuf> {
         .find(|dir| layout_in(name, dir).is_some())
 }
 
+/// Facts about a dataset, built in or registered, without loading its images.
+pub fn describe(name: &DatasetName, dirs: &DataDirs) -> Result<DatasetInfo, DataError> {
+    if let Some(builtin) = name.builtin() {
+        return Ok(catalog(builtin));
+    }
+    let registry = dirs.registry();
+    match registry
+        .as_ref()
+        .map(|r| r.manifest(name))
+        .transpose()?
+        .flatten()
+    {
+        Some(manifest) => Ok(DatasetInfo::registered(&manifest)),
+        None => Err(not_registered(name, registry.as_ref())),
+    }
+}
+
+fn not_registered(name: &DatasetName, registry: Option<&Registry>) -> DataError {
+    DataError::NotFound {
+        dataset: name.to_string(),
+        searched: registry.map(|r| r.dir(name)).into_iter().collect(),
+    }
+}
+
 /// Loads a dataset's train and test sets.
-pub fn load(name: DatasetName, dirs: &DataDirs) -> Result<Split, DataError> {
+pub fn load(name: &DatasetName, dirs: &DataDirs) -> Result<Split, DataError> {
+    let Some(name) = name.builtin() else {
+        let registry = dirs.registry();
+        return registry
+            .as_ref()
+            .map(|r| r.load(name))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| not_registered(name, registry.as_ref()));
+    };
     let info = catalog(name);
-    if name == DatasetName::Synthetic {
+    if name == BuiltinDataset::Synthetic {
         return Ok(synthetic::generate(
             super::catalog::SYNTHETIC_TRAIN,
             super::catalog::SYNTHETIC_TEST,
@@ -87,7 +142,11 @@ pub fn load(name: DatasetName, dirs: &DataDirs) -> Result<Split, DataError> {
             (train, test)
         }
         Layout::Cifar { train, test } => {
-            let label_bytes = if name == DatasetName::Cifar100 { 2 } else { 1 };
+            let label_bytes = if name == BuiltinDataset::Cifar100 {
+                2
+            } else {
+                1
+            };
             let train_refs: Vec<&Path> = train.iter().map(PathBuf::as_path).collect();
             (
                 cifar::read_batches(&train_refs, label_bytes, info.classes)?,
@@ -99,6 +158,7 @@ pub fn load(name: DatasetName, dirs: &DataDirs) -> Result<Split, DataError> {
         train,
         test,
         classes: info.classes,
+        checksum: None,
     })
 }
 
@@ -127,9 +187,9 @@ enum Layout {
 }
 
 /// The dataset's files in `dir`, when they are all there.
-fn layout_in(name: DatasetName, dir: &Path) -> Option<Layout> {
+fn layout_in(name: BuiltinDataset, dir: &Path) -> Option<Layout> {
     match name {
-        DatasetName::FashionMnist | DatasetName::Mnist => {
+        BuiltinDataset::FashionMnist | BuiltinDataset::Mnist => {
             let find = |stem: &str| {
                 [dir.join(stem), dir.join(format!("{stem}.gz"))]
                     .into_iter()
@@ -138,7 +198,7 @@ fn layout_in(name: DatasetName, dir: &Path) -> Option<Layout> {
             let [a, b, c, d] = IDX_FILES.map(find);
             Some(Layout::Idx([a?, b?, c?, d?]))
         }
-        DatasetName::Cifar10 => {
+        BuiltinDataset::Cifar10 => {
             let root = [dir.join("cifar-10-batches-bin"), dir.to_path_buf()]
                 .into_iter()
                 .find(|d| d.join("data_batch_1.bin").is_file())?;
@@ -149,7 +209,7 @@ fn layout_in(name: DatasetName, dir: &Path) -> Option<Layout> {
             (train.iter().all(|p| p.is_file()) && test.is_file())
                 .then_some(Layout::Cifar { train, test })
         }
-        DatasetName::Cifar100 => {
+        BuiltinDataset::Cifar100 => {
             let root = [dir.join("cifar-100-binary"), dir.to_path_buf()]
                 .into_iter()
                 .find(|d| d.join("train.bin").is_file())?;
@@ -159,6 +219,6 @@ fn layout_in(name: DatasetName, dir: &Path) -> Option<Layout> {
                 test,
             })
         }
-        DatasetName::Synthetic => None,
+        BuiltinDataset::Synthetic => None,
     }
 }

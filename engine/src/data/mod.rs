@@ -1,5 +1,6 @@
-//! Datasets: reading IDX and CIFAR binary files, the built-in procedural set, finding data on
-//! disk, and turning samples into normalised (optionally augmented) batches on a device.
+//! Datasets: reading IDX and CIFAR binary files, the built-in procedural set, the datasets an
+//! owner registers (`registry`), finding data on disk, and turning samples into normalised
+//! (optionally augmented) batches on a device.
 
 mod batches;
 mod catalog;
@@ -9,6 +10,7 @@ mod holdout;
 mod idx;
 mod images;
 mod locate;
+pub mod registry;
 mod synthetic;
 
 pub use batches::{Batch, Batcher};
@@ -16,5 +18,5 @@ pub use catalog::{catalog, DatasetInfo, RemoteFile};
 pub use error::DataError;
 pub use holdout::hold_out;
 pub use images::{ImageSet, Split};
-pub use locate::{load, locate, search_dirs, user_dir, DataDirs};
+pub use locate::{describe, load, locate, search_dirs, user_dir, DataDirs};
 pub use synthetic::generate as generate_synthetic;

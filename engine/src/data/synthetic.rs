@@ -18,6 +18,7 @@ pub fn generate(train: usize, test: usize) -> Split {
         train: generate_set(train, 0),
         test: generate_set(test, 1),
         classes: CLASSES,
+        checksum: None,
     }
 }
 

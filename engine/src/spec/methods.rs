@@ -12,6 +12,7 @@ pub fn methods() -> Vec<MethodInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::DataDirs;
     use crate::spec::{parse_spec, validate};
     use api::{MethodPlacement, ParamInfo, ParamKind};
 
@@ -51,7 +52,9 @@ mod tests {
         };
         let json = spec_with_link(&link_for(method, &param.name, &value));
         let spec = parse_spec(&json).map_err(|e| e.to_string())?;
-        validate(spec, None).map(|_| ()).map_err(|e| e.to_string())
+        validate(spec, None, &DataDirs::default())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -109,7 +112,9 @@ mod tests {
                 r#"{{"terms": [{{"method": "{}"}}]}}"#,
                 method.name
             ));
-            let spec = validate(parse_spec(&json).unwrap(), None).unwrap().spec;
+            let spec = validate(parse_spec(&json).unwrap(), None, &DataDirs::default())
+                .unwrap()
+                .spec;
             let term = serde_json::to_value(&spec.chain[1].link.terms[0]).unwrap();
             for param in method.params.iter().filter(|p| p.default.is_some()) {
                 let default: serde_json::Value =

@@ -135,9 +135,12 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_dataset_names_the_dataset_field() {
-        let err = parse_spec(r#"{"dataset": {"name": "imagenet"}, "chain": []}"#).unwrap_err();
+    fn a_malformed_dataset_name_names_the_dataset_field() {
+        let err = parse_spec(r#"{"dataset": {"name": "Image Net"}, "chain": []}"#).unwrap_err();
         assert_eq!(err.field, "dataset.name");
+        assert!(err.message.contains("lowercase"), "{err}");
+        // A well-formed name may be a registered dataset: validation looks it up.
+        assert!(parse_spec(r#"{"dataset": {"name": "imagenet"}, "chain": []}"#).is_ok());
     }
 
     #[test]

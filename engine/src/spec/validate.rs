@@ -8,7 +8,7 @@ use super::architecture_rules::check_architecture;
 use super::bounds::{self, MAX_SEEDS, MAX_STAGES};
 use super::link_rules::{fill_ce_weight, has_distillation, validate_link};
 use super::SpecError;
-use crate::data::catalog;
+use crate::data::{describe, DataDirs, DatasetInfo};
 use crate::distill::StagePair;
 use crate::models::{resolve, InputShape, Net, StageShape};
 
@@ -54,14 +54,8 @@ pub struct ImportedModel {
     pub dataset: DatasetName,
 }
 
-/// The input shape of a spec's dataset.
-pub fn input_shape(spec: &ExperimentSpec) -> InputShape {
-    input_shape_of(spec.dataset.name)
-}
-
 /// The input shape of a dataset.
-pub fn input_shape_of(dataset: DatasetName) -> InputShape {
-    let info = catalog(dataset);
+pub fn input_shape_of(info: &DatasetInfo) -> InputShape {
     InputShape {
         channels: info.channels,
         height: info.height,
@@ -70,14 +64,22 @@ pub fn input_shape_of(dataset: DatasetName) -> InputShape {
     }
 }
 
+/// Facts about a spec's dataset, built in or registered in `dirs` (an error on `dataset.name`
+/// when there is no such dataset).
+pub fn dataset_of(spec: &ExperimentSpec, dirs: &DataDirs) -> Result<DatasetInfo, SpecError> {
+    describe(&spec.dataset.name, dirs).map_err(|e| SpecError::new("dataset.name", e.to_string()))
+}
+
 /// Validates and resolves `spec`, whose first stage may be taken from `imported` (the run its
-/// `from_run` names, as the caller found it).
+/// `from_run` names, as the caller found it) and whose registered dataset is looked up in `dirs`.
 pub fn validate(
     mut spec: ExperimentSpec,
     imported: Option<&ImportedModel>,
+    dirs: &DataDirs,
 ) -> Result<ValidatedSpec, SpecError> {
     let mut warnings = Vec::new();
-    let training = fill_validation(&mut spec)?;
+    let dataset_info = dataset_of(&spec, dirs)?;
+    let training = fill_validation(&mut spec, dataset_info.train_size)?;
     validate_budget(&spec.budget, "budget", training)?;
     validate_seeds(&spec.seeds)?;
     if spec.chain.is_empty() || spec.chain.len() > MAX_STAGES {
@@ -89,14 +91,14 @@ pub fn validate(
             ),
         ));
     }
-    let input = input_shape(&spec);
+    let input = input_shape_of(&dataset_info);
     let count = spec.chain.len();
     let mut stages: Vec<Stage> = Vec::with_capacity(count);
     let mut shapes: Vec<Vec<StageShape>> = Vec::with_capacity(count);
-    let (dataset, experiment_budget) = (spec.dataset.name, spec.budget.clone());
+    let (dataset, experiment_budget) = (spec.dataset.name.clone(), spec.budget.clone());
     for (i, stage) in spec.chain.iter_mut().enumerate() {
         let at = format!("chain[{i}]");
-        let architecture = stage_architecture(stage, i, imported, dataset, &at)?;
+        let architecture = stage_architecture(stage, i, imported, &dataset, &at)?;
         check_architecture(&architecture, input, &format!("{at}.architecture"))?;
         stage.architecture = Some(architecture.clone());
         let name = stage
@@ -159,7 +161,7 @@ fn stage_architecture(
     stage: &api::StageSpec,
     i: usize,
     imported: Option<&ImportedModel>,
-    dataset: DatasetName,
+    dataset: &DatasetName,
     at: &str,
 ) -> Result<Architecture, SpecError> {
     let written = stage
@@ -185,7 +187,7 @@ fn stage_architecture(
     let imported = imported
         .filter(|m| &m.run_id == run_id)
         .ok_or_else(|| SpecError::new(&field, format!("there is no run `{run_id}`")))?;
-    if imported.dataset != dataset {
+    if &imported.dataset != dataset {
         return Err(SpecError::new(
             field,
             format!(
@@ -212,7 +214,7 @@ pub fn default_validation_samples(used: usize) -> usize {
 
 /// Checks the subsets and fills in the validation split: [`default_validation_samples`] by
 /// default, at most half of the samples used. Returns how many training samples are left.
-fn fill_validation(spec: &mut ExperimentSpec) -> Result<usize, SpecError> {
+fn fill_validation(spec: &mut ExperimentSpec, available: usize) -> Result<usize, SpecError> {
     let dataset = &mut spec.dataset;
     for (field, value) in [
         ("dataset.train_subset", dataset.train_subset),
@@ -223,7 +225,6 @@ fn fill_validation(spec: &mut ExperimentSpec) -> Result<usize, SpecError> {
             bounds::SAMPLES.check(n as f64, field)?;
         }
     }
-    let available = catalog(dataset.name).train_size;
     let used = dataset.train_subset.map_or(available, |n| n.min(available));
     let validation = *dataset
         .validation
@@ -320,7 +321,7 @@ mod tests {
 
     #[test]
     fn presets_and_defaults_are_resolved() {
-        let v = validate(spec(KD), None).unwrap();
+        let v = validate(spec(KD), None, &DataDirs::default()).unwrap();
         assert!(matches!(
             v.spec.chain[1].architecture,
             Some(Architecture::Cnn(_))
@@ -339,10 +340,24 @@ mod tests {
     }
 
     #[test]
+    fn a_dataset_neither_built_in_nor_registered_is_refused_with_how_to_register_it() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = validate(
+            spec(&KD.replacen('{', r#"{"dataset": {"name": "my-icons"}, "#, 1)),
+            None,
+            &DataDirs::with_explicit(empty.path()),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "dataset.name");
+        assert!(err.message.contains("distill data add my-icons"), "{err}");
+    }
+
+    #[test]
     fn a_non_positive_temperature_is_rejected_by_field() {
         let err = validate(
             spec(&KD.replace(r#""method": "kd""#, r#""method": "kd", "temperature": 0"#)),
             None,
+            &DataDirs::default(),
         )
         .unwrap_err();
         assert_eq!(err.field, "chain[1].link.terms[0].temperature");
@@ -351,14 +366,21 @@ mod tests {
     #[test]
     fn an_empty_chain_is_rejected() {
         assert_eq!(
-            validate(spec(r#"{"chain": []}"#), None).unwrap_err().field,
+            validate(spec(r#"{"chain": []}"#), None, &DataDirs::default())
+                .unwrap_err()
+                .field,
             "chain"
         );
     }
 
     #[test]
     fn an_unknown_preset_is_rejected_by_field() {
-        let err = validate(spec(&KD.replace("cnn-xs", "cnn-xxl")), None).unwrap_err();
+        let err = validate(
+            spec(&KD.replace("cnn-xs", "cnn-xxl")),
+            None,
+            &DataDirs::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.field, "chain[1].architecture.name");
         assert!(err.message.contains("cnn-xxl"));
     }
@@ -368,14 +390,14 @@ mod tests {
         let json = KD
             .replace("cnn-xs", "mlp-s")
             .replace(r#""method": "kd""#, r#""method": "at""#);
-        let err = validate(spec(&json), None).unwrap_err();
+        let err = validate(spec(&json), None, &DataDirs::default()).unwrap_err();
         assert_eq!(err.field, "chain[1].link.terms[0].method");
     }
 
     #[test]
     fn a_student_larger_than_its_teacher_is_allowed_with_a_warning() {
         let json = KD.replace("cnn-xs", "cnn-l");
-        let v = validate(spec(&json), None).unwrap();
+        let v = validate(spec(&json), None, &DataDirs::default()).unwrap();
         assert_eq!(v.warnings.len(), 1, "{:?}", v.warnings);
     }
 
@@ -384,7 +406,9 @@ mod tests {
         let json = r#"{"chain": [{"architecture": {"kind": "preset", "name": "cnn-m"},
                                    "link": {"terms": [{"method": "kd"}]}}]}"#;
         assert_eq!(
-            validate(spec(json), None).unwrap_err().field,
+            validate(spec(json), None, &DataDirs::default())
+                .unwrap_err()
+                .field,
             "chain[0].link"
         );
     }
@@ -396,7 +420,9 @@ mod tests {
             r#"{"kind": "resnet", "depth": 10}"#,
         );
         assert_eq!(
-            validate(spec(&json), None).unwrap_err().field,
+            validate(spec(&json), None, &DataDirs::default())
+                .unwrap_err()
+                .field,
             "chain[1].architecture.depth"
         );
     }
@@ -406,6 +432,7 @@ mod tests {
 mod stage_tests {
     use super::*;
     use crate::spec::parse_spec;
+    use api::BuiltinDataset;
 
     const CHAIN: &str = r#"{"dataset": {"name": "synthetic", "train_subset": 1000},
         "chain": [
@@ -413,7 +440,11 @@ mod stage_tests {
         {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "dist"}]}}]}"#;
 
     fn validated(json: &str, imported: Option<&ImportedModel>) -> Result<ValidatedSpec, SpecError> {
-        validate(parse_spec(json).expect("test spec parses"), imported)
+        validate(
+            parse_spec(json).expect("test spec parses"),
+            imported,
+            &DataDirs::default(),
+        )
     }
 
     #[test]
@@ -485,7 +516,7 @@ mod stage_tests {
                 name: "cnn-m".into(),
             })
             .unwrap(),
-            dataset: DatasetName::Synthetic,
+            dataset: DatasetName::from(BuiltinDataset::Synthetic),
         };
         let v = validated(&from_run(CHAIN), Some(&model)).unwrap();
         assert_eq!(v.stages[0].architecture, model.architecture);
@@ -500,7 +531,7 @@ mod stage_tests {
                 name: "cnn-m".into(),
             })
             .unwrap(),
-            dataset: DatasetName::Mnist,
+            dataset: BuiltinDataset::Mnist.into(),
         };
         let err = validated(&from_run(CHAIN), Some(&other)).unwrap_err();
         assert_eq!(err.field, "chain[0].from_run");

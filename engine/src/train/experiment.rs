@@ -10,7 +10,8 @@ use api::{Architecture, Budget, ExperimentSpec, LinkSpec, RunKind};
 use super::{CancelToken, RunContext};
 use crate::data::{catalog, hold_out, Batcher, ImageSet, Split};
 use crate::device::ComputeDevice;
-use crate::spec::{input_shape, Stage, ValidatedSpec};
+use crate::models::InputShape;
+use crate::spec::{Stage, ValidatedSpec};
 
 /// One run an experiment will train, in training order, with everything it trains with.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,16 +160,23 @@ impl ExperimentData {
                 .clone()
                 .truncate(spec.dataset.test_subset.unwrap_or(usize::MAX)),
             classes: full.classes,
+            checksum: full.checksum.clone(),
         };
         ExperimentData {
             batcher: Batcher::fitted_to(&data.train),
             data,
             validation,
-            input: input_shape(spec),
-            augment: spec
-                .dataset
-                .augment
-                .unwrap_or(catalog(spec.dataset.name).augment_by_default),
+            input: InputShape {
+                channels: full.train.channels,
+                height: full.train.height,
+                width: full.train.width,
+                classes: full.classes,
+            },
+            augment: spec.dataset.augment.unwrap_or_else(|| {
+                // Registered datasets are not augmented unless the spec asks.
+                let builtin = spec.dataset.name.builtin();
+                builtin.is_some_and(|b| catalog(b).augment_by_default)
+            }),
         }
     }
 
@@ -194,6 +202,7 @@ impl ExperimentData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::DataDirs;
     use crate::spec::{parse_spec, validate};
 
     fn planned(chain: &str) -> Vec<PlannedRun> {
@@ -201,7 +210,7 @@ mod tests {
             r#"{{"dataset": {{"name": "synthetic"}}, "seeds": [0], "budget": {{"epochs": 3}}, "baseline": true,
                 "chain": {chain}}}"#
         );
-        plan_runs(&validate(parse_spec(&json).unwrap(), None).unwrap())
+        plan_runs(&validate(parse_spec(&json).unwrap(), None, &DataDirs::default()).unwrap())
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub fn fingerprint(plan: &RunPlan<'_>, ctx: &RunContext<'_>) -> String {
         return imported.fingerprint.clone();
     }
     let run = &plan.run;
-    let description = serde_json::json!({
+    let mut description = serde_json::json!({
         "engine": env!("CARGO_PKG_VERSION"),
         "architecture": run.architecture,
         "link": run.link,
@@ -119,5 +119,9 @@ pub fn fingerprint(plan: &RunPlan<'_>, ctx: &RunContext<'_>) -> String {
         "data": [ctx.data.train.len(), ctx.validation.len(), ctx.data.test.len(), ctx.data.classes],
         "teacher": plan.teacher.map(|t| &t.fingerprint),
     });
+    // Only registered datasets have a checksum: built-in ones keep their earlier fingerprints.
+    if let Some(checksum) = &ctx.data.checksum {
+        description["dataset"] = checksum.as_str().into();
+    }
     fnv1a(&description.to_string())
 }

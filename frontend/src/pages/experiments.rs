@@ -305,7 +305,7 @@ fn ExperimentRow(
             <td><input type="checkbox" aria-label="select" prop:checked=checked on:change=toggle/></td>
             <td><A href=format!("/experiments/{}", e.id)>{name}</A></td>
             <td><StatusBadge status=e.status/></td>
-            <td>{e.dataset.as_str()}</td>
+            <td>{e.dataset.to_string()}</td>
             <td class="chain-cell">{e.chain.join(" → ")}</td>
             <td class="num">{e.student_accuracy.map(format::percent).unwrap_or_else(dash)}</td>
             <td class=gain_class title=gain_title>{e.gain.as_ref().map(format::gain_short).unwrap_or_else(dash)}</td>

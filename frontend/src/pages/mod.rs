@@ -2,6 +2,7 @@
 
 mod compare;
 mod credentials;
+mod datasets;
 mod experiment;
 mod experiments;
 mod login;

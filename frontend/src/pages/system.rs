@@ -1,5 +1,5 @@
 //! The system page: what this server trains on and how busy it is (refreshed every few
-//! seconds), the API tokens and the share links.
+//! seconds), the datasets (and adding one), the API tokens and the share links.
 
 use std::time::Duration;
 
@@ -7,6 +7,7 @@ use api::SystemInfo;
 use leptos::prelude::*;
 
 use super::credentials::{ApiTokens, ShareLinks};
+use super::datasets::DatasetsPanel;
 use crate::client::ApiResult;
 use crate::components::{ErrorNotice, Loading};
 use crate::endpoints;
@@ -36,11 +37,10 @@ fn WorkerTable(workers: Vec<api::WorkerInfo>) -> impl IntoView {
     .into_any()
 }
 
-/// Backend, device, version, workers, database, and the datasets with their availability.
+/// Backend, device, version, workers, database, the datasets, tokens and share links.
 #[component]
 pub fn SystemPage() -> impl IntoView {
     let system = LocalResource::new(endpoints::system);
-    let datasets = LocalResource::new(endpoints::datasets);
     // Workers come and go busy: keep the numbers current while the page is open.
     if let Ok(handle) = set_interval_with_handle(move || system.refetch(), Duration::from_secs(3)) {
         on_cleanup(move || handle.clear());
@@ -66,34 +66,11 @@ pub fn SystemPage() -> impl IntoView {
             .into_any(),
         })
     };
-    let datasets_view = move || {
-        datasets.get().map(|result| match result {
-            Err(failure) => view! { <ErrorNotice failure=failure/> }.into_any(),
-            Ok(list) => view! {
-                <table class="data">
-                    <thead><tr><th>"Dataset"</th><th>"Images"</th><th class="num">"Classes"</th><th class="num">"Train / test"</th><th>"Available"</th></tr></thead>
-                    <tbody>
-                        {list.into_iter().map(|d| view! {
-                            <tr>
-                                <th scope="row">{d.name.as_str()}</th>
-                                <td>{format!("{}×{}×{}", d.channels, d.height, d.width)}</td>
-                                <td class="num">{d.classes}</td>
-                                <td class="num">{format!("{} / {}", d.train_size, d.test_size)}</td>
-                                <td>{if d.available { d.location.unwrap_or_else(|| "built in".into()) } else { d.hint.unwrap_or_else(|| "not installed".into()) }}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any(),
-        })
-    };
     view! {
         <section class="page">
             <h1>"System"</h1>
             <Transition fallback=Loading>{system_view}</Transition>
-            <h2>"Datasets"</h2>
-            <Suspense fallback=Loading>{datasets_view}</Suspense>
+            <DatasetsPanel/>
             <ApiTokens/>
             <ShareLinks/>
         </section>

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use api::DatasetName;
 use engine::bench::bench_model;
 use engine::models::{resolve, InputShape};
@@ -42,10 +41,10 @@ pub struct BenchArgs {
 }
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let name = DatasetName::parse(&args.dataset)
-        .with_context(|| format!("unknown dataset `{}`", args.dataset))?;
-    let data = engine::data::load(name, &args.data.dirs())?;
-    let info = engine::data::catalog(name);
+    let name = DatasetName::new(args.dataset.clone()).map_err(anyhow::Error::msg)?;
+    let dirs = args.data.dirs();
+    let info = engine::data::describe(&name, &dirs)?;
+    let data = engine::data::load(&name, &dirs)?;
     let input = InputShape {
         channels: info.channels,
         height: info.height,

@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// The dashboard's bundle [default: `dashboard/` next to this executable].
     #[arg(long, env = "DISTILL_DASHBOARD")]
     dashboard: Option<PathBuf>,
+    /// The largest dataset upload (`POST /api/datasets`) in MiB, and what its archive may
+    /// unpack to.
+    #[arg(long, env = "DISTILL_MAX_UPLOAD_MB", default_value_t = 2048, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    max_upload_mb: u64,
     /// A file holding the owner's token [default: `DISTILL_TOKEN`, else
     /// ~/.local/share/distill-lab/owner-token, generated at the first start].
     #[arg(long)]
@@ -89,6 +93,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .artifacts
             .open(args.checkpoints.unwrap_or_else(default_checkpoints))?,
         dashboard: args.dashboard.unwrap_or_else(default_dashboard),
+        max_upload_mb: args.max_upload_mb,
         access: AccessSettings {
             token: std::env::var("DISTILL_TOKEN").ok(),
             token_file: args.token_file,

@@ -106,6 +106,11 @@ impl ApiError {
         )
     }
 
+    /// 413: an upload is over the server's cap, or unpacks to more than it.
+    pub fn upload_too_large(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "upload_too_large", message).field("body")
+    }
+
     /// 415: the body is not declared as JSON.
     pub fn not_json(content_type: Option<&str>) -> ApiError {
         let got = content_type.map_or("no Content-Type".to_string(), |c| {

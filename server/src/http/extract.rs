@@ -72,7 +72,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or("");
+        parse_query(parts.uri.query().unwrap_or("")).map(ApiQuery)
+    }
+}
+
+/// Parses a query string as [`ApiQuery`] does, for a handler that must read its body first.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    {
         let pairs = form_urlencoded::parse(query.as_bytes());
         if let Some((name, _)) = pairs.clone().find(|(_, value)| value.is_empty()) {
             return Err(ApiError::bad_parameter(
@@ -81,18 +87,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             ));
         }
         let deserializer = serde_urlencoded::Deserializer::new(pairs);
-        serde_path_to_error::deserialize(deserializer)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let message = e.inner().to_string();
-                // serde names an unknown parameter in its message, not in the path.
-                let field = message
-                    .strip_prefix("unknown field `")
-                    .and_then(|rest| rest.split('`').next())
-                    .map(str::to_string)
-                    .unwrap_or_else(|| e.path().to_string());
-                ApiError::bad_parameter(&field, format!("query: {message}"))
-            })
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let message = e.inner().to_string();
+            // serde names an unknown parameter in its message, not in the path.
+            let field = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_string)
+                .unwrap_or_else(|| e.path().to_string());
+            ApiError::bad_parameter(&field, format!("query: {message}"))
+        })
     }
 }
 

@@ -7,6 +7,7 @@ mod compare;
 mod curve_cache;
 mod curves;
 mod dashboard;
+mod datasets;
 mod error;
 mod events;
 mod experiments;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub dashboard: Arc<Dashboard>,
     /// Who may do what.
     pub access: Arc<Access>,
+    /// The largest dataset upload, in bytes (`--max-upload-mb`).
+    pub max_upload_bytes: u64,
     openapi: Arc<std::sync::OnceLock<String>>,
     curves: Arc<curve_cache::CurveCache>,
 }
@@ -59,12 +62,14 @@ impl AppState {
         shutdown: watch::Receiver<bool>,
         dashboard: Dashboard,
         access: Access,
+        max_upload_bytes: u64,
     ) -> AppState {
         AppState {
             jobs,
             shutdown,
             dashboard: Arc::new(dashboard),
             access: Arc::new(access),
+            max_upload_bytes,
             openapi: Arc::default(),
             curves: Arc::default(),
         }
@@ -94,7 +99,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(system::health_get))
         .routes(routes!(system::system_get))
         .routes(routes!(openapi::openapi_get))
-        .routes(routes!(system::datasets_list))
+        .routes(routes!(datasets::datasets_list, datasets::datasets_create))
+        .routes(routes!(datasets::dataset_delete))
+        .routes(routes!(datasets::dataset_preview))
         .routes(routes!(system::architectures_list))
         .routes(routes!(system::architecture_params))
         .routes(routes!(system::methods_list))

@@ -33,27 +33,23 @@ pub async fn runs_list(
     let status = super::experiments::status_param(query.status.as_deref())?;
     let dataset = match query.dataset.as_deref() {
         None => None,
-        Some(text) => Some(DatasetName::parse(text).ok_or_else(|| {
-            ApiError::bad_parameter("dataset", format!("unknown dataset `{text}`"))
-        })?),
+        Some(text) => Some(
+            DatasetName::new(text)
+                .map_err(|message| ApiError::bad_parameter("dataset", message))?,
+        ),
     };
     let limit = bounded("limit", query.limit.as_deref(), 50, 1, MAX_PAGE)?;
     let rows = state
         .jobs
         .store()
-        .list_runs(status, dataset.map(DatasetName::as_str), limit)
+        .list_runs(status, dataset.as_ref().map(DatasetName::as_str), limit)
         .await?;
     rows.into_iter()
         .map(|listed| {
             Ok(RunListing {
                 run: state.jobs.run_summary(&listed.run)?,
                 experiment_name: listed.experiment_name,
-                dataset: DatasetName::parse(&listed.experiment_dataset).ok_or_else(|| {
-                    ApiError::internal(format!(
-                        "stored dataset `{}` is unknown",
-                        listed.experiment_dataset
-                    ))
-                })?,
+                dataset: DatasetName::new(listed.experiment_dataset).map_err(ApiError::internal)?,
             })
         })
         .collect::<Result<_, ApiError>>()

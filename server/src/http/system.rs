@@ -1,17 +1,18 @@
-//! What the server is and offers: health, system (backend, device, workers), datasets,
+//! What the server is and offers: health, system (backend, device, workers),
 //! architectures with parameter counts, and the methods with their parameter schemas.
 
 use api::{
-    ArchitectureInfo, DatasetInfo, DatasetName, Health, MethodInfo, ParamCount, ParamCountRequest,
-    RunStatus, SystemInfo,
+    ArchitectureInfo, BuiltinDataset, Health, MethodInfo, ParamCount, ParamCountRequest, RunStatus,
+    SystemInfo,
 };
 use axum::extract::State;
 use axum::Json;
-use engine::data::{catalog, locate};
+use engine::data::describe;
 use engine::models::{presets, resolve, Net};
 use engine::spec::input_shape_of;
 use serde::Deserialize;
 
+use super::datasets::dataset_facts;
 use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, AppState};
 
@@ -50,34 +51,8 @@ pub async fn system_get(State(state): State<AppState>) -> Result<Json<SystemInfo
     }))
 }
 
-/// The datasets, and whether this server has their files.
-#[utoipa::path(get, path = "/api/datasets", tag = "catalog",
-    responses((status = 200, description = "Every dataset", body = [DatasetInfo])))]
-pub async fn datasets_list(State(state): State<AppState>) -> Json<Vec<DatasetInfo>> {
-    let dirs = &state.jobs.runtime().data_dirs;
-    Json(
-        DatasetName::ALL
-            .into_iter()
-            .map(|name| {
-                let info = catalog(name);
-                let location = locate(name, dirs);
-                let available = name == DatasetName::Synthetic || location.is_some();
-                DatasetInfo {
-                    name,
-                    channels: info.channels,
-                    height: info.height,
-                    width: info.width,
-                    classes: info.classes,
-                    train_size: info.train_size,
-                    test_size: info.test_size,
-                    available,
-                    location: location.map(|p| p.display().to_string()),
-                    hint: (!available).then(|| format!("distill data fetch {name}")),
-                }
-            })
-            .collect(),
-    )
-}
+/// The dataset parameter counts are for when none is named.
+const DEFAULT_DATASET: &str = "fashion-mnist";
 
 /// `?dataset=` of the architecture list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -88,28 +63,18 @@ pub struct ArchitecturesQuery {
     dataset: Option<String>,
 }
 
-fn dataset_param(name: Option<&str>) -> Result<DatasetName, ApiError> {
-    match name {
-        None => Ok(DatasetName::FashionMnist),
-        Some(text) => DatasetName::parse(text).ok_or_else(|| {
-            let known: Vec<&str> = DatasetName::ALL.iter().map(|d| d.as_str()).collect();
-            ApiError::bad_parameter(
-                "dataset",
-                format!("unknown dataset `{text}`; known: {}", known.join(", ")),
-            )
-        }),
-    }
-}
-
 /// The architecture presets with their parameter counts on a dataset.
 #[utoipa::path(get, path = "/api/architectures", tag = "catalog", params(ArchitecturesQuery),
     responses((status = 200, description = "Every preset", body = [ArchitectureInfo]),
               (status = 400, description = "Unknown dataset", body = api::ErrorBody)))]
 pub async fn architectures_list(
+    State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ArchitecturesQuery>,
 ) -> Result<Json<Vec<ArchitectureInfo>>, ApiError> {
-    let dataset = dataset_param(query.dataset.as_deref())?;
-    let input = input_shape_of(dataset);
+    let name = query.dataset.as_deref().unwrap_or(DEFAULT_DATASET);
+    let info = dataset_facts(name, &state.jobs.runtime().data_dirs)?;
+    let input = input_shape_of(&info);
+    let dataset = info.name;
     let list = tokio::task::spawn_blocking(move || {
         presets()
             .into_iter()
@@ -117,7 +82,7 @@ pub async fn architectures_list(
                 name: p.name.into(),
                 params: Net::parameter_count(&p.architecture, input),
                 architecture: p.architecture,
-                dataset,
+                dataset: dataset.clone(),
             })
             .collect()
     })
@@ -131,12 +96,17 @@ pub async fn architectures_list(
     responses((status = 200, description = "The count", body = ParamCount),
               (status = 422, description = "Unknown preset or bad sizes", body = api::ErrorBody)))]
 pub async fn architecture_params(
+    State(state): State<AppState>,
     ApiJson(request): ApiJson<ParamCountRequest>,
 ) -> Result<Json<ParamCount>, ApiError> {
-    let dataset = request.dataset.unwrap_or(DatasetName::FashionMnist);
+    let dataset = request
+        .dataset
+        .unwrap_or_else(|| BuiltinDataset::FashionMnist.into());
     let architecture = resolve(&request.architecture)
         .map_err(|message| ApiError::invalid_field("architecture", message))?;
-    let input = input_shape_of(dataset);
+    let info = describe(&dataset, &state.jobs.runtime().data_dirs)
+        .map_err(|e| ApiError::invalid_field("dataset", e.to_string()))?;
+    let input = input_shape_of(&info);
     engine::spec::check_architecture(&architecture, input, "architecture")
         .map_err(|e| ApiError::invalid_field(e.field, e.message))?;
     let counted = architecture.clone();

@@ -14,6 +14,7 @@ use super::outage::persist;
 use super::sources::model_source;
 use super::training::{prepare, train};
 use super::{views, Inner};
+use crate::dataset_sharing::ensure_local;
 use crate::store::{RunRow, StoreError};
 
 /// How a run ended.
@@ -87,6 +88,12 @@ async fn execute(
         });
     }
     let (imported, teacher) = (sources.pop().flatten(), sources.pop().flatten());
+    let dataset = &spec.dataset.name;
+    if let Err(reason) = ensure_local(artifacts, &inner.runtime.data_dirs, dataset).await {
+        return Ok(Outcome::Failed(format!(
+            "cannot fetch dataset {dataset}: {reason}"
+        )));
+    }
     let planned = row.planned(&spec)?;
     let reusable = planned.is_reusable(spec.chain.len());
     let worker = inner.clone();

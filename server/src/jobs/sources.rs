@@ -108,7 +108,7 @@ pub async fn imported_model(
     let dataset = store
         .experiment(&row.experiment_id)
         .await?
-        .and_then(|e| api::DatasetName::parse(&e.dataset))
+        .and_then(|e| api::DatasetName::new(e.dataset).ok())
         .ok_or_else(|| refuse(format!("the experiment of run {run_id} is gone")))?;
     let model = ImportedModel {
         run_id: run_id.to_string(),

@@ -113,11 +113,13 @@ impl Jobs {
             .await?
             .map(|(model, _)| model);
         // Validation builds each model once to count its parameters: keep it off the runtime.
-        let validated = tokio::task::spawn_blocking(move || validate(spec, imported.as_ref()))
-            .await
-            .map_err(|e| SubmitError::Internal(format!("validation crashed: {e}")))??;
-        let dataset = validated.spec.dataset.name;
-        if dataset != api::DatasetName::Synthetic
+        let dirs = self.runtime().data_dirs.clone();
+        let validated =
+            tokio::task::spawn_blocking(move || validate(spec, imported.as_ref(), &dirs))
+                .await
+                .map_err(|e| SubmitError::Internal(format!("validation crashed: {e}")))??;
+        let dataset = &validated.spec.dataset.name;
+        if *dataset != api::BuiltinDataset::Synthetic
             && engine::data::locate(dataset, &self.runtime().data_dirs).is_none()
         {
             return Err(SpecError {
@@ -128,6 +130,12 @@ impl Jobs {
             }
             .into());
         }
+        let runtime = self.runtime();
+        crate::dataset_sharing::share(&runtime.artifacts, &runtime.data_dirs, dataset)
+            .await
+            .map_err(|e| {
+                SubmitError::Internal(format!("cannot share {dataset} with the workers: {e}"))
+            })?;
         Ok((experiment_of(&validated, &models), runs_of(&validated)))
     }
 }

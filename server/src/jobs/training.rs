@@ -41,15 +41,33 @@ impl EngineRuntime {
         }
     }
 
-    /// The whole dataset, read from disk once and then kept in memory.
-    fn dataset(&self, name: api::DatasetName) -> Result<Arc<Split>, String> {
+    /// The whole dataset, read from disk once and then kept in memory. A registered dataset
+    /// may be removed and registered again under its name: its copy is used only while its
+    /// checksum is still the registered one.
+    fn dataset(&self, name: &api::DatasetName) -> Result<Arc<Split>, String> {
+        let current = match name.builtin() {
+            Some(_) => None,
+            None => Some(self.registered_checksum(name)?),
+        };
         let mut cache = self.datasets.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(split) = cache.get(&name) {
+        if let Some(split) = cache.get(name).filter(|s| s.checksum == current) {
             return Ok(split.clone());
         }
         let split = Arc::new(load(name, &self.data_dirs).map_err(|e| e.to_string())?);
-        cache.insert(name, split.clone());
+        cache.insert(name.clone(), split.clone());
         Ok(split)
+    }
+
+    fn registered_checksum(&self, name: &api::DatasetName) -> Result<String, String> {
+        let registry = self.data_dirs.registry();
+        let manifest = registry.as_ref().map(|r| r.manifest(name)).transpose();
+        match manifest.map_err(|e| e.to_string())?.flatten() {
+            Some(manifest) => Ok(manifest.checksum),
+            None => Err(format!(
+                "dataset `{name}` is not registered on this machine (looked in {}) nor in an object store; register it here too, share the data directory, or give every machine the same --artifacts store",
+                registry.map_or("no data directory".into(), |r| r.root().display().to_string())
+            )),
+        }
     }
 }
 
@@ -74,7 +92,7 @@ pub fn prepare(
     teacher: Option<ModelSource>,
     imported: Option<ModelSource>,
 ) -> Result<Prepared, String> {
-    let full = runtime.dataset(spec.dataset.name)?;
+    let full = runtime.dataset(&spec.dataset.name)?;
     let data = ExperimentData::prepare(&spec, &full);
     let device = &runtime.device;
     let load = |source: Option<ModelSource>, what: &str| {

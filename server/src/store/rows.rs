@@ -106,9 +106,11 @@ impl ExperimentRow {
             id: self.id.clone(),
             name: self.name.clone(),
             status: experiment_status(&statuses),
-            dataset: DatasetName::parse(&self.dataset).ok_or(StoreError::Corrupt {
-                what: "experiment dataset",
-                message: self.dataset.clone(),
+            dataset: DatasetName::new(self.dataset.clone()).map_err(|message| {
+                StoreError::Corrupt {
+                    what: "experiment dataset",
+                    message,
+                }
             })?,
             chain: from_json("experiment chain", &self.chain)?,
             runs_total: runs.len(),

@@ -48,6 +48,13 @@ impl<'b> Element<'b> {
             .command("POST", &self.path("/value"), Some(json!({"text": keys})));
     }
 
+    /// Chooses the file at `path` in a file input, as the file picker would.
+    pub fn choose_file(&self, path: &std::path::Path) {
+        let text = path.to_str().expect("a UTF-8 path");
+        self.browser
+            .command("POST", &self.path("/value"), Some(json!({"text": text})));
+    }
+
     /// Its rendered text.
     pub fn text(&self) -> String {
         self.browser

@@ -107,7 +107,7 @@ fn Header(summary: ExperimentSummary) -> impl IntoView {
             <StatusBadge status=summary.status/>
         </div>
         <p class="meta">
-            {summary.dataset.as_str()}
+            {summary.dataset.to_string()}
             " · created "{format::timestamp(summary.created_at)}" UTC"
             {elapsed.map(|e| format!(" · {e}"))}
             {summary.student_accuracy.map(|a| format!(" · student {}", format::percent(a)))}

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use self::fields::{SelectField, TextField};
 use self::stage::StageCard;
+use super::datasets::Preview;
 use crate::client::ApiFailure;
 use crate::components::ErrorNotice;
 use crate::composer::{templates, Draft, StageDraft};
@@ -244,12 +245,32 @@ fn DataFields(form: Form, datasets: Vec<DatasetInfo>) -> impl IntoView {
             )
         })
         .collect();
+    let preview_of = datasets.clone();
     let hint = move || {
         let chosen = dataset.get();
         datasets
             .iter()
             .find(|d| d.name.as_str() == chosen && !d.available)
             .and_then(|d| d.hint.clone())
+    };
+    // A look at the chosen dataset: shape, classes and its preview grid.
+    let preview = move || {
+        let chosen = dataset.get();
+        preview_of
+            .iter()
+            .find(|d| d.name.as_str() == chosen && d.available)
+            .map(|d| {
+                let facts = format!(
+                    "{}×{}×{} images, {} classes, {} train / {} test",
+                    d.channels, d.height, d.width, d.classes, d.train_size, d.test_size
+                );
+                view! {
+                    <div class="dataset-look" data-testid="dataset-look">
+                        <span class="small">{facts}</span>
+                        <Preview name=d.name.to_string() manifest=d.manifest.clone()/>
+                    </div>
+                }
+            })
     };
     view! {
         <div class="fields wide">
@@ -261,6 +282,7 @@ fn DataFields(form: Form, datasets: Vec<DatasetInfo>) -> impl IntoView {
                 hint="held out from the training samples (stratified, the same for every run); each run reports its model at the epoch with the best validation accuracy".to_string() check=whole_number()/>
         </div>
         {move || hint().map(|h| view! { <div class="notice warn">{h}</div> })}
+        {preview}
     }
 }
 

@@ -297,7 +297,6 @@ fn merged_variant(branch: &Value, schemas: &Value) -> Option<Value> {
 /// text, to name a bad one in the error).
 fn query_schema(name: &str) -> Option<Value> {
     let statuses: Vec<&str> = api::RunStatus::ALL.iter().map(|s| s.as_str()).collect();
-    let datasets: Vec<&str> = api::DatasetName::ALL.iter().map(|d| d.as_str()).collect();
     Some(match name {
         "limit" => {
             json!({"type": "integer", "minimum": 1, "maximum": experiments::MAX_PAGE, "default": 50})
@@ -308,7 +307,13 @@ fn query_schema(name: &str) -> Option<Value> {
                          "maxItems": compare::MAX_COMPARED}),
         "metrics" => json!({"type": "array", "items": {"type": "string"}}),
         "status" => json!({"type": "string", "enum": statuses}),
-        "dataset" => json!({"type": "string", "enum": datasets}),
+        "dataset" | "name" => json!({"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"}),
+        "resize" => json!({"type": "string", "pattern": "^[0-9]{1,4}[xX][0-9]{1,4}$"}),
+        "colour" => json!({"type": "string", "enum": ["grey", "rgb"]}),
+        "test_fraction" => json!({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1,
+                                  "default": 0.2}),
+        "filename" => json!({"type": "string"}),
+        "force" => json!({"type": "boolean", "default": false}),
         "format" => json!({"type": "string", "enum": ["json", "csv"], "default": "json"}),
         "q" => json!({"type": "string"}),
         // `next_cursor` as `experiments::parse_cursor` reads it: creation time, `-`, an id.
@@ -335,7 +340,7 @@ fn type_query_parameters(operation: &mut Value) {
             parameter["style"] = json!("form");
             parameter["explode"] = json!(false);
         }
-        parameter["required"] = json!(name == "runs");
+        parameter["required"] = json!(name == "runs" || name == "name");
         parameter["schema"] = non_empty(schema);
     }
 }
