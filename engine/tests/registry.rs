@@ -8,7 +8,9 @@ use api::{DatasetManifest, DatasetName};
 use distill_tests::fixtures::{
     class_arrays, image_folder, npz, tar_gz_folder, zip_entries, zip_folder, Array, FolderSpec,
 };
-use engine::data::registry::{Colour, RegisterError, Registration, Registry, PREVIEW_PER_CLASS};
+use engine::data::registry::{
+    label_width, Colour, RegisterError, Registration, Registry, INK, PAPER, PREVIEW_PER_CLASS,
+};
 use engine::data::{describe, load, DataDirs};
 
 const CLASSES: [&str; 3] = ["cat", "bird", "ant"];
@@ -257,10 +259,38 @@ fn the_preview_is_a_png_grid_of_one_row_per_class() {
     let folder = image_folder(&lab.inputs.join("pets"), &folder_spec(Some(2)));
     let manifest = lab.register(&request("pets", &folder)).unwrap();
     let png = lab.registry.preview(&manifest.name).unwrap().unwrap();
-    let grid = image::load_from_memory(&png).unwrap();
-    // 12×10 images scaled ×3 to reach 32 pixels, 2-pixel gaps.
-    assert_eq!(grid.width(), 2 + PREVIEW_PER_CLASS as u32 * (30 + 2));
+    let grid = image::load_from_memory(&png).unwrap().to_rgb8();
+    // The names (4 letters at most, 8 pixels each, 4 pixels around), then 12×10 images scaled
+    // ×3 to reach 32 pixels, 2-pixel gaps.
+    let names = (4 + 4 * 8 + 4) as u32;
+    assert_eq!(label_width(&manifest.classes) as u32, names);
+    assert_eq!(
+        grid.width(),
+        names + 2 + PREVIEW_PER_CLASS as u32 * (30 + 2)
+    );
     assert_eq!(grid.height(), 2 + 3 * (36 + 2));
+    // Each row's name is drawn in ink on the paper, and nothing else is in their column.
+    for row in 0..3u32 {
+        let band = 2 + row * 38..2 + (row + 1) * 38;
+        let column: Vec<_> = band
+            .flat_map(|y| (0..names).map(move |x| (x, y)))
+            .map(|(x, y)| *grid.get_pixel(x, y))
+            .collect();
+        assert!(
+            column.iter().all(|p| *p == INK || *p == PAPER),
+            "row {row}: only its name"
+        );
+        let inked = column.iter().filter(|p| **p == INK).count();
+        assert!(
+            inked > 20,
+            "row {row} has its class name ({inked} inked pixels)"
+        );
+    }
+    assert_ne!(
+        *grid.get_pixel(names + 2, 2),
+        PAPER,
+        "the first image follows the names"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use api::{DatasetInfo, DatasetManifest, ExperimentDetail, RunStatus};
 use distill_tests::fixtures::{class_arrays, image_folder, zip_entries, zip_folder, FolderSpec};
-use distill_tests::{distill, stderr, Server};
+use distill_tests::{distill, distill_run_on_cpu, stderr, Server};
 use serde_json::{json, Value};
 
 const ICONS: FolderSpec<'static> = FolderSpec {
@@ -309,5 +309,67 @@ fn a_worker_on_another_machine_fetches_an_uploaded_dataset_from_the_object_store
         stored.len(),
         5,
         "the manifest and four data files: {stored:?}"
+    );
+}
+
+#[test]
+fn a_model_trained_on_a_dataset_is_reused_for_the_same_data_but_never_for_new_data_under_its_name()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let (data, checkpoints) = (dir.path().join("data"), dir.path().join("checkpoints"));
+    let (data, checkpoints) = (data.to_str().unwrap(), checkpoints.to_str().unwrap());
+    let register = |folder: &Path| {
+        let added = distill(&[
+            "data",
+            "add",
+            "icons",
+            folder.to_str().unwrap(),
+            "--data-dir",
+            data,
+        ]);
+        assert!(added.status.success(), "{}", stderr(&added));
+    };
+    // Teacher → student experiments of different names sharing a checkpoint directory: a
+    // teacher of the same configuration on the same data is trained once.
+    let train = |name: &str| {
+        let mut spec = chain_on("icons");
+        spec["name"] = json!(name);
+        spec["baseline"] = json!(false);
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, spec.to_string()).unwrap();
+        let out = dir.path().join(name);
+        let output = distill_run_on_cpu(
+            &path,
+            &out,
+            &["--checkpoints", checkpoints, "--data-dir", data],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        stderr(&output)
+    };
+    let small = FolderSpec {
+        train_per_class: 8,
+        test_per_class: Some(2),
+        ..ICONS
+    };
+    register(&image_folder(&dir.path().join("first"), &small));
+    train("first");
+    assert!(
+        train("same-data").contains("reused from run"),
+        "the same data: the teacher is reused"
+    );
+
+    assert!(distill(&["data", "remove", "icons", "--data-dir", data])
+        .status
+        .success());
+    // The same folder with one image swapped for another class's: same names, counts and
+    // shapes, only the content differs.
+    let second = image_folder(&dir.path().join("second"), &small);
+    let swapped = second.join("train/arrow/0000.png");
+    std::fs::copy(second.join("train/circle/0000.png"), swapped).unwrap();
+    register(&second);
+    let log = train("new-data");
+    assert!(
+        !log.contains("reused from run"),
+        "other data under the same name: trained anew\n{log}"
     );
 }

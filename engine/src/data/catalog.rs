@@ -167,6 +167,45 @@ pub fn catalog(dataset: BuiltinDataset) -> DatasetInfo {
     }
 }
 
+/// The class names of a built-in dataset, in label order, as its authors publish them (the
+/// label numbers where they name none: CIFAR-100's fine labels, the synthetic shapes).
+pub fn class_names(dataset: BuiltinDataset) -> Vec<String> {
+    let named: &[&str] = match dataset {
+        BuiltinDataset::FashionMnist => &[
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ],
+        BuiltinDataset::Cifar10 => &[
+            "airplane",
+            "automobile",
+            "bird",
+            "cat",
+            "deer",
+            "dog",
+            "frog",
+            "horse",
+            "ship",
+            "truck",
+        ],
+        BuiltinDataset::Mnist | BuiltinDataset::Cifar100 | BuiltinDataset::Synthetic => &[],
+    };
+    if named.is_empty() {
+        (0..catalog(dataset).classes)
+            .map(|c| c.to_string())
+            .collect()
+    } else {
+        named.iter().map(|n| n.to_string()).collect()
+    }
+}
+
 impl DatasetInfo {
     /// Facts about a registered dataset, from its manifest.
     pub fn registered(manifest: &DatasetManifest) -> DatasetInfo {

@@ -14,7 +14,7 @@ pub mod registry;
 mod synthetic;
 
 pub use batches::{Batch, Batcher};
-pub use catalog::{catalog, DatasetInfo, RemoteFile};
+pub use catalog::{catalog, class_names, DatasetInfo, RemoteFile};
 pub use error::DataError;
 pub use holdout::hold_out;
 pub use images::{ImageSet, Split};

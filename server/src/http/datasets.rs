@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::data::registry::{preview_png, Colour, RegisterError, Registration, Registry};
-use engine::data::{catalog, describe, locate, DataDirs};
+use engine::data::{catalog, class_names, describe, locate, DataDirs};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
@@ -223,9 +223,20 @@ pub async fn dataset_preview(
 ) -> Result<Response, ApiError> {
     let name = registered_name(&name)?;
     let dirs = state.jobs.runtime().data_dirs.clone();
-    let png = tokio::task::spawn_blocking(move || {
-        let split = engine::data::load(&name, &dirs)?;
-        Ok::<_, engine::data::DataError>(preview_png(&split.train, split.classes))
+    let png = tokio::task::spawn_blocking(move || match name.builtin() {
+        Some(builtin) => {
+            let split = engine::data::load(&name, &dirs)?;
+            Ok(preview_png(&split.train, &class_names(builtin)))
+        }
+        None => dirs
+            .registry()
+            .map(|r| r.preview(&name))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| engine::data::DataError::NotFound {
+                dataset: name.to_string(),
+                searched: Vec::new(),
+            }),
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?

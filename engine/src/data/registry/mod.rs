@@ -20,7 +20,7 @@ pub use archive::ArchiveFormat;
 pub use conform::Colour;
 pub use error::RegisterError;
 pub use folder::IMAGE_EXTENSIONS;
-pub use preview::{preview_png, PREVIEW_CLASSES, PREVIEW_PER_CLASS};
+pub use preview::{label_width, preview_png, INK, PAPER, PREVIEW_CLASSES, PREVIEW_PER_CLASS};
 pub use stored::STORED_FILES;
 
 use super::holdout::stratified_split;
@@ -112,9 +112,11 @@ impl Registry {
 
     /// The preview grid of `name` as PNG bytes, `None` when no such dataset is registered.
     pub fn preview(&self, name: &DatasetName) -> Result<Option<Vec<u8>>, DataError> {
-        Ok(self
-            .load(name)?
-            .map(|split| preview::preview_png(&split.train, split.classes)))
+        let Some(manifest) = self.manifest(name)? else {
+            return Ok(None);
+        };
+        let split = stored::read_split(&self.dir(name), &manifest)?;
+        Ok(Some(preview::preview_png(&split.train, &manifest.classes)))
     }
 
     /// Removes `name`; false when there was no such dataset. The folder is first renamed out
