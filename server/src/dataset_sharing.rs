@@ -1,9 +1,10 @@
 //! Registered datasets across machines. With an object store (`--artifacts`) the server puts a
 //! registered dataset's folder (the lab's compact form, [`STORED_FILES`]) under
 //! `<prefix>/dataset-<name>/` when an experiment on it is submitted, unless the store already
-//! holds that version; a worker that lacks the dataset fetches it from there before it trains,
-//! checked against the manifest's checksum. Without a store, machines share datasets through a
-//! shared data directory (`--data-dir` on an NFS mount, like `--checkpoints`).
+//! holds that version; a worker that lacks the dataset, or holds another version of the name,
+//! fetches it from there before it trains, checked against the manifest's checksum. Without a
+//! store, machines share datasets through a shared data directory (`--data-dir` on an NFS
+//! mount, like `--checkpoints`).
 
 use api::{DatasetManifest, DatasetName};
 use engine::data::registry::{Registry, STORED_FILES};
@@ -60,23 +61,29 @@ async fn stored_checksum(artifacts: &Artifacts, dir: &str) -> Result<Option<Stri
         .map(|m| m.checksum))
 }
 
-/// Makes sure registered dataset `name` is on this machine, fetching it from the object store
-/// when it is not; a dataset in neither place is left for loading to report.
+/// Makes sure registered dataset `name` is on this machine in the version the object store
+/// holds (the one the server shared when the experiment was submitted): fetched when it is
+/// missing, replaced when this machine's copy is another version. Without a store, or when the
+/// store has none, this machine's copy (or its absence, for loading to report) stands.
 pub async fn ensure_local(
     artifacts: &Artifacts,
     dirs: &DataDirs,
     name: &DatasetName,
 ) -> Result<(), String> {
-    if name.builtin().is_some() {
+    if name.builtin().is_some() || !artifacts.is_shared() {
         return Ok(());
     }
     let Some(registry) = dirs.registry() else {
         return Ok(());
     };
-    if matches!(registry.manifest(name), Ok(Some(_))) || !artifacts.is_shared() {
+    let dir = store_dir(name);
+    let Some(shared) = stored_checksum(artifacts, &dir).await? else {
+        return Ok(());
+    };
+    let here = registry.manifest(name).ok().flatten().map(|m| m.checksum);
+    if here.as_deref() == Some(shared.as_str()) {
         return Ok(());
     }
-    let dir = store_dir(name);
     let mut files = Vec::new();
     for file in STORED_FILES {
         match artifacts
@@ -85,14 +92,21 @@ pub async fn ensure_local(
             .map_err(|e| e.to_string())?
         {
             Some(bytes) => files.push((file, bytes)),
-            None if files.is_empty() => return Ok(()),
             None => return Err(format!("the object store's copy of {name} lacks {file}")),
         }
     }
-    let installed = tokio::task::spawn_blocking(move || install(&registry, &files))
-        .await
-        .map_err(|e| e.to_string())??;
-    tracing::info!(dataset = %name, checksum = %installed.checksum, "dataset fetched from the object store");
+    let (replace, doomed) = (here.is_some(), name.clone());
+    let installed = tokio::task::spawn_blocking(move || {
+        if replace {
+            registry
+                .remove(&doomed)
+                .map_err(|e| format!("cannot replace this machine's older copy: {e}"))?;
+        }
+        install(&registry, &files)
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    tracing::info!(dataset = %name, checksum = %installed.checksum, replaced = replace, "dataset fetched from the object store");
     Ok(())
 }
 

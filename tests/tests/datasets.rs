@@ -310,6 +310,22 @@ fn a_worker_on_another_machine_fetches_an_uploaded_dataset_from_the_object_store
         5,
         "the manifest and four data files: {stored:?}"
     );
+
+    // New data under the old name: the worker replaces its copy before the next run.
+    assert_eq!(server.delete("/api/datasets/shapes?force=true").status, 204);
+    class_arrays(&arrays, &["circle", "square", "star"], 30, (12, 12), false);
+    assert_eq!(upload(&server, "name=shapes", &arrays).status, 201);
+    let detail = server.ended(&server.submit(&chain_on("shapes")));
+    assert_eq!(
+        detail.summary.status,
+        RunStatus::Succeeded,
+        "{}",
+        worker.logs()
+    );
+    let replaced: DatasetManifest =
+        serde_json::from_slice(&std::fs::read(worker_data.join("shapes/dataset.json")).unwrap())
+            .unwrap();
+    assert_eq!(replaced.classes, ["circle", "square", "star"]);
 }
 
 #[test]
