@@ -2,7 +2,7 @@
 //! an uploaded folder archive or `.npz` (streamed to disk under a size cap), removing one, and a
 //! preview grid of any of them.
 
-use std::path::{Path as FsPath, PathBuf};
+use std::path::PathBuf;
 
 use api::{BuiltinDataset, DatasetInfo, DatasetManifest, DatasetName};
 use axum::body::Body;
@@ -12,11 +12,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::data::registry::{preview_png, Colour, RegisterError, Registration, Registry};
 use engine::data::{catalog, class_names, describe, locate, DataDirs};
-use futures_util::StreamExt;
 use serde::Deserialize;
-use tokio::io::AsyncWriteExt;
 
 use super::extract::{parse_query, ApiQuery};
+use super::upload::Upload;
 use super::{ApiError, AppState};
 
 /// The datasets, built in and registered, and whether this server has their files.
@@ -120,7 +119,7 @@ pub async fn datasets_create(
     let name = DatasetName::new(name).map_err(|m| ApiError::bad_parameter("name", m))?;
     let request = Registration {
         name,
-        source: upload.0.clone(),
+        source: upload.path().to_path_buf(),
         source_label: query.filename.clone().unwrap_or_else(|| "upload".into()),
         resize: query.resize.as_deref().map(parse_resize).transpose()?,
         colour: query.colour.as_deref().map(parse_colour).transpose()?,
@@ -306,71 +305,4 @@ fn parse_fraction(text: &str) -> Result<f64, ApiError> {
                 format!("must be a number between 0 and 1 (exclusive), got `{text}`"),
             )
         })
-}
-
-/// An uploaded body on disk, removed when dropped.
-struct Upload(PathBuf);
-
-impl Upload {
-    /// Streams `body` into a hidden file of `root`, refusing it past `cap` bytes.
-    async fn receive(root: &FsPath, body: Body, cap: u64) -> Result<Upload, ApiError> {
-        tokio::fs::create_dir_all(root)
-            .await
-            .map_err(|e| ApiError::internal(format!("cannot create {}: {e}", root.display())))?;
-        let upload = Upload(root.join(format!(".upload-{}", crate::ids::new_id())));
-        let mut file = tokio::fs::File::create(&upload.0)
-            .await
-            .map_err(|e| ApiError::internal(format!("cannot store the upload: {e}")))?;
-        let mut stream = body.into_data_stream();
-        let mut received: u64 = 0;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| {
-                ApiError::bad_parameter("body", format!("the upload was interrupted: {e}"))
-            })?;
-            received += chunk.len() as u64;
-            if received > cap {
-                return Err(Upload::refuse_rest(stream, received, cap).await);
-            }
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| ApiError::internal(format!("cannot store the upload: {e}")))?;
-        }
-        file.flush()
-            .await
-            .map_err(|e| ApiError::internal(format!("cannot store the upload: {e}")))?;
-        if received == 0 {
-            return Err(ApiError::invalid_field(
-                "body",
-                "is empty: send the archive or .npz as the request body",
-            ));
-        }
-        Ok(upload)
-    }
-}
-
-impl Upload {
-    /// The 413 of an upload past `cap`, after reading (and dropping) what follows, up to four
-    /// times the cap, so that a client still sending gets the answer rather than a reset.
-    async fn refuse_rest(
-        mut stream: axum::body::BodyDataStream,
-        mut received: u64,
-        cap: u64,
-    ) -> ApiError {
-        while received <= cap.saturating_mul(4) {
-            match stream.next().await {
-                Some(Ok(chunk)) => received += chunk.len() as u64,
-                _ => break,
-            }
-        }
-        ApiError::upload_too_large(format!(
-            "the upload is larger than this server's {} MiB cap (--max-upload-mb)",
-            cap >> 20
-        ))
-    }
-}
-
-impl Drop for Upload {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }

@@ -18,6 +18,7 @@ mod openapi;
 mod runs;
 mod shares;
 mod system;
+mod upload;
 
 use std::sync::Arc;
 

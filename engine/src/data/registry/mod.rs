@@ -9,7 +9,10 @@ mod conform;
 mod error;
 mod folder;
 mod preview;
+mod source;
+mod split;
 mod stored;
+mod workdir;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -23,10 +26,10 @@ pub use folder::IMAGE_EXTENSIONS;
 pub use preview::{label_width, preview_png, INK, PAPER, PREVIEW_CLASSES, PREVIEW_PER_CLASS};
 pub use stored::STORED_FILES;
 
-use super::holdout::stratified_split;
 use super::{DataError, Split};
-use crate::rng::purpose;
-use conform::{decide_shape, to_image_set, Decoded, Labelled, Shape};
+use source::decode_source;
+use split::{conform_split, per_class};
+use workdir::{unique, WorkDir};
 
 /// The most classes a registered dataset may have.
 pub const MAX_CLASSES: usize = 1000;
@@ -275,203 +278,8 @@ fn check_options(request: &Registration) -> Result<(), RegisterError> {
     Ok(())
 }
 
-/// What kind of source `path` is, from what it is (a folder) or its first bytes.
-enum SourceKind {
-    Folder,
-    Npz,
-    Archive(ArchiveFormat),
-}
-
-fn sniff(path: &Path) -> Result<SourceKind, RegisterError> {
-    if path.is_dir() {
-        return Ok(SourceKind::Folder);
-    }
-    let label = path.display().to_string();
-    let mut head = [0u8; 512];
-    let read = {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path)
-            .map_err(|e| RegisterError::invalid(&label, format!("cannot be opened: {e}")))?;
-        let mut n = 0;
-        while n < head.len() {
-            match file.read(&mut head[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) => {
-                    return Err(RegisterError::invalid(
-                        &label,
-                        format!("cannot be read: {e}"),
-                    ))
-                }
-            }
-        }
-        n
-    };
-    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        let zip = std::fs::File::open(path)
-            .ok()
-            .and_then(|f| zip::ZipArchive::new(f).ok());
-        let is_npz =
-            zip.is_some_and(|z| z.file_names().any(|n| n.is_ok_and(|n| n == "x_train.npy")));
-        return Ok(if is_npz {
-            SourceKind::Npz
-        } else {
-            SourceKind::Archive(ArchiveFormat::Zip)
-        });
-    }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return Ok(SourceKind::Archive(ArchiveFormat::TarGz));
-    }
-    if read >= 262 && &head[257..262] == b"ustar" {
-        return Ok(SourceKind::Archive(ArchiveFormat::Tar));
-    }
-    Err(RegisterError::invalid(
-        label,
-        "is neither a folder, a .zip/.tar/.tar.gz of an image folder, nor an .npz of arrays",
-    ))
-}
-
-/// Decodes the source into images; returns them with a description of the format.
-fn decode_source(
-    request: &Registration,
-    work: &Path,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(Decoded, String), RegisterError> {
-    match sniff(&request.source)? {
-        SourceKind::Folder => Ok((
-            folder::read(&request.source, progress)?,
-            "image folder".into(),
-        )),
-        SourceKind::Npz => {
-            let arrays = arrays::read(&request.source, request.max_bytes)?;
-            Ok((arrays.decoded, format!(".npz, {}", arrays.layout)))
-        }
-        SourceKind::Archive(format) => {
-            let unpacked = work.join("unpacked");
-            archive::unpack(&request.source, format, &unpacked, request.max_bytes)?;
-            let name = match format {
-                ArchiveFormat::Zip => "zip",
-                ArchiveFormat::Tar => "tar",
-                ArchiveFormat::TarGz => "tar.gz",
-            };
-            Ok((
-                folder::read(&unpacked, progress)?,
-                format!("image folder in a {name}"),
-            ))
-        }
-    }
-}
-
-/// The decoded images as a train/test split of one shape; also says where test came from.
-fn conform_split(
-    decoded: Decoded,
-    request: &Registration,
-) -> Result<(Split, Shape, String, Vec<String>), RegisterError> {
-    let all: Vec<&Labelled> = decoded
-        .train
-        .iter()
-        .chain(decoded.test.iter().flatten())
-        .collect();
-    let shape = decide_shape(&all, request.resize, request.colour)?;
-    let classes = decoded.classes.len();
-    let train = to_image_set(&decoded.train, shape);
-    let (train, test, note) = match &decoded.test {
-        Some(test) => (
-            train,
-            to_image_set(test, shape),
-            "test split as given".to_string(),
-        ),
-        None => {
-            let fraction = request.test_fraction.unwrap_or(DEFAULT_TEST_FRACTION);
-            let count = (train.len() as f64 * fraction).round() as usize;
-            let (kept, held) = stratified_split(&train, count, classes, purpose::TEST_SPLIT);
-            let note = format!(
-                "test split: {:.0} % of the images held out, stratified by class",
-                fraction * 100.0
-            );
-            (kept, held, note)
-        }
-    };
-    if let Some(class) = per_class(&train.labels, classes)
-        .iter()
-        .position(|&n| n == 0)
-    {
-        return Err(RegisterError::invalid(
-            format!("train/{}", decoded.classes[class]),
-            "has no training image left once the test split is held out; add images or lower test_fraction",
-        ));
-    }
-    let split = Split {
-        train,
-        test,
-        classes,
-        checksum: None,
-    };
-    Ok((split, shape, note, decoded.classes))
-}
-
-/// Images per class, in label order.
-fn per_class(labels: &[u16], classes: usize) -> Vec<usize> {
-    let mut counts = vec![0; classes];
-    for &label in labels {
-        counts[label as usize] += 1;
-    }
-    counts
-}
-
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
-}
-
-/// A name no other registration of this process or another will pick.
-fn unique() -> String {
-    format!("{}-{}", std::process::id(), now_ms())
-        + &format!(
-            "-{}",
-            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        )
-}
-
-static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// A registration's hidden working folder: removed with everything in it unless committed.
-struct WorkDir {
-    path: PathBuf,
-    committed: bool,
-}
-
-impl WorkDir {
-    fn create(path: PathBuf) -> Result<WorkDir, RegisterError> {
-        std::fs::create_dir_all(&path).map_err(RegisterError::io(&path))?;
-        Ok(WorkDir {
-            path,
-            committed: false,
-        })
-    }
-
-    /// Renames the folder to `target`, making the dataset visible in one step.
-    fn commit(mut self, target: &Path, name: &DatasetName) -> Result<(), RegisterError> {
-        match std::fs::rename(&self.path, target) {
-            Ok(()) => {
-                self.committed = true;
-                Ok(())
-            }
-            // Another registration of the same name finished first.
-            Err(_) if target.exists() => Err(RegisterError::Exists(name.to_string())),
-            Err(e) => Err(RegisterError::Io {
-                path: target.to_path_buf(),
-                source: e,
-            }),
-        }
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
-    }
 }
