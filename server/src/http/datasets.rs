@@ -256,10 +256,11 @@ fn registry(state: &AppState) -> Result<Registry, ApiError> {
     })
 }
 
-/// Whether `name` is known, built in or registered (for the architecture list's `?dataset=`).
+/// Facts about the dataset a `?dataset=` names: 400 for a malformed name, 404 for one that is
+/// neither built in nor registered.
 pub fn dataset_facts(name: &str, dirs: &DataDirs) -> Result<engine::data::DatasetInfo, ApiError> {
     let name = DatasetName::new(name).map_err(|m| ApiError::bad_parameter("dataset", m))?;
-    describe(&name, dirs).map_err(|e| ApiError::bad_parameter("dataset", e.to_string()))
+    describe(&name, dirs).map_err(|e| ApiError::not_found("dataset", e.to_string()))
 }
 
 /// The HTTP status of a refused registration: 409 for a taken name, 413 past the cap, 422

@@ -66,7 +66,8 @@ pub struct ArchitecturesQuery {
 /// The architecture presets with their parameter counts on a dataset.
 #[utoipa::path(get, path = "/api/architectures", tag = "catalog", params(ArchitecturesQuery),
     responses((status = 200, description = "Every preset", body = [ArchitectureInfo]),
-              (status = 400, description = "Unknown dataset", body = api::ErrorBody)))]
+              (status = 400, description = "A malformed dataset name", body = api::ErrorBody),
+              (status = 404, description = "No dataset of that name, built in or registered", body = api::ErrorBody)))]
 pub async fn architectures_list(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ArchitecturesQuery>,
