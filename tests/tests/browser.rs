@@ -1,6 +1,6 @@
 //! The dashboard in a real headless Chromium against the real server: compose a chain, watch
-//! it train live, compare runs, share read-only, cancel and delete (after asking), and see the
-//! server's field errors in the form.
+//! it train live, compare runs, share read-only, cancel and delete (after asking), see the
+//! server's field errors in the form, and read a note all seeds' students share once.
 //! Needs the bundle (`scripts/build-dashboard.sh`) and `chromium` + `chromium-driver`.
 
 use std::collections::BTreeSet;
@@ -423,4 +423,48 @@ fn cancel_stops_a_running_experiment_and_delete_asks_before_removing_it() {
         .find_all(&format!(r#"tr[data-experiment="{id}"]"#))
         .is_empty());
     assert_eq!(server.get(&format!("/api/experiments/{id}")).status, 404);
+}
+
+#[test]
+fn a_note_every_seed_s_student_shares_is_said_once_under_the_runs_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let id = server.submit(&json!({
+        "name": "two seeds of one pair",
+        "dataset": {"name": "synthetic", "train_subset": 300, "test_subset": 100},
+        "budget": {"epochs": 1, "batch_size": 50},
+        "seeds": [0, 1],
+        "chain": [
+            {"architecture": {"kind": "preset", "name": "cnn-xs"}},
+            {"architecture": {"kind": "preset", "name": "mlp-xs"}, "link": {"terms": [{"method": "kd"}]}}
+        ]
+    }));
+    let detail = server.ended(&id);
+    let students: Vec<_> = detail
+        .runs
+        .iter()
+        .filter(|r| r.stage_name == "student")
+        .collect();
+    assert!(
+        students.iter().all(|r| r
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("computed once"))),
+        "each student carries the teacher cache's note: {students:?}"
+    );
+
+    let browser = Browser::start();
+    log_in(&browser, &server);
+    browser.goto(&server.url(&format!("/experiments/{id}")));
+    browser.wait_until("the shared note", || {
+        browser
+            .text_of(r#"[data-testid="run-notes"]"#)
+            .is_some_and(|t| {
+                t.contains("student · seed 0, student · seed 1") && t.contains("computed once")
+            })
+    });
+    for student in students {
+        let cell = browser.find(&format!(r#"tr[data-run="{}"] td.message"#, student.id));
+        assert_eq!(cell.text(), "", "the note is not repeated on the row");
+    }
 }

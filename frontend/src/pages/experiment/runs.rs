@@ -1,5 +1,6 @@
 //! The runs of an experiment, one row each, updating in place: status, live progress with
-//! ETA, accuracy, device and message; select runs to compare them, download trained models.
+//! ETA, accuracy, device and message (a message several runs share is said once, under the
+//! table); select runs to compare them, download trained models.
 
 use std::collections::BTreeSet;
 
@@ -10,6 +11,7 @@ use leptos_router::components::A;
 use super::view::run_label;
 use crate::components::{RunProgressBar, StatusBadge};
 use crate::format;
+use crate::run_notes::shared_messages;
 
 /// The runs table. Rows are keyed by run id, so live updates change cells, not rows.
 #[component]
@@ -21,6 +23,16 @@ pub fn RunsTable(
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let ids =
         Memo::new(move |_| runs.with(|runs| runs.iter().map(|r| r.id.clone()).collect::<Vec<_>>()));
+    let shared = Memo::new(move |_| runs.with(|runs| shared_messages(runs)));
+    let own_message = move |r: &RunSummary| {
+        let message = r.message.clone().unwrap_or_default();
+        let is_shared = shared.with(|s| s.iter().any(|(m, _)| *m == message));
+        if is_shared {
+            String::new()
+        } else {
+            message
+        }
+    };
     let row = move |id: String| {
         let run = Memo::new({
             let id = id.clone();
@@ -48,7 +60,7 @@ pub fn RunsTable(
                 <td class="num">{field(|r| r.last_train_loss.map(|l| format!("{l:.4}")).unwrap_or_else(|| "—".into()))}</td>
                 <td>{field(|r| format!("{} · {}", format::architecture(&r.architecture), format::count(r.params)))}</td>
                 <td class="small">{field(|r| r.device.clone().unwrap_or_default())}</td>
-                <td class="small message">{field(|r| r.message.clone().unwrap_or_default())}</td>
+                <td class="small message">{move || run.with(|r| r.as_ref().map(own_message).unwrap_or_default())}</td>
                 <td>{move || run.with(|r| r.as_ref().filter(|r| !read_only && r.status == RunStatus::Succeeded).map(|r| view! {
                     <a href=crate::endpoints::run_model_url(&r.id) download="">"model"</a>
                 }))}</td>
@@ -72,6 +84,22 @@ pub fn RunsTable(
                 <For each=move || ids.get() key=|id| id.clone() children=row/>
             </tbody>
         </table>
+        {move || {
+            let notes = shared.get();
+            (!notes.is_empty()).then(|| {
+                let label_of = move |id: &String| runs.with(|runs| {
+                    runs.iter().find(|r| &r.id == id).map(|r| run_label(r, seeds.get())).unwrap_or_default()
+                });
+                view! {
+                    <ul class="run-notes small" data-testid="run-notes">
+                        {notes.into_iter().map(|(message, ids)| {
+                            let about = ids.iter().map(label_of).collect::<Vec<_>>().join(", ");
+                            view! { <li>{about}": "{message}</li> }
+                        }).collect_view()}
+                    </ul>
+                }
+            })
+        }}
         {(!read_only).then(|| view! {
             <div class="toolbar">
                 <A href=compare_href attr:class=move || if selected.with(|s| s.len() >= 2) { "button" } else { "button disabled" }
