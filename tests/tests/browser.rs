@@ -1,6 +1,7 @@
 //! The dashboard in a real headless Chromium against the real server: compose a chain, watch
 //! it train live, compare runs, share read-only, cancel and delete (after asking), see the
-//! server's field errors in the form, and read a note all seeds' students share once.
+//! server's field errors in the form, read a note all seeds' students share once, and follow
+//! each run to the run that taught it, the runs it taught and the run it reuses.
 //! Needs the bundle (`scripts/build-dashboard.sh`) and `chromium` + `chromium-driver`.
 
 use std::collections::BTreeSet;
@@ -426,7 +427,7 @@ fn cancel_stops_a_running_experiment_and_delete_asks_before_removing_it() {
 }
 
 #[test]
-fn a_note_every_seed_s_student_shares_is_said_once_under_the_runs_table() {
+fn a_note_all_students_share_is_said_once_and_each_row_says_where_its_model_came_from() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path());
     let id = server.submit(&json!({
@@ -463,8 +464,53 @@ fn a_note_every_seed_s_student_shares_is_said_once_under_the_runs_table() {
                 t.contains("student · seed 0, student · seed 1") && t.contains("computed once")
             })
     });
-    for student in students {
+    for student in &students {
         let cell = browser.find(&format!(r#"tr[data-run="{}"] td.message"#, student.id));
         assert_eq!(cell.text(), "", "the note is not repeated on the row");
     }
+
+    // Each row says which run taught it and which runs it taught.
+    let lineage = |run: &str| {
+        browser
+            .find(&format!(r#"tr[data-run="{run}"] [data-testid="lineage"]"#))
+            .text()
+    };
+    let student = students.iter().find(|r| r.seed == 0).unwrap();
+    let teacher = student
+        .teacher_run
+        .clone()
+        .expect("a student has a teacher");
+    assert!(
+        lineage(&student.id).contains("taught by teacher · seed 0"),
+        "{}",
+        lineage(&student.id)
+    );
+    assert!(
+        lineage(&teacher).contains("taught student · seed 0"),
+        "{}",
+        lineage(&teacher)
+    );
+
+    // The same pair again: its teacher is the first one's, and says so with a link.
+    let mut spec = serde_json::to_value(&detail.spec).unwrap();
+    spec["name"] = json!("the same pair again");
+    let second = server.submit(&spec);
+    let reran = server.ended(&second);
+    let reused = reran
+        .runs
+        .iter()
+        .find(|r| r.stage_name == "teacher" && r.seed == 0)
+        .unwrap();
+    assert_eq!(reused.reused_from.as_deref(), Some(teacher.as_str()));
+    browser.goto(&server.url(&format!("/experiments/{second}")));
+    browser.wait_until("the reused teacher's link", || {
+        browser
+            .find_all(&format!(
+                r#"tr[data-run="{}"] [data-testid="lineage"] a[href^="/compare?runs={teacher},"]"#,
+                reused.id
+            ))
+            .len()
+            == 1
+    });
+    browser.screenshot("experiment-lineage");
 }

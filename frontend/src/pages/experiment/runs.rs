@@ -13,6 +13,38 @@ use crate::components::{RunProgressBar, StatusBadge};
 use crate::format;
 use crate::run_notes::shared_messages;
 
+/// Where a run's model came from and where it went: the run that taught it, the runs it
+/// taught (links to their rows), and the earlier run it reuses (a link comparing the two).
+#[component]
+fn Lineage(run: RunSummary, runs: Signal<Vec<RunSummary>>, seeds: Signal<usize>) -> impl IntoView {
+    let label = move |id: &str| {
+        runs.with(|all| {
+            all.iter()
+                .find(|r| r.id == id)
+                .map(|r| run_label(r, seeds.get()))
+        })
+        .unwrap_or_else(|| format!("run {}", &id[..id.len().min(8)]))
+    };
+    let row_link = move |id: String| view! { <a href=format!("#run-{id}")>{label(&id)}</a> };
+    let taught: Vec<String> = runs.with(|all| {
+        all.iter()
+            .filter(|r| r.teacher_run.as_deref() == Some(run.id.as_str()))
+            .map(|r| r.id.clone())
+            .collect()
+    });
+    view! {
+        <div class="lineage small" data-testid="lineage">
+            {run.teacher_run.clone().map(|teacher| view! { <div>"taught by " {row_link(teacher)}</div> })}
+            {(!taught.is_empty()).then(|| view! {
+                <div>"taught " {taught.into_iter().map(|id| view! { {row_link(id)}" " }).collect_view()}</div>
+            })}
+            {run.reused_from.clone().map(|source| view! {
+                <div><A href=format!("/compare?runs={source},{}", run.id)>{format!("reused from run {}", &source[..source.len().min(8)])}</A></div>
+            })}
+        </div>
+    }
+}
+
 /// The runs table. Rows are keyed by run id, so live updates change cells, not rows.
 #[component]
 pub fn RunsTable(
@@ -50,7 +82,10 @@ pub fn RunsTable(
                         prop:checked=move || selected.with(|s| s.contains(&checked_id))
                         on:change=move |_| selected.update(|s| { if !s.remove(&toggle_id) { s.insert(toggle_id.clone()); } })/></td>
                 })}
-                <th scope="row">{move || run.with(|r| r.as_ref().map(|r| run_label(r, seeds.get())).unwrap_or_default())}</th>
+                <th scope="row" id=format!("run-{id}")>
+                    {move || run.with(|r| r.as_ref().map(|r| run_label(r, seeds.get())).unwrap_or_default())}
+                    {move || run.get().map(|r| view! { <Lineage run=r runs seeds/> })}
+                </th>
                 <td>{move || run.with(|r| r.as_ref().map(|r| view! { <StatusBadge status=r.status/> }))}</td>
                 <td class="progress-cell">{move || run.get().map(|r| match (r.status, r.progress) {
                     (RunStatus::Running, Some(p)) => view! { <RunProgressBar progress=p/> }.into_any(),
