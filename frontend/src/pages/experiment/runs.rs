@@ -82,10 +82,8 @@ pub fn RunsTable(
                         prop:checked=move || selected.with(|s| s.contains(&checked_id))
                         on:change=move |_| selected.update(|s| { if !s.remove(&toggle_id) { s.insert(toggle_id.clone()); } })/></td>
                 })}
-                <th scope="row" id=format!("run-{id}")>
-                    {move || run.with(|r| r.as_ref().map(|r| run_label(r, seeds.get())).unwrap_or_default())}
-                    {move || run.get().map(|r| view! { <Lineage run=r runs seeds/> })}
-                </th>
+                <th scope="row" id=format!("run-{id}")>{move || run.with(|r| r.as_ref().map(|r| run_label(r, seeds.get())).unwrap_or_default())}</th>
+                <td>{move || run.get().map(|r| view! { <Lineage run=r runs seeds/> })}</td>
                 <td>{move || run.with(|r| r.as_ref().map(|r| view! { <StatusBadge status=r.status/> }))}</td>
                 <td class="progress-cell">{move || run.get().map(|r| match (r.status, r.progress) {
                     (RunStatus::Running, Some(p)) => view! { <RunProgressBar progress=p/> }.into_any(),
@@ -111,7 +109,7 @@ pub fn RunsTable(
             <thead>
                 <tr>
                     {(!read_only).then(|| view! { <th><span class="sr-only">"Select"</span></th> })}
-                    <th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num" title="Test accuracy at the epoch with the best validation accuracy so far">"Top-1 (val-best)"</th>
+                    <th>"Run"</th><th>"Lineage"</th><th>"Status"</th><th>"Progress"</th><th class="num" title="Test accuracy at the epoch with the best validation accuracy so far">"Top-1 (val-best)"</th>
                     <th class="num">"Train loss"</th><th>"Model"</th><th>"Device"</th><th>"Message"</th><th></th>
                 </tr>
             </thead>
