@@ -10,6 +10,7 @@ use distill_tests::fixtures::{
 };
 use engine::data::registry::{
     label_width, Colour, RegisterError, Registration, Registry, INK, PAPER, PREVIEW_PER_CLASS,
+    STORED_FILES,
 };
 use engine::data::{describe, load, DataDirs};
 
@@ -489,4 +490,47 @@ fn a_registration_sweeps_away_what_interrupted_ones_left_a_day_ago_but_not_young
     lab.register(&request("pets", &folder)).unwrap();
     assert!(!old.exists(), "the abandoned folder is gone");
     assert!(young.exists(), "a young upload may still be in progress");
+}
+
+#[test]
+fn a_dataset_installed_from_another_machine_s_files_by_several_runs_at_once_is_installed_once() {
+    let lab = lab();
+    let folder = image_folder(&lab.inputs.join("pets"), &folder_spec(None));
+    let manifest = lab.register(&request("pets", &folder)).unwrap();
+    let files: Vec<(&str, Vec<u8>)> = STORED_FILES
+        .iter()
+        .map(|f| {
+            (
+                *f,
+                std::fs::read(lab.registry.dir(&manifest.name).join(f)).unwrap(),
+            )
+        })
+        .collect();
+    let elsewhere = Registry::new(lab.inputs.join("elsewhere"));
+    let installed: Vec<_> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let borrowed: Vec<(&str, &[u8])> =
+                        files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+                    elsewhere.install(&borrowed)
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for result in installed {
+        assert_eq!(result.unwrap().checksum, manifest.checksum);
+    }
+    assert_eq!(elsewhere.list(), std::slice::from_ref(&manifest));
+
+    let mut tampered = files.clone();
+    tampered[1].1[0] ^= 0xff;
+    let borrowed: Vec<(&str, &[u8])> = tampered.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let other = Registry::new(lab.inputs.join("other"));
+    assert!(
+        matches!(other.install(&borrowed), Err(RegisterError::Invalid { .. })),
+        "checked against the checksum"
+    );
+    assert!(other.list().is_empty());
 }

@@ -97,7 +97,9 @@ pub async fn ensure_local(
     }
     let (replace, doomed) = (here.is_some(), name.clone());
     let installed = tokio::task::spawn_blocking(move || {
-        if replace {
+        // Looked at again here: another run of this machine may have installed it meanwhile.
+        let stale = registry.manifest(&doomed).ok().flatten();
+        if stale.is_some_and(|m| m.checksum != shared) {
             registry
                 .remove(&doomed)
                 .map_err(|e| format!("cannot replace this machine's older copy: {e}"))?;

@@ -171,8 +171,16 @@ impl Registry {
                 "the files do not match the manifest's checksum",
             ));
         }
-        work.commit(&self.dir(&manifest.name), &manifest.name)?;
-        Ok(manifest)
+        match work.commit(&self.dir(&manifest.name), &manifest.name) {
+            // Another run of this machine installed it meanwhile: the same version will do.
+            Err(RegisterError::Exists(_)) if self.holds(&manifest) => Ok(manifest),
+            committed => committed.map(|()| manifest),
+        }
+    }
+
+    /// Whether this registry holds `manifest`'s dataset in that version.
+    fn holds(&self, manifest: &DatasetManifest) -> bool {
+        matches!(self.manifest(&manifest.name), Ok(Some(here)) if here.checksum == manifest.checksum)
     }
 
     /// Removes what registrations, uploads and removals killed midway left (hidden entries
