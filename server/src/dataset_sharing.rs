@@ -17,16 +17,21 @@ fn store_dir(name: &DatasetName) -> String {
     format!("dataset-{name}")
 }
 
+/// The registry of dataset `name` when its versions travel through the object store: a
+/// registered dataset, an object store, a data directory; `None` otherwise.
+fn travelling(artifacts: &Artifacts, dirs: &DataDirs, name: &DatasetName) -> Option<Registry> {
+    (name.builtin().is_none() && artifacts.is_shared())
+        .then(|| dirs.registry())
+        .flatten()
+}
+
 /// Puts registered dataset `name` into the object store unless it holds this version already.
 pub async fn share(
     artifacts: &Artifacts,
     dirs: &DataDirs,
     name: &DatasetName,
 ) -> Result<(), String> {
-    if name.builtin().is_some() || !artifacts.is_shared() {
-        return Ok(());
-    }
-    let Some(registry) = dirs.registry() else {
+    let Some(registry) = travelling(artifacts, dirs, name) else {
         return Ok(());
     };
     let Some(manifest) = registry.manifest(name).map_err(|e| e.to_string())? else {
@@ -70,10 +75,7 @@ pub async fn ensure_local(
     dirs: &DataDirs,
     name: &DatasetName,
 ) -> Result<(), String> {
-    if name.builtin().is_some() || !artifacts.is_shared() {
-        return Ok(());
-    }
-    let Some(registry) = dirs.registry() else {
+    let Some(registry) = travelling(artifacts, dirs, name) else {
         return Ok(());
     };
     let dir = store_dir(name);

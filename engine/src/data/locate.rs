@@ -88,35 +88,32 @@ pub fn describe(name: &DatasetName, dirs: &DataDirs) -> Result<DatasetInfo, Data
     if let Some(builtin) = name.builtin() {
         return Ok(catalog(builtin));
     }
-    let registry = dirs.registry();
-    match registry
-        .as_ref()
-        .map(|r| r.manifest(name))
-        .transpose()?
-        .flatten()
-    {
-        Some(manifest) => Ok(DatasetInfo::registered(&manifest)),
-        None => Err(not_registered(name, registry.as_ref())),
-    }
+    registered(name, dirs, |r| r.manifest(name)).map(|m| DatasetInfo::registered(&m))
 }
 
-fn not_registered(name: &DatasetName, registry: Option<&Registry>) -> DataError {
-    DataError::NotFound {
-        dataset: name.to_string(),
-        searched: registry.map(|r| r.dir(name)).into_iter().collect(),
-    }
+/// What `read` gives of registered dataset `name` in the registry of `dirs`; `NotFound`, naming
+/// where it was looked for, when `read` finds nothing or there is no registry.
+pub fn registered<T>(
+    name: &DatasetName,
+    dirs: &DataDirs,
+    read: impl FnOnce(&Registry) -> Result<Option<T>, DataError>,
+) -> Result<T, DataError> {
+    let registry = dirs.registry();
+    registry
+        .as_ref()
+        .map(read)
+        .transpose()?
+        .flatten()
+        .ok_or_else(|| DataError::NotFound {
+            dataset: name.to_string(),
+            searched: registry.map(|r| r.dir(name)).into_iter().collect(),
+        })
 }
 
 /// Loads a dataset's train and test sets.
 pub fn load(name: &DatasetName, dirs: &DataDirs) -> Result<Split, DataError> {
     let Some(name) = name.builtin() else {
-        let registry = dirs.registry();
-        return registry
-            .as_ref()
-            .map(|r| r.load(name))
-            .transpose()?
-            .flatten()
-            .ok_or_else(|| not_registered(name, registry.as_ref()));
+        return registered(name, dirs, |r| r.load(name));
     };
     let info = catalog(name);
     if name == BuiltinDataset::Synthetic {

@@ -18,5 +18,5 @@ pub use catalog::{catalog, class_names, DatasetInfo, RemoteFile};
 pub use error::DataError;
 pub use holdout::hold_out;
 pub use images::{ImageSet, Split};
-pub use locate::{describe, load, locate, search_dirs, user_dir, DataDirs};
+pub use locate::{describe, load, locate, registered, search_dirs, user_dir, DataDirs};
 pub use synthetic::generate as generate_synthetic;

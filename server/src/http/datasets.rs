@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::data::registry::{preview_png, Colour, RegisterError, Registration, Registry};
-use engine::data::{catalog, class_names, describe, locate, DataDirs};
+use engine::data::{catalog, class_names, describe, locate, registered, DataDirs};
 use serde::Deserialize;
 
 use super::extract::{parse_query, ApiQuery};
@@ -27,8 +27,14 @@ pub async fn datasets_list(State(state): State<AppState>) -> Json<Vec<DatasetInf
         .into_iter()
         .map(|builtin| builtin_info(builtin, &dirs))
         .collect();
-    let registered = dirs.registry().map(|r| r.list()).unwrap_or_default();
-    list.extend(registered.into_iter().map(|m| registered_info(m, &dirs)));
+    if let Some(registry) = dirs.registry() {
+        list.extend(
+            registry
+                .list()
+                .into_iter()
+                .map(|m| registered_info(m, &registry)),
+        );
+    }
     Json(list)
 }
 
@@ -42,8 +48,8 @@ fn builtin_info(builtin: BuiltinDataset, dirs: &DataDirs) -> DatasetInfo {
     }
 }
 
-fn registered_info(manifest: DatasetManifest, dirs: &DataDirs) -> DatasetInfo {
-    let location = dirs.registry().map(|r| r.dir(&manifest.name));
+fn registered_info(manifest: DatasetManifest, registry: &Registry) -> DatasetInfo {
+    let location = Some(registry.dir(&manifest.name));
     let info = engine::data::DatasetInfo::registered(&manifest);
     DatasetInfo {
         manifest: Some(manifest),
@@ -130,9 +136,6 @@ pub async fn datasets_create(
             .transpose()?,
         max_bytes: cap,
     };
-    if request.name.builtin().is_some() || registry.dir(&request.name).exists() {
-        return Err(refused(RegisterError::Exists(request.name.to_string())));
-    }
     let manifest = tokio::task::spawn_blocking(move || {
         let manifest = registry.register(&request, &|_, _| {});
         drop(upload);
@@ -227,15 +230,7 @@ pub async fn dataset_preview(
             let split = engine::data::load(&name, &dirs)?;
             Ok(preview_png(&split.train, &class_names(builtin)))
         }
-        None => dirs
-            .registry()
-            .map(|r| r.preview(&name))
-            .transpose()?
-            .flatten()
-            .ok_or_else(|| engine::data::DataError::NotFound {
-                dataset: name.to_string(),
-                searched: Vec::new(),
-            }),
+        None => registered(&name, &dirs, |r| r.preview(&name)),
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?
