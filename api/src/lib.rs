@@ -15,6 +15,7 @@ mod link;
 mod report;
 mod service;
 mod share;
+mod sweep;
 mod units;
 
 pub use access::{
@@ -46,3 +47,7 @@ pub use service::{
     ParamCountRequest, ParamInfo, ParamKind, SystemInfo, WorkerInfo,
 };
 pub use share::{ShareLink, ShareRequest, ShareTarget, SharedView};
+pub use sweep::{
+    Confirm, Confirmation, Dimension, EarlyStopping, Strategy, SweepCreated, SweepSpec,
+    SweepStatus, SweepSummary, SweepView, TrialView,
+};

@@ -13,6 +13,7 @@ pub mod report;
 pub mod rng;
 pub mod spec;
 pub mod stats;
+pub mod sweep;
 pub mod train;
 
 /// Loss conventions recorded with every result (DESIGN.md §3).

@@ -35,6 +35,11 @@ impl Rng {
         (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
     }
 
+    /// Uniform in `[0, 1)`, with 53 random bits.
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     /// Uniform in `[0, n)`; `n` must be positive.
     pub fn below(&mut self, n: usize) -> usize {
         ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * n as f64) as usize
@@ -70,6 +75,8 @@ pub mod purpose {
     pub const VALIDATION: u64 = 6;
     /// The test split a registered dataset without `test/` images holds out.
     pub const TEST_SPLIT: u64 = 7;
+    /// A sweep's draws of trial configurations (independent of the training seed).
+    pub const SWEEP: u64 = 8;
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use leptos_router::path;
 
 use crate::endpoints;
 use crate::pages::{
-    ComparePage, ExperimentPage, ExperimentsPage, LoginPage, NewExperimentPage, NotFound,
-    SharedPage, SystemPage,
+    ComparePage, ExperimentPage, ExperimentsPage, LoginPage, NewExperimentPage, NewSweepPage,
+    NotFound, SharedPage, SweepPage, SweepsPage, SystemPage,
 };
 use crate::session::logged_out;
 
@@ -56,6 +56,7 @@ fn Shell() -> impl IntoView {
                 <nav>
                     <A href="/" exact=true>"Experiments"</A>
                     <A href="/experiments/new">"New experiment"</A>
+                    <A href="/sweeps">"Sweeps"</A>
                     <A href="/system">"System"</A>
                 </nav>
             })}
@@ -73,6 +74,9 @@ fn Shell() -> impl IntoView {
                         <Route path=path!("/experiments") view=ExperimentsPage/>
                         <Route path=path!("/experiments/new") view=NewExperimentPage/>
                         <Route path=path!("/experiments/:id") view=ExperimentPage/>
+                        <Route path=path!("/sweeps") view=SweepsPage/>
+                        <Route path=path!("/sweeps/new") view=NewSweepPage/>
+                        <Route path=path!("/sweeps/:id") view=SweepPage/>
                         <Route path=path!("/compare") view=ComparePage/>
                         <Route path=path!("/s/:token") view=SharedPage/>
                         <Route path=path!("/system") view=SystemPage/>

@@ -211,3 +211,28 @@ pub fn experiment_export_url(id: &str, format: &str) -> String {
 pub fn run_model_url(id: &str) -> String {
     format!("/api/runs/{id}/model")
 }
+
+/// Every sweep, newest first.
+pub async fn sweeps() -> ApiResult<Vec<api::SweepSummary>> {
+    client::get("/api/sweeps").await
+}
+
+/// One sweep: its trials (validation only), the winner and the confirmation.
+pub async fn sweep(id: &str) -> ApiResult<api::SweepView> {
+    client::get(&format!("/api/sweeps/{id}")).await
+}
+
+/// Starts a sweep written as JSON.
+pub async fn create_sweep(sweep: &Value) -> ApiResult<api::SweepCreated> {
+    client::post("/api/sweeps", sweep).await
+}
+
+/// Cancels a sweep and the experiments it queued.
+pub async fn cancel_sweep(id: &str) -> ApiResult<api::SweepView> {
+    client::post_empty(&format!("/api/sweeps/{id}/cancel")).await
+}
+
+/// Deletes a sweep with the experiments it queued.
+pub async fn delete_sweep(id: &str) -> ApiResult<()> {
+    client::delete(&format!("/api/sweeps/{id}")).await
+}

@@ -16,3 +16,4 @@ pub mod jobs;
 pub mod settings;
 pub mod startup;
 pub mod store;
+pub mod sweeps;

@@ -21,6 +21,7 @@ use crate::http::{router, AppState};
 use crate::jobs::{EngineRuntime, Jobs};
 use crate::settings::{data_home, threads_per_run, AccessSettings, Settings};
 use crate::store::Store;
+use crate::sweeps::Sweeps;
 
 /// How long running runs get to reach the end of their batch at shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
@@ -46,6 +47,7 @@ impl Application {
         )
         .await?;
         let jobs = Jobs::start(store, runtime, settings.workers).await?;
+        let sweeps = Sweeps::start(jobs.clone()).await?;
         let dashboard = load_dashboard(&settings.dashboard)?;
         let listener = TcpListener::bind(settings.addr)
             .await
@@ -56,6 +58,7 @@ impl Application {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let router = router(AppState::new(
             jobs.clone(),
+            sweeps,
             shutdown_rx,
             dashboard,
             access,

@@ -39,7 +39,17 @@ async fn lab(dir: &Path) -> Router {
     };
     let (_, shutdown) = tokio::sync::watch::channel(false);
     let dashboard = Dashboard::load(&dir.join("no-dashboard")).unwrap();
-    router(AppState::new(jobs, shutdown, dashboard, access, 1 << 20))
+    let sweeps = distill_server::sweeps::Sweeps::start(jobs.clone())
+        .await
+        .unwrap();
+    router(AppState::new(
+        jobs,
+        sweeps,
+        shutdown,
+        dashboard,
+        access,
+        1 << 20,
+    ))
 }
 
 /// A request to the lab's own host, as `token` when given.

@@ -68,6 +68,7 @@ fn the_served_document_is_valid_openapi_3_1() {
         "run_curves_get",
         "shared_get",
         "token_delete",
+        "sweep_get",
     ] {
         assert!(
             linked.contains(&needs_an_id),
@@ -144,13 +145,19 @@ fn the_openapi_document_describes_every_route_the_server_answers_and_only_those(
         "GET /api/tokens",
         "POST /api/tokens",
         "DELETE /api/tokens/{id}",
+        "POST /api/sweeps",
+        "GET /api/sweeps",
+        "GET /api/sweeps/{id}",
+        "POST /api/sweeps/{id}/cancel",
+        "DELETE /api/sweeps/{id}",
+        "GET /api/sweeps/{id}/events",
     ] {
         assert!(
             documented.contains(&route.to_string()),
             "{route} is not documented: {documented:?}"
         );
     }
-    assert_eq!(documented.len(), 33, "{documented:?}");
+    assert_eq!(documented.len(), 39, "{documented:?}");
     // Every schema referenced is defined.
     let mut all = Vec::new();
     refs(&doc, &mut all);

@@ -479,3 +479,42 @@ fn workers_that_share_no_directory_pass_checkpoints_and_models_through_an_object
     );
     assert!(beta.stop());
 }
+
+#[test]
+fn a_grid_sweep_queued_on_the_server_is_trained_by_the_workers_and_confirmed() {
+    let Some(lab) = Lab::start() else { return };
+    let (_a, _b) = (lab.worker(), lab.worker());
+    let sweep = json!({
+        "base": {
+            "dataset": { "name": "synthetic", "train_subset": 600, "test_subset": 200 },
+            "budget": { "epochs": 1, "batch_size": 64 },
+            "chain": [
+                { "architecture": { "kind": "preset", "name": "cnn-xs" } },
+                { "architecture": { "kind": "preset", "name": "mlp-xs" },
+                  "link": { "terms": [ { "method": "kd" } ] } }
+            ]
+        },
+        "space": { "chain[1].link.terms[0].temperature": { "values": [1, 4] } },
+        "strategy": { "kind": "grid" },
+        "confirm": { "seeds": [1] }
+    });
+    let answer = lab.server.post("/api/sweeps", &sweep);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let id = answer.json["id"].as_str().unwrap().to_string();
+
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let view: api::SweepView = loop {
+        let view: api::SweepView = lab.server.get(&format!("/api/sweeps/{id}")).parse();
+        if view.status.is_terminal() {
+            break view;
+        }
+        assert!(Instant::now() < deadline, "the sweep did not end: {view:?}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+
+    assert_eq!(view.status, api::SweepStatus::Succeeded, "{view:?}");
+    assert_eq!(view.trials.len(), 2);
+    assert!(view.trials.iter().all(|t| t.val_accuracy.is_some()));
+    let confirmation = view.confirmation.unwrap();
+    assert_eq!(confirmation.tuned_vs_default.unwrap().n, 1);
+}

@@ -9,6 +9,7 @@ mod login;
 mod new_experiment;
 mod not_found;
 mod shared;
+mod sweeps;
 mod system;
 
 pub use compare::ComparePage;
@@ -18,4 +19,5 @@ pub use login::LoginPage;
 pub use new_experiment::NewExperimentPage;
 pub use not_found::NotFound;
 pub use shared::SharedPage;
+pub use sweeps::{NewSweepPage, SweepPage, SweepsPage};
 pub use system::SystemPage;

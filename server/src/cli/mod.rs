@@ -1,4 +1,4 @@
-//! Command-line interface: `distill run | serve | worker | bench | data | presets`.
+//! Command-line interface: `distill run | sweep | serve | worker | bench | data | presets`.
 
 mod bench;
 mod data;
@@ -7,6 +7,7 @@ mod outputs;
 mod presets;
 mod run;
 mod serve;
+mod sweep;
 mod table;
 mod worker;
 
@@ -28,6 +29,9 @@ pub struct Cli {
 enum Command {
     /// Run an experiment spec (JSON): train every stage, print a results table, write outputs.
     Run(run::RunArgs),
+    /// Tune the last stage of an experiment (JSON sweep): trials chosen on validation, stopped
+    /// early by successive halving, the winner confirmed against the default on paired seeds.
+    Sweep(sweep::SweepArgs),
     /// Serve the REST API and dashboard: experiments as background jobs, stored in SQLite (or
     /// a PostgreSQL database that workers on other machines share).
     Serve(serve::ServeArgs),
@@ -113,6 +117,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Serve(args) => serve::serve(args),
         Command::Worker(args) => worker::worker(args),
         Command::Bench(args) => bench::bench(args),

@@ -17,6 +17,7 @@ mod guard;
 mod openapi;
 mod runs;
 mod shares;
+mod sweeps;
 mod system;
 mod upload;
 
@@ -38,12 +39,15 @@ pub use extract::BODY_LIMIT;
 use crate::access::Access;
 use crate::dashboard::Dashboard;
 use crate::jobs::Jobs;
+use crate::sweeps::Sweeps;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     /// The job system (and through it the store and the live hub).
     pub jobs: Jobs,
+    /// The sweeps, driven on the job system.
+    pub sweeps: Sweeps,
     /// Becomes true when the server shuts down, so event streams end.
     pub shutdown: watch::Receiver<bool>,
     /// The dashboard's bundle.
@@ -60,6 +64,7 @@ impl AppState {
     /// State for a router over `jobs`.
     pub fn new(
         jobs: Jobs,
+        sweeps: Sweeps,
         shutdown: watch::Receiver<bool>,
         dashboard: Dashboard,
         access: Access,
@@ -67,6 +72,7 @@ impl AppState {
     ) -> AppState {
         AppState {
             jobs,
+            sweeps,
             shutdown,
             dashboard: Arc::new(dashboard),
             access: Arc::new(access),
@@ -88,6 +94,7 @@ impl AppState {
         (name = "catalog", description = "Datasets, architectures and methods"),
         (name = "experiments", description = "Submit, list, watch, cancel, delete, export"),
         (name = "runs", description = "Curves, comparisons, models"),
+        (name = "sweeps", description = "Searches over a spec's last stage, chosen on validation, confirmed on paired seeds"),
         (name = "shares", description = "Read-only share links"),
         (name = "access", description = "Logging in, sessions and API tokens"),
     )
@@ -122,6 +129,10 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(curves::run_curves_get))
         .routes(routes!(exports::run_model))
         .routes(routes!(compare::compare_get))
+        .routes(routes!(sweeps::sweeps_create, sweeps::sweeps_list))
+        .routes(routes!(sweeps::sweep_get, sweeps::sweep_delete))
+        .routes(routes!(sweeps::sweep_cancel))
+        .routes(routes!(sweeps::sweep_events))
         .routes(routes!(shares::shares_create, access::shares_list))
         .routes(routes!(shares::shared_get))
         .routes(routes!(shares::shared_curves_get))

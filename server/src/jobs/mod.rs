@@ -153,6 +153,11 @@ impl Jobs {
         self.0.slots
     }
 
+    /// Whether the job system is shutting down (nothing new should be queued).
+    pub fn is_stopping(&self) -> bool {
+        self.0.stopping.load(Ordering::SeqCst)
+    }
+
     /// Slots training right now.
     pub fn busy(&self) -> usize {
         self.0.busy.load(Ordering::SeqCst)

@@ -196,7 +196,10 @@ fn filtered(
     filter: &ExperimentFilter,
     page: bool,
 ) -> (String, AnyArguments<'static>) {
-    let mut sql = format!("{select} WHERE 1 = 1");
+    // A sweep's trials are its own; only the sweep shows them (with validation figures only).
+    let mut sql = format!(
+        "{select} WHERE NOT EXISTS (SELECT 1 FROM sweep_trials t WHERE t.experiment_id = e.id)"
+    );
     let mut values = Values::default();
     if let Some(status) = filter.status {
         sql.push_str(" AND ");

@@ -11,6 +11,7 @@ mod rows;
 mod runs;
 mod shares;
 mod sql;
+mod sweeps;
 #[cfg(test)]
 mod tests;
 mod workers;
@@ -25,6 +26,7 @@ pub use curves::{CurvePointRow, EpochCommit};
 pub use experiments::{ExperimentFilter, NewExperiment, NewRun};
 pub use rows::{ExperimentRow, ListedRun, RunRow};
 pub use shares::ShareRow;
+pub use sweeps::{NewTrial, SweepRow, TrialRow};
 pub use workers::{NewWorker, WorkerRow};
 
 /// Why the store failed. Any of these reaching a client is a 500: a bug or a broken disk.

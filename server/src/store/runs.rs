@@ -195,7 +195,8 @@ impl Store {
     }
 
     /// Runs newest first (by when they ended, then were queued), with their experiment's name
-    /// and dataset: at most `limit`, only of `status` and `dataset` when given.
+    /// and dataset: at most `limit`, only of `status` and `dataset` when given; a sweep's
+    /// trials are not listed.
     pub async fn list_runs(
         &self,
         status: Option<RunStatus>,
@@ -206,6 +207,7 @@ impl Store {
             "SELECT r.*, e.name AS experiment_name, e.dataset AS experiment_dataset
              FROM runs r JOIN experiments e ON e.id = r.experiment_id
              WHERE ($1 IS NULL OR r.status = $1) AND ($2 IS NULL OR e.dataset = $2)
+               AND NOT EXISTS (SELECT 1 FROM sweep_trials t WHERE t.experiment_id = e.id)
              ORDER BY coalesce(r.finished_at, r.queued_at) DESC, r.id LIMIT $3",
         )
         .bind(status.map(RunStatus::as_str))

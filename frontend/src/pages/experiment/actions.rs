@@ -65,6 +65,7 @@ pub fn Actions(detail: Signal<Option<ExperimentDetail>>) -> impl IntoView {
                 "Cancel"
             </button>
             <A href=move || format!("/experiments/new?from={}", id.get()) attr:class="button">"Clone"</A>
+            <A href=move || format!("/sweeps/new?from={}", id.get()) attr:class="button">"Sweep this"</A>
             <button on:click=move |_| { create_share.dispatch(id.get_untracked()); }>"Share"</button>
             <a class="button" href=move || endpoints::experiment_export_url(&id.get(), "csv") download="">"Export CSV"</a>
             <a class="button" href=move || endpoints::experiment_export_url(&id.get(), "json") download="">"Export JSON"</a>

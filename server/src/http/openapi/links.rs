@@ -50,6 +50,20 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
         &["shared_get", "share_delete"],
     ),
     (
+        "/api/sweeps",
+        "post",
+        "201",
+        "$response.body#/id",
+        &["sweep_get", "sweep_cancel", "sweep_delete", "sweep_events"],
+    ),
+    (
+        "/api/sweeps",
+        "get",
+        "200",
+        "$response.body#/0/id",
+        &["sweep_get", "sweep_events"],
+    ),
+    (
         "/api/tokens",
         "post",
         "201",

@@ -45,6 +45,9 @@ pub(super) fn complete(document: utoipa::openapi::OpenApi) -> Value {
     doc["paths"]["/api/experiments"]["post"]["requestBody"]["content"]["application/json"]
         ["example"] = serde_json::from_str(include_str!("../../../../examples/demo.json"))
         .expect("examples/demo.json is JSON");
+    doc["paths"]["/api/sweeps"]["post"]["requestBody"]["content"]["application/json"]["example"] =
+        serde_json::from_str(include_str!("../../../../examples/sweeps/demo.json"))
+            .expect("examples/sweeps/demo.json is JSON");
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
             for (method, operation) in item.as_object_mut().into_iter().flat_map(|m| m.iter_mut()) {
