@@ -208,8 +208,8 @@ fn too_many_trials_and_too_large_grids_are_refused_by_the_cap() {
         json!({ "chain[1].link.ce_weight": { "uniform": [0.1, 0.9] } }),
         random(1000),
     ));
-    assert_eq!(field, "strategy");
-    assert!(message.contains("1000 trials"), "{message}");
+    assert_eq!(field, "strategy.trials");
+    assert!(message.contains("1000"), "{message}");
     let values: Vec<f64> = (1..=20).map(|i| i as f64 / 21.0).collect();
     let (field, message) = refusal(sweep(
         json!({ "chain[1].link.ce_weight": { "values": values },

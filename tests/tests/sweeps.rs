@@ -144,10 +144,10 @@ fn bad_sweeps_are_refused_naming_the_path_and_nothing_is_queued() {
             "nope",
         ),
         (
-            "strategy",
+            "strategy.trials",
             json!({ "chain[1].link.ce_weight": { "uniform": [0.1, 0.9] } }),
             json!({ "kind": "random", "trials": 5000 }),
-            "5000 trials",
+            "5000",
         ),
         (
             "strategy",

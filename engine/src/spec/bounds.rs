@@ -27,6 +27,10 @@ pub const MAX_SEEDS: usize = 100;
 pub const MAX_SEED: usize = (1 << 53) - 1;
 /// A seed.
 pub const SEED: Bound = Bound::whole(0, MAX_SEED);
+/// Trials of a random sweep (a grid is capped at the same number).
+pub const TRIALS: Bound = Bound::whole(1, crate::sweep::MAX_TRIALS);
+/// Successive halving's reduction factor.
+pub const ETA: Bound = Bound::whole(2, 100);
 /// Stages of a chain.
 pub const MAX_STAGES: usize = 16;
 /// Largest layer width or channel count.
@@ -113,6 +117,16 @@ pub fn schema_rules() -> Vec<SchemaRule> {
         at("CnnSpec", "fc", Rule::Range(WIDTH)),
         at("ResnetSpec", "depth", Rule::OneOf(resnet_depths())),
         at("ResnetSpec", "width", Rule::Range(RESNET_WIDTH)),
+        at("Strategy.random", "trials", Rule::Range(TRIALS)),
+        at("Strategy.random", "seed", Rule::Range(SEED)),
+        at(
+            "EarlyStopping.successive_halving",
+            "min_epochs",
+            Rule::Range(EPOCHS),
+        ),
+        at("EarlyStopping.successive_halving", "eta", Rule::Range(ETA)),
+        at("Confirm", "seeds", count(0, MAX_SEEDS, true)),
+        at("Confirm", "seeds", Rule::Range(SEED)),
     ];
     for method in crate::distill::catalog() {
         for param in &method.params {

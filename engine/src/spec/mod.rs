@@ -2,11 +2,13 @@
 //! and defaults are resolved so the stored spec says exactly what runs.
 
 mod architecture_rules;
-mod bounds;
+pub(crate) mod bounds;
 mod link_rules;
 mod methods;
 mod parse;
 mod validate;
+
+pub(crate) use validate::validate_seeds;
 
 pub use crate::checks::{Bound, SpecError};
 pub use architecture_rules::check_architecture;

@@ -81,7 +81,7 @@ pub fn validate(
     let dataset_info = dataset_of(&spec, dirs)?;
     let training = fill_validation(&mut spec, dataset_info.train_size)?;
     validate_budget(&spec.budget, "budget", training)?;
-    validate_seeds(&spec.seeds)?;
+    validate_seeds(&spec.seeds, "seeds", 1)?;
     if spec.chain.is_empty() || spec.chain.len() > MAX_STAGES {
         return Err(SpecError::new(
             "chain",
@@ -240,20 +240,22 @@ fn fill_validation(spec: &mut ExperimentSpec, available: usize) -> Result<usize,
     Ok(used - validation)
 }
 
-fn validate_seeds(seeds: &[u64]) -> Result<(), SpecError> {
-    if seeds.is_empty() || seeds.len() > MAX_SEEDS {
+/// Checks the seeds of list `field`: at least `at_least` and at most [`MAX_SEEDS`], each within
+/// [`bounds::SEED`], all distinct.
+pub(crate) fn validate_seeds(seeds: &[u64], field: &str, at_least: usize) -> Result<(), SpecError> {
+    if seeds.len() < at_least || seeds.len() > MAX_SEEDS {
         return Err(SpecError::new(
-            "seeds",
-            format!("needs 1 to {MAX_SEEDS} seeds, got {}", seeds.len()),
+            field,
+            format!("needs {at_least} to {MAX_SEEDS} seeds, got {}", seeds.len()),
         ));
     }
     for (i, &seed) in seeds.iter().enumerate() {
-        bounds::SEED.check(seed as f64, format!("seeds[{i}]"))?;
+        bounds::SEED.check(seed as f64, format!("{field}[{i}]"))?;
     }
     let mut seen = seeds.to_vec();
     seen.sort_unstable();
     if seen.windows(2).any(|w| w[0] == w[1]) {
-        return Err(SpecError::new("seeds", "seeds must be distinct"));
+        return Err(SpecError::new(field, "seeds must be distinct"));
     }
     Ok(())
 }

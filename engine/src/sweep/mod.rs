@@ -15,7 +15,10 @@ pub use path::{SpecPath, Step};
 
 use crate::data::DataDirs;
 use crate::rng::{purpose, Rng};
-use crate::spec::{parse_spec_value, validate, ImportedModel, SpecError, ValidatedSpec};
+use crate::spec::bounds::{EPOCHS, ETA, SEED, TRIALS};
+use crate::spec::{
+    parse_spec_value, validate, validate_seeds, ImportedModel, SpecError, ValidatedSpec,
+};
 
 /// Most trials one sweep may start (a grid expands to at most this many).
 pub const MAX_TRIALS: usize = 256;
@@ -76,15 +79,17 @@ impl SweepPlan {
         let (rungs, eta) = match &sweep.early_stopping {
             None => (vec![full], 2),
             Some(EarlyStopping::SuccessiveHalving { min_epochs, eta }) => {
-                if *min_epochs == 0 || *eta < 2 {
-                    return Err(SpecError::new(
-                        "early_stopping",
-                        "successive halving needs min_epochs ≥ 1 and eta ≥ 2",
-                    ));
-                }
+                let at = "early_stopping";
+                EPOCHS.check(*min_epochs as f64, format!("{at}.min_epochs"))?;
+                ETA.check(*eta as f64, format!("{at}.eta"))?;
                 (halving::rung_epochs(full, *min_epochs, *eta), *eta)
             }
         };
+        if let Strategy::Random { trials, seed } = &sweep.strategy {
+            TRIALS.check(*trials as f64, "strategy.trials")?;
+            SEED.check(*seed as f64, "strategy.seed")?;
+        }
+        validate_seeds(&sweep.confirm.seeds, "confirm.seeds", 0)?;
         let trials = trial_count(&sweep.strategy, &paths)?;
         let confirm_seeds = match sweep.confirm.seeds.is_empty() {
             true => spec.seeds.clone(),

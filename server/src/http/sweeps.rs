@@ -147,10 +147,11 @@ impl Watch {
             }
             if view.status.is_terminal() {
                 self.ended = true;
-                return Some((
-                    Ok(Event::default().event("end").data(view.status.as_str())),
-                    self,
-                ));
+                let end = Event::default()
+                    .event("end")
+                    .json_data(serde_json::json!({ "status": view.status }))
+                    .unwrap_or_else(|_| Event::default().event("error"));
+                return Some((Ok(end), self));
             }
             let mut shutdown = self.state.shutdown.clone();
             tokio::select! {
@@ -162,7 +163,7 @@ impl Watch {
 }
 
 /// The sweep as it changes (SSE): a `sweep` event with the whole [`SweepView`] at once and at
-/// every change, then `end` (its status as data) when it has ended.
+/// every change, then `end` (`{"status"}`) when it has ended.
 #[utoipa::path(get, path = "/api/sweeps/{id}/events", tag = "sweeps",
     params(("id" = String, Path, description = "Sweep id")),
     responses((status = 200, description = "An event stream (text/event-stream) of SweepView JSON",

@@ -91,20 +91,40 @@ fn document_string_rules(schemas: &mut Value) {
 /// The event stream's schema as OpenAPI 3.1 means it for `text/event-stream`: one event
 /// record (its `event` name and its `data` text), whose data is an `ExperimentEvent` as JSON.
 fn document_event_stream(doc: &mut Value) {
-    let content = &mut doc["paths"]["/api/experiments/{id}/events"]["get"]["responses"]["200"]
+    let experiment = &mut doc["paths"]["/api/experiments/{id}/events"]["get"]["responses"]["200"]
         ["content"]["text/event-stream"];
-    let event = content["schema"].take();
+    let event = experiment["schema"].take();
     assert!(event.is_object(), "the event stream documents its events");
-    content["schema"] = json!({
+    experiment["schema"] = event_record(
+        "One server-sent event: `event` is the JSON's `type`, `data` the event as JSON.",
+        event,
+    );
+    let sweep = &mut doc["paths"]["/api/sweeps/{id}/events"]["get"]["responses"]["200"]["content"]
+        ["text/event-stream"];
+    let view = sweep["schema"].take();
+    assert!(view.is_object(), "the sweep's stream documents its events");
+    sweep["schema"] = event_record(
+        "One server-sent event: `sweep` with the whole sweep as JSON, or, last, `end` with `{\"status\"}`.",
+        json!({ "anyOf": [view, {
+            "type": "object",
+            "required": ["status"],
+            "properties": { "status": { "$ref": "#/components/schemas/SweepStatus" } }
+        }] }),
+    );
+}
+
+/// The schema of an event stream's records: an event name and its data, JSON of `data`.
+fn event_record(description: &str, data: Value) -> Value {
+    json!({
         "type": "object",
-        "description": "One server-sent event: `event` is the JSON's `type`, `data` the event as JSON.",
+        "description": description,
         "properties": {
             "event": {"type": "string"},
             "data": {"type": "string", "contentMediaType": "application/json",
-                     "contentSchema": event},
+                     "contentSchema": data},
         },
         "required": ["event", "data"],
-    });
+    })
 }
 
 /// Documents who may call an operation and the refusals of the access rules: 421 for a host
