@@ -1,10 +1,11 @@
-//! Share links: read-only views of one experiment or one comparison behind a random token.
+//! Share links: read-only views of one experiment, one comparison or one sweep behind a random
+//! token.
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Comparison, ExperimentDetail};
+use crate::{Comparison, ExperimentDetail, SweepView};
 
-/// `POST /api/shares`: what to share (exactly one of the two).
+/// `POST /api/shares`: what to share (exactly one of the three).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -15,6 +16,9 @@ pub struct ShareRequest {
     /// Share a comparison of these runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs: Option<Vec<String>>,
+    /// Share one sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_id: Option<String>,
 }
 
 /// A share link that was created.
@@ -46,6 +50,11 @@ pub enum ShareTarget {
         /// The runs' ids.
         runs: Vec<String>,
     },
+    /// One sweep.
+    Sweep {
+        /// Its id.
+        sweep_id: String,
+    },
 }
 
 /// `GET /api/shared/{token}`: the shared thing, read-only.
@@ -62,5 +71,10 @@ pub enum SharedView {
     Comparison {
         /// It, as `GET /api/compare` shows it.
         comparison: Box<Comparison>,
+    },
+    /// A sweep.
+    Sweep {
+        /// It, as `GET /api/sweeps/{id}` shows it.
+        sweep: Box<SweepView>,
     },
 }

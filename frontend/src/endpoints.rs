@@ -138,8 +138,8 @@ pub async fn share_experiment(id: &str) -> ApiResult<ShareLink> {
 /// A read-only link to a comparison of runs.
 pub async fn share_comparison(runs: Vec<String>) -> ApiResult<ShareLink> {
     let request = ShareRequest {
-        experiment_id: None,
         runs: Some(runs),
+        ..ShareRequest::default()
     };
     client::post("/api/shares", &request).await
 }
@@ -230,6 +230,11 @@ pub async fn create_sweep(sweep: &Value) -> ApiResult<api::SweepCreated> {
 /// Cancels a sweep and the experiments it queued.
 pub async fn cancel_sweep(id: &str) -> ApiResult<api::SweepView> {
     client::post_empty(&format!("/api/sweeps/{id}/cancel")).await
+}
+
+/// Creates a read-only link to a sweep.
+pub async fn share_sweep(id: &str) -> ApiResult<ShareLink> {
+    client::post_empty(&format!("/api/sweeps/{id}/share")).await
 }
 
 /// Deletes a sweep with the experiments it queued.

@@ -1,6 +1,7 @@
 //! Sweeps in the dashboard, in a real headless Chromium: "Sweep this" on an experiment drafts a
 //! sweep of its last stage, which starts from the editor; the sweep's page then shows the trials
-//! on validation (table, parallel coordinates, scatters), the winner, and tuned vs default.
+//! on validation (table, parallel coordinates, scatters), the winner, and tuned vs default, and
+//! its share link opens it read-only.
 //! Needs the bundle (`scripts/build-dashboard.sh`) and `chromium` + `chromium-driver`.
 
 use distill_tests::{Browser, Server};
@@ -42,6 +43,17 @@ fn sweep_this_drafts_a_sweep_whose_page_shows_the_trials_the_winner_and_tuned_vs
             .as_str()
             .is_some_and(|t| t.contains("temperature"))
     });
+    // Leave the KD weight out with its checkbox.
+    browser
+        .find(r#"[data-testid="sweep-fields"] input[data-path="chain[1].link.terms[0].weight"]"#)
+        .click();
+    browser.wait_until("the weight left out", || {
+        browser
+            .find(editor)
+            .property("value")
+            .as_str()
+            .is_some_and(|t| !t.contains("terms[0].weight"))
+    });
     let mut draft: Value =
         serde_json::from_str(browser.find(editor).property("value").as_str().unwrap()).unwrap();
     assert_eq!(
@@ -77,7 +89,7 @@ fn sweep_this_drafts_a_sweep_whose_page_shows_the_trials_the_winner_and_tuned_vs
     );
     assert_eq!(
         browser.find_all(r#"[data-testid="scatter"]"#).len(),
-        3,
+        2,
         "one per dimension"
     );
     assert_eq!(browser.find_all("tr.winner").len(), 1);
@@ -92,5 +104,25 @@ fn sweep_this_drafts_a_sweep_whose_page_shows_the_trials_the_winner_and_tuned_vs
     assert!(
         !table.to_lowercase().contains("test"),
         "trials show validation only: {table}"
+    );
+
+    // Shared: the link opens the same sweep read-only.
+    browser.find(r#"[data-testid="share-sweep"]"#).click();
+    browser.wait_until("the share link", || {
+        browser.find_all(r#"[data-testid="share-url"]"#).len() == 1
+    });
+    let url = browser
+        .find(r#"[data-testid="share-url"]"#)
+        .property("value");
+    browser.goto(url.as_str().unwrap());
+    browser.wait_until("the shared sweep", || {
+        browser.find_all(r#"[data-testid="trials"] tbody tr"#).len() == 4
+    });
+    assert!(browser.find_all(".shared-banner").len() == 1);
+    assert!(
+        browser
+            .find_all(r#"[data-testid="confirmation"] a"#)
+            .is_empty(),
+        "no links into the lab"
     );
 }

@@ -151,13 +151,14 @@ fn the_openapi_document_describes_every_route_the_server_answers_and_only_those(
         "POST /api/sweeps/{id}/cancel",
         "DELETE /api/sweeps/{id}",
         "GET /api/sweeps/{id}/events",
+        "POST /api/sweeps/{id}/share",
     ] {
         assert!(
             documented.contains(&route.to_string()),
             "{route} is not documented: {documented:?}"
         );
     }
-    assert_eq!(documented.len(), 39, "{documented:?}");
+    assert_eq!(documented.len(), 40, "{documented:?}");
     // Every schema referenced is defined.
     let mut all = Vec::new();
     refs(&doc, &mut all);

@@ -112,6 +112,24 @@ fn a_sweep_chooses_on_validation_and_confirms_the_winner_against_the_default_on_
         .all(|r| r.experiment_name.contains("tuned") || r.experiment_name.contains("default")));
     let listed: Value = server.get("/api/sweeps").parse();
     assert_eq!(listed[0]["trials"], 4);
+
+    // Shared: anyone with the link reads the sweep, and no run's curves through it.
+    let link = server.post(&format!("/api/sweeps/{}/share", created.id), &Value::Null);
+    assert_eq!(link.status, 201, "{}", link.text);
+    let token = link.json["token"].as_str().unwrap();
+    let shared = server.send_with("GET", &format!("/api/shared/{token}"), &[], b"");
+    assert_eq!(shared.status, 200, "{}", shared.text);
+    assert_eq!(shared.json["kind"], "sweep");
+    let shared_sweep: SweepView = serde_json::from_value(shared.json["sweep"].clone()).unwrap();
+    assert_eq!(shared_sweep.trials, sweep.trials);
+    let run = &runs[0].run.id;
+    let curves = server.send_with(
+        "GET",
+        &format!("/api/shared/{token}/runs/{run}/curves"),
+        &[],
+        b"",
+    );
+    assert_eq!(curves.status, 404, "{}", curves.text);
 }
 
 #[test]

@@ -131,6 +131,7 @@ pub fn ShareLinks() -> impl IntoView {
                             let opens = match &s.target {
                                 ShareTarget::Experiment { experiment_id } => format!("experiment {experiment_id}"),
                                 ShareTarget::Comparison { runs } => format!("comparison of {} runs", runs.len()),
+                                ShareTarget::Sweep { sweep_id } => format!("sweep {sweep_id}"),
                             };
                             view! {
                                 <tr data-share=s.token.clone()>

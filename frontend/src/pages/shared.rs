@@ -1,4 +1,4 @@
-//! `/s/:token`: an experiment or a comparison someone shared, read-only — no actions.
+//! `/s/:token`: an experiment, a comparison or a sweep someone shared, read-only — no actions.
 
 use api::{ExperimentDetail, SharedView};
 use leptos::prelude::*;
@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::compare::ComparisonView;
 use super::experiment::ExperimentView;
+use super::sweeps::SweepBody;
 use crate::components::{ErrorNotice, Loading};
 use crate::endpoints;
 
@@ -32,6 +33,10 @@ pub fn SharedPage() -> impl IntoView {
                         <h1>"Shared comparison"</h1>
                         <ComparisonView comparison=*comparison read_only=true/>
                     </section>
+                }
+                .into_any(),
+                Ok(SharedView::Sweep { sweep }) => view! {
+                    <section class="page"><SweepBody sweep=*sweep read_only=true/></section>
                 }
                 .into_any(),
             })}

@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(sweeps::sweep_get, sweeps::sweep_delete))
         .routes(routes!(sweeps::sweep_cancel))
         .routes(routes!(sweeps::sweep_events))
+        .routes(routes!(shares::sweep_share))
         .routes(routes!(shares::shares_create, access::shares_list))
         .routes(routes!(shares::shared_get))
         .routes(routes!(shares::shared_curves_get))

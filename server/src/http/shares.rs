@@ -1,5 +1,5 @@
-//! Share links: an unguessable token (128 random bits) opening one experiment or one
-//! comparison read-only; anyone with the token can read, nobody can act through it; revocable.
+//! Share links: an unguessable token (128 random bits) opening one experiment, one comparison
+//! or one sweep read-only; anyone with the token can read, nobody can act through it; revocable.
 
 use api::{ShareLink, ShareRequest, ShareTarget, SharedView};
 use axum::extract::{Path, State};
@@ -15,14 +15,22 @@ use super::{ApiError, AppState};
 use crate::ids::{is_token, new_token};
 use crate::store::ShareRow;
 
-pub(super) fn link(row: &ShareRow) -> Result<ShareLink, ApiError> {
-    let target = match (&row.experiment_id, row.runs()?) {
-        (Some(id), _) => ShareTarget::Experiment {
+/// What a stored share link opens.
+fn target_of(row: &ShareRow) -> Result<ShareTarget, ApiError> {
+    Ok(match (&row.experiment_id, row.runs()?, &row.sweep_id) {
+        (Some(id), _, _) => ShareTarget::Experiment {
             experiment_id: id.clone(),
         },
-        (None, Some(runs)) => ShareTarget::Comparison { runs },
-        (None, None) => return Err(ApiError::internal("a share link with no target")),
-    };
+        (None, Some(runs), _) => ShareTarget::Comparison { runs },
+        (None, None, Some(id)) => ShareTarget::Sweep {
+            sweep_id: id.clone(),
+        },
+        (None, None, None) => return Err(ApiError::internal("a share link with no target")),
+    })
+}
+
+pub(super) fn link(row: &ShareRow) -> Result<ShareLink, ApiError> {
+    let target = target_of(row)?;
     Ok(ShareLink {
         path: format!("/s/{}", row.token),
         token: row.token.clone(),
@@ -35,14 +43,21 @@ async fn create(
     state: &AppState,
     request: ShareRequest,
 ) -> Result<(StatusCode, Json<ShareLink>), ApiError> {
-    let row = match (request.experiment_id, request.runs) {
-        (Some(id), None) => {
+    let store = state.jobs.store();
+    let row = match (request.experiment_id, request.runs, request.sweep_id) {
+        (Some(id), None, None) => {
             experiment_detail(state, &id)
                 .await
                 .map_err(|e| e.field("experiment_id"))?;
-            state.jobs.store().insert_share(&new_token(), Some(&id), None).await?
+            store.insert_share(&new_token(), Some(&id), None, None).await?
         }
-        (None, Some(runs)) => {
+        (None, None, Some(id)) => {
+            super::sweeps::sweep_view(state, &id)
+                .await
+                .map_err(|e| e.field("sweep_id"))?;
+            store.insert_share(&new_token(), None, None, Some(&id)).await?
+        }
+        (None, Some(runs), None) => {
             if runs.is_empty() || runs.len() > super::compare::MAX_COMPARED {
                 return Err(ApiError::invalid_field(
                     "runs",
@@ -57,12 +72,12 @@ async fn create(
             for id in &ids {
                 super::curves::run_row(state, id, "runs").await?;
             }
-            state.jobs.store().insert_share(&new_token(), None, Some(&ids)).await?
+            store.insert_share(&new_token(), None, Some(&ids), None).await?
         }
         _ => {
             return Err(ApiError::invalid_field(
                 "experiment_id",
-                "give exactly one of `experiment_id` (share an experiment) or `runs` (share a comparison)",
+                "give exactly one of `experiment_id` (share an experiment), `runs` (share a comparison) or `sweep_id` (share a sweep)",
             ))
         }
     };
@@ -83,16 +98,36 @@ pub async fn experiment_share(
         &state,
         ShareRequest {
             experiment_id: Some(id),
-            runs: None,
+            ..ShareRequest::default()
         },
     )
     .await
 }
 
-/// Creates a read-only link to an experiment or to a comparison of runs.
+/// Creates a read-only link to a sweep.
+#[utoipa::path(post, path = "/api/sweeps/{id}/share", tag = "shares",
+    params(("id" = String, Path, description = "Sweep id")),
+    responses((status = 201, description = "The link", body = ShareLink),
+              (status = 404, description = "No such sweep", body = api::ErrorBody)))]
+pub async fn sweep_share(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<ShareLink>), ApiError> {
+    super::sweeps::sweep_view(&state, &id).await?;
+    create(
+        &state,
+        ShareRequest {
+            sweep_id: Some(id),
+            ..ShareRequest::default()
+        },
+    )
+    .await
+}
+
+/// Creates a read-only link to an experiment, a comparison of runs or a sweep.
 #[utoipa::path(post, path = "/api/shares", tag = "shares", request_body = ShareRequest,
     responses((status = 201, description = "The link", body = ShareLink),
-              (status = 404, description = "No such experiment or run", body = api::ErrorBody),
+              (status = 404, description = "No such experiment, run or sweep", body = api::ErrorBody),
               (status = 422, description = "Neither or both targets", body = api::ErrorBody)))]
 pub async fn shares_create(
     State(state): State<AppState>,
@@ -119,7 +154,7 @@ async fn live_share(state: &AppState, token: &str) -> Result<ShareRow, ApiError>
 /// What a share link opens, read-only.
 #[utoipa::path(get, path = "/api/shared/{token}", tag = "shares",
     params(("token" = String, Path, description = "Share token")),
-    responses((status = 200, description = "The shared experiment or comparison", body = SharedView),
+    responses((status = 200, description = "The shared experiment, comparison or sweep", body = SharedView),
               (status = 404, description = "No such link", body = api::ErrorBody),
               (status = 410, description = "The link was revoked", body = api::ErrorBody)))]
 pub async fn shared_get(
@@ -127,16 +162,18 @@ pub async fn shared_get(
     Path(token): Path<String>,
 ) -> Result<Json<SharedView>, ApiError> {
     let row = live_share(&state, &token).await?;
-    Ok(Json(match (&row.experiment_id, row.runs()?) {
-        (Some(id), _) => SharedView::Experiment {
-            experiment: Box::new(experiment_detail(&state, id).await?),
+    Ok(Json(match target_of(&row)? {
+        ShareTarget::Experiment { experiment_id } => SharedView::Experiment {
+            experiment: Box::new(experiment_detail(&state, &experiment_id).await?),
         },
-        (None, Some(runs)) => SharedView::Comparison {
+        ShareTarget::Comparison { runs } => SharedView::Comparison {
             comparison: Box::new(
                 comparison(&state, &runs, None, super::curves::DEFAULT_POINTS).await?,
             ),
         },
-        (None, None) => return Err(ApiError::internal("a share link with no target")),
+        ShareTarget::Sweep { sweep_id } => SharedView::Sweep {
+            sweep: Box::new(super::sweeps::sweep_view(&state, &sweep_id).await?),
+        },
     }))
 }
 
@@ -153,10 +190,11 @@ pub async fn shared_curves_get(
 ) -> Result<Json<api::RunCurves>, ApiError> {
     let share = live_share(&state, &token).await?;
     let run = super::curves::run_row(&state, &id, "id").await?;
-    let shown = match (&share.experiment_id, share.runs()?) {
-        (Some(experiment), _) => run.experiment_id == *experiment,
-        (None, Some(runs)) => runs.contains(&run.id),
-        (None, None) => false,
+    // A sweep's link shows no run's curves: its trials are validation figures only.
+    let shown = match target_of(&share)? {
+        ShareTarget::Experiment { experiment_id } => run.experiment_id == experiment_id,
+        ShareTarget::Comparison { runs } => runs.contains(&run.id),
+        ShareTarget::Sweep { .. } => false,
     };
     if !shown {
         return Err(ApiError::not_found(

@@ -24,7 +24,7 @@ fn no_sweep(id: &str) -> ApiError {
 }
 
 /// The sweep `id`, or a 404 naming it.
-async fn sweep_view(state: &AppState, id: &str) -> Result<SweepView, ApiError> {
+pub(super) async fn sweep_view(state: &AppState, id: &str) -> Result<SweepView, ApiError> {
     if !is_id(id) {
         return Err(no_sweep(id));
     }

@@ -1,4 +1,4 @@
-//! Share links: random tokens that open one experiment or one comparison, revocable.
+//! Share links: random tokens that open one experiment, comparison or sweep, revocable.
 
 use super::{from_json, now_ms, to_json, Store, StoreError};
 
@@ -8,6 +8,7 @@ pub struct ShareRow {
     pub token: String,
     pub experiment_id: Option<String>,
     pub runs: Option<String>,
+    pub sweep_id: Option<String>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
 }
@@ -29,14 +30,17 @@ impl Store {
         token: &str,
         experiment_id: Option<&str>,
         runs: Option<&[String]>,
+        sweep_id: Option<&str>,
     ) -> Result<ShareRow, StoreError> {
         let created_at = now_ms();
         sqlx::query(
-            "INSERT INTO shares (token, experiment_id, runs, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO shares (token, experiment_id, runs, sweep_id, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token)
         .bind(experiment_id)
         .bind(runs.map(|r| to_json(&r)))
+        .bind(sweep_id)
         .bind(created_at)
         .execute(&self.pool)
         .await?;
@@ -44,6 +48,7 @@ impl Store {
             token: token.into(),
             experiment_id: experiment_id.map(str::to_string),
             runs: runs.map(|r| to_json(&r)),
+            sweep_id: sweep_id.map(str::to_string),
             created_at,
             revoked_at: None,
         })

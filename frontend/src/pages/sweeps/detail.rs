@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::plots::{ParallelCoordinates, Scatters};
 use crate::client::ApiFailure;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading, ShareLinkBox};
 use crate::endpoints;
 use crate::format;
 
@@ -46,7 +46,7 @@ pub fn SweepPage() -> impl IntoView {
     let body = move || {
         sweep.get().map(|result| match result {
             Err(failure) => view! { <ErrorNotice failure/> }.into_any(),
-            Ok(view) => view! { <SweepBody sweep=view/> }.into_any(),
+            Ok(view) => view! { <SweepBody sweep=view read_only=false/> }.into_any(),
         })
     };
     view! {
@@ -57,8 +57,10 @@ pub fn SweepPage() -> impl IntoView {
     }
 }
 
+/// A sweep's name, status, confirmation, plots and trials; `read_only` (a share link) links
+/// to no experiment.
 #[component]
-fn SweepBody(sweep: SweepView) -> impl IntoView {
+pub fn SweepBody(sweep: SweepView, read_only: bool) -> impl IntoView {
     let status = sweep.status.as_str();
     let rungs = sweep
         .rungs
@@ -74,7 +76,7 @@ fn SweepBody(sweep: SweepView) -> impl IntoView {
                 sweep.trials.len(), planned_trials(&sweep), sweep.trial_seed)}
         </p>
         {sweep.message.clone().map(|m| view! { <p class="notice error">{m}</p> })}
-        {sweep.confirmation.clone().map(|c| view! { <ConfirmationView confirmation=c seeds=sweep.confirm_seeds.clone()/> })}
+        {sweep.confirmation.clone().map(|c| view! { <ConfirmationView confirmation=c seeds=sweep.confirm_seeds.clone() read_only/> })}
         <h2>"Trials (validation accuracy)"</h2>
         <ParallelCoordinates sweep=sweep.clone()/>
         <Scatters sweep=sweep.clone()/>
@@ -136,7 +138,7 @@ fn TrialTable(sweep: SweepView) -> impl IntoView {
 }
 
 #[component]
-fn ConfirmationView(confirmation: Confirmation, seeds: Vec<u64>) -> impl IntoView {
+fn ConfirmationView(confirmation: Confirmation, seeds: Vec<u64>, read_only: bool) -> impl IntoView {
     let estimate = |e: Option<api::Estimate>| {
         e.map_or("–".to_string(), |e| {
             format::percent_mean_std(e.mean, e.std, e.n)
@@ -151,13 +153,21 @@ fn ConfirmationView(confirmation: Confirmation, seeds: Vec<u64>) -> impl IntoVie
         </p>
         <dl class="facts" data-testid="confirmation">
             <dt>"Seeds"</dt><dd>{format!("{seeds:?}")}{(!confirmation.finished).then_some(" (training…)")}</dd>
-            <dt>"Tuned"</dt><dd><A href=format!("/experiments/{}", confirmation.tuned_experiment)>{estimate(confirmation.tuned)}</A></dd>
+            <dt>"Tuned"</dt><dd>{linked(Some(confirmation.tuned_experiment.clone()), estimate(confirmation.tuned), read_only)}</dd>
             <dt>"Default"</dt><dd>{match confirmation.default_experiment.clone() {
-                Some(id) => view! { <A href=format!("/experiments/{id}")>{estimate(confirmation.default)}</A> }.into_any(),
+                Some(id) => linked(Some(id), estimate(confirmation.default), read_only),
                 None => view! { <span class="muted">"queued once the tuned run's teachers are trained"</span> }.into_any(),
             }}</dd>
             <dt>"Tuned vs CE baseline"</dt><dd>{gain(&confirmation.tuned_vs_baseline)}</dd>
         </dl>
+    }
+}
+
+/// `text`, linked to its experiment unless the view is read-only.
+fn linked(experiment: Option<String>, text: String, read_only: bool) -> AnyView {
+    match experiment.filter(|_| !read_only) {
+        Some(id) => view! { <A href=format!("/experiments/{id}")>{text}</A> }.into_any(),
+        None => view! { <span>{text}</span> }.into_any(),
     }
 }
 
@@ -172,6 +182,16 @@ fn SweepActions(id: String) -> impl IntoView {
         let id = id.clone();
         async move { endpoints::delete_sweep(&id).await }
     });
+    let share = RwSignal::new(None::<api::ShareLink>);
+    let create_share = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move { endpoints::share_sweep(&id).await }
+    });
+    Effect::new(move || match create_share.value().get() {
+        Some(Ok(link)) => share.set(Some(link)),
+        Some(Err(e)) => failure.set(Some(e)),
+        None => {}
+    });
     let navigate = use_navigate();
     Effect::new(move || match cancel.value().get() {
         Some(Ok(())) => {
@@ -185,16 +205,18 @@ fn SweepActions(id: String) -> impl IntoView {
         Some(Err(e)) => failure.set(Some(e)),
         None => {}
     });
-    let (cancel_id, delete_id) = (id.clone(), id);
+    let (cancel_id, delete_id, share_id) = (id.clone(), id.clone(), id);
     view! {
         <div class="actions">
             <button on:click=move |_| { cancel.dispatch(cancel_id.clone()); }>"Cancel sweep"</button>
+            <button data-testid="share-sweep" on:click=move |_| { create_share.dispatch(share_id.clone()); }>"Share"</button>
             <button class="danger" on:click=move |_| {
                 if window().confirm_with_message("Delete this sweep and every experiment it queued?").unwrap_or(false) {
                     delete.dispatch(delete_id.clone());
                 }
             }>"Delete"</button>
         </div>
+        {move || share.get().map(|link| view! { <ShareLinkBox link=link/> })}
         {move || failure.get().map(|f| view! { <ErrorNotice failure=f/> })}
     }
 }

@@ -9,8 +9,9 @@ use api::SweepSummary;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use serde_json::Value;
 
-pub use detail::SweepPage;
+pub use detail::{SweepBody, SweepPage};
 
 use crate::client::ApiFailure;
 use crate::components::{ErrorNotice, Loading};
@@ -58,7 +59,8 @@ fn SweepTable(sweeps: Vec<SweepSummary>) -> impl IntoView {
 }
 
 /// A sweep written as JSON: drafted from experiment `?from=` (its last stage's parameters with
-/// ranges from the method catalogue), or from the pattern of examples/sweeps.
+/// ranges from the method catalogue, each with a checkbox to keep it or leave it out), or
+/// from the pattern of examples/sweeps.
 #[component]
 pub fn NewSweepPage() -> impl IntoView {
     let text = RwSignal::new(String::new());
@@ -75,11 +77,36 @@ pub fn NewSweepPage() -> impl IntoView {
             Ok::<_, ApiFailure>(Some(draft::draft_sweep(&detail.spec, &methods)))
         }
     });
+    // The drafted dimensions, each a checkbox that keeps it in the sweep or takes it out.
+    let offered = RwSignal::new(Vec::<(String, Value)>::new());
     Effect::new(move || match drafted.get() {
-        Some(Ok(Some(sweep))) => text.set(serde_json::to_string_pretty(&sweep).unwrap_or_default()),
+        Some(Ok(Some(sweep))) => {
+            let space = sweep["space"].as_object().cloned().unwrap_or_default();
+            offered.set(space.into_iter().collect());
+            text.set(serde_json::to_string_pretty(&sweep).unwrap_or_default());
+        }
         Some(Err(e)) => failure.set(Some(e)),
         _ => {}
     });
+    let tuned = move |path: &str| {
+        text.with(|t| {
+            serde_json::from_str::<Value>(t)
+                .ok()
+                .is_some_and(|v| v["space"].get(path).is_some())
+        })
+    };
+    let toggle = move |path: String, dimension: Value, on: bool| {
+        let Ok(mut sweep) = serde_json::from_str::<Value>(&text.get_untracked()) else {
+            return;
+        };
+        if let Some(space) = sweep["space"].as_object_mut() {
+            match on {
+                true => space.insert(path, dimension),
+                false => space.remove(&path),
+            };
+        }
+        text.set(serde_json::to_string_pretty(&sweep).unwrap_or_default());
+    };
     let navigate = use_navigate();
     let start = Action::new_local(move |body: &String| {
         let body = body.clone();
@@ -103,6 +130,22 @@ pub fn NewSweepPage() -> impl IntoView {
             <h1>"New sweep"</h1>
             <p class="muted">"Trials tune the last stage and are scored on validation only; the winner is then trained on the confirmation seeds beside the base configuration, and their paired difference on test is reported with its 95 % interval."</p>
             {move || failure.get().map(|f| view! { <ErrorNotice failure=f/> })}
+            {move || (!offered.with(Vec::is_empty)).then(|| view! {
+                <fieldset class="sweep-fields" data-testid="sweep-fields">
+                    <legend>"Tune"</legend>
+                    {offered.get().into_iter().map(|(path, dimension)| {
+                        let (checked_path, toggled_path) = (path.clone(), path.clone());
+                        view! {
+                            <label>
+                                <input type="checkbox" data-path=path.clone()
+                                    prop:checked=move || tuned(&checked_path)
+                                    on:change=move |ev| toggle(toggled_path.clone(), dimension.clone(), event_target_checked(&ev))/>
+                                {format!(" {path} ")}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            })}
             <textarea class="sweep-json" data-testid="sweep-json" rows="28" spellcheck="false"
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))></textarea>

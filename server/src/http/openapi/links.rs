@@ -43,6 +43,13 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
         &["shared_get", "share_delete"],
     ),
     (
+        "/api/sweeps/{id}/share",
+        "post",
+        "201",
+        "$response.body#/token",
+        &["shared_get", "share_delete"],
+    ),
+    (
         "/api/shares",
         "post",
         "201",
@@ -54,7 +61,13 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
         "post",
         "201",
         "$response.body#/id",
-        &["sweep_get", "sweep_cancel", "sweep_delete", "sweep_events"],
+        &[
+            "sweep_get",
+            "sweep_cancel",
+            "sweep_delete",
+            "sweep_events",
+            "sweep_share",
+        ],
     ),
     (
         "/api/sweeps",

@@ -83,7 +83,8 @@ fn document_string_rules(schemas: &mut Value) {
         "oneOf".into(),
         json!([
             {"required": ["experiment_id"], "properties": {"experiment_id": {"type": "string"}}},
-            {"required": ["runs"], "properties": {"runs": {"type": "array"}}}
+            {"required": ["runs"], "properties": {"runs": {"type": "array"}}},
+            {"required": ["sweep_id"], "properties": {"sweep_id": {"type": "string"}}}
         ]),
     );
 }
