@@ -33,6 +33,21 @@ pub struct SweepSpec {
     pub confirm: Confirm,
 }
 
+impl SweepSpec {
+    /// The seed every trial trains with: the base's first.
+    pub fn trial_seed(&self) -> u64 {
+        self.base.seeds.first().copied().unwrap_or(0)
+    }
+
+    /// The seeds of the confirmation: `confirm.seeds`, or the base's when that is empty.
+    pub fn confirm_seeds(&self) -> Vec<u64> {
+        match self.confirm.seeds.is_empty() {
+            true => self.base.seeds.clone(),
+            false => self.confirm.seeds.clone(),
+        }
+    }
+}
+
 /// The values one path takes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -150,6 +150,14 @@ impl SpecError {
             message: message.into(),
         }
     }
+
+    /// The same error, its field read inside `outer` (`base` → `base.chain[1]…`).
+    pub fn inside(self, outer: &str) -> SpecError {
+        SpecError {
+            field: format!("{outer}.{}", self.field),
+            message: self.message,
+        }
+    }
 }
 
 /// A field serde rejected: its path inside the object read, and why.

@@ -18,5 +18,5 @@ pub use contract::{Checked, Contract};
 pub use process::{distill, distill_binary, distill_run_on_cpu, serve_files, stderr};
 pub use s3::S3;
 pub use server::{ApiResponse, Server, SseEvent};
-pub use specs::three_stage_chain;
+pub use specs::{kd_pair, three_stage_chain};
 pub use worker::Worker;

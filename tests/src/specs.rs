@@ -19,3 +19,17 @@ pub fn three_stage_chain(epochs: usize, train: usize) -> Value {
         ]
     })
 }
+
+/// Teacher `cnn-xs` → student `mlp-xs` by KD with its defaults, on 600 synthetic training
+/// images (200 test), for `epochs` epochs: the base of the sweep tests, seconds per trial.
+pub fn kd_pair(epochs: usize) -> Value {
+    json!({
+        "dataset": { "name": "synthetic", "train_subset": 600, "test_subset": 200 },
+        "budget": { "epochs": epochs, "batch_size": 64 },
+        "chain": [
+            { "name": "teacher", "architecture": { "kind": "preset", "name": "cnn-xs" } },
+            { "name": "student", "architecture": { "kind": "preset", "name": "mlp-xs" },
+              "link": { "terms": [ { "method": "kd" } ] } }
+        ]
+    })
+}

@@ -4,7 +4,7 @@
 //! its share link opens it read-only.
 //! Needs the bundle (`scripts/build-dashboard.sh`) and `chromium` + `chromium-driver`.
 
-use distill_tests::{Browser, Server};
+use distill_tests::{kd_pair, Browser, Server};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -18,16 +18,7 @@ fn sweep_this_drafts_a_sweep_whose_page_shows_the_trials_the_winner_and_tuned_vs
         200,
         "run scripts/build-dashboard.sh first"
     );
-    let experiment = server.submit(&json!({
-        "name": "kd to sweep",
-        "dataset": { "name": "synthetic", "train_subset": 600, "test_subset": 200 },
-        "budget": { "epochs": 2, "batch_size": 64 },
-        "chain": [
-            { "name": "teacher", "architecture": { "kind": "preset", "name": "cnn-xs" } },
-            { "name": "student", "architecture": { "kind": "preset", "name": "mlp-xs" },
-              "link": { "terms": [ { "method": "kd" } ] } }
-        ]
-    }));
+    let experiment = server.submit(&kd_pair(2));
     let browser = Browser::start();
     browser.goto(&server.login_url());
     browser.wait_until("the login", || !browser.url().contains("token="));

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use api::{SweepCreated, SweepStatus, SweepView};
-use distill_tests::Server;
+use distill_tests::{kd_pair, Server};
 use serde_json::{json, Value};
 
 /// A sweep of KD's temperature and CE weight for cnn-xs → mlp-xs on 600 synthetic images:
@@ -13,15 +13,7 @@ use serde_json::{json, Value};
 fn small_sweep() -> Value {
     json!({
         "name": "small sweep",
-        "base": {
-            "dataset": { "name": "synthetic", "train_subset": 600, "test_subset": 200 },
-            "budget": { "epochs": 2, "batch_size": 64 },
-            "chain": [
-                { "name": "teacher", "architecture": { "kind": "preset", "name": "cnn-xs" } },
-                { "name": "student", "architecture": { "kind": "preset", "name": "mlp-xs" },
-                  "link": { "terms": [ { "method": "kd" } ] } }
-            ]
-        },
+        "base": kd_pair(2),
         "space": {
             "chain[1].link.terms[0].temperature": { "values": [1, 4] },
             "chain[1].link.ce_weight": { "uniform": [0.1, 0.9] }

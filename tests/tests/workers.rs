@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use api::{ExperimentPage, RunCurves, RunStatus, RunSummary, SystemInfo};
 use distill_tests::postgres::Postgres;
-use distill_tests::{distill_run_on_cpu, stderr, three_stage_chain, Server, Worker, S3};
+use distill_tests::{distill_run_on_cpu, kd_pair, stderr, three_stage_chain, Server, Worker, S3};
 use serde_json::{json, Value};
 
 /// A lab: the server (training nothing) and its database; workers are started by each test.
@@ -485,15 +485,7 @@ fn a_grid_sweep_queued_on_the_server_is_trained_by_the_workers_and_confirmed() {
     let Some(lab) = Lab::start() else { return };
     let (_a, _b) = (lab.worker(), lab.worker());
     let sweep = json!({
-        "base": {
-            "dataset": { "name": "synthetic", "train_subset": 600, "test_subset": 200 },
-            "budget": { "epochs": 1, "batch_size": 64 },
-            "chain": [
-                { "architecture": { "kind": "preset", "name": "cnn-xs" } },
-                { "architecture": { "kind": "preset", "name": "mlp-xs" },
-                  "link": { "terms": [ { "method": "kd" } ] } }
-            ]
-        },
+        "base": kd_pair(1),
         "space": { "chain[1].link.terms[0].temperature": { "values": [1, 4] } },
         "strategy": { "kind": "grid" },
         "confirm": { "seeds": [1] }

@@ -91,18 +91,14 @@ impl SweepPlan {
         }
         validate_seeds(&sweep.confirm.seeds, "confirm.seeds", 0)?;
         let trials = trial_count(&sweep.strategy, &paths)?;
-        let confirm_seeds = match sweep.confirm.seeds.is_empty() {
-            true => spec.seeds.clone(),
-            false => sweep.confirm.seeds.clone(),
-        };
         let plan = SweepPlan {
             base: spec.clone(),
             paths,
             trials,
             rungs,
             eta,
-            trial_seed: spec.seeds[0],
-            confirm_seeds,
+            trial_seed: sweep.trial_seed(),
+            confirm_seeds: sweep.confirm_seeds(),
             strategy: sweep.strategy.clone(),
         };
         let epochs = plan.worst_case_epochs();
@@ -320,14 +316,11 @@ fn trial_count(strategy: &Strategy, paths: &[TunedPath]) -> Result<usize, SpecEr
                 )),
             })?,
     };
-    if count == 0 || count > MAX_TRIALS {
-        let what = match strategy {
-            Strategy::Grid => "the grid has",
-            Strategy::Random { .. } => "trials is",
-        };
+    // A random sweep's count was checked against its bound with the other numbers.
+    if count > MAX_TRIALS {
         return Err(SpecError::new(
             "strategy",
-            format!("{what} {count} trials; a sweep runs 1 to {MAX_TRIALS}"),
+            format!("the grid has {count} trials; a sweep runs 1 to {MAX_TRIALS}"),
         ));
     }
     Ok(count)
@@ -374,10 +367,7 @@ pub fn parse_sweep_value(mut value: Value) -> Result<SweepSpec, SpecError> {
     let Some(base) = object.remove("base") else {
         return Err(SpecError::new("base", "missing: the experiment to tune"));
     };
-    let base = parse_spec_value(base).map_err(|e| SpecError {
-        field: format!("base.{}", e.field),
-        message: e.message,
-    })?;
+    let base = parse_spec_value(base).map_err(|e| e.inside("base"))?;
     object.insert(
         "base".into(),
         serde_json::to_value(&base).expect("a spec serializes"),

@@ -3,6 +3,7 @@
 mod bench;
 mod data;
 mod follow;
+mod local;
 mod outputs;
 mod presets;
 mod run;

@@ -13,10 +13,10 @@ use anyhow::Context;
 use api::{ExperimentReport, RunStatus};
 
 use super::follow::follow;
+use super::local::{default_out, LocalJobs};
 use super::{outputs, table, ArtifactsArg, BackendArg, DataDirArg};
 use crate::exports;
-use crate::jobs::{EngineRuntime, Jobs, SubmitError, Submitted};
-use crate::store::Store;
+use crate::jobs::{Jobs, SubmitError, Submitted};
 
 /// Arguments of `distill run`.
 #[derive(Debug, clap::Args)]
@@ -63,13 +63,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read spec {}", args.spec.display()))?;
     let spec = engine::spec::parse_spec(&text)
         .with_context(|| format!("invalid spec {}", args.spec.display()))?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .spec
-            .file_stem()
-            .map_or("experiment".into(), |s| s.to_string_lossy().to_string());
-        PathBuf::from("runs").join(stem)
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.spec, "experiment"));
     let checkpoints = args
         .checkpoints
         .clone()
@@ -77,27 +74,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     for dir in [&out, &checkpoints] {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite:{}", checkpoints.join("runs.db").display()));
-    let device = engine::device::select(args.backend.into())?.with_threads(threads_per_run(&args));
-    eprintln!("backend: {} on {}", device.backend.as_str(), device.name);
-    if let Some(reason) = &device.fallback_reason {
-        eprintln!("  (auto passed by {reason})");
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(async {
-        let store = Store::open(&url)
-            .await
-            .with_context(|| format!("cannot open the store {url}"))?;
-        let artifacts = args.artifacts.open(checkpoints.clone())?;
-        artifacts.check().await?;
-        let engine = EngineRuntime::new(device, args.data.dirs(), artifacts);
-        let jobs = Jobs::start(store, engine, args.workers as usize).await?;
+    // The body below moves these references, not the values.
+    let (args, out) = (&args, &out);
+    let lab = LocalJobs {
+        backend: args.backend,
+        data: &args.data,
+        artifacts: &args.artifacts,
+        database_url: args.database_url.as_deref(),
+        workers: args.workers,
+        checkpoints: &checkpoints,
+    };
+    lab.run(|jobs, url| async move {
         let submitted = match jobs.submit_or_resume(spec).await {
             Ok(submitted) => submitted,
             Err(SubmitError::Invalid(e)) => {
@@ -108,7 +95,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         if let Submitted::Resumed { requeued, .. } = &submitted {
             eprintln!("continuing the same experiment from {url} ({requeued} run(s) queued again)");
         }
-        finish(&jobs, submitted.id(), &args, &out).await
+        finish(&jobs, submitted.id(), args, out).await
     })
 }
 
@@ -186,9 +173,4 @@ async fn report_of(jobs: &Jobs, id: &str) -> anyhow::Result<ExperimentReport> {
         conventions: engine::LOSS_CONVENTIONS.to_string(),
         runs,
     })
-}
-
-/// Threads each run's work may use: the machine's cores shared by the worker slots.
-fn threads_per_run(args: &RunArgs) -> usize {
-    crate::settings::threads_per_run(args.workers as usize)
 }

@@ -13,10 +13,10 @@ use std::time::Duration;
 use anyhow::Context;
 use api::{SweepStatus, SweepView};
 
+use super::local::{default_out, LocalJobs};
 use super::table::gain_text;
 use super::{ArtifactsArg, BackendArg, DataDirArg};
-use crate::jobs::{EngineRuntime, Jobs, SubmitError};
-use crate::store::Store;
+use crate::jobs::SubmitError;
 use crate::sweeps::Sweeps;
 
 /// Arguments of `distill sweep`.
@@ -59,35 +59,24 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{} is not JSON", args.spec.display()))?;
     let spec = engine::sweep::parse_sweep_value(value)
         .with_context(|| format!("invalid sweep {}", args.spec.display()))?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .spec
-            .file_stem()
-            .map_or("sweep".into(), |s| s.to_string_lossy().to_string());
-        PathBuf::from("runs").join(stem)
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.spec, "sweep"));
     let checkpoints = out.join("checkpoints");
     std::fs::create_dir_all(&checkpoints)
         .with_context(|| format!("cannot create {}", checkpoints.display()))?;
-    let url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite:{}", checkpoints.join("runs.db").display()));
-    let threads = crate::settings::threads_per_run(args.workers as usize);
-    let device = engine::device::select(args.backend.into())?.with_threads(threads);
-    eprintln!("backend: {} on {}", device.backend.as_str(), device.name);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(async {
-        let store = Store::open(&url)
-            .await
-            .with_context(|| format!("cannot open the store {url}"))?;
-        let artifacts = args.artifacts.open(checkpoints.clone())?;
-        artifacts.check().await?;
-        let engine = EngineRuntime::new(device, args.data.dirs(), artifacts);
-        let jobs = Jobs::start(store, engine, args.workers as usize).await?;
+    // The body below moves these references, not the values.
+    let (args, out) = (&args, &out);
+    let lab = LocalJobs {
+        backend: args.backend,
+        data: &args.data,
+        artifacts: &args.artifacts,
+        database_url: args.database_url.as_deref(),
+        workers: args.workers,
+        checkpoints: &checkpoints,
+    };
+    lab.run(|jobs, url| async move {
         let sweeps = Sweeps::start(jobs.clone()).await?;
         let id = match sweeps.same_sweep(&spec).await? {
             Some(id) => {

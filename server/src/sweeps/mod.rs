@@ -66,12 +66,9 @@ impl Sweeps {
             .map(|(model, _)| model);
         let dirs = jobs.runtime().data_dirs.clone();
         let spec = spec.clone();
-        let prefix = |e: engine::spec::SpecError| engine::spec::SpecError {
-            field: format!("base.{}", e.field),
-            message: e.message,
-        };
         tokio::task::spawn_blocking(move || {
-            let base = validate(spec.base.clone(), imported.as_ref(), &dirs).map_err(prefix)?;
+            let base = validate(spec.base.clone(), imported.as_ref(), &dirs)
+                .map_err(|e| e.inside("base"))?;
             let plan = SweepPlan::new(&spec, &base)?;
             if check_values {
                 plan.check_values(imported.as_ref(), &dirs)?;

@@ -58,11 +58,8 @@ pub(super) async fn sweep_view(store: &Store, id: &str) -> Result<Option<SweepVi
         created_at: row.created_at,
         dimensions: spec.space.keys().cloned().collect(),
         rungs: rungs_of(&spec),
-        trial_seed: spec.base.seeds.first().copied().unwrap_or(0),
-        confirm_seeds: match spec.confirm.seeds.is_empty() {
-            true => spec.base.seeds.clone(),
-            false => spec.confirm.seeds.clone(),
-        },
+        trial_seed: spec.trial_seed(),
+        confirm_seeds: spec.confirm_seeds(),
         trials,
         winner: row.winner.map(|w| w as usize),
         confirmation,
