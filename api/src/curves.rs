@@ -1,9 +1,10 @@
 //! Curves as the server sends them: downsampled into buckets that keep each bucket's minimum,
-//! maximum and last value, and comparisons of runs on the same buckets.
+//! maximum and last value, comparisons of runs on the same buckets, and each model's curves
+//! over its seeds (mean and spread).
 
 use serde::{Deserialize, Serialize};
 
-use crate::RunSummary;
+use crate::{RunKind, RunSummary};
 
 /// One bucket of a curve: its last point, and the range of values inside it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,4 +137,61 @@ pub struct RawCurve {
     pub metric: String,
     /// `[step, epoch, value]` triples in step order.
     pub points: Vec<(u64, f64, f64)>,
+}
+
+/// `GET /api/experiments/{id}/curves`: every model of an experiment (each stage, the baseline)
+/// as one line per metric — the mean over its seeds — with the spread of its seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExperimentCurves {
+    /// The experiment.
+    pub experiment_id: String,
+    /// Its models in training order (the baseline last).
+    pub models: Vec<ModelCurves>,
+}
+
+/// One model of an experiment over its seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModelCurves {
+    /// The stage's name (`teacher`, `student`, ...), or `baseline`.
+    pub label: String,
+    /// A stage or the baseline.
+    pub kind: RunKind,
+    /// The stage's position in the chain (the last stage's for the baseline).
+    pub stage_index: usize,
+    /// Its runs, one per seed, in seed order.
+    pub runs: Vec<String>,
+    /// Every metric any of its runs has, whether asked for or not.
+    pub available: Vec<String>,
+    /// The metrics asked for (all when none were named).
+    pub curves: Vec<SpreadCurve>,
+}
+
+/// One metric of a model over its seeds, on the buckets of its runs' curves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SpreadCurve {
+    /// The metric (`val_accuracy`, `loss.kd.weighted`, ...).
+    pub metric: String,
+    /// One point per bucket position any seed reached.
+    pub points: Vec<SpreadPoint>,
+}
+
+/// The seeds' values at one bucket position (each seed's bucket value: its last point).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SpreadPoint {
+    /// Epoch position (fractional within an epoch for batch metrics).
+    pub epoch: f64,
+    /// Mean over the seeds that reached it.
+    pub mean: f64,
+    /// Smallest seed value.
+    pub min: f64,
+    /// Largest seed value.
+    pub max: f64,
+    /// Sample standard deviation over the seeds (n − 1; 0 for one seed).
+    pub std: f64,
+    /// How many seeds reached it (fewer while some still train).
+    pub seeds: usize,
 }

@@ -23,8 +23,8 @@ pub use access::{
 };
 pub use architecture::{Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec};
 pub use curves::{
-    ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentExport, ModelGain,
-    RawCurve, RunCurves,
+    ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentCurves, ExperimentExport,
+    ModelCurves, ModelGain, RawCurve, RunCurves, SpreadCurve, SpreadPoint,
 };
 pub use dataset::{BuiltinDataset, DatasetManifest, DatasetName, DatasetSpec};
 pub use errors::{ErrorBody, ErrorDetail};

@@ -19,6 +19,10 @@ pub struct LinkSpec {
     /// Easy-to-hard sample pacing by teacher difficulty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curriculum: Option<CurriculumParams>,
+    /// Train with the distillation-oriented trainer: separate momenta for the task and the
+    /// distillation gradients (needs SGD with momentum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dot: Option<DotParams>,
 }
 
 /// One distillation term of a link.
@@ -53,6 +57,9 @@ pub enum LossTerm {
     /// Variational information distillation (Ahn et al. 2019): per stage, a regressor predicts
     /// the teacher's features from the student's under a learned per-channel Gaussian variance.
     Vid(VidParams),
+    /// Multi-level logit distillation (Jin et al. 2023): the softened outputs aligned per
+    /// sample, across the batch and across classes, over several temperatures.
+    Mlkd(MlkdParams),
 }
 
 impl LossTerm {
@@ -70,6 +77,7 @@ impl LossTerm {
             LossTerm::Sp(_) => "sp",
             LossTerm::Nst(_) => "nst",
             LossTerm::Vid(_) => "vid",
+            LossTerm::Mlkd(_) => "mlkd",
         }
     }
 
@@ -108,6 +116,7 @@ impl LossTerm {
             LossTerm::Sp(p) => format!("SP (w {})", p.weight),
             LossTerm::Nst(p) => format!("NST (w {})", p.weight),
             LossTerm::Vid(p) => format!("VID (w {}, σ²₀ {})", p.weight, p.init_variance),
+            LossTerm::Mlkd(p) => format!("MLKD (w {}{})", p.weight, ls(p.logit_standardization)),
         }
     }
 }
@@ -263,6 +272,21 @@ pub struct DistParams {
     pub weight: f64,
 }
 
+/// Multi-level logit distillation: `weight·(instance + batch + class)`, each level summed over the
+/// temperatures 2, 3, 4, 5 and 6.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MlkdParams {
+    /// Weight of the whole term (every level).
+    #[serde(default = "defaults::one")]
+    pub weight: f64,
+    /// Z-score each sample's student and teacher logits before the instance level's
+    /// temperatures (logit standardisation, Sun et al. 2024).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub logit_standardization: bool,
+}
+
 /// Relational KD: `weight·(distance_weight·d + angle_weight·a)`, `d` and `a` the smooth-L1
 /// distances between the student's and the teacher's normalised pairwise distances and triplet
 /// angles of the embeddings.
@@ -326,6 +350,18 @@ pub struct VidParams {
     /// The variance σ² every channel starts from.
     #[serde(default = "defaults::vid_init_variance")]
     pub init_variance: f64,
+}
+
+/// The distillation-oriented trainer (Zhao et al., ICCV 2023): SGD keeps one momentum buffer
+/// for the cross-entropy's gradient, with momentum `m − delta`, and one for the distillation
+/// terms' gradient, with `m + delta`, `m` being the stage's SGD momentum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DotParams {
+    /// How far the two momenta move apart from the optimiser's.
+    #[serde(default = "defaults::dot_delta")]
+    pub delta: f64,
 }
 
 /// Easy-to-hard sample pacing.
@@ -412,6 +448,10 @@ pub mod defaults {
     /// CTKD λ schedule length.
     pub fn ctkd_epochs() -> usize {
         10
+    }
+    /// DOT's momentum gap Δ (the paper's 0.075, around SGD's 0.9).
+    pub fn dot_delta() -> f64 {
+        0.075
     }
     /// AT exponent.
     pub fn at_p() -> f64 {

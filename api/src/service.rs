@@ -171,6 +171,8 @@ pub enum MethodPlacement {
     TermOption,
     /// `link.curriculum`.
     Curriculum,
+    /// `link.dot`: how the stage's optimiser treats the link's gradients.
+    Trainer,
 }
 
 /// One parameter of a method: its type, default and valid range.

@@ -1,7 +1,10 @@
-//! Statistics of results over seeds: means with their spread, and paired gains with a 95 %
-//! confidence interval from Student's t distribution (statrs).
+//! Statistics of results over seeds: means with their spread (of a number, or of curves
+//! point by point), and paired gains with a 95 % confidence interval from Student's t
+//! distribution (statrs).
 
-use api::{Estimate, PairedGain};
+use std::collections::BTreeMap;
+
+use api::{Curve, Estimate, PairedGain, SpreadPoint};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Mean and sample standard deviation (n − 1) of `values`; `None` when there are none.
@@ -17,6 +20,40 @@ pub fn estimate(values: &[f64]) -> Option<Estimate> {
         (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
     };
     Some(Estimate { n, mean, std })
+}
+
+/// The seeds' curves of one metric as one line with its spread: at every epoch position any
+/// seed's curve has a bucket at, the mean, minimum, maximum and sample standard deviation of
+/// the seeds that have it. The seeds of a model share their budget, so their buckets fall at
+/// the same positions.
+pub fn spread_over_seeds(curves: &[&Curve]) -> Vec<SpreadPoint> {
+    // Epochs are non-negative, so their bit patterns sort as the numbers do.
+    let mut at: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+    for curve in curves {
+        for point in &curve.points {
+            at.entry(point.epoch.to_bits())
+                .or_default()
+                .push(point.value);
+        }
+    }
+    at.into_iter()
+        .filter_map(|(epoch, values)| {
+            let estimate = estimate(&values)?;
+            let (min, max) = values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
+            Some(SpreadPoint {
+                epoch: f64::from_bits(epoch),
+                mean: estimate.mean,
+                min,
+                max,
+                std: estimate.std,
+                seeds: estimate.n,
+            })
+        })
+        .collect()
 }
 
 /// The two-sided 95 % quantile of Student's t with `df` degrees of freedom (12.71 for 1,
@@ -61,6 +98,47 @@ fn pair_by_seed(a: &[(u64, f64)], b: &[(u64, f64)]) -> Vec<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn curve(points: &[(f64, f64)]) -> Curve {
+        Curve {
+            metric: "val_accuracy".into(),
+            raw_points: points.len(),
+            points: points
+                .iter()
+                .enumerate()
+                .map(|(i, &(epoch, value))| api::CurvePoint {
+                    step: i as u64,
+                    epoch,
+                    value,
+                    min: value,
+                    max: value,
+                    count: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn seeds_curves_become_one_mean_line_with_their_range_and_std_at_each_epoch() {
+        let a = curve(&[(1.0, 0.5), (2.0, 0.7)]);
+        let b = curve(&[(1.0, 0.7), (2.0, 0.9)]);
+        let still_training = curve(&[(1.0, 0.6)]);
+        let spread = spread_over_seeds(&[&a, &b, &still_training]);
+        assert_eq!(spread.len(), 2);
+        let first = &spread[0];
+        assert_eq!((first.epoch, first.seeds), (1.0, 3));
+        assert!((first.mean - 0.6).abs() < 1e-12);
+        assert_eq!((first.min, first.max), (0.5, 0.7));
+        assert!((first.std - 0.1).abs() < 1e-12, "{}", first.std);
+        let second = &spread[1];
+        assert_eq!(
+            (second.epoch, second.seeds),
+            (2.0, 2),
+            "the third seed has not reached it"
+        );
+        assert!((second.mean - 0.8).abs() < 1e-12);
+        assert!(spread_over_seeds(&[]).is_empty());
+    }
 
     #[test]
     fn the_t_quantiles_are_the_textbook_ones() {

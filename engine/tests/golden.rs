@@ -13,6 +13,7 @@ use engine::distill::dkd::{dkd_parts, dkd_warmup_factor};
 use engine::distill::fitnet::FitnetRegressor;
 use engine::distill::kd::kd_loss;
 use engine::distill::mgd::MgdGenerator;
+use engine::distill::mlkd::mlkd_parts;
 use engine::distill::nst::nst_stage_loss;
 use engine::distill::pkt::pkt_loss;
 use engine::distill::rkd::rkd_parts;
@@ -24,6 +25,8 @@ use serde_json::Value;
 
 #[path = "support/crate_dir.rs"]
 mod crate_dir;
+#[path = "support/golden_dot.rs"]
+mod golden_dot;
 #[path = "support/golden_kernels.rs"]
 mod golden_kernels;
 
@@ -188,6 +191,9 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
         return golden_kernels::check_kernel_case(name, case);
     }
     let device = Device::flex().autodiff();
+    if case["method"] == "dot" {
+        return golden_dot::check_dot_case(name, case, &device);
+    }
     let params = &case["params"];
     let expected = &case["expected"];
     let tol = case["tolerance"].as_f64().expect("tolerance");
@@ -256,6 +262,15 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
             let warm = dkd_warmup_factor(param("epoch") as usize, param("warmup_epochs") as usize);
             (parts.tckd.mul_scalar(param("alpha")) + parts.nckd.mul_scalar(param("beta")))
                 .mul_scalar(warm)
+        }
+        "mlkd" => {
+            // Standardisation is MLKD's own business: it z-scores the instance level only.
+            let raw_teacher = tensor::<2>(&case["teacher_logits"], &device);
+            let parts = mlkd_parts(s.clone(), raw_teacher, standardized);
+            check("instance", scalar(parts.instance.clone()));
+            check("batch", scalar(parts.batch.clone()));
+            check("class", scalar(parts.class.clone()));
+            parts.instance + parts.batch + parts.class
         }
         "ctkd" => {
             let learned =

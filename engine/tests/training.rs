@@ -40,9 +40,17 @@ fn run_to_end(json: &str) -> ExperimentReport {
 
 /// A small synthetic chain: `cnn-s` teacher, then `link` from it into a `cnn-xs` student.
 fn synthetic_pair(link: &str, epochs: usize) -> String {
+    synthetic_pair_with_budget(
+        link,
+        &format!(r#"{{"epochs": {epochs}, "batch_size": 64}}"#),
+    )
+}
+
+/// [`synthetic_pair`] trained with `budget` (JSON).
+fn synthetic_pair_with_budget(link: &str, budget: &str) -> String {
     format!(
         r#"{{"dataset": {{"name": "synthetic", "train_subset": 2000, "test_subset": 500}},
-            "budget": {{"epochs": {epochs}, "batch_size": 64}},
+            "budget": {budget},
             "chain": [{{"architecture": {{"kind": "preset", "name": "cnn-s"}}}},
                       {{"architecture": {{"kind": "preset", "name": "cnn-xs"}}, "link": {link}}}]}}"#
     )
@@ -237,7 +245,44 @@ fn the_same_seed_gives_the_same_run_on_the_cpu() {
 
 #[test]
 fn a_cancelled_run_resumes_from_its_checkpoint_and_ends_where_an_uninterrupted_run_ends() {
-    let json = synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 3);
+    resumes_where_an_uninterrupted_run_ends(&synthetic_pair(r#"{"terms": [{"method": "kd"}]}"#, 3));
+}
+
+/// SGD with momentum 0.9 for three epochs.
+const SGD_BUDGET: &str =
+    r#"{"epochs": 3, "batch_size": 64, "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9}}"#;
+
+#[test]
+fn a_cancelled_dot_run_resumes_both_momenta_and_ends_where_an_uninterrupted_run_ends() {
+    let link = r#"{"terms": [{"method": "kd"}], "dot": {}}"#;
+    resumes_where_an_uninterrupted_run_ends(&synthetic_pair_with_budget(link, SGD_BUDGET));
+}
+
+#[test]
+fn dot_trains_a_student_differently_from_plain_sgd_on_the_same_loss() {
+    let plain = run_to_end(&synthetic_pair_with_budget(
+        r#"{"terms": [{"method": "kd"}]}"#,
+        SGD_BUDGET,
+    ));
+    let dot = run_to_end(&synthetic_pair_with_budget(
+        r#"{"terms": [{"method": "kd"}], "dot": {"delta": 0.075}}"#,
+        SGD_BUDGET,
+    ));
+    let losses = |r: &ExperimentReport| -> Vec<f64> {
+        r.runs[1].epochs.iter().map(|e| e.train_loss).collect()
+    };
+    assert_ne!(
+        losses(&plain),
+        losses(&dot),
+        "DOT's two momenta changed nothing"
+    );
+    assert!(losses(&dot).iter().all(|l| l.is_finite()));
+}
+
+/// Cancels `json` after the student's first epoch, resumes it from its checkpoint, and checks
+/// that every run ends where an uninterrupted run of `json` ends.
+fn resumes_where_an_uninterrupted_run_ends(json: &str) {
+    let json = json.to_string();
     let uninterrupted = run_to_end(&json);
 
     let dir = tempfile::tempdir().unwrap();

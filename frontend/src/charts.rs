@@ -1,20 +1,53 @@
-//! Which charts a set of runs' curves make: losses, accuracies, every weighted loss term,
-//! learning rate, temperature and curriculum fraction — one line per run (and per term),
-//! against the epoch. UI-free; the chart components draw these.
+//! Which charts a set of curves make: losses, accuracies, every weighted loss term, learning
+//! rate, temperature and curriculum fraction against the epoch — one line per run, or per model
+//! (the mean over its seeds, with a band for their spread). A colour per run or model, a dash
+//! style per split. UI-free; the chart components draw these.
 
-use api::RunCurves;
+use api::{ModelCurves, RunCurves};
 
-use crate::plot::Point;
+use crate::plot::{Band, Point};
 
-/// Line colours, one per run, distinguishable on white and for common colour blindness
-/// (Okabe–Ito).
+/// Line colours, one per run or model, distinguishable on white and for common colour
+/// blindness (Okabe–Ito).
 pub const PALETTE: [&str; 8] = [
     "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442",
 ];
 
-/// The colour of the `i`-th run.
+/// The colour of the `i`-th run or model.
 pub fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
+}
+
+/// How a line is stroked: by split (test solid, validation dashed, training dotted), and for
+/// the loss terms raw next to weighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dash {
+    /// Test, and the first line of a kind.
+    Solid,
+    /// Validation.
+    Dashed,
+    /// Training.
+    Dotted,
+}
+
+impl Dash {
+    /// The SVG `stroke-dasharray`.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            Dash::Solid => "",
+            Dash::Dashed => "6 3",
+            Dash::Dotted => "1.5 3",
+        }
+    }
+
+    /// The CSS class of its legend swatch.
+    pub fn class(self) -> &'static str {
+        match self {
+            Dash::Solid => "solid",
+            Dash::Dashed => "dashed",
+            Dash::Dotted => "dotted",
+        }
+    }
 }
 
 /// One line of a chart.
@@ -24,10 +57,12 @@ pub struct Series {
     pub label: String,
     /// Stroke colour.
     pub color: &'static str,
-    /// Drawn dashed (train curves next to test curves, raw next to weighted).
-    pub dashed: bool,
+    /// Stroke style.
+    pub dash: Dash,
     /// `(epoch, value)` points.
     pub points: Vec<Point>,
+    /// The spread of the seeds around the line (a model's), when it has one.
+    pub band: Option<Vec<Band>>,
 }
 
 /// One chart: a title, its y axis, its lines.
@@ -43,6 +78,22 @@ pub struct ChartSpec {
     pub series: Vec<Series>,
 }
 
+/// What chart lines are drawn from: one run's curves, or one model's over its seeds.
+pub trait CurveSource {
+    /// Legend label (`student · seed 0`, `student`).
+    fn label(&self) -> &str;
+    /// Its colour.
+    fn color(&self) -> &'static str;
+    /// Every metric it has.
+    fn available(&self) -> &[String];
+    /// The line of `metric`, and the band around it; `None` without points.
+    fn line(&self, metric: &str) -> Option<(Vec<Point>, Option<Vec<Band>>)>;
+    /// Batch losses heard live since the curves were fetched (runs followed live only).
+    fn live_loss(&self) -> &[Point] {
+        &[]
+    }
+}
+
 /// A run's curves with the label and colour it has everywhere on the page.
 pub struct LabelledCurves<'a> {
     /// Legend label, e.g. `student · seed 0`.
@@ -56,66 +107,151 @@ pub struct LabelledCurves<'a> {
     pub live_loss: &'a [Point],
 }
 
-fn points(curves: &RunCurves, metric: &str) -> Option<Vec<Point>> {
-    let curve = curves.curves.iter().find(|c| c.metric == metric)?;
-    (!curve.points.is_empty()).then(|| curve.points.iter().map(|p| (p.epoch, p.value)).collect())
+impl CurveSource for LabelledCurves<'_> {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn color(&self) -> &'static str {
+        self.color
+    }
+
+    fn available(&self) -> &[String] {
+        &self.curves.available
+    }
+
+    fn line(&self, metric: &str) -> Option<(Vec<Point>, Option<Vec<Band>>)> {
+        let curve = self.curves.curves.iter().find(|c| c.metric == metric)?;
+        (!curve.points.is_empty()).then(|| {
+            (
+                curve.points.iter().map(|p| (p.epoch, p.value)).collect(),
+                None,
+            )
+        })
+    }
+
+    fn live_loss(&self) -> &[Point] {
+        self.live_loss
+    }
 }
 
-/// The charts for `runs`, in reading order; charts without any data are left out.
-pub fn charts(runs: &[LabelledCurves]) -> Vec<ChartSpec> {
-    let per_run = |metric: &str, dashed: bool, suffix: &str| -> Vec<Series> {
-        runs.iter()
-            .filter_map(|r| {
+/// What a model's band spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Spread {
+    /// From the lowest seed to the highest.
+    #[default]
+    Range,
+    /// One standard deviation on each side of the mean.
+    Std,
+}
+
+/// A model's curves over its seeds, with its label and colour.
+pub struct LabelledModel<'a> {
+    /// Legend label, e.g. `student`.
+    pub label: String,
+    /// Its colour.
+    pub color: &'static str,
+    /// The curves.
+    pub curves: &'a ModelCurves,
+    /// What its bands span.
+    pub spread: Spread,
+}
+
+impl CurveSource for LabelledModel<'_> {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn color(&self) -> &'static str {
+        self.color
+    }
+
+    fn available(&self) -> &[String] {
+        &self.curves.available
+    }
+
+    fn line(&self, metric: &str) -> Option<(Vec<Point>, Option<Vec<Band>>)> {
+        let curve = self.curves.curves.iter().find(|c| c.metric == metric)?;
+        if curve.points.is_empty() {
+            return None;
+        }
+        let line = curve.points.iter().map(|p| (p.epoch, p.mean)).collect();
+        let band = curve
+            .points
+            .iter()
+            .map(|p| match self.spread {
+                Spread::Range => (p.epoch, p.min, p.max),
+                Spread::Std => (p.epoch, p.mean - p.std, p.mean + p.std),
+            })
+            .collect();
+        Some((line, Some(band)))
+    }
+}
+
+/// The charts for `sources`, in reading order; charts without any data are left out.
+pub fn charts<S: CurveSource>(sources: &[S]) -> Vec<ChartSpec> {
+    let per_source = |metric: &str, dash: Dash, suffix: &str| -> Vec<Series> {
+        sources
+            .iter()
+            .filter_map(|s| {
+                let (points, band) = s.line(metric)?;
                 Some(Series {
-                    label: format!("{}{suffix}", r.label),
-                    color: r.color,
-                    dashed,
-                    points: points(r.curves, metric)?,
+                    label: format!("{}{suffix}", s.label()),
+                    color: s.color(),
+                    dash,
+                    points,
+                    band,
                 })
             })
             .collect()
     };
-    let mut accuracy = per_run("test_accuracy", false, " · test");
-    accuracy.extend(per_run("val_accuracy", true, " · val"));
-    accuracy.extend(per_run("train_accuracy", true, " · train"));
-    let mut loss: Vec<Series> = runs
+    let mut accuracy = per_source("test_accuracy", Dash::Solid, " · test");
+    accuracy.extend(per_source("val_accuracy", Dash::Dashed, " · val"));
+    accuracy.extend(per_source("train_accuracy", Dash::Dotted, " · train"));
+    let mut loss: Vec<Series> = sources
         .iter()
-        .filter_map(|r| {
-            let mut line = points(r.curves, "batch_loss").unwrap_or_default();
+        .filter_map(|s| {
+            let (mut line, band) = s.line("batch_loss").unwrap_or_default();
             let stored_to = line.last().map_or(f64::NEG_INFINITY, |p| p.0);
-            line.extend(r.live_loss.iter().filter(|p| p.0 > stored_to));
+            line.extend(s.live_loss().iter().filter(|p| p.0 > stored_to));
             (!line.is_empty()).then(|| Series {
-                label: format!("{} · batch", r.label),
-                color: r.color,
-                dashed: false,
+                label: format!("{} · batch", s.label()),
+                color: s.color(),
+                dash: Dash::Dotted,
                 points: line,
+                band,
             })
         })
         .collect();
-    loss.extend(per_run("test_loss", true, " · test"));
-    loss.extend(per_run("val_loss", true, " · val"));
-    let terms: Vec<Series> = runs
+    loss.extend(per_source("test_loss", Dash::Solid, " · test"));
+    loss.extend(per_source("val_loss", Dash::Dashed, " · val"));
+    let terms: Vec<Series> = sources
         .iter()
-        .flat_map(|r| {
-            let metrics = r
-                .curves
-                .available
+        .flat_map(|s| {
+            let metrics = s
+                .available()
                 .iter()
                 .filter(|m| m.starts_with("loss.") && m.ends_with(".weighted"));
             metrics.enumerate().filter_map(move |(k, metric)| {
                 let term = metric
                     .trim_start_matches("loss.")
                     .trim_end_matches(".weighted");
+                let (points, band) = s.line(metric)?;
                 Some(Series {
-                    label: format!("{} · {term}", r.label),
-                    color: r.color,
-                    dashed: k % 2 == 1,
-                    points: points(r.curves, metric)?,
+                    label: format!("{} · {term}", s.label()),
+                    color: s.color(),
+                    dash: if k % 2 == 1 {
+                        Dash::Dashed
+                    } else {
+                        Dash::Solid
+                    },
+                    points,
+                    band,
                 })
             })
         })
         .collect();
-    let lr = per_run("lr", false, "");
+    let lr = per_source("lr", Dash::Solid, "");
     let chart = |title: &str, y_label: &str, log_y: bool, series: Vec<Series>| ChartSpec {
         title: title.into(),
         y_label: y_label.into(),
@@ -136,13 +272,13 @@ pub fn charts(runs: &[LabelledCurves]) -> Vec<ChartSpec> {
             "Temperature",
             "distillation temperature",
             false,
-            per_run("temperature", false, ""),
+            per_source("temperature", Dash::Solid, ""),
         ),
         chart(
             "Curriculum",
             "fraction of training data",
             false,
-            per_run("curriculum_fraction", false, ""),
+            per_source("curriculum_fraction", Dash::Solid, ""),
         ),
     ]
     .into_iter()
@@ -238,14 +374,14 @@ mod tests {
         let accuracy: Vec<_> = charts[1]
             .series
             .iter()
-            .map(|s| (s.label.as_str(), s.dashed))
+            .map(|s| (s.label.as_str(), s.dash))
             .collect();
         assert_eq!(
             accuracy,
             [
-                ("teacher · test", false),
-                ("student · test", false),
-                ("student · train", true)
+                ("teacher · test", Dash::Solid),
+                ("student · test", Dash::Solid),
+                ("student · train", Dash::Dotted)
             ]
         );
         let terms: Vec<_> = charts[2].series.iter().map(|s| s.label.as_str()).collect();
@@ -255,6 +391,53 @@ mod tests {
             !charts[3].log_y,
             "a constant learning rate is drawn on a linear axis"
         );
+    }
+
+    fn model(label: &str, metric: &str, points: &[(f64, f64, f64, f64, f64)]) -> api::ModelCurves {
+        api::ModelCurves {
+            label: label.into(),
+            kind: api::RunKind::Stage,
+            stage_index: 1,
+            runs: vec!["a".into(), "b".into(), "c".into()],
+            available: vec![metric.into()],
+            curves: vec![api::SpreadCurve {
+                metric: metric.into(),
+                points: points
+                    .iter()
+                    .map(|&(epoch, mean, min, max, std)| api::SpreadPoint {
+                        epoch,
+                        mean,
+                        min,
+                        max,
+                        std,
+                        seeds: 3,
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_model_over_its_seeds_is_one_line_with_a_band_of_their_range_or_std() {
+        let student = model("student", "val_accuracy", &[(1.0, 0.6, 0.5, 0.8, 0.1)]);
+        let drawn = |spread| {
+            let models = [LabelledModel {
+                label: "student".into(),
+                color: color(1),
+                curves: &student,
+                spread,
+            }];
+            charts(&models).remove(0).series.remove(0)
+        };
+        let range = drawn(Spread::Range);
+        assert_eq!(
+            (range.label.as_str(), range.dash),
+            ("student · val", Dash::Dashed)
+        );
+        assert_eq!(range.points, vec![(1.0, 0.6)], "the line is the mean");
+        assert_eq!(range.band, Some(vec![(1.0, 0.5, 0.8)]));
+        let std = drawn(Spread::Std).band.unwrap();
+        assert!((std[0].1 - 0.5).abs() < 1e-12 && (std[0].2 - 0.7).abs() < 1e-12);
     }
 
     #[test]

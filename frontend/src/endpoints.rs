@@ -4,8 +4,9 @@
 
 use api::{
     ApiTokenInfo, ArchitectureInfo, Comparison, CreatedApiToken, DatasetInfo, DatasetManifest,
-    ExperimentDetail, ExperimentPage, LoginRequest, MethodInfo, NewApiToken, ParamCount, RunCurves,
-    RunListing, SessionInfo, ShareLink, ShareRequest, SharedView, SystemInfo,
+    ExperimentCurves, ExperimentDetail, ExperimentPage, LoginRequest, MethodInfo, NewApiToken,
+    ParamCount, RunCurves, RunListing, SessionInfo, ShareLink, ShareRequest, SharedView,
+    SystemInfo,
 };
 use serde_json::Value;
 
@@ -175,6 +176,20 @@ pub async fn run_curves(share: Option<&str>, run: &str, max_points: usize) -> Ap
         None => "/api/runs".to_string(),
     };
     client::get(&format!("{runs}/{run}/curves?max_points={max_points}")).await
+}
+
+/// Each model of experiment `id` over its seeds, on at most `max_points` buckets; through a
+/// share link of the experiment when `share` is one.
+pub async fn experiment_curves(
+    share: Option<&str>,
+    id: &str,
+    max_points: usize,
+) -> ApiResult<ExperimentCurves> {
+    let path = match share {
+        Some(token) => format!("/api/shared/{token}/curves"),
+        None => format!("/api/experiments/{id}/curves"),
+    };
+    client::get(&format!("{path}?max_points={max_points}")).await
 }
 
 /// Runs side by side.

@@ -121,7 +121,8 @@ pub fn stage_model(stage: &api::StageSpec) -> String {
     }
 }
 
-/// A link's loss in a line: `CE 0.1 + KD (T 4, w 0.9)`, `+ curriculum (from 30 %)`.
+/// A link's loss in a line: `CE 0.1 + KD (T 4, w 0.9)`, `+ curriculum (from 30 %)`,
+/// `+ DOT (Δ 0.075)`.
 pub fn link(link: &api::LinkSpec) -> String {
     let mut parts: Vec<String> = link.terms.iter().map(api::LossTerm::summary).collect();
     if parts.is_empty() {
@@ -132,6 +133,9 @@ pub fn link(link: &api::LinkSpec) -> String {
     }
     if let Some(c) = &link.curriculum {
         parts.push(format!("curriculum from {:.0} %", c.start * 100.0));
+    }
+    if let Some(dot) = &link.dot {
+        parts.push(format!("DOT (Δ {})", dot.delta));
     }
     parts.join(" + ")
 }

@@ -213,7 +213,15 @@ impl Artifacts {
         let epochs_done = Progress::from_json(&progress, &progress_path)?.epochs_done;
         let name = last_component(dir);
         let mut kept = vec![last_component(&progress_path), MODEL_FILE.to_string()];
-        for file in checkpoint.resume_files(epochs_done) {
+        let optional = checkpoint
+            .optional_resume_files(epochs_done)
+            .into_iter()
+            .filter(|file| file.exists());
+        for file in checkpoint
+            .resume_files(epochs_done)
+            .into_iter()
+            .chain(optional)
+        {
             remote
                 .put(&name, &last_component(&file), read_file(&file).await?)
                 .await?;
@@ -257,9 +265,13 @@ impl Artifacts {
         if theirs <= ours {
             return Ok(None);
         }
-        for file in checkpoint.resume_files(theirs) {
-            if let Some(bytes) = remote.get(&name, &last_component(&file)).await? {
-                write_atomically(&file, &bytes).await?;
+        let files = checkpoint.resume_files(theirs);
+        for file in files
+            .iter()
+            .chain(&checkpoint.optional_resume_files(theirs))
+        {
+            if let Some(bytes) = remote.get(&name, &last_component(file)).await? {
+                write_atomically(file, &bytes).await?;
             }
         }
         write_atomically(&progress_path, &progress).await?;

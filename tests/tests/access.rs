@@ -163,7 +163,7 @@ fn expected(need: &str, credential: Credential) -> Option<&'static [u16]> {
 fn need_of(method: &str, path: &str) -> &'static str {
     match (method, path) {
         ("GET", "/api/health" | "/api/session" | "/api/shared/{token}")
-        | ("GET", "/api/shared/{token}/runs/{id}/curves")
+        | ("GET", "/api/shared/{token}/runs/{id}/curves" | "/api/shared/{token}/curves")
         | ("POST", "/api/login" | "/api/logout") => "public",
         (_, p) if p.starts_with("/api/tokens") => "owner",
         ("GET", _) => "read",

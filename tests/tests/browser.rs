@@ -262,12 +262,20 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
         guest.find_all("table.models tbody tr").len() == 4
     });
     guest.find(r#"figure[data-chart="Accuracy"]"#);
-    assert!(
-        guest.find_all("main button").is_empty(),
-        "a shared view has no buttons"
+    // Reading controls only: the charts' own tools and the seeds switch change nothing.
+    assert_eq!(
+        guest.find_all("main button").len(),
+        guest.find_all("main .chart-tools button").len(),
+        "a shared view has no buttons but the charts' own"
     );
     assert!(guest.find_all("main .actions").is_empty());
-    assert!(guest.find_all("main input[type=checkbox]").is_empty());
+    assert_eq!(
+        guest.find_all("main input[type=checkbox]").len(),
+        guest
+            .find_all("main .curves-tools input[type=checkbox]")
+            .len(),
+        "no checkbox but the seeds switch"
+    );
     assert!(
         guest.find_all("main a[download]").is_empty(),
         "nor downloads"
@@ -278,9 +286,10 @@ fn a_chain_composed_in_the_browser_trains_live_compares_and_shares_read_only() {
         guest.find_all("table.compare tbody tr").len() == 2
     });
     guest.find(r#"figure[data-chart="Accuracy vs size"]"#);
-    assert!(
-        guest.find_all("main button").is_empty(),
-        "a shared comparison has no buttons"
+    assert_eq!(
+        guest.find_all("main button").len(),
+        guest.find_all("main .chart-tools button").len(),
+        "a shared comparison has no buttons but the charts' own"
     );
     assert!(
         guest.find_all("main a[href^='/experiments/']").is_empty(),
@@ -368,6 +377,19 @@ fn an_invalid_form_shows_the_error_next_to_its_field_and_keeps_what_was_typed() 
             .find_all(r#".field[data-field="budget.epochs"] .field-error"#)
             .is_empty()
     });
+
+    // A link option from the catalogue: DOT, switched on, shows its Δ; under the default Adam
+    // the server refuses it and names the option.
+    browser.find(r#"[data-option="dot"] input"#).click();
+    browser.find(r#".field[data-field="chain[1].link.dot.delta"] input"#);
+    browser.find(r#"[data-testid="submit"]"#).click();
+    browser.wait_until("the refusal to name link.dot", || {
+        browser
+            .find_all(".notice.error")
+            .iter()
+            .any(|notice| notice.text().contains("chain[1].link.dot"))
+    });
+    assert_eq!(server.get("/api/experiments").json["total"], 0);
 }
 
 #[test]

@@ -152,13 +152,15 @@ fn the_openapi_document_describes_every_route_the_server_answers_and_only_those(
         "DELETE /api/sweeps/{id}",
         "GET /api/sweeps/{id}/events",
         "POST /api/sweeps/{id}/share",
+        "GET /api/experiments/{id}/curves",
+        "GET /api/shared/{token}/curves",
     ] {
         assert!(
             documented.contains(&route.to_string()),
             "{route} is not documented: {documented:?}"
         );
     }
-    assert_eq!(documented.len(), 40, "{documented:?}");
+    assert_eq!(documented.len(), 42, "{documented:?}");
     // Every schema referenced is defined.
     let mut all = Vec::new();
     refs(&doc, &mut all);
@@ -264,7 +266,7 @@ fn the_catalog_endpoints_describe_datasets_architectures_and_method_forms() {
         .filter(|m| m["placement"] != "term")
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(others, ["ce", "ctkd", "curriculum"]);
+    assert_eq!(others, ["ce", "ctkd", "curriculum", "dot"]);
 
     let system = server.get("/api/system").json;
     assert_eq!(

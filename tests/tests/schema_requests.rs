@@ -135,7 +135,7 @@ fn object(schema: &Value, doc: &Value) -> BoxedStrategy<Value> {
 /// The rules across fields the document states in words, applied to a generated spec: data this
 /// server has, models it can train (a convolutional preset, so feature methods apply), a first
 /// stage without distillation, each method once per link, one learned temperature per link,
-/// `lambda_max ≥ lambda_min`, no hint stage (its range depends on the student), no `from_run`
+/// `lambda_max ≥ lambda_min`, DOT only beside a term and with SGD, no hint stage (its range depends on the student), no `from_run`
 /// (it names a run this lab has), and no validation count or budget `samples` (they depend on
 /// the training samples there are).
 fn within_cross_field_rules(mut spec: Value, presets: &[String]) -> Value {
@@ -197,6 +197,17 @@ fn within_cross_field_rules(mut spec: Value, presets: &[String]) -> Value {
                     None => {}
                 }
             }
+        }
+        // DOT needs a distillation term, and SGD with room for Δ (< 0.5) around its momentum.
+        let has_terms = link
+            .get("terms")
+            .and_then(Value::as_array)
+            .is_some_and(|t| !t.is_empty());
+        if !has_terms {
+            link.as_object_mut().unwrap().remove("dot");
+        }
+        if stage["link"].get("dot").is_some() {
+            stage["budget"]["optimizer"] = json!({"kind": "sgd", "momentum": 0.5});
         }
     }
     spec

@@ -65,11 +65,14 @@ pub fn reads_teacher_features(link: &LinkSpec) -> bool {
         .any(|t| distiller(t).reads_teacher_features())
 }
 
-/// `kd`, `dkd+ctkd+curriculum`, `ce` for none: what a link does, for names and labels.
+/// `kd`, `dkd+ctkd+curriculum`, `kd+dot`, `ce` for none: what a link does, for names and labels.
 pub fn link_label(link: &LinkSpec) -> String {
     let mut parts: Vec<String> = link.terms.iter().map(|t| distiller(t).label()).collect();
     if link.curriculum.is_some() {
         parts.push("curriculum".into());
+    }
+    if link.dot.is_some() {
+        parts.push("dot".into());
     }
     if parts.is_empty() {
         "ce".into()
@@ -103,8 +106,26 @@ pub(super) fn weighted(name: &'static str, raw: Tensor<1>, weight: f64) -> TermL
 pub struct LossBreakdown {
     /// Sum of the weighted terms. // [1]
     pub total: Tensor<1>,
-    /// Every term.
+    /// Every term, the cross-entropy first.
     pub terms: Vec<TermLoss>,
+}
+
+impl LossBreakdown {
+    /// The sum of the weighted distillation terms (all but the cross-entropy), when the link
+    /// has any. // [1]
+    pub fn distillation(&self) -> Option<Tensor<1>> {
+        self.terms
+            .iter()
+            .skip(1)
+            .map(|t| t.weighted.clone())
+            .reduce(|a, b| a + b)
+    }
+}
+
+/// The link's weighted cross-entropy, the term every link has. // logits: [batch, classes] → [1]
+pub fn task_loss(link: &LinkSpec, logits: Tensor<2>, targets: Tensor<1, Int>) -> TermLoss {
+    let ce_weight = link.ce_weight.unwrap_or(api::defaults::CE_WEIGHT);
+    weighted("ce", cross_entropy(logits, targets), ce_weight)
 }
 
 /// What a link's loss is computed from.
@@ -128,9 +149,11 @@ pub struct BatchInputs<'a> {
 /// When the link has distillation terms but no teacher, or a learnable part is missing: both are
 /// ruled out when the spec is validated and the modules are built from it.
 pub fn link_loss(link: &LinkSpec, modules: &LinkModules, inputs: BatchInputs<'_>) -> LossBreakdown {
-    let ce_weight = link.ce_weight.unwrap_or(api::defaults::CE_WEIGHT);
-    let ce = cross_entropy(inputs.student.logits.clone(), inputs.targets.clone());
-    let mut terms = vec![weighted("ce", ce, ce_weight)];
+    let mut terms = vec![task_loss(
+        link,
+        inputs.student.logits.clone(),
+        inputs.targets.clone(),
+    )];
     if !link.terms.is_empty() {
         let term_inputs = TermInputs {
             epoch: inputs.epoch,

@@ -9,6 +9,7 @@
 mod ce;
 mod ctkd;
 mod curriculum;
+mod dot;
 mod features;
 mod link;
 mod method;
@@ -17,26 +18,29 @@ mod standardize;
 pub use ce::cross_entropy;
 pub use ctkd::{ctkd_lambda, reverse_gradient, LearnedTemperature, Temperature};
 pub use curriculum::{curriculum_fraction, rank_by_difficulty};
+pub use dot::momenta as dot_momenta;
 pub use features::{l2_normalize, pool_to_smaller};
 pub use link::{
-    link_label, link_loss, reads_teacher_features, BatchInputs, LinkModules, LossBreakdown,
-    TermLoss,
+    link_label, link_loss, reads_teacher_features, task_loss, BatchInputs, LinkModules,
+    LossBreakdown, TermLoss,
 };
 pub use method::{Distiller, MethodSpec, ParamSpec, StagePair, TermInputs, WireType};
 pub use standardize::standardize;
 
 pub(crate) use ctkd::validate as validate_ctkd;
 pub(crate) use curriculum::fill_full_at_epoch;
+pub(crate) use dot::validate as validate_dot;
 use link::weighted;
 
 use api::LossTerm;
 
 /// Every method a link can use, in the order forms list them: the link's own cross-entropy,
-/// the loss terms, and the options (CTKD on a logit term, the sample curriculum).
+/// the loss terms, and the options (CTKD on a logit term, the sample curriculum, the
+/// distillation-oriented trainer).
 pub fn catalog() -> Vec<MethodSpec> {
     let mut methods = vec![ce::method()];
     methods.extend(term_catalog());
-    methods.extend([ctkd::method(), curriculum::method()]);
+    methods.extend([ctkd::method(), curriculum::method(), dot::method()]);
     methods
 }
 
@@ -78,4 +82,5 @@ term_methods! {
     sp => Sp,
     nst => Nst,
     vid => Vid,
+    mlkd => Mlkd,
 }

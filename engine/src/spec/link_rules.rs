@@ -1,11 +1,14 @@
 //! The rules of a link, as loops over its terms: every parameter inside the bounds its method's
 //! catalog entry gives, feature methods only between convolutional models, each method once,
-//! one learned temperature, each method's own rules, and the CE weight and curriculum defaults.
+//! one learned temperature, each method's own rules, the CE weight and curriculum defaults, and
+//! DOT's demands on the optimiser.
 
-use api::{defaults, LinkSpec};
+use api::{defaults, LinkSpec, OptimizerSpec};
 
 use super::SpecError;
-use crate::distill::{distiller, fill_full_at_epoch, method_named, validate_ctkd, StagePair};
+use crate::distill::{
+    distiller, fill_full_at_epoch, method_named, validate_ctkd, validate_dot, StagePair,
+};
 use crate::models::StageShape;
 
 /// The catalog entry of `name`, which every method in a parsed spec has.
@@ -29,11 +32,11 @@ pub(super) fn fill_ce_weight(link: &mut LinkSpec, at: &str) -> Result<(), SpecEr
 }
 
 /// Checks the link of stage `at` (its student and teacher stages in `pair`, trained for
-/// `epochs`) and fills in its curriculum's defaults.
+/// `epochs` with `optimizer`) and fills in its curriculum's defaults.
 pub(super) fn validate_link(
     link: &mut LinkSpec,
     at: &str,
-    epochs: usize,
+    (epochs, optimizer): (usize, &OptimizerSpec),
     pair: &StagePair<'_>,
 ) -> Result<(), SpecError> {
     let mut methods: Vec<&str> = Vec::new();
@@ -72,12 +75,16 @@ pub(super) fn validate_link(
         entry("curriculum").check(&as_json(curriculum), &format!("{at}.link.curriculum"))?;
         fill_full_at_epoch(curriculum, epochs);
     }
+    if let Some(dot) = &link.dot {
+        entry("dot").check(&as_json(dot), &format!("{at}.link.dot"))?;
+        validate_dot(dot, link, optimizer, at)?;
+    }
     Ok(())
 }
 
-/// Whether a link distils at all: terms or a curriculum.
+/// Whether a link distils at all: terms, a curriculum or DOT.
 pub(super) fn has_distillation(link: &LinkSpec) -> bool {
-    !link.terms.is_empty() || link.curriculum.is_some()
+    !link.terms.is_empty() || link.curriculum.is_some() || link.dot.is_some()
 }
 
 fn require_spatial(pair: &StagePair<'_>, field: &str, method: &str) -> Result<(), SpecError> {

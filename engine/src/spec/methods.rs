@@ -16,10 +16,12 @@ mod tests {
     use crate::spec::{parse_spec, validate};
     use api::{MethodPlacement, ParamInfo, ParamKind};
 
-    /// A teacher → student spec whose link is `link` (JSON).
+    /// A teacher → student spec whose link is `link` (JSON), trained with SGD at momentum 0.5
+    /// (so that DOT's Δ has room on both sides).
     fn spec_with_link(link: &str) -> String {
         format!(
             r#"{{"dataset": {{"name": "synthetic"}},
+                "budget": {{"optimizer": {{"kind": "sgd", "momentum": 0.5}}}},
                 "chain": [{{"architecture": {{"kind": "preset", "name": "cnn-s"}}}},
                           {{"architecture": {{"kind": "preset", "name": "cnn-xs"}}, "link": {link}}}]}}"#
         )
@@ -41,6 +43,9 @@ mod tests {
                 format!(
                     r#"{{"terms": [{{"method": "kd"}}], "curriculum": {{"{param}": {value}}}}}"#
                 )
+            }
+            MethodPlacement::Trainer => {
+                format!(r#"{{"terms": [{{"method": "kd"}}], "dot": {{"{param}": {value}}}}}"#)
             }
         }
     }
@@ -77,7 +82,7 @@ mod tests {
                         "{at} = {outside} accepted"
                     );
                     let inside = if param.exclusive_minimum {
-                        min + 0.5
+                        param.maximum.map_or(min + 0.5, |max| (min + max) / 2.0)
                     } else {
                         min
                     };

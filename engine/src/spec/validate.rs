@@ -126,7 +126,12 @@ pub fn validate(
                 student: &stage_shapes,
                 teacher: &shapes[i - 1],
             };
-            validate_link(&mut stage.link, &at, budget.epochs, &pair)?;
+            validate_link(
+                &mut stage.link,
+                &at,
+                (budget.epochs, &budget.optimizer),
+                &pair,
+            )?;
             if params > stages[i - 1].params {
                 warnings.push(format!(
                     "{at}: the student ({params} parameters) is larger than its teacher ({} parameters)",

@@ -1,4 +1,4 @@
-//! Per-run checkpoints: after every epoch the student (with its link modules), the optimiser
+//! Per-run checkpoints: after every epoch the student (with its link modules), the optimisers'
 //! state and the curves so far. Files carry the epoch in their name and `progress.json` is
 //! replaced atomically last, so a crash at any moment leaves the previous complete checkpoint.
 
@@ -10,7 +10,7 @@ use burn::optim::ModuleOptimizer;
 use burn::store::RecordError;
 use serde::{Deserialize, Serialize};
 
-use super::Student;
+use super::{Optimizers, Student};
 use crate::models::Net;
 
 /// Why a checkpoint could not be written or read.
@@ -163,6 +163,12 @@ impl Checkpoint {
         self.dir.join(format!("optimizer-epoch{epoch}.bin"))
     }
 
+    /// DOT's second optimiser (the distillation gradient's momentum).
+    fn distillation_optimizer_path(&self, epoch: usize) -> PathBuf {
+        self.dir
+            .join(format!("optimizer-distillation-epoch{epoch}.bin"))
+    }
+
     /// `progress.json`: what the run had done, replaced last after every epoch.
     pub fn progress_path(&self) -> PathBuf {
         self.dir.join("progress.json")
@@ -176,6 +182,11 @@ impl Checkpoint {
             self.optimizer_path(epochs_done),
             self.best_path(),
         ]
+    }
+
+    /// The files a resume reads when the run has them: DOT's second optimiser.
+    pub fn optional_resume_files(&self, epochs_done: usize) -> [PathBuf; 1] {
+        [self.distillation_optimizer_path(epochs_done)]
     }
 
     /// Where the reported model's weights are written (the best validation epoch's).
@@ -228,29 +239,36 @@ impl Checkpoint {
         }
     }
 
-    /// Loads the student and optimiser saved with `progress`.
+    /// Loads the student and optimisers saved with `progress`.
     pub fn restore(
         &self,
         progress: &Progress,
         student: Student,
-        optimizer: ModuleOptimizer,
-    ) -> Result<(Student, ModuleOptimizer), CheckpointError> {
-        let student_path = self.student_path(progress.epochs_done);
-        let optimizer_path = self.optimizer_path(progress.epochs_done);
+        optimizers: Optimizers,
+    ) -> Result<(Student, Optimizers), CheckpointError> {
+        let epoch = progress.epochs_done;
+        let student_path = self.student_path(epoch);
         let student = student
             .try_load_file(&student_path)
             .map_err(record(&student_path))?;
-        let optimizer = optimizer
-            .load(&optimizer_path)
-            .map_err(record(&optimizer_path))?;
-        Ok((student, optimizer))
+        let load = |optimizer: ModuleOptimizer, path: PathBuf| {
+            optimizer.load(&path).map_err(record(&path))
+        };
+        let optimizers = Optimizers {
+            task: load(optimizers.task, self.optimizer_path(epoch))?,
+            distillation: match optimizers.distillation {
+                Some(o) => Some(load(o, self.distillation_optimizer_path(epoch))?),
+                None => None,
+            },
+        };
+        Ok((student, optimizers))
     }
 
     /// Saves the state after an epoch, then removes the previous epoch's files.
     pub fn save(
         &self,
         student: &Student,
-        optimizer: &ModuleOptimizer,
+        optimizers: &Optimizers,
         progress: &Progress,
     ) -> Result<(), CheckpointError> {
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
@@ -260,10 +278,18 @@ impl Checkpoint {
             .clone()
             .save_file(&student_path)
             .map_err(record(&student_path))?;
-        let optimizer_path = self.optimizer_path(epoch);
-        optimizer
-            .save(&optimizer_path)
-            .map_err(record(&optimizer_path))?;
+        let saved = [
+            (Some(&optimizers.task), self.optimizer_path(epoch)),
+            (
+                optimizers.distillation.as_ref(),
+                self.distillation_optimizer_path(epoch),
+            ),
+        ];
+        for (optimizer, path) in saved {
+            if let Some(optimizer) = optimizer {
+                optimizer.save(&path).map_err(record(&path))?;
+            }
+        }
         let path = self.progress_path();
         let temporary = self.dir.join("progress.json.tmp");
         let json = serde_json::to_vec_pretty(progress).expect("progress serializes");
@@ -272,6 +298,7 @@ impl Checkpoint {
         for old in 0..epoch {
             let _ = std::fs::remove_file(self.student_path(old));
             let _ = std::fs::remove_file(self.optimizer_path(old));
+            let _ = std::fs::remove_file(self.distillation_optimizer_path(old));
         }
         Ok(())
     }

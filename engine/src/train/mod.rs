@@ -21,7 +21,7 @@ pub use checkpoint::{Checkpoint, CheckpointError, Progress};
 pub use evaluate::{evaluate, softmax_outputs, Evaluation};
 pub use experiment::{baseline_link, plan_runs, ExperimentData, PlannedRun};
 pub use measure::{measure_inference, InferenceTiming};
-pub use optim::{learning_rate, Optimizer};
+pub use optim::{learning_rate, Optimizer, Optimizers};
 pub use plan::{fingerprint, RunContext, RunPlan, Student, TrainError, TrainedModel};
 pub use run::train_run;
 pub use sink::{NullSink, ProgressSink, TrainEvent};

@@ -1,11 +1,13 @@
-//! Optimisers (Adam, SGD with momentum) with PyTorch's conventions, and learning-rate
-//! schedules evaluated once per epoch.
+//! Optimisers (Adam, SGD with momentum) with PyTorch's conventions, the pair of SGD optimisers
+//! of the distillation-oriented trainer, and learning-rate schedules evaluated once per epoch.
 
-use api::{LrSchedule, OptimizerSpec};
+use api::{DotParams, LrSchedule, OptimizerSpec};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{ModuleOptimizer, SgdConfig};
+use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::prelude::*;
 
+use crate::distill::dot_momenta;
 use crate::kernels::{AdamSettings, FusedAdam};
 
 /// burn's optimiser for a whole module, built from a spec.
@@ -17,7 +19,6 @@ impl Optimizer {
     /// default dampening is 0.1).
     pub fn build(spec: &OptimizerSpec) -> ModuleOptimizer {
         let penalty = |penalty: f64| (penalty > 0.0).then_some(penalty as f32);
-        let decay = |weight_decay: f64| penalty(weight_decay).map(WeightDecayConfig::new);
         match spec {
             OptimizerSpec::Adam { weight_decay, .. } => {
                 ModuleOptimizer::from(FusedAdam::new(AdamSettings {
@@ -32,14 +33,84 @@ impl Optimizer {
                 weight_decay,
                 nesterov,
                 ..
-            } => SgdConfig::new()
-                .with_momentum((*momentum > 0.0).then_some(MomentumConfig {
-                    momentum: *momentum,
-                    dampening: 0.0,
-                    nesterov: *nesterov,
-                }))
-                .with_weight_decay(decay(*weight_decay))
-                .init(),
+            } => sgd(*momentum, *weight_decay, *nesterov),
+        }
+    }
+}
+
+/// SGD with undampened momentum (none at 0) and L2 weight decay (none at 0).
+fn sgd(momentum: f64, weight_decay: f64, nesterov: bool) -> ModuleOptimizer {
+    SgdConfig::new()
+        .with_momentum((momentum > 0.0).then_some(MomentumConfig {
+            momentum,
+            dampening: 0.0,
+            nesterov,
+        }))
+        .with_weight_decay(
+            (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32)),
+        )
+        .init()
+}
+
+/// The optimisers of a run: the stage's own, or with DOT (Zhao et al. 2023) two SGDs that
+/// keep a momentum buffer each — one for the cross-entropy's gradient, one for the
+/// distillation terms'.
+pub struct Optimizers {
+    /// Steps on the whole loss' gradient; with DOT, on the cross-entropy's (momentum `m − Δ`,
+    /// with the stage's weight decay).
+    pub task: ModuleOptimizer,
+    /// With DOT, steps on the distillation terms' gradient (momentum `m + Δ`, no decay).
+    pub distillation: Option<ModuleOptimizer>,
+}
+
+impl Optimizers {
+    /// The stage's optimiser, split in two when the link trains with `dot` (validation has
+    /// made sure `spec` is then SGD).
+    pub fn build(spec: &OptimizerSpec, dot: Option<&DotParams>) -> Optimizers {
+        match (dot, spec) {
+            (
+                Some(dot),
+                OptimizerSpec::Sgd {
+                    momentum,
+                    weight_decay,
+                    ..
+                },
+            ) => {
+                let (task, distillation) = dot_momenta(*momentum, dot.delta);
+                Optimizers {
+                    task: sgd(task, *weight_decay, false),
+                    distillation: Some(sgd(distillation, 0.0, false)),
+                }
+            }
+            _ => Optimizers {
+                task: Optimizer::build(spec),
+                distillation: None,
+            },
+        }
+    }
+
+    /// Whether the gradients must be split: the task's and the distillation's.
+    pub fn splits_gradients(&self) -> bool {
+        self.distillation.is_some()
+    }
+
+    /// Updates `module` with the task's gradient, then with the distillation's (DOT only), both
+    /// taken at the same weights.
+    ///
+    /// # Panics
+    /// When DOT's gradients and optimisers do not come together.
+    pub fn step<M: Module>(
+        &mut self,
+        lr: f64,
+        module: M,
+        task: GradientsParams,
+        distillation: Option<GradientsParams>,
+    ) -> M {
+        let module = self.task.step(lr, module, task);
+        match (&mut self.distillation, distillation) {
+            (Some(optimizer), Some(grads)) => optimizer.step(lr, module, grads),
+            (None, None) => module,
+            _ => panic!("DOT steps on two gradients, every other run on one"),
         }
     }
 }

@@ -6,7 +6,6 @@
 use std::time::Instant;
 
 use api::{CurriculumParams, EpochMetrics};
-use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 
 use super::checkpoint::Progress;
@@ -14,7 +13,7 @@ use super::finish::{finish, import};
 use super::stats::EpochStats;
 use super::teacher_cache::{feature_budget, TeacherCache};
 use super::{
-    evaluate, fingerprint, learning_rate, softmax_outputs, Checkpoint, Optimizer, ProgressSink,
+    evaluate, fingerprint, learning_rate, softmax_outputs, Checkpoint, Optimizers, ProgressSink,
     RunContext, RunPlan, Student, TrainError, TrainEvent, TrainedModel,
 };
 use crate::distill::{
@@ -91,7 +90,7 @@ pub(super) struct Trainer<'r, 'p, 'c> {
     pub(super) plan: &'r RunPlan<'p>,
     pub(super) ctx: &'r RunContext<'c>,
     pub(super) train_device: Device,
-    pub(super) optimizer: ModuleOptimizer,
+    pub(super) optimizers: Optimizers,
     pub(super) progress: Progress,
     pub(super) checkpoint: Option<Checkpoint>,
     /// The model at the best validation epoch so far (eval mode).
@@ -124,7 +123,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
             net: Net::init(&run.architecture, ctx.input, &train_device),
             link: LinkModules::init(&run.link, &pair, &train_device),
         });
-        let mut optimizer = Optimizer::build(&run.budget.optimizer);
+        let mut optimizers = Optimizers::build(&run.budget.optimizer, run.link.dot.as_ref());
         let checkpoint = ctx
             .checkpoints
             .map(|root| Checkpoint::new(root, &run.id, &fingerprint));
@@ -132,7 +131,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
         let mut best = None;
         if let Some(cp) = &checkpoint {
             if let Some(saved) = cp.progress(&progress.fingerprint)? {
-                (student, optimizer) = cp.restore(&saved, student, optimizer)?;
+                (student, optimizers) = cp.restore(&saved, student, optimizers)?;
                 if saved.best.is_some() {
                     best = Some(cp.load_best(&run.architecture, ctx.input, &ctx.device.device)?);
                 }
@@ -143,7 +142,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
             plan,
             ctx,
             train_device,
-            optimizer,
+            optimizers,
             progress,
             checkpoint,
             best,
@@ -287,7 +286,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
             self.best = Some(net);
         }
         if let Some(cp) = &self.checkpoint {
-            cp.save(&student, &self.optimizer, &self.progress)?;
+            cp.save(&student, &self.optimizers, &self.progress)?;
         }
         let metrics = self.progress.epochs.last().expect("just recorded");
         sink.event(TrainEvent::Epoch {

@@ -1,5 +1,7 @@
 //! One optimisation step of a run: a batch assembled, the student's and the teacher's forward
-//! passes, the link's loss, the backward pass and the optimiser's update.
+//! passes, the link's loss, the backward pass and the optimiser's update — with DOT, one
+//! backward pass for the distillation terms and a second forward and backward pass for the
+//! cross-entropy, as burn's tape is walked once.
 
 use burn::optim::GradientsParams;
 use burn::prelude::*;
@@ -7,7 +9,7 @@ use burn::prelude::*;
 use super::run::Trainer;
 use super::stats::{batch_stats, EpochStats};
 use super::Student;
-use crate::distill::{link_loss, BatchInputs};
+use crate::distill::{link_loss, task_loss, BatchInputs};
 use crate::models::{Features, Net};
 use crate::rng::{purpose, Rng};
 
@@ -44,8 +46,19 @@ impl Trainer<'_, '_, '_> {
         };
         let loss = link_loss(&plan.run.link, &student.link, inputs);
         let summary = batch_stats(&loss, &features.logits, &batch.targets);
-        let grads = GradientsParams::from_grads(loss.total.backward(), &student);
-        let student = self.optimizer.step(lr, student, grads);
+        let student = if self.optimizers.splits_gradients() {
+            let distillation = loss
+                .distillation()
+                .expect("DOT needs a distillation term (checked when the spec is validated)");
+            let distillation = GradientsParams::from_grads(distillation.backward(), &student);
+            let logits = student.net.forward_features(batch.images).logits;
+            let task = task_loss(&plan.run.link, logits, batch.targets.clone()).weighted;
+            let task = GradientsParams::from_grads(task.backward(), &student);
+            self.optimizers.step(lr, student, task, Some(distillation))
+        } else {
+            let grads = GradientsParams::from_grads(loss.total.backward(), &student);
+            self.optimizers.step(lr, student, grads, None)
+        };
         let values: Vec<f32> = summary.into_data().try_to_vec().expect("f32 statistics");
         let stats = stats
             .get_or_insert_with(|| EpochStats::new(loss.terms.iter().map(|t| t.name).collect()));

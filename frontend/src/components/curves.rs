@@ -1,12 +1,13 @@
-//! The curves of some runs, fetched from the server (downsampled there) and refetched whenever
-//! `version` changes — the experiment page bumps it on every finished epoch — with the batch
-//! losses heard live since then drawn after the stored training loss.
+//! Curves fetched from the server (downsampled there) and refetched whenever `version` changes
+//! — the experiment page bumps it on every finished epoch: an experiment's models, each the
+//! mean over its seeds with a band for their spread; or some runs one by one, with the batch
+//! losses heard live since the fetch drawn after the stored training loss.
 
 use api::RunCurves;
 use leptos::prelude::*;
 
 use super::{ErrorNotice, LineChart};
-use crate::charts::{charts, LabelledCurves};
+use crate::charts::{charts, color, ChartSpec, LabelledCurves, LabelledModel, Spread};
 use crate::client::ApiResult;
 use crate::endpoints;
 use crate::live_loss::LiveLoss;
@@ -49,13 +50,7 @@ pub fn CurvesPanel(
             ApiResult::Ok(all)
         }
     });
-    // The last good curves stay on screen while the next fetch runs.
-    let shown = RwSignal::new(None::<ApiResult<Vec<(CurveRun, RunCurves)>>>);
-    Effect::new(move || {
-        if let Some(result) = fetched.get() {
-            shown.set(Some(result));
-        }
-    });
+    let shown = last_fetched(fetched);
     move || match shown.get() {
         None => view! { <p class="loading">"Loading curves…"</p> }.into_any(),
         Some(Err(failure)) => view! { <ErrorNotice failure=failure/> }.into_any(),
@@ -70,16 +65,70 @@ pub fn CurvesPanel(
                     live_loss: live.of(&run.id),
                 })
                 .collect();
-            let specs = charts(&labelled);
-            if specs.is_empty() {
-                return view! { <p class="muted">"No curves yet: they appear when the first epoch ends."</p> }.into_any();
-            }
-            view! {
-                <div class="charts">
-                    {specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
-                </div>
-            }
-            .into_any()
+            chart_grid(charts(&labelled))
         }
     }
+}
+
+/// Every chart of experiment `experiment`'s models, each line the mean over the model's seeds
+/// with a band spanning `spread`.
+#[component]
+pub fn ModelCurvesPanel(
+    experiment: String,
+    version: Signal<u64>,
+    spread: Signal<Spread>,
+    /// The share link the page is opened through: curves are read through it (no login).
+    #[prop(optional_no_strip)]
+    share: Option<String>,
+) -> impl IntoView {
+    let fetched = LocalResource::new(move || {
+        version.track();
+        let (share, experiment) = (share.clone(), experiment.clone());
+        async move { endpoints::experiment_curves(share.as_deref(), &experiment, MAX_POINTS).await }
+    });
+    let shown = last_fetched(fetched);
+    move || match shown.get() {
+        None => view! { <p class="loading">"Loading curves…"</p> }.into_any(),
+        Some(Err(failure)) => view! { <ErrorNotice failure=failure/> }.into_any(),
+        Some(Ok(all)) => {
+            let labelled: Vec<LabelledModel> = all
+                .models
+                .iter()
+                .enumerate()
+                .map(|(i, model)| LabelledModel {
+                    label: model.label.clone(),
+                    color: color(i),
+                    curves: model,
+                    spread: spread.get(),
+                })
+                .collect();
+            chart_grid(charts(&labelled))
+        }
+    }
+}
+
+/// What `fetched` last answered: the last curves stay on screen while the next fetch runs.
+fn last_fetched<T: Clone + Send + Sync + 'static>(
+    fetched: LocalResource<T>,
+) -> RwSignal<Option<T>> {
+    let shown = RwSignal::new(None);
+    Effect::new(move || {
+        if let Some(result) = fetched.get() {
+            shown.set(Some(result));
+        }
+    });
+    shown
+}
+
+/// The charts side by side, or a note while there are none.
+fn chart_grid(specs: Vec<ChartSpec>) -> AnyView {
+    if specs.is_empty() {
+        return view! { <p class="muted">"No curves yet: they appear when the first epoch ends."</p> }.into_any();
+    }
+    view! {
+        <div class="charts">
+            {specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
+        </div>
+    }
+    .into_any()
 }

@@ -1,5 +1,7 @@
 //! A draft experiment: plain data, edited by the composer and converted to and from specs.
 
+use std::collections::BTreeMap;
+
 use api::{ExperimentSpec, MethodInfo};
 use serde_json::{json, Map, Value};
 
@@ -7,6 +9,16 @@ use super::values::{
     default_values, list_value, number_value, object_values, object_without, params_object,
     value_text,
 };
+
+/// A link's options as a spec has them: every field but `ce_weight` and `terms`.
+fn link_options(link: &Value) -> BTreeMap<String, Vec<ParamValue>> {
+    link.as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| !matches!(name.as_str(), "ce_weight" | "terms"))
+        .map(|(name, params)| (name.clone(), object_values(params, &[])))
+        .collect()
+}
 
 /// One parameter as typed: its name and text (empty means the server's default).
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +74,9 @@ pub struct StageDraft {
     pub ce_weight: String,
     /// Distillation terms.
     pub terms: Vec<TermDraft>,
-    /// Sample curriculum parameters, when on.
-    pub curriculum: Option<Vec<ParamValue>>,
+    /// The link options that are on (`curriculum`, `dot`: the catalog's link-level methods),
+    /// by their field name, with their parameters.
+    pub options: BTreeMap<String, Vec<ParamValue>>,
     /// Epochs of this stage's own budget (empty: the experiment's budget).
     pub epochs: String,
     /// This stage's own budget as a cloned spec had it (its epochs are `epochs`).
@@ -187,7 +200,7 @@ impl StageDraft {
         Some(own)
     }
 
-    /// The link as JSON (`terms`, `ce_weight`, `curriculum`).
+    /// The link as JSON (`terms`, `ce_weight`, and its options such as `curriculum`).
     fn link_value(&self) -> Value {
         let mut link = Map::new();
         if !self.ce_weight.trim().is_empty() {
@@ -202,11 +215,8 @@ impl StageDraft {
             Value::Object(term)
         });
         link.insert("terms".into(), Value::Array(terms.collect()));
-        if let Some(curriculum) = &self.curriculum {
-            link.insert(
-                "curriculum".into(),
-                Value::Object(params_object(curriculum)),
-            );
+        for (name, params) in &self.options {
+            link.insert(name.clone(), Value::Object(params_object(params)));
         }
         Value::Object(link)
     }
@@ -277,7 +287,7 @@ impl Draft {
                         ctkd: term.get("ctkd").map(|c| object_values(c, &[])),
                     })
                     .collect(),
-                curriculum: link.get("curriculum").map(|c| object_values(c, &[])),
+                options: link_options(link),
                 epochs: own_budget
                     .as_ref()
                     .map(|b| value_text(&b["epochs"]))
@@ -322,7 +332,7 @@ impl Draft {
                 arch: ArchDraft::preset("cnn-s"),
                 ce_weight: String::new(),
                 terms: Vec::new(),
-                curriculum: None,
+                options: BTreeMap::new(),
                 epochs: String::new(),
                 budget: None,
                 from_run: String::new(),

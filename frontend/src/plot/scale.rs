@@ -87,6 +87,15 @@ impl Axis {
         self.from_px + t.clamp(0.0, 1.0) * (self.to_px - self.from_px)
     }
 
+    /// The value at pixel `px`: the inverse of [`Axis::px`], clamped to the axis.
+    pub fn value(&self, px: f64) -> f64 {
+        let t = ((px - self.from_px) / (self.to_px - self.from_px)).clamp(0.0, 1.0);
+        match self.scale {
+            Scale::Linear => self.lo + t * (self.hi - self.lo),
+            Scale::Log => 10f64.powf(self.lo.log10() + t * (self.hi.log10() - self.lo.log10())),
+        }
+    }
+
     /// Round values to label along the axis.
     pub fn ticks(&self) -> &[f64] {
         &self.ticks
@@ -184,6 +193,16 @@ fn trim(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pixel_maps_back_to_the_value_drawn_there() {
+        let linear = Axis::fit([0.0, 10.0], Scale::Linear, 64.0, 544.0);
+        let log = Axis::fit([0.001, 10.0], Scale::Log, 200.0, 10.0);
+        for (axis, value) in [(&linear, 2.5), (&log, 0.05)] {
+            assert!((axis.value(axis.px(value)) - value).abs() < 1e-9 * value.max(1.0));
+        }
+        assert_eq!(linear.value(0.0), 0.0, "clamped to the axis");
+    }
 
     #[test]
     fn ticks_fall_on_round_numbers_inside_the_range() {

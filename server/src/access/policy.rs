@@ -21,7 +21,7 @@ pub enum Need {
 pub fn policy(method: &Method, route: &str) -> Need {
     match (method.as_str(), route) {
         ("GET", "/api/health" | "/api/session" | "/api/shared/{token}")
-        | ("GET", "/api/shared/{token}/runs/{id}/curves")
+        | ("GET", "/api/shared/{token}/runs/{id}/curves" | "/api/shared/{token}/curves")
         | ("POST", "/api/login" | "/api/logout") => Need::Nothing,
         (_, route) if route == "/api/tokens" || route.starts_with("/api/tokens/") => Need::Owner,
         ("GET" | "HEAD", _) => Need::Read,
@@ -36,6 +36,10 @@ mod tests {
     #[test]
     fn share_views_are_public_and_revoking_a_share_needs_a_writer() {
         assert_eq!(policy(&Method::GET, "/api/shared/{token}"), Need::Nothing);
+        assert_eq!(
+            policy(&Method::GET, "/api/shared/{token}/curves"),
+            Need::Nothing
+        );
         assert_eq!(policy(&Method::DELETE, "/api/shares/{token}"), Need::Write);
         assert_eq!(policy(&Method::GET, "/api/experiments"), Need::Read);
         assert_eq!(

@@ -24,9 +24,9 @@ pub(super) const MAX_POINTS: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct CurvesQuery {
     /// Comma-separated metric names (all when absent).
-    metrics: Option<String>,
+    pub(super) metrics: Option<String>,
     /// Buckets per curve, 2..=10000 (default 500).
-    max_points: Option<String>,
+    pub(super) max_points: Option<String>,
 }
 
 /// The run `id`, or a 404 naming `field`.

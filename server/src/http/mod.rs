@@ -14,6 +14,7 @@ mod experiments;
 mod exports;
 mod extract;
 mod guard;
+mod model_curves;
 mod openapi;
 mod runs;
 mod shares;
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(experiments::experiment_cancel))
         .routes(routes!(events::experiment_events))
         .routes(routes!(exports::experiment_export))
+        .routes(routes!(model_curves::experiment_curves_get))
         .routes(routes!(shares::experiment_share))
         .routes(routes!(runs::runs_list))
         .routes(routes!(curves::run_curves_get))
@@ -137,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(shares::shares_create, access::shares_list))
         .routes(routes!(shares::shared_get))
         .routes(routes!(shares::shared_curves_get))
+        .routes(routes!(shares::shared_experiment_curves_get))
         .routes(routes!(shares::share_delete))
         .routes(routes!(access::login))
         .routes(routes!(access::logout))

@@ -205,6 +205,33 @@ pub async fn shared_curves_get(
     curves_of(&state, &run, &query).await.map(Json)
 }
 
+/// The models of the experiment the share link shows, each over its seeds (as
+/// `GET /api/experiments/{id}/curves`).
+#[utoipa::path(get, path = "/api/shared/{token}/curves", tag = "shares",
+    params(("token" = String, Path, description = "Share token"), CurvesQuery),
+    responses((status = 200, description = "Each model's curves over its seeds", body = api::ExperimentCurves),
+              (status = 400, description = "A bad parameter", body = api::ErrorBody),
+              (status = 404, description = "No such link, or it shows no experiment", body = api::ErrorBody),
+              (status = 410, description = "The link was revoked", body = api::ErrorBody)))]
+pub async fn shared_experiment_curves_get(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ApiQuery(query): ApiQuery<CurvesQuery>,
+) -> Result<Json<api::ExperimentCurves>, ApiError> {
+    let share = live_share(&state, &token).await?;
+    match target_of(&share)? {
+        ShareTarget::Experiment { experiment_id } => {
+            super::model_curves::experiment_curves(&state, &experiment_id, &query)
+                .await
+                .map(Json)
+        }
+        ShareTarget::Comparison { .. } | ShareTarget::Sweep { .. } => Err(ApiError::not_found(
+            "token",
+            "this share link shows no experiment's models: read its runs' curves one by one",
+        )),
+    }
+}
+
 /// Revokes a share link: it stops working at once.
 #[utoipa::path(delete, path = "/api/shares/{token}", tag = "shares",
     params(("token" = String, Path, description = "Share token")),

@@ -70,6 +70,29 @@ impl<'b> Element<'b> {
             .command("GET", &self.path(&format!("/property/{name}")), None)
     }
 
+    /// An attribute as the markup has it (`d` of an SVG path), empty when absent.
+    pub fn attribute(&self, name: &str) -> String {
+        self.browser
+            .command("GET", &self.path(&format!("/attribute/{name}")), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Dispatches the mouse event `kind` (`mousemove`, `mousedown`, `dblclick`, ...) at
+    /// `fraction` of its width and half its height, as a pointer there would.
+    pub fn mouse(&self, kind: &str, fraction: f64) {
+        self.browser.execute(
+            "const [element, kind, fraction] = arguments;
+             const box = element.getBoundingClientRect();
+             element.dispatchEvent(new MouseEvent(kind, {
+                 bubbles: true, cancelable: true,
+                 clientX: box.left + fraction * box.width, clientY: box.top + box.height / 2,
+             }));",
+            json!([{ ELEMENT_KEY: self.id }, kind, fraction]),
+        );
+    }
+
     /// Elements matching `css` inside it.
     pub fn find_all(&self, css: &str) -> Vec<Element<'b>> {
         find_elements(self.browser, &self.path("/elements"), css)

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use super::actions::Actions;
 use super::runs::RunsTable;
-use crate::charts::color;
+use crate::charts::{color, Spread};
 use crate::components::{
-    ChainDiagram, CurveRun, CurvesPanel, ModelsTable, ProgressBar, StatusBadge,
+    ChainDiagram, CurveRun, CurvesPanel, ModelCurvesPanel, ModelsTable, ProgressBar, StatusBadge,
 };
 use crate::format;
 use crate::live_loss::LiveLoss;
@@ -82,8 +82,53 @@ pub fn ExperimentView(
                 })
             }}
             <h2>"Curves"</h2>
-            <CurvesPanel runs=curve_runs.into() version=curves_version live_loss=live_loss share=share/>
+            <Curves summary=summary.into() curve_runs=curve_runs.into() version=curves_version live_loss=live_loss share=share/>
         </section>
+    }
+}
+
+/// The curves of the experiment: by default one line per model (the mean over its seeds) with
+/// a band for the seeds' spread; on request every run as its own line.
+#[component]
+fn Curves(
+    summary: Signal<Option<ExperimentSummary>>,
+    curve_runs: Signal<Vec<CurveRun>>,
+    version: Signal<u64>,
+    live_loss: Option<Signal<LiveLoss>>,
+    share: Option<String>,
+) -> impl IntoView {
+    let each_seed = RwSignal::new(false);
+    let spread = RwSignal::new(Spread::Range);
+    let experiment = Memo::new(move |_| summary.with(|s| s.as_ref().map(|s| s.id.clone())));
+    let panel = move || {
+        let share = share.clone();
+        if each_seed.get() {
+            view! { <CurvesPanel runs=curve_runs version=version live_loss=live_loss share=share/> }
+                .into_any()
+        } else {
+            experiment.get().map(|id| view! {
+                <ModelCurvesPanel experiment=id version=version spread=spread.into() share=share/>
+            }).into_any()
+        }
+    };
+    view! {
+        <div class="curves-tools">
+            <label class="check">
+                <input type="checkbox" data-testid="each-seed" prop:checked=each_seed
+                    on:change=move |ev| each_seed.set(event_target_checked(&ev))/>
+                "Each seed as its own line"
+            </label>
+            <label class:hidden=move || each_seed.get()>
+                "Band: "
+                <select data-testid="band" on:change=move |ev| {
+                    spread.set(if event_target_value(&ev) == "std" { Spread::Std } else { Spread::Range })
+                }>
+                    <option value="range">"lowest to highest seed"</option>
+                    <option value="std">"±1 standard deviation"</option>
+                </select>
+            </label>
+        </div>
+        {panel}
     }
 }
 

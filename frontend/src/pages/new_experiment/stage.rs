@@ -130,7 +130,7 @@ pub fn StageCard(stage: u32) -> impl IntoView {
     let has_link = Memo::new(move |_| {
         form.draft.with(|d| {
             d.stage(stage)
-                .is_some_and(|s| !s.terms.is_empty() || s.curriculum.is_some())
+                .is_some_and(|s| !s.terms.is_empty() || !s.options.is_empty())
         })
     });
     let role = move || {

@@ -1,5 +1,6 @@
 //! A link's loss terms in the composer: each term's parameters from the method catalog, the
-//! CTKD option of logit terms, adding and removing terms, and the sample curriculum.
+//! CTKD option of logit terms, adding and removing terms, and the link's options (the sample
+//! curriculum, DOT), one switch each from the catalog.
 
 use api::{MethodInfo, MethodPlacement};
 use leptos::prelude::*;
@@ -9,37 +10,38 @@ use super::Form;
 use crate::composer::{default_values, ParamValue, StageDraft, TermDraft};
 
 /// Which parameter list of a term or link an input edits.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Params {
     Term(u32),
     Ctkd(u32),
-    Curriculum,
+    /// A link option, by its field name.
+    LinkOption(String),
 }
 
 /// The parameter list `which` of a stage.
-fn params_in(stage: &StageDraft, which: Params) -> Option<&Vec<ParamValue>> {
+fn params_in<'s>(stage: &'s StageDraft, which: &Params) -> Option<&'s Vec<ParamValue>> {
     let term = |uid| stage.terms.iter().find(|t| t.uid == uid);
     match which {
-        Params::Term(uid) => term(uid).map(|t| &t.params),
-        Params::Ctkd(uid) => term(uid).and_then(|t| t.ctkd.as_ref()),
-        Params::Curriculum => stage.curriculum.as_ref(),
+        Params::Term(uid) => term(*uid).map(|t| &t.params),
+        Params::Ctkd(uid) => term(*uid).and_then(|t| t.ctkd.as_ref()),
+        Params::LinkOption(name) => stage.options.get(name),
     }
 }
 
 /// The parameter list `which` of a stage, to edit.
-fn params_in_mut(stage: &mut StageDraft, which: Params) -> Option<&mut Vec<ParamValue>> {
+fn params_in_mut<'s>(stage: &'s mut StageDraft, which: &Params) -> Option<&'s mut Vec<ParamValue>> {
     match which {
         Params::Term(uid) => stage
             .terms
             .iter_mut()
-            .find(|t| t.uid == uid)
+            .find(|t| t.uid == *uid)
             .map(|t| &mut t.params),
         Params::Ctkd(uid) => stage
             .terms
             .iter_mut()
-            .find(|t| t.uid == uid)
+            .find(|t| t.uid == *uid)
             .and_then(|t| t.ctkd.as_mut()),
-        Params::Curriculum => stage.curriculum.as_mut(),
+        Params::LinkOption(name) => stage.options.get_mut(name),
     }
 }
 
@@ -57,21 +59,21 @@ fn param_fields(
         .map(|info| {
             let name = info.name.clone();
             let value = Signal::derive({
-                let name = name.clone();
+                let (name, which) = (name.clone(), which.clone());
                 move || {
                     form.draft
                         .with(|d| {
-                            let list = params_in(d.stage(stage)?, which)?;
+                            let list = params_in(d.stage(stage)?, &which)?;
                             list.iter().find(|p| p.name == name).map(|p| p.text.clone())
                         })
                         .unwrap_or_default()
                 }
             });
             let set = Callback::new({
-                let name = name.clone();
+                let (name, which) = (name.clone(), which.clone());
                 move |text: String| {
                     form.draft.update(|d| {
-                        let Some(list) = d.stage_mut(stage).and_then(|s| params_in_mut(s, which))
+                        let Some(list) = d.stage_mut(stage).and_then(|s| params_in_mut(s, &which))
                         else {
                             return;
                         };
@@ -169,7 +171,7 @@ fn TermCard(stage: u32, term: TermDraft) -> impl IntoView {
     }
 }
 
-/// The link of a stage: CE weight, terms, curriculum.
+/// The link of a stage: CE weight, terms, options.
 #[component]
 pub fn LinkEditor(stage: u32) -> impl IntoView {
     let form = expect_context::<Form>();
@@ -185,9 +187,16 @@ pub fn LinkEditor(stage: u32) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let has_curriculum = Memo::new(move |_| {
-        form.draft
-            .with(|d| d.stage(stage).is_some_and(|s| s.curriculum.is_some()))
+    let link_options = form.methods.with_value(|all| {
+        all.iter()
+            .filter(|m| {
+                matches!(
+                    m.placement,
+                    MethodPlacement::Curriculum | MethodPlacement::Trainer
+                )
+            })
+            .cloned()
+            .collect::<Vec<_>>()
     });
     let addable = move || {
         form.methods.with_value(|all| {
@@ -211,8 +220,6 @@ pub fn LinkEditor(stage: u32) -> impl IntoView {
     };
     let ce = form.method("ce");
     let ce_prefix = Signal::derive(move || format!("chain[{}].link", stage_index.get()));
-    let curriculum_prefix =
-        Signal::derive(move || format!("chain[{}].link.curriculum", stage_index.get()));
     let (ce_value, ce_set) = form.stage_text(stage, |s| &s.ce_weight, |s| &mut s.ce_weight);
     view! {
         <div class="link-editor">
@@ -234,18 +241,57 @@ pub fn LinkEditor(stage: u32) -> impl IntoView {
                     {addable().into_iter().map(|(name, title)| view! { <option value=name>{title}</option> }).collect_view()}
                 </select>
             </label>
-            <label class="check">
-                <input type="checkbox" prop:checked=has_curriculum on:change=move |ev| {
-                    let on = event_target_checked(&ev);
-                    let defaults = form.method("curriculum").map(|m| default_values(&m.params));
-                    form.draft.update(|d| if let Some(s) = d.stage_mut(stage) { s.curriculum = if on { defaults } else { None } });
-                }/>
-                "Sample curriculum (easy to hard by teacher difficulty)"
-            </label>
-            {move || has_curriculum.get().then(|| form.method("curriculum").map(|m| view! {
-                <div class="fields nested">{param_fields(form, stage, Params::Curriculum, &m, curriculum_prefix)}</div>
-            }))}
+            {link_options.into_iter().map(|method| view! { <LinkOption stage=stage method=method/> }).collect_view()}
         </div>
+    }
+}
+
+/// A link option of the catalog (the sample curriculum, DOT): a switch, and its parameters
+/// when on.
+#[component]
+fn LinkOption(stage: u32, method: MethodInfo) -> impl IntoView {
+    let form = expect_context::<Form>();
+    let name = method.name.clone();
+    let is_on = Memo::new({
+        let name = name.clone();
+        move |_| {
+            form.draft.with(|d| {
+                d.stage(stage)
+                    .is_some_and(|s| s.options.contains_key(&name))
+            })
+        }
+    });
+    let prefix = Signal::derive({
+        let name = name.clone();
+        move || {
+            let i = form.draft.with(|d| d.index_of(stage).unwrap_or(0));
+            format!("chain[{i}].link.{name}")
+        }
+    });
+    let toggle = {
+        let (name, defaults) = (name.clone(), default_values(&method.params));
+        move |ev| {
+            let on = event_target_checked(&ev);
+            form.draft.update(|d| {
+                if let Some(s) = d.stage_mut(stage) {
+                    if on {
+                        s.options.insert(name.clone(), defaults.clone());
+                    } else {
+                        s.options.remove(&name);
+                    }
+                }
+            })
+        }
+    };
+    let title = format!("{}: {}", method.title, method.description);
+    view! {
+        <label class="check" data-option=name.clone()>
+            <input type="checkbox" prop:checked=is_on on:change=toggle/>
+            {title}
+        </label>
+        {move || is_on.get().then(|| view! {
+            <div class="fields nested">{param_fields(form, stage, Params::LinkOption(name.clone()), &method, prefix)}</div>
+        })}
     }
 }
 

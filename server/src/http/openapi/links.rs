@@ -19,6 +19,7 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
             "experiment_events",
             "experiment_export",
             "experiment_share",
+            "experiment_curves_get",
         ],
     ),
     (
@@ -40,7 +41,7 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
         "post",
         "201",
         "$response.body#/token",
-        &["shared_get", "share_delete"],
+        &["shared_get", "shared_experiment_curves_get", "share_delete"],
     ),
     (
         "/api/sweeps/{id}/share",
