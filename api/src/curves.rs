@@ -80,6 +80,10 @@ pub struct ComparedModel {
     /// Top-1 test accuracy at the best validation epoch, over the runs that succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top1: Option<crate::Estimate>,
+    /// Its runs' curves (the metrics the comparison carries) folded into one line per metric
+    /// with the seeds' spread, on the comparison's buckets.
+    #[serde(default)]
+    pub curves: Vec<SpreadCurve>,
 }
 
 /// `models[model]` minus `models[over]`, paired by the seeds both have.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use api::{Curve, Estimate, PairedGain, SpreadPoint};
+use api::{Curve, Estimate, PairedGain, RunCurves, SpreadCurve, SpreadPoint};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Mean and sample standard deviation (n − 1) of `values`; `None` when there are none.
@@ -51,6 +51,24 @@ pub fn spread_over_seeds(curves: &[&Curve]) -> Vec<SpreadPoint> {
                 max,
                 std: estimate.std,
                 seeds: estimate.n,
+            })
+        })
+        .collect()
+}
+
+/// The seeds' curves of each of `metrics` folded into one line with its spread
+/// ([`spread_over_seeds`]); a metric none of `runs` has is left out.
+pub fn spread_curves(runs: &[&RunCurves], metrics: &[String]) -> Vec<SpreadCurve> {
+    metrics
+        .iter()
+        .filter_map(|metric| {
+            let seeds: Vec<&Curve> = runs
+                .iter()
+                .flat_map(|run| run.curves.iter().filter(|c| &c.metric == metric))
+                .collect();
+            (!seeds.is_empty()).then(|| SpreadCurve {
+                metric: metric.clone(),
+                points: spread_over_seeds(&seeds),
             })
         })
         .collect()

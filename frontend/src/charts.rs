@@ -3,7 +3,7 @@
 //! (the mean over its seeds, with a band for their spread). A colour per run or model, a dash
 //! style per split. UI-free; the chart components draw these.
 
-use api::{ModelCurves, RunCurves};
+use api::{RunCurves, SpreadCurve};
 
 use crate::plot::{Band, Point};
 
@@ -151,10 +151,31 @@ pub struct LabelledModel<'a> {
     pub label: String,
     /// Its colour.
     pub color: &'static str,
-    /// The curves.
-    pub curves: &'a ModelCurves,
+    /// Its curves, one per metric.
+    pub curves: &'a [SpreadCurve],
     /// What its bands span.
     pub spread: Spread,
+    /// The metrics of `curves`.
+    available: Vec<String>,
+}
+
+impl<'a> LabelledModel<'a> {
+    /// A model drawn in `color` under `label`, its bands spanning `spread`.
+    pub fn new(
+        label: String,
+        color: &'static str,
+        curves: &'a [SpreadCurve],
+        spread: Spread,
+    ) -> LabelledModel<'a> {
+        let available = curves.iter().map(|c| c.metric.clone()).collect();
+        LabelledModel {
+            label,
+            color,
+            curves,
+            spread,
+            available,
+        }
+    }
 }
 
 impl CurveSource for LabelledModel<'_> {
@@ -167,11 +188,11 @@ impl CurveSource for LabelledModel<'_> {
     }
 
     fn available(&self) -> &[String] {
-        &self.curves.available
+        &self.available
     }
 
     fn line(&self, metric: &str) -> Option<(Vec<Point>, Option<Vec<Band>>)> {
-        let curve = self.curves.curves.iter().find(|c| c.metric == metric)?;
+        let curve = self.curves.iter().find(|c| c.metric == metric)?;
         if curve.points.is_empty() {
             return None;
         }
@@ -421,12 +442,12 @@ mod tests {
     fn a_model_over_its_seeds_is_one_line_with_a_band_of_their_range_or_std() {
         let student = model("student", "val_accuracy", &[(1.0, 0.6, 0.5, 0.8, 0.1)]);
         let drawn = |spread| {
-            let models = [LabelledModel {
-                label: "student".into(),
-                color: color(1),
-                curves: &student,
+            let models = [LabelledModel::new(
+                "student".into(),
+                color(1),
+                &student.curves,
                 spread,
-            }];
+            )];
             charts(&models).remove(0).series.remove(0)
         };
         let range = drawn(Spread::Range);

@@ -140,6 +140,15 @@ pub fn link(link: &api::LinkSpec) -> String {
     parts.join(" + ")
 }
 
+/// `text` cut to at most `chars` characters, with `…` where it was cut.
+pub fn short(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(chars.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
+}
+
 /// Unix milliseconds as `YYYY-MM-DD HH:MM` (UTC).
 pub fn timestamp(unix_ms: i64) -> String {
     let secs = unix_ms.div_euclid(1000);
@@ -171,6 +180,15 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_name_is_cut_with_an_ellipsis_and_a_short_one_kept() {
+        assert_eq!(
+            short("Demo: a cnn-s teacher that saw every image", 12),
+            "Demo: a cnn…"
+        );
+        assert_eq!(short("kd pair", 12), "kd pair");
+    }
 
     #[test]
     fn accuracies_read_as_percent_and_gains_as_signed_points() {

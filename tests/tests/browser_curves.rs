@@ -139,4 +139,27 @@ fn curves_show_one_line_and_band_per_model_and_split_with_every_seed_a_click_awa
     assert_eq!(legend(&browser, "Accuracy").len(), 27, "9 runs × 3 splits");
     assert!(browser.find_all(bands).is_empty());
     browser.screenshot("curves-by-seed");
+
+    // Compare two experiments × 3 seeds: one line and band per experiment's student and split,
+    // each named by its experiment's short name.
+    let mut other = kd_pair(2);
+    other["name"] = json!("a second pair with a long name that legends shorten");
+    other["seeds"] = json!([0, 1, 2]);
+    let second = server.submit(&other);
+    let students: Vec<String> = [&id, &second]
+        .iter()
+        .flat_map(|e| server.ended(e).runs)
+        .filter(|r| r.stage_name == "student")
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(students.len(), 6);
+    browser.goto(&server.url(&format!("/compare?runs={}", students.join(","))));
+    browser.wait_until("the compared bands", || browser.find_all(bands).len() == 6);
+    let entries = legend(&browser, "Accuracy");
+    assert_eq!(entries.len(), 6, "2 models × 3 splits: {entries:?}");
+    assert!(
+        entries[1].starts_with("a second pair with a lo… · student · test"),
+        "{entries:?}"
+    );
+    browser.screenshot("compare-by-model");
 }

@@ -1,8 +1,8 @@
 //! Each model of an experiment over its seeds, from the real `distill serve`: one line per
-//! model and metric (the seeds' mean) with the seeds' range and spread, the same through a
-//! share link, and clear refusals.
+//! model and metric (the seeds' mean) with the seeds' range and spread, the same in a
+//! comparison and through a share link, and clear refusals.
 
-use api::{ExperimentCurves, RunCurves, RunKind, ShareLink, SpreadCurve};
+use api::{Comparison, ExperimentCurves, RunCurves, RunKind, ShareLink, SpreadCurve};
 use distill_tests::{kd_pair, Server};
 use serde_json::json;
 
@@ -84,6 +84,25 @@ fn an_experiments_models_come_as_one_line_per_metric_with_their_seeds_spread() {
                 .iter()
                 .all(|p| p.min <= p.mean && p.mean <= p.max)
     );
+
+    // A comparison folds its runs the same way, model by model.
+    let runs: Vec<String> = grouped
+        .models
+        .iter()
+        .filter(|m| m.label != "teacher")
+        .flat_map(|m| m.runs.clone())
+        .collect();
+    let compared: Comparison = server
+        .get(&format!(
+            "/api/compare?runs={}&metrics=val_accuracy&max_points=50",
+            runs.join(",")
+        ))
+        .parse();
+    let labels: Vec<&str> = compared.models.iter().map(|m| m.label.as_str()).collect();
+    assert_eq!(labels, ["student", "baseline"]);
+    let compared_accuracy = compared.models[0].curves[0].points.last().unwrap();
+    assert_eq!(compared_accuracy.seeds, 3);
+    assert!((compared_accuracy.mean - mean).abs() < 1e-12);
 
     // The same through a share link of the experiment.
     let link: ShareLink = server

@@ -95,16 +95,50 @@ pub fn ModelCurvesPanel(
                 .models
                 .iter()
                 .enumerate()
-                .map(|(i, model)| LabelledModel {
-                    label: model.label.clone(),
-                    color: color(i),
-                    curves: model,
-                    spread: spread.get(),
+                .map(|(i, model)| {
+                    LabelledModel::new(model.label.clone(), color(i), &model.curves, spread.get())
                 })
                 .collect();
             chart_grid(charts(&labelled))
         }
     }
+}
+
+/// The switches of a set of curves: every seed as its own line (or one line per model), and
+/// what a model's band spans.
+#[component]
+pub fn CurveTools(each_seed: RwSignal<bool>, spread: RwSignal<Spread>) -> impl IntoView {
+    view! {
+        <div class="curves-tools">
+            <label class="check">
+                <input type="checkbox" data-testid="each-seed" prop:checked=each_seed
+                    on:change=move |ev| each_seed.set(event_target_checked(&ev))/>
+                "Each seed as its own line"
+            </label>
+            <label class:hidden=move || each_seed.get()>
+                "Band: "
+                <select data-testid="band" on:change=move |ev| {
+                    spread.set(if event_target_value(&ev) == "std" { Spread::Std } else { Spread::Range })
+                }>
+                    <option value="range">"lowest to highest seed"</option>
+                    <option value="std">"±1 standard deviation"</option>
+                </select>
+            </label>
+        </div>
+    }
+}
+
+/// The charts side by side, or a note while there are none.
+pub fn chart_grid(specs: Vec<ChartSpec>) -> AnyView {
+    if specs.is_empty() {
+        return view! { <p class="muted">"No curves yet: they appear when the first epoch ends."</p> }.into_any();
+    }
+    view! {
+        <div class="charts">
+            {specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
+        </div>
+    }
+    .into_any()
 }
 
 /// What `fetched` last answered: the last curves stay on screen while the next fetch runs.
@@ -118,17 +152,4 @@ fn last_fetched<T: Clone + Send + Sync + 'static>(
         }
     });
     shown
-}
-
-/// The charts side by side, or a note while there are none.
-fn chart_grid(specs: Vec<ChartSpec>) -> AnyView {
-    if specs.is_empty() {
-        return view! { <p class="muted">"No curves yet: they appear when the first epoch ends."</p> }.into_any();
-    }
-    view! {
-        <div class="charts">
-            {specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
-        </div>
-    }
-    .into_any()
 }

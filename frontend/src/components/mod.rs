@@ -12,7 +12,7 @@ mod share;
 mod status;
 
 pub use chain::ChainDiagram;
-pub use curves::{CurveRun, CurvesPanel, ModelCurvesPanel};
+pub use curves::{chart_grid, CurveRun, CurveTools, CurvesPanel, ModelCurvesPanel};
 pub use line_chart::LineChart;
 pub use models::ModelsTable;
 pub use notice::{ErrorNotice, Loading};

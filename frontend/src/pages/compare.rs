@@ -1,4 +1,5 @@
-//! The compare page: runs side by side — overlaid curves on shared epoch buckets, accuracy
+//! The compare page: runs side by side — curves on shared epoch buckets (one line per model
+//! with its seeds' band, or every run), accuracy
 //! against latency and size with the Pareto front, and deltas against each run's teacher and
 //! baseline student. The shared view shows the same [`ComparisonView`] read-only.
 
@@ -7,10 +8,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::charts::{charts, color, LabelledCurves};
+use crate::charts::{charts, color, ChartSpec, LabelledCurves, LabelledModel, Spread};
 use crate::client::ApiFailure;
 use crate::components::{
-    ErrorNotice, LineChart, Loading, ScatterChart, ScatterPoint, ShareLinkBox,
+    chart_grid, CurveTools, ErrorNotice, Loading, ScatterChart, ScatterPoint, ShareLinkBox,
 };
 use crate::endpoints;
 use crate::format;
@@ -148,9 +149,31 @@ fn CostCharts(rows: Vec<api::ComparedRun>) -> impl IntoView {
     }
 }
 
-/// Every compared run's curves, overlaid on shared epoch buckets, one chart per metric.
+/// The compared curves on shared epoch buckets, one chart per metric: by default one line per
+/// model (one stage of one experiment, the mean over its compared seeds) with a band for their
+/// spread; on request every run as its own line.
 #[component]
 fn ComparedCurves(comparison: Comparison) -> impl IntoView {
+    let each_seed = RwSignal::new(false);
+    let spread = RwSignal::new(Spread::Range);
+    let comparison = StoredValue::new(comparison);
+    let charts_shown = move || {
+        comparison.with_value(|comparison| {
+            if each_seed.get() {
+                run_charts(comparison)
+            } else {
+                model_charts(comparison, spread.get())
+            }
+        })
+    };
+    view! {
+        <CurveTools each_seed=each_seed spread=spread/>
+        {move || chart_grid(charts_shown())}
+    }
+}
+
+/// One line per compared run.
+fn run_charts(comparison: &Comparison) -> Vec<ChartSpec> {
     let labelled: Vec<LabelledCurves> = comparison
         .curves
         .iter()
@@ -167,12 +190,25 @@ fn ComparedCurves(comparison: Comparison) -> impl IntoView {
             })
         })
         .collect();
-    let specs = charts(&labelled);
-    view! {
-        <div class="charts">
-            {specs.into_iter().map(|spec| view! { <LineChart spec=spec/> }).collect_view()}
-        </div>
-    }
+    charts(&labelled)
+}
+
+/// One line per compared model, labelled with its experiment's short name and its stage.
+fn model_charts(comparison: &Comparison, spread: Spread) -> Vec<ChartSpec> {
+    let labelled: Vec<LabelledModel> = comparison
+        .models
+        .iter()
+        .enumerate()
+        .map(|(i, model)| {
+            let label = format!(
+                "{} · {}",
+                format::short(&model.experiment_name, 24),
+                model.label
+            );
+            LabelledModel::new(label, color(i), &model.curves, spread)
+        })
+        .collect();
+    charts(&labelled)
 }
 
 /// The compared runs as models over their seeds, and each model against each other one,

@@ -1,14 +1,16 @@
-//! Comparisons of runs: curves on shared buckets, deltas against each run's teacher and
-//! baseline (same experiment and seed), and the accuracy/latency and accuracy/size Pareto fronts.
+//! Comparisons of runs: curves on shared buckets (and each model's over its compared seeds),
+//! deltas against each run's teacher and baseline (same experiment and seed), and the
+//! accuracy/latency and accuracy/size Pareto fronts.
 
-use api::{ComparedModel, ComparedRun, Comparison, ModelGain, RunKind, RunSummary};
+use api::{ComparedModel, ComparedRun, Comparison, ModelGain, RunCurves, RunKind, RunSummary};
 use axum::extract::State;
 use axum::Json;
-use engine::stats::{estimate, gain_by_seed};
+use engine::stats::{estimate, gain_by_seed, spread_curves};
 use serde::Deserialize;
 
 use super::curves::{comma_list, max_points_param, metric_list, run_curves, run_row};
 use super::extract::ApiQuery;
+use super::model_curves::available_metrics;
 use super::{ApiError, AppState};
 use crate::store::RunRow;
 
@@ -116,7 +118,14 @@ pub(super) async fn comparison(
             run_curves.curves.retain(|c| wanted.contains(&c.metric));
         }
     }
-    let models = compared_models(&compared);
+    let mut models = compared_models(&compared);
+    for model in &mut models {
+        let seeds: Vec<&RunCurves> = curves
+            .iter()
+            .filter(|c| model.runs.contains(&c.run_id))
+            .collect();
+        model.curves = spread_curves(&seeds, &available_metrics(&seeds));
+    }
     let gains = model_gains(&compared, &models);
     Ok(Comparison {
         rows: compared,
@@ -144,6 +153,7 @@ fn compared_models(rows: &[ComparedRun]) -> Vec<ComparedModel> {
                         runs: Vec::new(),
                         seeds: Vec::new(),
                         top1: None,
+                        curves: Vec::new(),
                     },
                 ));
                 models.len() - 1

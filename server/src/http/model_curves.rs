@@ -1,10 +1,10 @@
 //! Each model of an experiment over its seeds: its runs' curves on shared buckets, folded into
-//! one line per metric with the seeds' spread ([`engine::stats::spread_over_seeds`]).
+//! one line per metric with the seeds' spread ([`engine::stats::spread_curves`]).
 
-use api::{ExperimentCurves, ModelCurves, RunCurves, RunKind, SpreadCurve};
+use api::{ExperimentCurves, ModelCurves, RunCurves, RunKind};
 use axum::extract::{Path, State};
 use axum::Json;
-use engine::stats::spread_over_seeds;
+use engine::stats::spread_curves;
 
 use super::curves::{max_points_param, metric_list, run_curves, CurvesQuery};
 use super::experiments::no_experiment;
@@ -94,34 +94,27 @@ fn same_model(a: &RunRow, b: &RunRow) -> bool {
 /// One model's curves over its seeds: each metric asked for (every metric a seed has when
 /// none was named) folded across the seeds' `curves`.
 fn model_curves(runs: &[RunRow], curves: &[RunCurves], asked: Option<&[String]>) -> ModelCurves {
-    let mut available: Vec<String> = Vec::new();
-    for metric in curves.iter().flat_map(|c| &c.available) {
-        if !available.contains(metric) {
-            available.push(metric.clone());
-        }
-    }
+    let seeds: Vec<&RunCurves> = curves.iter().collect();
+    let available = available_metrics(&seeds);
     let metrics = asked.map_or_else(|| available.clone(), <[String]>::to_vec);
-    let spread = metrics
-        .into_iter()
-        .filter(|metric| available.contains(metric))
-        .map(|metric| {
-            let seeds: Vec<&api::Curve> = curves
-                .iter()
-                .flat_map(|c| c.curves.iter().filter(|curve| curve.metric == metric))
-                .collect();
-            SpreadCurve {
-                points: spread_over_seeds(&seeds),
-                metric,
-            }
-        })
-        .collect();
     let first = &runs[0];
     ModelCurves {
         label: first.stage_name.clone(),
         kind: first.kind(),
         stage_index: first.stage_index as usize,
         runs: runs.iter().map(|r| r.id.clone()).collect(),
+        curves: spread_curves(&seeds, &metrics),
         available,
-        curves: spread,
     }
+}
+
+/// Every metric any of `runs` has, in the order they first appear.
+pub(super) fn available_metrics(runs: &[&RunCurves]) -> Vec<String> {
+    let mut available: Vec<String> = Vec::new();
+    for metric in runs.iter().flat_map(|c| &c.available) {
+        if !available.contains(metric) {
+            available.push(metric.clone());
+        }
+    }
+    available
 }

@@ -8,7 +8,8 @@ use super::actions::Actions;
 use super::runs::RunsTable;
 use crate::charts::{color, Spread};
 use crate::components::{
-    ChainDiagram, CurveRun, CurvesPanel, ModelCurvesPanel, ModelsTable, ProgressBar, StatusBadge,
+    ChainDiagram, CurveRun, CurveTools, CurvesPanel, ModelCurvesPanel, ModelsTable, ProgressBar,
+    StatusBadge,
 };
 use crate::format;
 use crate::live_loss::LiveLoss;
@@ -112,22 +113,7 @@ fn Curves(
         }
     };
     view! {
-        <div class="curves-tools">
-            <label class="check">
-                <input type="checkbox" data-testid="each-seed" prop:checked=each_seed
-                    on:change=move |ev| each_seed.set(event_target_checked(&ev))/>
-                "Each seed as its own line"
-            </label>
-            <label class:hidden=move || each_seed.get()>
-                "Band: "
-                <select data-testid="band" on:change=move |ev| {
-                    spread.set(if event_target_value(&ev) == "std" { Spread::Std } else { Spread::Range })
-                }>
-                    <option value="range">"lowest to highest seed"</option>
-                    <option value="std">"±1 standard deviation"</option>
-                </select>
-            </label>
-        </div>
+        <CurveTools each_seed=each_seed spread=spread/>
         {panel}
     }
 }
