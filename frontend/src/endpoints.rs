@@ -100,10 +100,17 @@ pub async fn experiments(
     limit: usize,
     search: Option<&str>,
     status: Option<&str>,
+    teacher: Option<&str>,
     cursor: Option<&str>,
 ) -> ApiResult<ExperimentPage> {
     let mut path = format!("/api/experiments?limit={limit}");
-    for (name, value) in [("q", search), ("status", status), ("cursor", cursor)] {
+    let filters = [
+        ("q", search),
+        ("status", status),
+        ("teacher", teacher),
+        ("cursor", cursor),
+    ];
+    for (name, value) in filters {
         if let Some(value) = value {
             path += &format!("&{name}={}", encode(value));
         }

@@ -274,6 +274,28 @@ fn a_finished_teacher_and_baseline_are_reused_by_an_identical_experiment_and_the
         ))
         .parse();
     assert_eq!(curves.curves[0].points.len(), 1);
+
+    // The list finds the experiments that share a teacher, from either run of it; another
+    // teacher's experiment is not among them.
+    let mut other = three_stage_chain(1, 600);
+    other["chain"][0]["architecture"] = serde_json::json!({"kind": "preset", "name": "cnn-xs"});
+    let third = server.submit(&other);
+    let sharing = |run: &str| -> Vec<String> {
+        let page: ExperimentPage = server
+            .get(&format!("/api/experiments?teacher={run}"))
+            .parse();
+        let mut ids: Vec<String> = page.experiments.into_iter().map(|e| e.id).collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![first.summary.id.clone(), second.summary.id.clone()];
+    both.sort();
+    assert_eq!(sharing(&old[0].id), both);
+    assert_eq!(sharing(&new[0].id), both, "a reuse names the same teacher");
+    assert!(!sharing(&old[0].id).contains(&third));
+    let unknown = server.get("/api/experiments?teacher=0123456789abcdef");
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.text.contains("teacher"), "{}", unknown.text);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The dashboard in a real headless Chromium against the real server: compose a chain, watch
 //! it train live, compare runs, share read-only, cancel and delete (after asking), see the
-//! server's field errors in the form, read a note all seeds' students share once, and follow
-//! each run to the run that taught it, the runs it taught and the run it reuses.
+//! server's field errors in the form, read a note all seeds' students share once, follow
+//! each run to the run that taught it, the runs it taught and the run it reuses, and list the
+//! experiments that share a teacher.
 //! Needs the bundle (`scripts/build-dashboard.sh`) and `chromium` + `chromium-driver`.
 
 use std::collections::BTreeSet;
@@ -535,4 +536,28 @@ fn a_note_all_students_share_is_said_once_and_each_row_says_where_its_model_came
             == 1
     });
     browser.screenshot("experiment-lineage");
+
+    // The teacher links to the experiments that share it: both, and only them.
+    let third = server.submit(&json!({
+        "name": "another teacher",
+        "dataset": {"name": "synthetic", "train_subset": 300, "test_subset": 100},
+        "budget": {"epochs": 1, "batch_size": 50},
+        "chain": [
+            {"architecture": {"kind": "preset", "name": "cnn-s"}},
+            {"architecture": {"kind": "preset", "name": "mlp-xs"}, "link": {"terms": [{"method": "kd"}]}}
+        ]
+    }));
+    browser
+        .find(r#".stage-box[data-stage="teacher"] [data-testid="same-teacher"]"#)
+        .click();
+    browser.wait_until("the experiments sharing the teacher", || {
+        browser.find_all(r#"[data-testid="teacher-filter"]"#).len() == 1
+            && browser.find_all("tr[data-experiment]").len() == 2
+    });
+    for experiment in [&id, &second] {
+        browser.find(&format!(r#"tr[data-experiment="{experiment}"]"#));
+    }
+    assert!(browser
+        .find_all(&format!(r#"tr[data-experiment="{third}"]"#))
+        .is_empty());
 }

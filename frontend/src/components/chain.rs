@@ -32,6 +32,9 @@ fn StageBox(
     model: String,
     runs: Vec<RunSummary>,
     #[prop(optional)] baseline: bool,
+    /// A link to the experiments that share this stage's model as their teacher.
+    #[prop(optional_no_strip)]
+    sharing: Option<String>,
 ) -> impl IntoView {
     let refs: Vec<&RunSummary> = runs.iter().collect();
     let status = combined_status(&refs);
@@ -53,13 +56,19 @@ fn StageBox(
             <div class="stage-meta">{params}" params"</div>
             {status.map(|s| view! { <StatusBadge status=s/> })}
             {accuracy.map(|a| view! { <div class="stage-accuracy" title="test accuracy at the best validation epoch, mean over seeds">"val-best "{a}</div> })}
+            {sharing.map(|href| view! { <a class="stage-sharing" href=href data-testid="same-teacher">"experiments with this teacher"</a> })}
         </div>
     }
 }
 
-/// The chain `teacher → … → student` with the runs' state, and the baseline if there is one.
+/// The chain `teacher → … → student` with the runs' state, and the baseline if there is one;
+/// unless `read_only`, the teacher links to the experiments that share it.
 #[component]
-pub fn ChainDiagram(spec: ExperimentSpec, runs: Vec<RunSummary>) -> impl IntoView {
+pub fn ChainDiagram(
+    spec: ExperimentSpec,
+    runs: Vec<RunSummary>,
+    #[prop(optional)] read_only: bool,
+) -> impl IntoView {
     let stage_runs = |i: usize, kind: RunKind| -> Vec<RunSummary> {
         runs.iter()
             .filter(|r| r.stage_index == i && r.kind == kind)
@@ -72,7 +81,10 @@ pub fn ChainDiagram(spec: ExperimentSpec, runs: Vec<RunSummary>) -> impl IntoVie
         .iter()
         .enumerate()
         .map(|(i, stage)| {
-            let title = stage.name.clone().unwrap_or_else(|| format!("stage {}", i + 1));
+            let title = stage
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("stage {}", i + 1));
             let arrow = (i > 0).then(|| {
                 view! {
                     <div class="link-arrow">
@@ -81,9 +93,15 @@ pub fn ChainDiagram(spec: ExperimentSpec, runs: Vec<RunSummary>) -> impl IntoVie
                     </div>
                 }
             });
+            let runs = stage_runs(i, RunKind::Stage);
+            let teaches = i == 0 && last > 0 && !read_only;
+            let sharing = runs
+                .first()
+                .filter(|_| teaches)
+                .map(|r| format!("/experiments?teacher={}", r.id));
             view! {
                 {arrow}
-                <StageBox title=title model=format::stage_model(stage) runs=stage_runs(i, RunKind::Stage)/>
+                <StageBox title=title model=format::stage_model(stage) runs=runs sharing=sharing/>
             }
         })
         .collect_view();

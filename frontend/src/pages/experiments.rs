@@ -1,12 +1,13 @@
 //! The experiments page: every experiment with its status, chain, student accuracy and gain
-//! over the baseline; search, status filter, sorting, pages, and comparing a selection.
+//! over the baseline; search, status filter, the experiments that share a teacher
+//! (`?teacher=<run>`), sorting, pages, and comparing a selection.
 
 use std::collections::BTreeSet;
 
 use api::{ExperimentDetail, ExperimentPage, ExperimentSummary, RunKind, RunStatus};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::client::ApiFailure;
 use crate::components::{ErrorNotice, Loading, StatusBadge};
@@ -73,12 +74,14 @@ struct Sorting {
 fn live_page(
     query: RwSignal<String>,
     status: RwSignal<String>,
+    teacher: Memo<Option<String>>,
     cursors: RwSignal<Vec<Option<String>>>,
 ) -> RwSignal<Option<Result<ExperimentPage, ApiFailure>>> {
     let refresh = RwSignal::new(0u64);
     let page = LocalResource::new(move || {
         let search = Some(query.get().trim().to_string()).filter(|q| !q.is_empty());
         let status = Some(status.get()).filter(|s| !s.is_empty());
+        let teacher = teacher.get();
         let cursor = cursors.get().last().cloned().flatten();
         refresh.track();
         async move {
@@ -86,6 +89,7 @@ fn live_page(
                 PAGE_SIZE,
                 search.as_deref(),
                 status.as_deref(),
+                teacher.as_deref(),
                 cursor.as_deref(),
             )
             .await
@@ -159,7 +163,10 @@ pub fn ExperimentsPage() -> impl IntoView {
     };
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let compare_error = RwSignal::new(None::<ApiFailure>);
-    let shown = live_page(query, status, cursors);
+    // `?teacher=<run>`: the experiments that share that run's model as their teacher.
+    let url = use_query_map();
+    let teacher = Memo::new(move |_| url.with(|q| q.get("teacher")).filter(|t| !t.is_empty()));
+    let shown = live_page(query, status, teacher, cursors);
     let compare = compare_action(compare_error);
     let table = move || {
         shown.get().map(|result| match result {
@@ -185,6 +192,12 @@ pub fn ExperimentsPage() -> impl IntoView {
                     {move || format!("Compare selected ({})", selected.with(|s| s.len()))}
                 </button>
             </div>
+            {move || teacher.get().map(|run| view! {
+                <p class="filter-chip" data-testid="teacher-filter">
+                    "Sharing the teacher of run "<code>{run}</code>" "
+                    <A href="/experiments">"show all"</A>
+                </p>
+            })}
             {move || compare_error.get().map(|failure| view! { <ErrorNotice failure=failure/> })}
             {move || table().unwrap_or_else(|| view! { <Loading/> }.into_any())}
         </section>

@@ -81,6 +81,9 @@ pub struct ListQuery {
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// A run id: only experiments whose first stage is that run's model (the run itself, a
+    /// reuse of it, or a `from_run` of it), i.e. that share that teacher.
+    teacher: Option<String>,
 }
 
 fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
@@ -111,10 +114,17 @@ pub(super) fn status_param(text: Option<&str>) -> Result<Option<RunStatus>, ApiE
     }
 }
 
+/// The run whose model run `id` is: the run it reuses or was taken from, else itself.
+async fn teacher_model(state: &AppState, id: &str) -> Result<String, ApiError> {
+    let run = super::curves::run_row(state, id, "teacher").await?;
+    Ok(run.reused_from.or(run.from_run).unwrap_or(run.id))
+}
+
 /// Experiments, newest first, with their status and best student accuracy.
 #[utoipa::path(get, path = "/api/experiments", tag = "experiments", params(ListQuery),
     responses((status = 200, description = "One page", body = ExperimentPage),
-              (status = 400, description = "A bad parameter", body = api::ErrorBody)))]
+              (status = 400, description = "A bad parameter", body = api::ErrorBody),
+              (status = 404, description = "No run is the `teacher` named", body = api::ErrorBody)))]
 pub async fn experiments_list(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -128,6 +138,10 @@ pub async fn experiments_list(
             .map(|q| q.trim().to_string()),
         limit: bounded("limit", query.limit.as_deref(), 50, 1, MAX_PAGE)?,
         before: query.cursor.as_deref().map(parse_cursor).transpose()?,
+        teacher: match query.teacher.as_deref().filter(|t| !t.is_empty()) {
+            Some(id) => Some(teacher_model(&state, id).await?),
+            None => None,
+        },
     };
     let (mut rows, total) = state.jobs.store().list_experiments(&filter).await?;
     // The store reads one row more than the page, to know whether another page follows.

@@ -40,6 +40,9 @@ pub struct ExperimentFilter {
     pub limit: usize,
     /// Only experiments created before this (created_at, id), exclusive.
     pub before: Option<(i64, String)>,
+    /// Only experiments whose first stage is this run's model: the run itself, a reuse of it,
+    /// or taken from it (`from_run`).
+    pub teacher: Option<String>,
 }
 
 impl Store {
@@ -210,6 +213,13 @@ fn filtered(
         let [a, b, c] = [(); 3].map(|_| values.text(pattern.clone()));
         sql.push_str(&format!(
             " AND (lower(e.name) LIKE {a} OR lower(e.dataset) LIKE {b} OR lower(e.chain) LIKE {c})"
+        ));
+    }
+    if let Some(teacher) = &filter.teacher {
+        let [a, b, c] = [(); 3].map(|_| values.text(teacher.clone()));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.kind = 'stage' \
+             AND r.stage_index = 0 AND (r.id = {a} OR r.reused_from = {b} OR r.from_run = {c}))"
         ));
     }
     if page {

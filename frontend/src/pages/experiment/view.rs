@@ -72,7 +72,7 @@ pub fn ExperimentView(
                     <div class="notice warn">{w.into_iter().map(|w| view! { <p>{w}</p> }).collect_view()}</div>
                 })
             }}
-            {move || spec.get().map(|spec: ExperimentSpec| view! { <ChainDiagram spec=spec runs=runs.get()/> })}
+            {move || spec.get().map(|spec: ExperimentSpec| view! { <ChainDiagram spec=spec runs=runs.get() read_only=read_only/> })}
             <h2>"Runs"</h2>
             <RunsTable runs=runs.into() seeds=Signal::derive(move || spec.with(|s| s.as_ref().map_or(1, |s| s.seeds.len()))) read_only=read_only/>
             {move || {

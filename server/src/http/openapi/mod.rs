@@ -340,6 +340,8 @@ fn query_schema(name: &str) -> Option<Value> {
         "force" => json!({"type": "boolean", "default": false}),
         "format" => json!({"type": "string", "enum": ["json", "csv"], "default": "json"}),
         "q" => json!({"type": "string"}),
+        // A run id, as `ids::is_id` reads it.
+        "teacher" => json!({"type": "string", "pattern": "^[0-9a-f]{16}$"}),
         // `next_cursor` as `experiments::parse_cursor` reads it: creation time, `-`, an id.
         "cursor" => json!({"type": "string", "pattern": "^[0-9]{1,18}-[0-9a-f]{16}$"}),
         _ => return None,
