@@ -190,6 +190,53 @@ pub struct ExperimentSummary {
     /// When its last run ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<i64>,
+    /// Its description, plain text (line breaks kept), as `PATCH` left it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Its tags, as `PATCH` left them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// `PATCH /api/experiments/{id}`: the notes to change (an absent field stays as it is).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentNotes {
+    /// A description in plain text, at most 10,000 characters (empty to clear it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
+    pub description: Option<String>,
+    /// At most 20 tags, each 1 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit
+    /// (empty to clear them); duplicates count once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20, inline))]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// A tag: 1 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[a-z0-9][a-z0-9._-]{0,39}$"))]
+#[serde(transparent)]
+pub struct Tag(pub String);
+
+impl Tag {
+    /// Why `text` is not a tag, if it is not.
+    pub fn problem(text: &str) -> Option<String> {
+        let mut chars = text.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let rest_ok = text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        (!(first_ok && rest_ok && text.len() <= 40)).then(|| {
+            format!(
+                "`{text}` is not a tag: 1 to 40 of a-z 0-9 . _ -, starting with a letter or digit"
+            )
+        })
+    }
 }
 
 /// `GET /api/experiments/{id}`: the spec as it runs, every run, and per-model results.

@@ -31,8 +31,8 @@ pub use errors::{ErrorBody, ErrorDetail};
 pub use events::ExperimentEvent;
 pub use experiment::{Backend, Budget, ExperimentSpec, LrSchedule, OptimizerSpec, StageSpec};
 pub use jobs::{
-    ExperimentDetail, ExperimentPage, ExperimentSummary, RunListing, RunProgress, RunStatus,
-    RunSummary,
+    ExperimentDetail, ExperimentNotes, ExperimentPage, ExperimentSummary, RunListing, RunProgress,
+    RunStatus, RunSummary, Tag,
 };
 pub use units::bytes_text;
 // Every type of a link's wire format, so that a method's variant and parameters live in

@@ -57,6 +57,14 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Ap
     decode(request.send().await.map_err(ApiFailure::network)?).await
 }
 
+/// `PATCH path` with `body` as JSON, answered with `T`.
+pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    let request = Request::patch(path)
+        .json(body)
+        .map_err(ApiFailure::network)?;
+    decode(request.send().await.map_err(ApiFailure::network)?).await
+}
+
 /// `POST path` without a body, answered with `T`.
 pub async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     send(Request::post(path)).await

@@ -4,9 +4,9 @@
 
 use api::{
     ApiTokenInfo, ArchitectureInfo, Comparison, CreatedApiToken, DatasetInfo, DatasetManifest,
-    ExperimentCurves, ExperimentDetail, ExperimentPage, LoginRequest, MethodInfo, NewApiToken,
-    ParamCount, RunCurves, RunListing, SessionInfo, ShareLink, ShareRequest, SharedView,
-    SystemInfo,
+    ExperimentCurves, ExperimentDetail, ExperimentNotes, ExperimentPage, LoginRequest, MethodInfo,
+    NewApiToken, ParamCount, RunCurves, RunListing, SessionInfo, ShareLink, ShareRequest,
+    SharedView, SystemInfo,
 };
 use serde_json::Value;
 
@@ -101,6 +101,7 @@ pub async fn experiments(
     search: Option<&str>,
     status: Option<&str>,
     teacher: Option<&str>,
+    tag: Option<&str>,
     cursor: Option<&str>,
 ) -> ApiResult<ExperimentPage> {
     let mut path = format!("/api/experiments?limit={limit}");
@@ -108,6 +109,7 @@ pub async fn experiments(
         ("q", search),
         ("status", status),
         ("teacher", teacher),
+        ("tag", tag),
         ("cursor", cursor),
     ];
     for (name, value) in filters {
@@ -116,6 +118,11 @@ pub async fn experiments(
         }
     }
     client::get(&path).await
+}
+
+/// Changes an experiment's description and tags.
+pub async fn set_notes(id: &str, notes: &ExperimentNotes) -> ApiResult<ExperimentDetail> {
+    client::patch(&format!("/api/experiments/{id}"), notes).await
 }
 
 /// One experiment.

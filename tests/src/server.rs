@@ -255,6 +255,16 @@ impl Server {
         )
     }
 
+    /// `PATCH path` with a JSON body.
+    pub fn patch(&self, path: &str, body: &Value) -> ApiResponse {
+        self.send(
+            "PATCH",
+            path,
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        )
+    }
+
     /// Any request with a raw body and content type (for malformed requests), as the owner.
     pub fn send(
         &self,

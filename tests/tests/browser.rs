@@ -535,6 +535,14 @@ fn a_note_all_students_share_is_said_once_and_each_row_says_where_its_model_came
             .len()
             == 1
     });
+    // The chain diagram says so too, with a link to the runs it came from.
+    let reused_box = r#".stage-box[data-stage="teacher"] [data-testid="stage-reused"]"#;
+    browser.wait_until("the diagram's reuse link", || {
+        browser
+            .find_all(reused_box)
+            .first()
+            .is_some_and(|link| link.attribute("href").contains(teacher.as_str()))
+    });
     browser.screenshot("experiment-lineage");
 
     // The teacher links to the experiments that share it: both, and only them.
@@ -560,4 +568,63 @@ fn a_note_all_students_share_is_said_once_and_each_row_says_where_its_model_came
     assert!(browser
         .find_all(&format!(r#"tr[data-experiment="{third}"]"#))
         .is_empty());
+}
+
+#[test]
+fn notes_are_edited_in_place_their_tags_filter_the_list_and_shares_show_them_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let id = server.submit(&distill_tests::kd_pair(1));
+    let untagged = server.submit(&distill_tests::kd_pair(1));
+    let browser = Browser::start();
+    log_in(&browser, &server);
+    browser.goto(&server.url(&format!("/experiments/{id}")));
+
+    // Edit: a description on two lines and two tags, saved in place.
+    browser.find(r#"[data-testid="edit-notes"]"#).click();
+    browser
+        .find(r#"[data-testid="description-input"]"#)
+        .fill("first line\nsecond line");
+    browser
+        .find(r#"[data-testid="tags-input"]"#)
+        .fill("recipe, kd-check");
+    browser.find(r#"[data-testid="save-notes"]"#).click();
+    browser.wait_until("the saved notes", || {
+        browser
+            .text_of(r#"[data-testid="description"]"#)
+            .is_some_and(|t| t == "first line\nsecond line")
+    });
+    let tags: Vec<String> = browser
+        .find_all(r#"[data-testid="notes"] .tag"#)
+        .iter()
+        .map(|t| t.text())
+        .collect();
+    assert_eq!(tags, ["recipe", "kd-check"]);
+    assert_eq!(server.detail(&id).summary.tags, ["recipe", "kd-check"]);
+
+    // A tag lists the experiments that carry it.
+    browser.click_text(r#"[data-testid="notes"] a.tag"#, "kd-check");
+    browser.wait_until("the tagged list", || {
+        browser.find_all(r#"[data-testid="tag-filter"]"#).len() == 1
+            && browser.find_all("tr[data-experiment]").len() == 1
+    });
+    browser.find(&format!(r#"tr[data-experiment="{id}"] .tag"#));
+    assert!(browser
+        .find_all(&format!(r#"tr[data-experiment="{untagged}"]"#))
+        .is_empty());
+
+    // A share link shows the notes, with nothing to edit.
+    let link = server.post(
+        &format!("/api/experiments/{id}/share"),
+        &serde_json::Value::Null,
+    );
+    let guest = Browser::start();
+    guest.goto(&server.url(link.json["path"].as_str().unwrap()));
+    guest.wait_until("the shared notes", || {
+        guest
+            .text_of(r#"[data-testid="description"]"#)
+            .is_some_and(|t| t.starts_with("first line"))
+    });
+    assert!(guest.find_all(r#"[data-testid="edit-notes"]"#).is_empty());
+    assert!(guest.find_all(r#"[data-testid="notes"] a.tag"#).is_empty());
 }

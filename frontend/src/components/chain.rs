@@ -1,5 +1,6 @@
-//! The chain drawn as a diagram: each stage a box with its model, size, status and accuracy,
-//! arrows labelled with how each link distils, and the baseline student below.
+//! The chain drawn as a diagram: each stage a box with its model, size, status and accuracy
+//! (and, for a reused stage, a link to the runs it came from), arrows labelled with how each
+//! link distils, and the baseline student below.
 
 use api::{ExperimentSpec, RunKind, RunStatus, RunSummary};
 use leptos::prelude::*;
@@ -49,6 +50,24 @@ fn StageBox(
     let accuracy = (!accuracies.is_empty())
         .then(|| format::percent(accuracies.iter().sum::<f64>() / accuracies.len() as f64));
     let stage = title.clone();
+    // Where a reused stage's models came from: the earlier runs, side by side with these.
+    let sources: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r.reused_from.as_deref())
+        .collect();
+    let reused = (!sources.is_empty()).then(|| {
+        let ids: Vec<&str> = sources
+            .iter()
+            .copied()
+            .chain(runs.iter().map(|r| r.id.as_str()))
+            .collect();
+        let text = match sources.len() {
+            1 => "reused from an earlier run".to_string(),
+            n => format!("reused from {n} earlier runs"),
+        };
+        let href = format!("/compare?runs={}", ids.join(","));
+        view! { <a class="stage-reused" href=href data-testid="stage-reused">{text}</a> }
+    });
     view! {
         <div class="stage-box" class:baseline=baseline data-stage=stage>
             <div class="stage-title">{title}</div>
@@ -56,6 +75,7 @@ fn StageBox(
             <div class="stage-meta">{params}" params"</div>
             {status.map(|s| view! { <StatusBadge status=s/> })}
             {accuracy.map(|a| view! { <div class="stage-accuracy" title="test accuracy at the best validation epoch, mean over seeds">"val-best "{a}</div> })}
+            {reused}
             {sharing.map(|href| view! { <a class="stage-sharing" href=href data-testid="same-teacher">"experiments with this teacher"</a> })}
         </div>
     }

@@ -10,6 +10,7 @@ mod progress;
 mod scatter;
 mod share;
 mod status;
+mod tags;
 
 pub use chain::ChainDiagram;
 pub use curves::{chart_grid, CurveRun, CurveTools, CurvesPanel, ModelCurvesPanel};
@@ -20,3 +21,4 @@ pub use progress::{ProgressBar, RunProgressBar};
 pub use scatter::{ScatterChart, ScatterPoint};
 pub use share::ShareLinkBox;
 pub use status::StatusBadge;
+pub use tags::TagList;

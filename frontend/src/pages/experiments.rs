@@ -1,6 +1,7 @@
 //! The experiments page: every experiment with its status, chain, student accuracy and gain
-//! over the baseline; search, status filter, the experiments that share a teacher
-//! (`?teacher=<run>`), sorting, pages, and comparing a selection.
+//! over the baseline and its tags; search (names, chains, descriptions, tags), status filter,
+//! the experiments with a tag (`?tag=`) or that share a teacher (`?teacher=<run>`), sorting,
+//! pages, and comparing a selection.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +11,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::client::ApiFailure;
-use crate::components::{ErrorNotice, Loading, StatusBadge};
+use crate::components::{ErrorNotice, Loading, StatusBadge, TagList};
 use crate::endpoints;
 use crate::format;
 
@@ -74,14 +75,14 @@ struct Sorting {
 fn live_page(
     query: RwSignal<String>,
     status: RwSignal<String>,
-    teacher: Memo<Option<String>>,
+    (teacher, tag): (Memo<Option<String>>, Memo<Option<String>>),
     cursors: RwSignal<Vec<Option<String>>>,
 ) -> RwSignal<Option<Result<ExperimentPage, ApiFailure>>> {
     let refresh = RwSignal::new(0u64);
     let page = LocalResource::new(move || {
         let search = Some(query.get().trim().to_string()).filter(|q| !q.is_empty());
         let status = Some(status.get()).filter(|s| !s.is_empty());
-        let teacher = teacher.get();
+        let (teacher, tag) = (teacher.get(), tag.get());
         let cursor = cursors.get().last().cloned().flatten();
         refresh.track();
         async move {
@@ -90,6 +91,7 @@ fn live_page(
                 search.as_deref(),
                 status.as_deref(),
                 teacher.as_deref(),
+                tag.as_deref(),
                 cursor.as_deref(),
             )
             .await
@@ -166,7 +168,9 @@ pub fn ExperimentsPage() -> impl IntoView {
     // `?teacher=<run>`: the experiments that share that run's model as their teacher.
     let url = use_query_map();
     let teacher = Memo::new(move |_| url.with(|q| q.get("teacher")).filter(|t| !t.is_empty()));
-    let shown = live_page(query, status, teacher, cursors);
+    // `?tag=<tag>`: the experiments with that tag.
+    let tag = Memo::new(move |_| url.with(|q| q.get("tag")).filter(|t| !t.is_empty()));
+    let shown = live_page(query, status, (teacher, tag), cursors);
     let compare = compare_action(compare_error);
     let table = move || {
         shown.get().map(|result| match result {
@@ -181,7 +185,7 @@ pub fn ExperimentsPage() -> impl IntoView {
                 <A href="/experiments/new" attr:class="button primary">"New experiment"</A>
             </div>
             <div class="toolbar">
-                <input type="search" placeholder="Search names" aria-label="Search"
+                <input type="search" placeholder="Search names, notes and tags" aria-label="Search"
                     prop:value=query on:input=move |ev| { query.set(event_target_value(&ev)); cursors.set(vec![None]); }/>
                 <select aria-label="Status" on:change=move |ev| { status.set(event_target_value(&ev)); cursors.set(vec![None]); }>
                     <option value="">"Any status"</option>
@@ -195,6 +199,12 @@ pub fn ExperimentsPage() -> impl IntoView {
             {move || teacher.get().map(|run| view! {
                 <p class="filter-chip" data-testid="teacher-filter">
                     "Sharing the teacher of run "<code>{run}</code>" "
+                    <A href="/experiments">"show all"</A>
+                </p>
+            })}
+            {move || tag.get().map(|tag| view! {
+                <p class="filter-chip" data-testid="tag-filter">
+                    "Tagged "<span class="tag">{tag}</span>" "
                     <A href="/experiments">"show all"</A>
                 </p>
             })}
@@ -316,7 +326,10 @@ fn ExperimentRow(
     view! {
         <tr data-experiment=e.id.clone()>
             <td><input type="checkbox" aria-label="select" prop:checked=checked on:change=toggle/></td>
-            <td><A href=format!("/experiments/{}", e.id)>{name}</A></td>
+            <td>
+                <A href=format!("/experiments/{}", e.id)>{name}</A>
+                <TagList tags=e.tags.clone()/>
+            </td>
             <td><StatusBadge status=e.status/></td>
             <td>{e.dataset.to_string()}</td>
             <td class="chain-cell">{e.chain.join(" → ")}</td>

@@ -1,6 +1,6 @@
 //! Experiments: submit, list (filter, search, cursor pages), read, cancel, delete.
 
-use api::{ExperimentDetail, ExperimentPage, ExperimentSpec, RunStatus};
+use api::{ExperimentDetail, ExperimentNotes, ExperimentPage, ExperimentSpec, RunStatus, Tag};
 use axum::extract::{Path, State};
 use axum::http::header::LOCATION;
 use axum::http::StatusCode;
@@ -75,7 +75,7 @@ pub(super) const MAX_PAGE: usize = 200;
 pub struct ListQuery {
     /// queued | running | succeeded | failed | cancelled | interrupted
     status: Option<String>,
-    /// Case-insensitive text in the name, dataset or chain.
+    /// Case-insensitive text in the name, dataset, chain, description or tags.
     q: Option<String>,
     /// Page size, 1..=200 (default 50).
     limit: Option<String>,
@@ -84,6 +84,8 @@ pub struct ListQuery {
     /// A run id: only experiments whose first stage is that run's model (the run itself, a
     /// reuse of it, or a `from_run` of it), i.e. that share that teacher.
     teacher: Option<String>,
+    /// Only experiments with this tag.
+    tag: Option<String>,
 }
 
 fn parse_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
@@ -138,6 +140,13 @@ pub async fn experiments_list(
             .map(|q| q.trim().to_string()),
         limit: bounded("limit", query.limit.as_deref(), 50, 1, MAX_PAGE)?,
         before: query.cursor.as_deref().map(parse_cursor).transpose()?,
+        tag: match query.tag {
+            Some(tag) => match Tag::problem(&tag) {
+                Some(problem) => return Err(ApiError::bad_parameter("tag", problem)),
+                None => Some(tag),
+            },
+            None => None,
+        },
         teacher: match query.teacher.as_deref().filter(|t| !t.is_empty()) {
             Some(id) => Some(teacher_model(&state, id).await?),
             None => None,
@@ -168,6 +177,64 @@ pub async fn experiment_get(
     Path(id): Path<String>,
 ) -> Result<Json<ExperimentDetail>, ApiError> {
     Ok(Json(experiment_detail(&state, &id).await?))
+}
+
+/// The longest description an experiment keeps.
+const MAX_DESCRIPTION: usize = 10_000;
+/// The most tags an experiment keeps.
+const MAX_TAGS: usize = 20;
+
+/// Changes the experiment's notes: its description and tags (a field left out stays as it is).
+#[utoipa::path(patch, path = "/api/experiments/{id}", tag = "experiments", request_body = ExperimentNotes,
+    params(("id" = String, Path, description = "Experiment id")),
+    responses((status = 200, description = "The experiment with its notes", body = ExperimentDetail),
+              (status = 400, description = "The body is not JSON", body = api::ErrorBody),
+              (status = 404, description = "No such experiment", body = api::ErrorBody),
+              (status = 413, description = "The body is over 1 MiB", body = api::ErrorBody),
+              (status = 415, description = "The body is not declared as JSON", body = api::ErrorBody),
+              (status = 422, description = "A field is wrong; `field` names it", body = api::ErrorBody)))]
+pub async fn experiment_patch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(notes): ApiJson<ExperimentNotes>,
+) -> Result<Json<ExperimentDetail>, ApiError> {
+    experiment_detail(&state, &id).await?;
+    if let Some(description) = &notes.description {
+        let length = description.chars().count();
+        if length > MAX_DESCRIPTION {
+            return Err(ApiError::invalid_field(
+                "description",
+                format!("a description is at most {MAX_DESCRIPTION} characters, got {length}"),
+            ));
+        }
+    }
+    let tags = notes.tags.map(checked_tags).transpose()?;
+    state
+        .jobs
+        .store()
+        .set_notes(&id, notes.description.as_deref(), tags.as_deref())
+        .await?;
+    Ok(Json(experiment_detail(&state, &id).await?))
+}
+
+/// `tags` as stored: each checked, duplicates once, at most [`MAX_TAGS`].
+fn checked_tags(tags: Vec<Tag>) -> Result<Vec<String>, ApiError> {
+    let mut kept: Vec<String> = Vec::new();
+    for (i, Tag(tag)) in tags.into_iter().enumerate() {
+        if let Some(problem) = Tag::problem(&tag) {
+            return Err(ApiError::invalid_field(format!("tags[{i}]"), problem));
+        }
+        if !kept.contains(&tag) {
+            kept.push(tag);
+        }
+    }
+    if kept.len() > MAX_TAGS {
+        return Err(ApiError::invalid_field(
+            "tags",
+            format!("at most {MAX_TAGS} tags, got {}", kept.len()),
+        ));
+    }
+    Ok(kept)
 }
 
 /// Cancels queued runs now and running ones after their current batch.

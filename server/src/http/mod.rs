@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(routes!(
             experiments::experiment_get,
+            experiments::experiment_patch,
             experiments::experiment_delete
         ))
         .routes(routes!(experiments::experiment_cancel))

@@ -34,7 +34,8 @@ pub struct NewRun {
 pub struct ExperimentFilter {
     /// Only experiments in this status (as [`super::rows::experiment_status`] derives it).
     pub status: Option<RunStatus>,
-    /// Case-insensitive substring of the name, the dataset or a stage label.
+    /// Case-insensitive substring of the name, the dataset, a stage label, the description or
+    /// a tag.
     pub search: Option<String>,
     /// Page size (one more row is read, to tell whether a next page exists).
     pub limit: usize,
@@ -43,6 +44,8 @@ pub struct ExperimentFilter {
     /// Only experiments whose first stage is this run's model: the run itself, a reuse of it,
     /// or taken from it (`from_run`).
     pub teacher: Option<String>,
+    /// Only experiments with this tag.
+    pub tag: Option<String>,
 }
 
 impl Store {
@@ -109,6 +112,27 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok((page, total as usize))
+    }
+
+    /// Replaces the notes of experiment `id` that are given; `false` when there is no such
+    /// experiment.
+    pub async fn set_notes(
+        &self,
+        id: &str,
+        description: Option<&str>,
+        tags: Option<&[String]>,
+    ) -> Result<bool, StoreError> {
+        let tags = tags.map(|t| serde_json::to_string(t).expect("tags serialize"));
+        let done = sqlx::query(
+            "UPDATE experiments SET description = COALESCE($1, description), \
+             tags = COALESCE($2, tags) WHERE id = $3",
+        )
+        .bind(description)
+        .bind(tags)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// The experiment `id`.
@@ -210,10 +234,16 @@ fn filtered(
     }
     if let Some(search) = &filter.search {
         let pattern = format!("%{}%", search.to_lowercase());
-        let [a, b, c] = [(); 3].map(|_| values.text(pattern.clone()));
+        let [a, b, c, d, t] = [(); 5].map(|_| values.text(pattern.clone()));
         sql.push_str(&format!(
-            " AND (lower(e.name) LIKE {a} OR lower(e.dataset) LIKE {b} OR lower(e.chain) LIKE {c})"
+            " AND (lower(e.name) LIKE {a} OR lower(e.dataset) LIKE {b} OR lower(e.chain) LIKE {c} \
+             OR lower(e.description) LIKE {d} OR e.tags LIKE {t})"
         ));
+    }
+    if let Some(tag) = &filter.tag {
+        // Tags are stored as a JSON array of strings without quotes or backslashes in them.
+        let quoted = values.text(format!("%\"{tag}\"%"));
+        sql.push_str(&format!(" AND e.tags LIKE {quoted}"));
     }
     if let Some(teacher) = &filter.teacher {
         let [a, b, c] = [(); 3].map(|_| values.text(teacher.clone()));

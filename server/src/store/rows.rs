@@ -20,6 +20,8 @@ pub struct ExperimentRow {
     pub warnings: String,
     pub chain: String,
     pub created_at: i64,
+    pub description: String,
+    pub tags: String,
 }
 
 /// A row of `runs`.
@@ -125,6 +127,8 @@ impl ExperimentRow {
                 .all(|s| s.is_terminal())
                 .then(|| runs.iter().filter_map(|r| r.finished_at).max())
                 .flatten(),
+            description: self.description.clone(),
+            tags: from_json("experiment tags", &self.tags)?,
         })
     }
 }

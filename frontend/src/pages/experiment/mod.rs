@@ -3,6 +3,7 @@
 //! same [`ExperimentView`] read-only.
 
 mod actions;
+mod notes;
 mod runs;
 mod view;
 

@@ -5,6 +5,7 @@ use api::{ExperimentDetail, ExperimentSpec, ExperimentSummary, ModelSummary, Run
 use leptos::prelude::*;
 
 use super::actions::Actions;
+use super::notes::Notes;
 use super::runs::RunsTable;
 use crate::charts::{color, Spread};
 use crate::components::{
@@ -39,6 +40,7 @@ pub fn ExperimentView(
     #[prop(optional)] share: Option<String>,
 ) -> impl IntoView {
     let summary = Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.summary.clone())));
+    let experiment_id = Memo::new(move |_| summary.with(|s| s.as_ref().map(|s| s.id.clone())));
     let spec = Memo::new(move |_| detail.with(|d| d.as_ref().map(|d| d.spec.clone())));
     let models = Memo::new(move |_| {
         detail.with(|d| d.as_ref().map(|d| d.models.clone()).unwrap_or_default())
@@ -65,6 +67,10 @@ pub fn ExperimentView(
     view! {
         <section class="page experiment">
             {move || summary.get().map(|s| view! { <Header summary=s/> })}
+            // Drawn once per experiment, not on every event, so that an edit in progress stays.
+            {move || experiment_id.get().and_then(|_| summary.get_untracked()).map(|s| view! {
+                <Notes summary=s read_only=read_only/>
+            })}
             {(!read_only).then(|| view! { <Actions detail=detail/> })}
             {move || {
                 let w = warnings.get();

@@ -20,6 +20,7 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
             "experiment_export",
             "experiment_share",
             "experiment_curves_get",
+            "experiment_patch",
         ],
     ),
     (

@@ -342,6 +342,8 @@ fn query_schema(name: &str) -> Option<Value> {
         "q" => json!({"type": "string"}),
         // A run id, as `ids::is_id` reads it.
         "teacher" => json!({"type": "string", "pattern": "^[0-9a-f]{16}$"}),
+        // As `api::Tag::problem` reads it.
+        "tag" => json!({"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,39}$"}),
         // `next_cursor` as `experiments::parse_cursor` reads it: creation time, `-`, an id.
         "cursor" => json!({"type": "string", "pattern": "^[0-9]{1,18}-[0-9a-f]{16}$"}),
         _ => return None,
