@@ -59,18 +59,26 @@ fn an_experiments_models_come_as_one_line_per_metric_with_their_seeds_spread() {
     let accuracy = curve(&grouped, "student", "val_accuracy");
     assert_eq!(accuracy.points.len(), 2, "one point per epoch");
     let last = accuracy.points.last().unwrap();
-    let seeds: Vec<f64> = student
+    let own_curves: Vec<RunCurves> = student
         .runs
         .iter()
         .map(|run| {
-            let own: RunCurves = server
+            server
                 .get(&format!("/api/runs/{run}/curves?metrics=val_accuracy"))
-                .parse();
-            own.curves[0].points.last().unwrap().value
+                .parse()
         })
         .collect();
+    let seeds: Vec<f64> = own_curves
+        .iter()
+        .map(|own| own.curves[0].points.last().unwrap().value)
+        .collect();
     let mean = seeds.iter().sum::<f64>() / 3.0;
-    assert_eq!(last.seeds, 3);
+    // Seen once in about fifteen runs: a seed missing from the last epoch (cause not found yet);
+    // the message keeps what each side saw.
+    assert_eq!(
+        last.seeds, 3,
+        "grouped: {accuracy:?}\nthe runs' own: {own_curves:?}"
+    );
     assert!((last.mean - mean).abs() < 1e-12, "{} vs {mean}", last.mean);
     let lowest = seeds.iter().cloned().fold(f64::INFINITY, f64::min);
     let highest = seeds.iter().cloned().fold(f64::NEG_INFINITY, f64::max);

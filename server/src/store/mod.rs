@@ -68,6 +68,25 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// Whether the database refused a write only because another was under way: SQLite's BUSY
+    /// and LOCKED (a transaction that read before writing finds the database written since,
+    /// which its busy timeout does not wait out), PostgreSQL's serialization failure and
+    /// deadlock. The whole transaction can be run again.
+    pub fn is_contention(&self) -> bool {
+        let StoreError::Database(sqlx::Error::Database(e)) = self else {
+            return false;
+        };
+        e.code().is_some_and(|code| {
+            // SQLite's extended codes keep the primary code in their low byte; PostgreSQL's
+            // SQLSTATEs are five characters.
+            let sqlite_primary = (code.len() < 5)
+                .then(|| code.parse::<i64>().ok())
+                .flatten()
+                .map(|c| c & 0xff);
+            matches!(sqlite_primary, Some(5 | 6)) || matches!(&*code, "40001" | "40P01")
+        })
+    }
 }
 
 /// Parses a JSON column.
