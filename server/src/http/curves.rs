@@ -73,8 +73,7 @@ pub(super) async fn run_curves(
     span: f64,
     max_points: usize,
 ) -> Result<RunCurves, ApiError> {
-    let store = state.jobs.store();
-    let available = store.metrics_of(&run.id).await?;
+    let available = state.jobs.store().metrics_of(&run.id).await?;
     let wanted: Vec<String> = match metrics {
         None => available.clone(),
         Some(list) => {
@@ -95,6 +94,20 @@ pub(super) async fn run_curves(
             list.to_vec()
         }
     };
+    bucketed_curves(state, run, available, wanted, span, max_points).await
+}
+
+/// The curves `wanted` of `run` (which has the metrics `available`), on buckets over
+/// `[0, span]` epochs, cached per finished epoch.
+pub(super) async fn bucketed_curves(
+    state: &AppState,
+    run: &RunRow,
+    available: Vec<String>,
+    wanted: Vec<String>,
+    span: f64,
+    max_points: usize,
+) -> Result<RunCurves, ApiError> {
+    let store = state.jobs.store();
     let mut curves = Vec::with_capacity(wanted.len());
     for metric in wanted {
         let key = CurveKey {

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use engine::stats::spread_curves;
 
-use super::curves::{max_points_param, metric_list, run_curves, CurvesQuery};
+use super::curves::{bucketed_curves, max_points_param, metric_list, CurvesQuery};
 use super::experiments::no_experiment;
 use super::extract::ApiQuery;
 use super::{ApiError, AppState};
@@ -46,14 +46,18 @@ pub(super) async fn experiment_curves(
         let span = runs.iter().map(|r| r.epochs_total).max().unwrap_or(0) as f64;
         let mut curves = Vec::with_capacity(runs.len());
         for run in &runs {
+            // A seed that lacks a metric asked for adds nothing to it (the request fails only
+            // when no run has it, below).
             let available = state.jobs.store().metrics_of(&run.id).await?;
-            let wanted: Option<Vec<String>> = asked.as_ref().map(|list| {
-                list.iter()
+            let wanted = match &asked {
+                Some(list) => list
+                    .iter()
                     .filter(|m| available.contains(m))
                     .cloned()
-                    .collect()
-            });
-            curves.push(run_curves(state, run, wanted.as_deref(), span, max_points).await?);
+                    .collect(),
+                None => available.clone(),
+            };
+            curves.push(bucketed_curves(state, run, available, wanted, span, max_points).await?);
         }
         models.push(model_curves(&runs, &curves, asked.as_deref()));
     }
