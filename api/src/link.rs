@@ -60,6 +60,12 @@ pub enum LossTerm {
     /// Multi-level logit distillation (Jin et al. 2023): the softened outputs aligned per
     /// sample, across the batch and across classes, over several temperatures.
     Mlkd(MlkdParams),
+    /// Knowledge review (Chen et al. 2021): the student's stages, fused deepest first by
+    /// attention, matched to the teacher's at every level with a pyramid of pooled MSEs.
+    Reviewkd(ReviewkdParams),
+    /// Overhaul of feature distillation (Heo et al. 2019): a connector maps each student stage
+    /// before its ReLU onto the teacher's, compared by a partial L2 above the teacher's margin.
+    Ofd(OfdParams),
 }
 
 impl LossTerm {
@@ -78,6 +84,8 @@ impl LossTerm {
             LossTerm::Nst(_) => "nst",
             LossTerm::Vid(_) => "vid",
             LossTerm::Mlkd(_) => "mlkd",
+            LossTerm::Reviewkd(_) => "reviewkd",
+            LossTerm::Ofd(_) => "ofd",
         }
     }
 
@@ -117,6 +125,8 @@ impl LossTerm {
             LossTerm::Nst(p) => format!("NST (w {})", p.weight),
             LossTerm::Vid(p) => format!("VID (w {}, σ²₀ {})", p.weight, p.init_variance),
             LossTerm::Mlkd(p) => format!("MLKD (w {}{})", p.weight, ls(p.logit_standardization)),
+            LossTerm::Reviewkd(p) => format!("ReviewKD (w {})", p.weight),
+            LossTerm::Ofd(p) => format!("OFD (w {})", p.weight),
         }
     }
 }
@@ -287,6 +297,32 @@ pub struct MlkdParams {
     pub logit_standardization: bool,
 }
 
+/// Knowledge review: `weight·min(epoch/warmup_epochs, 1)·Σ HCL(fused_l, f_t,l)` over the
+/// levels (the paired stages and the embedding), HCL being the MSE of the maps plus those of their
+/// 4×4, 2×2 and 1×1 average pools, halving weights, normalised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewkdParams {
+    /// Weight of the term.
+    #[serde(default = "defaults::one")]
+    pub weight: f64,
+    /// Epochs over which the term ramps up linearly.
+    #[serde(default = "defaults::reviewkd_warmup")]
+    pub warmup_epochs: usize,
+}
+
+/// Overhaul of feature distillation: `weight·Σ_i partial_L2(connector(s_i), t_i, margin_i) / 2^(n−1−i)`
+/// over the paired stages before their ReLU, the deepest weighing most.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OfdParams {
+    /// Weight of the term.
+    #[serde(default = "defaults::ofd_weight")]
+    pub weight: f64,
+}
+
 /// Relational KD: `weight·(distance_weight·d + angle_weight·a)`, `d` and `a` the smooth-L1
 /// distances between the student's and the teacher's normalised pairwise distances and triplet
 /// angles of the embeddings.
@@ -436,6 +472,14 @@ pub mod defaults {
     /// DKD warm-up epochs.
     pub fn dkd_warmup() -> usize {
         20
+    }
+    /// ReviewKD warm-up epochs (mdistiller: 20).
+    pub fn reviewkd_warmup() -> usize {
+        20
+    }
+    /// OFD weight (mdistiller's `FEAT_WEIGHT`).
+    pub fn ofd_weight() -> f64 {
+        1e-3
     }
     /// CTKD lowest temperature.
     pub fn ctkd_t_min() -> f64 {

@@ -50,6 +50,9 @@ pub fn bench_model(
             &StagePair {
                 student: &[],
                 teacher: &[],
+                student_embedding: 0,
+                teacher_embedding: 0,
+                teacher_norms: &[],
             },
             &train_device,
         ),

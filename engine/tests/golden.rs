@@ -15,12 +15,13 @@ use engine::distill::kd::kd_loss;
 use engine::distill::mgd::MgdGenerator;
 use engine::distill::mlkd::mlkd_parts;
 use engine::distill::nst::nst_stage_loss;
+use engine::distill::ofd::OfdConnector;
 use engine::distill::pkt::pkt_loss;
 use engine::distill::rkd::rkd_parts;
 use engine::distill::sp::sp_loss;
 use engine::distill::vid::VidRegressor;
 use engine::distill::{cross_entropy, standardize, LearnedTemperature, Temperature};
-use engine::models::StageShape;
+use engine::models::{NormBeforeRelu, StageShape};
 use serde_json::Value;
 
 #[path = "support/crate_dir.rs"]
@@ -29,6 +30,8 @@ mod crate_dir;
 mod golden_dot;
 #[path = "support/golden_kernels.rs"]
 mod golden_kernels;
+#[path = "support/golden_reviewkd.rs"]
+mod golden_reviewkd;
 
 /// `$DISTILL_GOLDEN_DIR`, else the cases kept in the crate (`tests/golden`).
 fn golden_dir() -> PathBuf {
@@ -168,6 +171,22 @@ fn fitnet_regressor(case: &Value, device: &Device) -> FitnetRegressor {
     regressor
 }
 
+/// OFD's connector with the case's weights and the margins of its teacher norm.
+fn ofd_connector(case: &Value, device: &Device) -> OfdConnector {
+    let (student, teacher) = feature_shapes(case);
+    let modules = &case["modules"];
+    let numbers = |v: &Value| flat(v).0;
+    let teacher_norm = NormBeforeRelu {
+        scale: numbers(&case["teacher_norm"]["gamma"]),
+        shift: numbers(&case["teacher_norm"]["beta"]),
+    };
+    let mut connector = OfdConnector::init(student, teacher, &teacher_norm, device);
+    connector.conv.weight = Param::from_tensor(tensor::<4>(&modules["conv"]["weight"], device));
+    connector.norm.gamma = Param::from_tensor(tensor::<1>(&modules["norm"]["gamma"], device));
+    connector.norm.beta = Param::from_tensor(tensor::<1>(&modules["norm"]["beta"], device));
+    connector
+}
+
 /// A feature method's loss on a case's features, and its gradient with respect to the
 /// student's. // features: rank D
 fn feature_loss<const D: usize>(
@@ -194,6 +213,9 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
     if case["method"] == "dot" {
         return golden_dot::check_dot_case(name, case, &device);
     }
+    if case["method"] == "reviewkd" {
+        return golden_reviewkd::check_reviewkd_case(name, case, &device);
+    }
     let params = &case["params"];
     let expected = &case["expected"];
     let tol = case["tolerance"].as_f64().expect("tolerance");
@@ -211,6 +233,7 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
     };
     let method = case["method"].as_str().expect("method");
     if !case["student_features"].is_null() {
+        let mut margin_problems = Vec::new();
         let (loss, got) = match method {
             "at" => feature_loss::<4>(case, &device, |s, t| at_loss(&[s], &[t], param("p"))),
             "sp" => feature_loss::<4>(case, &device, sp_loss),
@@ -226,6 +249,13 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
             "fitnet" => feature_loss::<4>(case, &device, |s, t| {
                 fitnet_regressor(case, &device).loss(s, t)
             }),
+            "ofd" => {
+                let connector = ofd_connector(case, &device);
+                let margins: Vec<f32> = connector.margin.clone().into_data().try_to_vec().unwrap();
+                let (want, _) = flat(&case["expected_margins"]);
+                margin_problems = compare(name, "margins", &margins, &want, tol);
+                feature_loss::<4>(case, &device, |s, t| connector.loss(s, t))
+            }
             "rkd" => feature_loss::<2>(case, &device, |s, t| {
                 let parts = rkd_parts(s, t);
                 parts.distance.mul_scalar(param("distance_weight"))
@@ -234,6 +264,7 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
             other => return vec![format!("{name}: unknown feature method `{other}`")],
         };
         check("loss", loss);
+        problems.extend(margin_problems);
         let (want, _) = flat(&case["expected_grad_student_features"]);
         problems.extend(compare(name, "grad_student_features", &got, &want, tol));
         return problems;
@@ -318,6 +349,25 @@ fn golden_losses_and_gradients_match_the_reference_implementations() {
         problems.join("\n")
     );
     eprintln!("{} golden cases passed ({methods:?})", files.len());
+    if std::env::var_os("DISTILL_GOLDEN_DIR").is_none() {
+        let unchecked: Vec<&str> = engine::distill::catalog()
+            .iter()
+            .filter(|m| computes_a_loss(m))
+            .map(|m| m.name)
+            .filter(|name| !methods.contains(*name))
+            .collect();
+        assert!(
+            unchecked.is_empty(),
+            "methods with no golden case: {unchecked:?}"
+        );
+    }
+}
+
+/// Whether a catalogue entry changes what the student is trained on by a formula a golden case
+/// can check: every loss term, the cross-entropy, CTKD's learned temperature and DOT's
+/// optimiser (not the curriculum, which only orders the samples).
+fn computes_a_loss(method: &engine::distill::MethodSpec) -> bool {
+    method.placement == api::MethodPlacement::Term || ["ce", "ctkd", "dot"].contains(&method.name)
 }
 
 #[test]

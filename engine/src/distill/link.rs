@@ -8,9 +8,11 @@ use burn::prelude::*;
 use super::fitnet::FitnetRegressor;
 use super::method::{StagePair, TermInputs};
 use super::mgd::MgdGenerator;
+use super::ofd::OfdConnector;
+use super::reviewkd::ReviewFusion;
 use super::vid::VidRegressor;
 use super::{cross_entropy, distiller, LearnedTemperature};
-use crate::models::Features;
+use crate::models::{Features, PreActivation};
 
 /// The learnable parts a link adds to the student; they train with it.
 #[derive(Module, Debug)]
@@ -23,6 +25,10 @@ pub struct LinkModules {
     pub fitnet: Option<FitnetRegressor>,
     /// VID's regressors, one per paired stage.
     pub vid: Vec<VidRegressor>,
+    /// ReviewKD's attention-based fusions.
+    pub review: Option<ReviewFusion>,
+    /// OFD's connectors, one per paired stage.
+    pub ofd: Vec<OfdConnector>,
 }
 
 impl LinkModules {
@@ -33,6 +39,8 @@ impl LinkModules {
             mgd: None,
             fitnet: None,
             vid: Vec::new(),
+            review: None,
+            ofd: Vec::new(),
         };
         for term in &link.terms {
             let distiller = distiller(term);
@@ -63,6 +71,19 @@ pub fn reads_teacher_features(link: &LinkSpec) -> bool {
     link.terms
         .iter()
         .any(|t| distiller(t).reads_teacher_features())
+}
+
+/// Whether the link's forward passes keep the stages before their last ReLU (OFD reads them).
+pub fn pre_activation(link: &LinkSpec) -> PreActivation {
+    if link
+        .terms
+        .iter()
+        .any(|t| distiller(t).reads_pre_activation())
+    {
+        PreActivation::Keep
+    } else {
+        PreActivation::Skip
+    }
 }
 
 /// `kd`, `dkd+ctkd+curriculum`, `kd+dot`, `ce` for none: what a link does, for names and labels.

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::{LinkModules, TermLoss};
 use crate::checks::{first_field_error, Bound, FieldError, SpecError};
-use crate::models::{Features, StageShape};
+use crate::models::{Features, NormBeforeRelu, StageShape};
 
 /// One parameter of a method.
 #[derive(Debug, Clone)]
@@ -203,6 +203,13 @@ pub struct StagePair<'a> {
     pub student: &'a [StageShape],
     /// The teacher's stages.
     pub teacher: &'a [StageShape],
+    /// The width of the student's embedding (the vector its classifier reads).
+    pub student_embedding: usize,
+    /// The width of the teacher's embedding.
+    pub teacher_embedding: usize,
+    /// The teacher's batch norm before each stage's last ReLU, input side first (OFD's margins);
+    /// empty while a spec is only validated.
+    pub teacher_norms: &'a [NormBeforeRelu],
 }
 
 /// What a term's loss is computed from, for one batch.
@@ -258,6 +265,11 @@ pub trait Distiller {
 
     /// Whether it reads the teacher's stage features (not only its logits).
     fn reads_teacher_features(&self) -> bool {
+        false
+    }
+
+    /// Whether it reads the stages before their last ReLU ([`Features::pre_activation`]).
+    fn reads_pre_activation(&self) -> bool {
         false
     }
 }

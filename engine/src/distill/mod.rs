@@ -21,8 +21,8 @@ pub use curriculum::{curriculum_fraction, rank_by_difficulty};
 pub use dot::momenta as dot_momenta;
 pub use features::{l2_normalize, pool_to_smaller};
 pub use link::{
-    link_label, link_loss, reads_teacher_features, task_loss, BatchInputs, LinkModules,
-    LossBreakdown, TermLoss,
+    link_label, link_loss, pre_activation, reads_teacher_features, task_loss, BatchInputs,
+    LinkModules, LossBreakdown, TermLoss,
 };
 pub use method::{Distiller, MethodSpec, ParamSpec, StagePair, TermInputs, WireType};
 pub use standardize::standardize;
@@ -83,4 +83,6 @@ term_methods! {
     nst => Nst,
     vid => Vid,
     mlkd => Mlkd,
+    reviewkd => Reviewkd,
+    ofd => Ofd,
 }

@@ -9,7 +9,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::{conv2d, Features, InputShape, StageShape};
+use super::{conv2d, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
 use crate::kernels::{batch_norm, batch_norm_relu, conv2d as apply_conv, relu_max_pool};
 
 /// One `conv → BN → ReLU (→ max pool)` layer.
@@ -77,22 +77,43 @@ impl Cnn {
             .collect()
     }
 
-    pub(super) fn forward_features(&self, images: Tensor<4>) -> Features {
+    pub(super) fn forward_features(&self, images: Tensor<4>, pre: PreActivation) -> Features {
         let mut x = images;
         let mut stages = Vec::with_capacity(self.layers.len());
+        let mut pre_activation = Vec::new();
         for layer in &self.layers {
             let conv = apply_conv(&layer.conv, x); // [batch, out, h, w]
-            x = match &layer.pool {
-                Some(pool) => relu_max_pool(pool, batch_norm(&layer.norm, conv)), // [batch, out, h/2, w/2]
-                None => batch_norm_relu(&layer.norm, conv),
+            x = match (pre, &layer.pool) {
+                (PreActivation::Keep, pool) => {
+                    let normed = batch_norm(&layer.norm, conv);
+                    // Max pooling and ReLU commute, so the pooled map is the one before the ReLU.
+                    let before = match pool {
+                        Some(pool) => pool.forward(normed),
+                        None => normed,
+                    };
+                    pre_activation.push(before.clone());
+                    relu(before)
+                }
+                (PreActivation::Skip, Some(pool)) => {
+                    relu_max_pool(pool, batch_norm(&layer.norm, conv)) // [batch, out, h/2, w/2]
+                }
+                (PreActivation::Skip, None) => batch_norm_relu(&layer.norm, conv),
             };
             stages.push(x.clone());
         }
         let hidden = relu(self.fc.forward(x.flatten::<2>(1, 3))); // [batch, fc]
         Features {
             stages,
+            pre_activation,
             logits: self.output.forward(hidden.clone()),
             embedding: hidden,
         }
+    }
+
+    pub(super) fn norms_before_relu(&self) -> Vec<NormBeforeRelu> {
+        self.layers
+            .iter()
+            .map(|layer| NormBeforeRelu::of(&layer.norm))
+            .collect()
     }
 }

@@ -5,7 +5,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::{Features, InputShape, StageShape};
+use super::{Features, InputShape, PreActivation, StageShape};
 
 /// `Linear → ReLU` per hidden layer, then a linear classifier.
 #[derive(Module, Debug)]
@@ -44,16 +44,22 @@ impl Mlp {
             .collect()
     }
 
-    pub(super) fn forward_features(&self, images: Tensor<4>) -> Features {
+    pub(super) fn forward_features(&self, images: Tensor<4>, pre: PreActivation) -> Features {
         let mut x = images.flatten::<2>(1, 3); // [batch, c·h·w]
         let mut stages = Vec::with_capacity(self.hidden.len());
+        let mut pre_activation = Vec::new();
         for layer in &self.hidden {
-            x = relu(layer.forward(x)); // [batch, width]
-            let [batch, width] = x.dims();
+            let before = layer.forward(x); // [batch, width]
+            let [batch, width] = before.dims();
+            if pre == PreActivation::Keep {
+                pre_activation.push(before.clone().reshape([batch, width, 1, 1]));
+            }
+            x = relu(before);
             stages.push(x.clone().reshape([batch, width, 1, 1]));
         }
         Features {
             stages,
+            pre_activation,
             logits: self.output.forward(x.clone()),
             embedding: x,
         }

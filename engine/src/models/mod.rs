@@ -11,6 +11,6 @@ mod resnet;
 pub use cnn::Cnn;
 pub use layers::conv2d;
 pub use mlp::Mlp;
-pub use net::{seeded, Features, InputShape, Net, StageShape};
+pub use net::{seeded, Features, InputShape, Net, NormBeforeRelu, PreActivation, StageShape};
 pub use presets::{preset, presets, resolve, Preset};
 pub use resnet::Resnet;

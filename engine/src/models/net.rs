@@ -62,11 +62,42 @@ impl StageShape {
     }
 }
 
+/// Whether a forward pass also keeps each stage's output before its last ReLU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreActivation {
+    /// Only the stage outputs (the fused kernels' fast path).
+    Skip,
+    /// The outputs before the ReLU too (OFD reads them); the ReLU then runs on its own.
+    Keep,
+}
+
+/// The scale and shift of the batch norm right before a stage's last ReLU. // each [channels]
+#[derive(Debug, Clone, PartialEq)]
+pub struct NormBeforeRelu {
+    /// γ.
+    pub scale: Vec<f32>,
+    /// β.
+    pub shift: Vec<f32>,
+}
+
+impl NormBeforeRelu {
+    pub(super) fn of(norm: &burn::nn::BatchNorm) -> NormBeforeRelu {
+        let host = |t: Tensor<1>| t.into_data().try_to_vec::<f32>().expect("f32 weights");
+        NormBeforeRelu {
+            scale: host(norm.gamma.val()),
+            shift: host(norm.beta.val()),
+        }
+    }
+}
+
 /// A forward pass's intermediate features and output.
 #[derive(Debug, Clone)]
 pub struct Features {
     /// Output of each stage, input side first. // each [batch, channels, height, width]
     pub stages: Vec<Tensor<4>>,
+    /// Each stage's output before its last ReLU (`stages[i] = relu(pre_activation[i])`), when
+    /// the pass kept them ([`PreActivation::Keep`]); empty otherwise. // as `stages`
+    pub pre_activation: Vec<Tensor<4>>,
     /// The vector the classifier reads (mdistiller's `pooled_feat`: the pooled last stage of a
     /// ResNet, the hidden layer of a CNN or MLP). // [batch, dim]
     pub embedding: Tensor<2>,
@@ -111,6 +142,20 @@ impl Net {
         }
     }
 
+    /// The width of the embedding (the vector the classifier reads) of a resolved architecture.
+    pub fn embedding_width(arch: &Architecture, input: InputShape) -> usize {
+        match arch {
+            Architecture::Mlp(spec) => spec
+                .hidden
+                .last()
+                .copied()
+                .unwrap_or(input.channels * input.height * input.width),
+            Architecture::Cnn(spec) => spec.fc,
+            Architecture::Resnet(spec) => Resnet::embedding_width(spec),
+            Architecture::Preset { .. } => 0,
+        }
+    }
+
     /// Trainable parameters of a resolved architecture, as PyTorch counts them (batch-norm
     /// running statistics excluded), on a throwaway CPU instance.
     pub fn parameter_count(arch: &Architecture, input: InputShape) -> usize {
@@ -136,10 +181,26 @@ impl Net {
 
     /// Stage features and logits. // images: [batch, channels, height, width]
     pub fn forward_features(&self, images: Tensor<4>) -> Features {
+        self.forward_features_with(images, PreActivation::Skip)
+    }
+
+    /// Stage features and logits, and the stages before their last ReLU when `pre` says so.
+    /// // images: [batch, channels, height, width]
+    pub fn forward_features_with(&self, images: Tensor<4>, pre: PreActivation) -> Features {
         match self {
-            Net::Mlp(m) => m.forward_features(images),
-            Net::Cnn(m) => m.forward_features(images),
-            Net::Resnet(m) => m.forward_features(images),
+            Net::Mlp(m) => m.forward_features(images, pre),
+            Net::Cnn(m) => m.forward_features(images, pre),
+            Net::Resnet(m) => m.forward_features(images, pre),
+        }
+    }
+
+    /// The batch norm before each stage's last ReLU, input side first (none for an MLP, which
+    /// has no batch norm).
+    pub fn norms_before_relu(&self) -> Vec<NormBeforeRelu> {
+        match self {
+            Net::Mlp(_) => Vec::new(),
+            Net::Cnn(m) => m.norms_before_relu(),
+            Net::Resnet(m) => m.norms_before_relu(),
         }
     }
 
@@ -171,5 +232,49 @@ mod tests {
         let by_hand = 9 * 32 + 9 * 32 * 64 + 2 * (32 + 64) + (3136 * 128 + 128) + (128 * 10 + 10);
         let cnn_m = preset("cnn-m").unwrap().architecture;
         assert_eq!(Net::parameter_count(&cnn_m, input), by_hand);
+    }
+
+    #[test]
+    fn keeping_the_stages_before_the_relu_changes_no_output_and_each_stage_is_its_relu() {
+        let device = Device::flex().autodiff();
+        let input = InputShape {
+            channels: 3,
+            height: 12,
+            width: 12,
+            classes: 5,
+        };
+        let images =
+            Tensor::<4>::random([4, 3, 12, 12], burn::tensor::Distribution::Default, &device);
+        for arch in [
+            "{\"kind\": \"cnn\", \"channels\": [4, 6], \"fc\": 8}",
+            "{\"kind\": \"resnet\", \"depth\": 8, \"width\": 0.5}",
+            "{\"kind\": \"mlp\", \"hidden\": [7]}",
+        ] {
+            let arch: Architecture = serde_json::from_str(arch).unwrap();
+            let net = seeded(&device, 3, || Net::init(&arch, input, &device));
+            let fast = net.forward_features(images.clone());
+            let kept = net.forward_features_with(images.clone(), PreActivation::Keep);
+            assert!(fast.pre_activation.is_empty());
+            assert_eq!(kept.pre_activation.len(), kept.stages.len(), "{arch:?}");
+            let close = |a: Tensor<4>, b: Tensor<4>| {
+                a.into_data()
+                    .assert_approx_eq::<f32>(&b.into_data(), Default::default())
+            };
+            for ((stage, fused), before) in kept
+                .stages
+                .iter()
+                .zip(&fast.stages)
+                .zip(&kept.pre_activation)
+            {
+                close(stage.clone(), fused.clone());
+                close(
+                    stage.clone(),
+                    burn::tensor::activation::relu(before.clone()),
+                );
+            }
+            kept.logits
+                .into_data()
+                .assert_approx_eq::<f32>(&fast.logits.into_data(), Default::default());
+        }
     }
 }

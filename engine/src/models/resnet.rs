@@ -7,9 +7,10 @@ use api::ResnetSpec;
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
+use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::{conv2d, Features, InputShape, StageShape};
+use super::{conv2d, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
 use crate::kernels::{add_relu, batch_norm, batch_norm_relu, conv2d as apply_conv};
 
 fn conv(input: usize, output: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
@@ -48,14 +49,26 @@ impl BasicBlock {
         }
     }
 
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    /// The residual branch and the shortcut, before they are added and rectified.
+    fn branches(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
         let out = batch_norm_relu(&self.norm1, apply_conv(&self.conv1, x.clone()));
         let out = batch_norm(&self.norm2, apply_conv(&self.conv2, out));
         let shortcut = match &self.projection {
             Some(p) => batch_norm(&p.norm, apply_conv(&p.conv, x)),
             None => x,
         };
+        (out, shortcut)
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let (out, shortcut) = self.branches(x);
         add_relu(out, shortcut)
+    }
+
+    /// The block's output before its last ReLU.
+    fn forward_pre_activation(&self, x: Tensor<4>) -> Tensor<4> {
+        let (out, shortcut) = self.branches(x);
+        out + shortcut
     }
 }
 
@@ -120,20 +133,43 @@ impl Resnet {
             .collect()
     }
 
-    pub(super) fn forward_features(&self, images: Tensor<4>) -> Features {
+    pub(super) fn embedding_width(spec: &ResnetSpec) -> usize {
+        stage_channels(spec.width)[2]
+    }
+
+    pub(super) fn forward_features(&self, images: Tensor<4>, pre: PreActivation) -> Features {
         let mut x = batch_norm_relu(&self.stem_norm, apply_conv(&self.stem, images)); // [batch, 16w, h, w]
         let mut features = Vec::with_capacity(self.stages.len());
+        let mut pre_activation = Vec::new();
         for stage in &self.stages {
-            for block in stage {
+            let (last, first) = stage.split_last().expect("a stage has blocks");
+            for block in first {
                 x = block.forward(x);
             }
+            x = match pre {
+                PreActivation::Skip => last.forward(x),
+                PreActivation::Keep => {
+                    let before = last.forward_pre_activation(x);
+                    pre_activation.push(before.clone());
+                    relu(before)
+                }
+            };
             features.push(x.clone());
         }
         let pooled = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3); // [batch, 64w]
         Features {
             stages: features,
+            pre_activation,
             logits: self.output.forward(pooled.clone()),
             embedding: pooled,
         }
+    }
+
+    /// The last block's second batch norm in each stage (mdistiller's `get_bn_before_relu`).
+    pub(super) fn norms_before_relu(&self) -> Vec<NormBeforeRelu> {
+        self.stages
+            .iter()
+            .map(|stage| NormBeforeRelu::of(&stage.last().expect("a stage has blocks").norm2))
+            .collect()
     }
 }

@@ -95,6 +95,7 @@ pub fn validate(
     let count = spec.chain.len();
     let mut stages: Vec<Stage> = Vec::with_capacity(count);
     let mut shapes: Vec<Vec<StageShape>> = Vec::with_capacity(count);
+    let mut embeddings: Vec<usize> = Vec::with_capacity(count);
     let (dataset, experiment_budget) = (spec.dataset.name.clone(), spec.budget.clone());
     for (i, stage) in spec.chain.iter_mut().enumerate() {
         let at = format!("chain[{i}]");
@@ -113,6 +114,7 @@ pub fn validate(
             validate_budget(&budget, &format!("{at}.budget"), training)?;
         }
         let stage_shapes = Net::stage_shapes(&architecture, input);
+        let embedding = Net::embedding_width(&architecture, input);
         let params = Net::parameter_count(&architecture, input);
         if i == 0 {
             if has_distillation(&stage.link) {
@@ -125,6 +127,9 @@ pub fn validate(
             let pair = StagePair {
                 student: &stage_shapes,
                 teacher: &shapes[i - 1],
+                student_embedding: embedding,
+                teacher_embedding: embeddings[i - 1],
+                teacher_norms: &[],
             };
             validate_link(
                 &mut stage.link,
@@ -141,6 +146,7 @@ pub fn validate(
         }
         fill_ce_weight(&mut stage.link, &at)?;
         shapes.push(stage_shapes);
+        embeddings.push(embedding);
         stages.push(Stage {
             index: i,
             name,

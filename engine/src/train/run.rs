@@ -17,9 +17,10 @@ use super::{
     RunContext, RunPlan, Student, TrainError, TrainEvent, TrainedModel,
 };
 use crate::distill::{
-    curriculum_fraction, rank_by_difficulty, reads_teacher_features, LinkModules, StagePair,
+    curriculum_fraction, pre_activation, rank_by_difficulty, reads_teacher_features, LinkModules,
+    StagePair,
 };
-use crate::models::{seeded, Net};
+use crate::models::{seeded, Net, PreActivation};
 use crate::rng::{purpose, Rng};
 
 /// Trains `plan` to the end of its budget, resuming from its checkpoint when there is one.
@@ -113,9 +114,19 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
             .teacher
             .map(|t| Net::stage_shapes(&t.report.architecture, ctx.input))
             .unwrap_or_default();
+        let teacher_norms = plan
+            .teacher
+            .map(|t| t.net.norms_before_relu())
+            .unwrap_or_default();
         let pair = StagePair {
             student: &student_shapes,
             teacher: &teacher_shapes,
+            student_embedding: Net::embedding_width(&run.architecture, ctx.input),
+            teacher_embedding: plan
+                .teacher
+                .map(|t| Net::embedding_width(&t.report.architecture, ctx.input))
+                .unwrap_or_default(),
+            teacher_norms: &teacher_norms,
         };
         // The net is drawn first, so a student and its baseline of the same seed start from the
         // same weights whatever modules their links add.
@@ -159,7 +170,11 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
         let Some(teacher) = plan.teacher else {
             return;
         };
-        if plan.augment || plan.run.link.terms.is_empty() {
+        // OFD reads the teacher's stages before their ReLU, which the cache does not keep.
+        if plan.augment
+            || plan.run.link.terms.is_empty()
+            || pre_activation(&plan.run.link) == PreActivation::Keep
+        {
             return;
         }
         let shapes = Net::stage_shapes(&teacher.report.architecture, ctx.input);

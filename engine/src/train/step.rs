@@ -9,8 +9,8 @@ use burn::prelude::*;
 use super::run::Trainer;
 use super::stats::{batch_stats, EpochStats};
 use super::Student;
-use crate::distill::{link_loss, task_loss, BatchInputs};
-use crate::models::{Features, Net};
+use crate::distill::{link_loss, pre_activation, task_loss, BatchInputs};
+use crate::models::{Features, Net, PreActivation};
 use crate::rng::{purpose, Rng};
 
 impl Trainer<'_, '_, '_> {
@@ -31,10 +31,11 @@ impl Trainer<'_, '_, '_> {
         let batch = ctx
             .batcher
             .batch(&ctx.data.train, chunk, &self.train_device, augment);
-        let features = student.net.forward_features(batch.images.clone());
+        let pre = pre_activation(&plan.run.link);
+        let features = student.net.forward_features_with(batch.images.clone(), pre);
         let teacher = match (&self.teacher_cache, plan.teacher) {
             (Some(cache), _) => Some(cache.features(chunk, &self.train_device)),
-            (None, Some(t)) => Some(teacher_features(&t.net, &batch.images)),
+            (None, Some(t)) => Some(teacher_features(&t.net, &batch.images, pre)),
             (None, None) => None,
         };
         let inputs = BatchInputs {
@@ -67,11 +68,16 @@ impl Trainer<'_, '_, '_> {
 }
 
 /// The teacher's features as constants of the student's graph.
-fn teacher_features(teacher: &Net, images: &Tensor<4>) -> Features {
-    let out = teacher.forward_features(images.clone().without_autodiff());
+fn teacher_features(teacher: &Net, images: &Tensor<4>, pre: PreActivation) -> Features {
+    let out = teacher.forward_features_with(images.clone().without_autodiff(), pre);
     Features {
         stages: out
             .stages
+            .into_iter()
+            .map(|s| s.detach().autodiff())
+            .collect(),
+        pre_activation: out
+            .pre_activation
             .into_iter()
             .map(|s| s.detach().autodiff())
             .collect(),

@@ -146,6 +146,7 @@ impl TeacherCache {
         };
         Features {
             stages,
+            pre_activation: Vec::new(),
             embedding,
             logits: self.logits.gather::<2>(indices, device),
         }
