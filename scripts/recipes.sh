@@ -21,7 +21,7 @@ lab=""
 if [ "${1:-}" = "--keep" ]; then lab="$2"; shift 2; mkdir -p "$lab"
 else lab=$(mktemp -d); trap 'rm -rf "$lab"' EXIT; fi
 recipes=("$@")
-[ ${#recipes[@]} -gt 0 ] || recipes=(examples/recipes/fmnist-{kd,dkd,ls-kd,dist,ctkd,at,rkd,pkt,sp,nst,vid,mlkd,reviewkd,ofd,kd-sgd,dot,takd,curriculum}.json)
+[ ${#recipes[@]} -gt 0 ] || recipes=(examples/recipes/fmnist-{kd,dkd,ls-kd,dist,ctkd,at,rkd,pkt,sp,nst,vid,mlkd,reviewkd,ofd,crd,kd-sgd,dot,takd,curriculum}.json)
 
 rows=()
 for recipe in "${recipes[@]}"; do

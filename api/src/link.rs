@@ -66,6 +66,10 @@ pub enum LossTerm {
     /// Overhaul of feature distillation (Heo et al. 2019): a connector maps each student stage
     /// before its ReLU onto the teacher's, compared by a partial L2 above the teacher's margin.
     Ofd(OfdParams),
+    /// Contrastive representation distillation (Tian et al. 2020): the student's embedding
+    /// told apart from other samples' by a contrastive (NCE) loss against a memory bank of the
+    /// teacher's embeddings, and the other way round.
+    Crd(CrdParams),
 }
 
 impl LossTerm {
@@ -86,6 +90,7 @@ impl LossTerm {
             LossTerm::Mlkd(_) => "mlkd",
             LossTerm::Reviewkd(_) => "reviewkd",
             LossTerm::Ofd(_) => "ofd",
+            LossTerm::Crd(_) => "crd",
         }
     }
 
@@ -127,6 +132,7 @@ impl LossTerm {
             LossTerm::Mlkd(p) => format!("MLKD (w {}{})", p.weight, ls(p.logit_standardization)),
             LossTerm::Reviewkd(p) => format!("ReviewKD (w {})", p.weight),
             LossTerm::Ofd(p) => format!("OFD (w {})", p.weight),
+            LossTerm::Crd(p) => format!("CRD (w {}, {} negatives)", p.weight, p.negatives),
         }
     }
 }
@@ -323,6 +329,30 @@ pub struct OfdParams {
     pub weight: f64,
 }
 
+/// Contrastive representation distillation: `weight·(NCE(student) + NCE(teacher))`, each side's
+/// embedding (a linear map to `feature_dim`, L2-normalised) scored against the other side's
+/// memory rows of the same sample and of `negatives` samples of other classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CrdParams {
+    /// Weight of the term.
+    #[serde(default = "defaults::crd_weight")]
+    pub weight: f64,
+    /// Width of the embeddings compared (and of the memory bank's rows).
+    #[serde(default = "defaults::crd_feature_dim")]
+    pub feature_dim: usize,
+    /// Negative samples drawn for each sample of a batch.
+    #[serde(default = "defaults::crd_negatives")]
+    pub negatives: usize,
+    /// Temperature of the scores `exp(v·m / T)`.
+    #[serde(default = "defaults::crd_temperature")]
+    pub temperature: f64,
+    /// How much of a memory row is kept when the sample's new embedding is blended in.
+    #[serde(default = "defaults::crd_momentum")]
+    pub momentum: f64,
+}
+
 /// Relational KD: `weight·(distance_weight·d + angle_weight·a)`, `d` and `a` the smooth-L1
 /// distances between the student's and the teacher's normalised pairwise distances and triplet
 /// angles of the embeddings.
@@ -480,6 +510,26 @@ pub mod defaults {
     /// OFD weight (mdistiller's `FEAT_WEIGHT`).
     pub fn ofd_weight() -> f64 {
         1e-3
+    }
+    /// CRD weight (mdistiller's `FEAT_WEIGHT`).
+    pub fn crd_weight() -> f64 {
+        0.8
+    }
+    /// CRD embedding width.
+    pub fn crd_feature_dim() -> usize {
+        128
+    }
+    /// CRD negatives per sample (mdistiller's `NCE.K`).
+    pub fn crd_negatives() -> usize {
+        16384
+    }
+    /// CRD score temperature.
+    pub fn crd_temperature() -> f64 {
+        0.07
+    }
+    /// CRD memory momentum.
+    pub fn crd_momentum() -> f64 {
+        0.5
     }
     /// CTKD lowest temperature.
     pub fn ctkd_t_min() -> f64 {

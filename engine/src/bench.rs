@@ -71,6 +71,8 @@ pub fn bench_model(
                 student: &features,
                 teacher: None,
                 draw: (0, 1, 0),
+                samples: &indices,
+                training_labels: &data.train.labels,
             },
         );
         let value = loss.total.clone().detach();

@@ -77,6 +77,8 @@ pub mod purpose {
     pub const TEST_SPLIT: u64 = 7;
     /// A sweep's draws of trial configurations (independent of the training seed).
     pub const SWEEP: u64 = 8;
+    /// CRD's memory bank and its negative samples.
+    pub const CONTRAST: u64 = 9;
 }
 
 #[cfg(test)]

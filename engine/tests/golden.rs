@@ -26,6 +26,8 @@ use serde_json::Value;
 
 #[path = "support/crate_dir.rs"]
 mod crate_dir;
+#[path = "support/golden_crd.rs"]
+mod golden_crd;
 #[path = "support/golden_dot.rs"]
 mod golden_dot;
 #[path = "support/golden_kernels.rs"]
@@ -212,6 +214,9 @@ fn check_case(name: &str, case: &Value) -> Vec<String> {
     let device = Device::flex().autodiff();
     if case["method"] == "dot" {
         return golden_dot::check_dot_case(name, case, &device);
+    }
+    if case["method"] == "crd" {
+        return golden_crd::check_crd_case(name, case, &device);
     }
     if case["method"] == "reviewkd" {
         return golden_reviewkd::check_reviewkd_case(name, case, &device);

@@ -5,6 +5,7 @@
 use api::LinkSpec;
 use burn::prelude::*;
 
+use super::crd::CrdHead;
 use super::fitnet::FitnetRegressor;
 use super::method::{StagePair, TermInputs};
 use super::mgd::MgdGenerator;
@@ -29,6 +30,8 @@ pub struct LinkModules {
     pub review: Option<ReviewFusion>,
     /// OFD's connectors, one per paired stage.
     pub ofd: Vec<OfdConnector>,
+    /// CRD's embedding maps and memory bank.
+    pub crd: Option<CrdHead>,
 }
 
 impl LinkModules {
@@ -41,6 +44,7 @@ impl LinkModules {
             vid: Vec::new(),
             review: None,
             ofd: Vec::new(),
+            crd: None,
         };
         for term in &link.terms {
             let distiller = distiller(term);
@@ -162,6 +166,10 @@ pub struct BatchInputs<'a> {
     pub teacher: Option<&'a Features>,
     /// Seeds the terms' random draws: `(seed, epoch, batch)`.
     pub draw: (u64, u64, u64),
+    /// The batch's samples, as indices into the training samples.
+    pub samples: &'a [usize],
+    /// The label of every training sample the run draws from.
+    pub training_labels: &'a [u16],
 }
 
 /// Computes the loss of one batch for a validated link.
@@ -183,6 +191,8 @@ pub fn link_loss(link: &LinkSpec, modules: &LinkModules, inputs: BatchInputs<'_>
             teacher: inputs.teacher.expect("a distillation term needs a teacher"),
             modules,
             draw: inputs.draw,
+            samples: inputs.samples,
+            training_labels: inputs.training_labels,
         };
         for term in &link.terms {
             terms.extend(distiller(term).losses(&term_inputs));

@@ -228,6 +228,10 @@ pub struct TermInputs<'a> {
     pub modules: &'a LinkModules,
     /// Seeds the term's own random draws (MGD's masks): `(seed, epoch, batch)`.
     pub draw: (u64, u64, u64),
+    /// The batch's samples, as indices into the training samples (CRD's memory rows).
+    pub samples: &'a [usize],
+    /// The label of every training sample the run draws from (CRD's negatives).
+    pub training_labels: &'a [u16],
 }
 
 /// A distillation term of a link.

@@ -85,4 +85,5 @@ term_methods! {
     mlkd => Mlkd,
     reviewkd => Reviewkd,
     ofd => Ofd,
+    crd => Crd,
 }

@@ -201,7 +201,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
 
     /// How many of the training samples (the first ones) this run trains on: its budget's
     /// `samples`, else all.
-    fn training_samples(&self) -> usize {
+    pub(super) fn training_samples(&self) -> usize {
         let all = self.ctx.data.train.len();
         self.plan.run.budget.samples.map_or(all, |n| n.min(all))
     }

@@ -44,6 +44,8 @@ impl Trainer<'_, '_, '_> {
             student: &features,
             teacher: teacher.as_ref(),
             draw: (seed, epoch as u64, b as u64),
+            samples: chunk,
+            training_labels: &ctx.data.train.labels[..self.training_samples()],
         };
         let loss = link_loss(&plan.run.link, &student.link, inputs);
         let summary = batch_stats(&loss, &features.logits, &batch.targets);
