@@ -259,6 +259,12 @@ fn a_cancelled_dot_run_resumes_both_momenta_and_ends_where_an_uninterrupted_run_
 }
 
 #[test]
+fn a_cancelled_crd_run_resumes_its_memory_bank_and_ends_where_an_uninterrupted_run_ends() {
+    let link = r#"{"terms": [{"method": "crd", "negatives": 64}]}"#;
+    resumes_where_an_uninterrupted_run_ends(&synthetic_pair(link, 3));
+}
+
+#[test]
 fn dot_trains_a_student_differently_from_plain_sgd_on_the_same_loss() {
     let plain = run_to_end(&synthetic_pair_with_budget(
         r#"{"terms": [{"method": "kd"}]}"#,

@@ -10,8 +10,8 @@
 //! read, each sample's rows move towards its new embeddings: `row ← normalise(m·row + (1−m)·v)`.
 //!
 //! The bank is training state, not a parameter: it lives beside the link's modules, is built at
-//! the first batch (rows uniform in ±1/√(dim/3), as in the authors' code) and is not in the
-//! checkpoint, so a resumed run starts a fresh bank.
+//! the first batch (rows uniform in ±1/√(dim/3), as in the authors' code) and is checkpointed
+//! as bytes of its own ([`ContrastMemory::to_bytes`]), so a resumed run goes on with it.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -98,9 +98,39 @@ impl ContrastMemory {
         self.normalizers
     }
 
-    /// The bytes the bank holds.
-    pub fn bytes(&self) -> usize {
-        (self.student.len() + self.teacher.len()) * std::mem::size_of::<f32>()
+    /// The bank as bytes, little-endian: the row width and the number of samples (`u64` each),
+    /// the normalisers (`f64` each, NaN while unset), then the student's rows and the teacher's
+    /// (`f32` each).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let (z_student, z_teacher) = self.normalizers.unwrap_or((f64::NAN, f64::NAN));
+        let mut bytes = Vec::with_capacity(32 + 4 * (self.student.len() + self.teacher.len()));
+        bytes.extend((self.dim as u64).to_le_bytes());
+        bytes.extend((self.samples() as u64).to_le_bytes());
+        bytes.extend(z_student.to_le_bytes());
+        bytes.extend(z_teacher.to_le_bytes());
+        for value in self.student.iter().chain(&self.teacher) {
+            bytes.extend(value.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// A bank read back from [`Self::to_bytes`]; `None` when the bytes are not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<ContrastMemory> {
+        let word = |i: usize| -> Option<[u8; 8]> { bytes.get(8 * i..8 * i + 8)?.try_into().ok() };
+        let dim = u64::from_le_bytes(word(0)?) as usize;
+        let samples = u64::from_le_bytes(word(1)?) as usize;
+        let z = (f64::from_le_bytes(word(2)?), f64::from_le_bytes(word(3)?));
+        let rows = bytes.get(32..)?;
+        if dim == 0 || rows.len() != 2 * samples * dim * 4 {
+            return None;
+        }
+        let mut values: Vec<f32> = rows
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let teacher = values.split_off(samples * dim);
+        let normalizers = (!z.0.is_nan()).then_some(z);
+        Some(ContrastMemory::from_rows(values, teacher, dim, normalizers))
     }
 }
 
@@ -228,6 +258,19 @@ impl CrdHead {
         }
     }
 
+    /// The bank as bytes, once the first batch has built it.
+    pub fn bank_bytes(&self) -> Option<Vec<u8>> {
+        let bank = self.memory.lock().expect("CRD's bank is not poisoned");
+        bank.as_ref().map(ContrastMemory::to_bytes)
+    }
+
+    /// Puts back a bank saved by [`Self::bank_bytes`].
+    pub fn restore_bank(&self, bytes: &[u8]) -> Result<(), String> {
+        let bank = ContrastMemory::from_bytes(bytes).ok_or("not a CRD memory bank")?;
+        *self.memory.lock().expect("CRD's bank is not poisoned") = Some(bank);
+        Ok(())
+    }
+
     /// Both embeddings mapped and L2-normalised. // [batch, dim] each
     pub fn embed(&self, student: Tensor<2>, teacher: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         (
@@ -251,8 +294,8 @@ pub fn method() -> MethodSpec {
             ParamSpec::number("weight", "Weight of the term (mdistiller: 0.8)", Bound::at_least(0.0)),
             ParamSpec::integer(
                 "feature_dim",
-                "Width of the compared embeddings and of the bank's rows",
-                Bound::whole_at_least(1),
+                "Width of the compared embeddings and of the bank's rows, at most 1024",
+                Bound::whole(1, 1024),
             ),
             ParamSpec::integer(
                 "negatives",
@@ -332,6 +375,20 @@ mod tests {
         assert!(contrast[52..].iter().all(|&i| labels[i] != 1));
         let one_class = draw_contrast(&[1], &[3, 3, 3], 4, &mut rng);
         assert_eq!(one_class.len(), 5);
+    }
+
+    #[test]
+    fn a_bank_reads_back_from_its_bytes_with_or_without_normalisers() {
+        let mut rng = Rng::derive(3, &[1]);
+        let mut bank = ContrastMemory::random(5, 3, &mut rng);
+        for normalizers in [None, Some((2.5, 7.0))] {
+            bank.normalizers = normalizers;
+            let back = ContrastMemory::from_bytes(&bank.to_bytes()).expect("a bank");
+            assert_eq!(back.rows(), bank.rows());
+            assert_eq!(back.normalizers(), normalizers);
+        }
+        let bytes = bank.to_bytes();
+        assert!(ContrastMemory::from_bytes(&bytes[..bytes.len() - 1]).is_none());
     }
 
     #[test]

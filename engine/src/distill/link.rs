@@ -61,6 +61,20 @@ impl LinkModules {
         modules
     }
 
+    /// The link's training state that is not a parameter (CRD's memory bank), as bytes, when
+    /// it has any yet; checkpointed beside the modules.
+    pub fn state_bytes(&self) -> Option<Vec<u8>> {
+        self.crd.as_ref().and_then(|head| head.bank_bytes())
+    }
+
+    /// Puts back the state saved by [`Self::state_bytes`].
+    pub fn restore_state(&self, bytes: &[u8]) -> Result<(), String> {
+        match &self.crd {
+            Some(head) => head.restore_bank(bytes),
+            None => Err("the link keeps no state besides its modules".into()),
+        }
+    }
+
     /// The temperature the logit terms use this epoch, as a number (for the curves).
     pub fn temperature_value(&self, link: &LinkSpec) -> Option<f64> {
         if let Some(learned) = &self.temperature {

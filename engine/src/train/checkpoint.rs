@@ -169,6 +169,11 @@ impl Checkpoint {
             .join(format!("optimizer-distillation-epoch{epoch}.bin"))
     }
 
+    /// The link's state besides its modules (CRD's memory bank).
+    fn link_state_path(&self, epoch: usize) -> PathBuf {
+        self.dir.join(format!("link-state-epoch{epoch}.bin"))
+    }
+
     /// `progress.json`: what the run had done, replaced last after every epoch.
     pub fn progress_path(&self) -> PathBuf {
         self.dir.join("progress.json")
@@ -184,9 +189,13 @@ impl Checkpoint {
         ]
     }
 
-    /// The files a resume reads when the run has them: DOT's second optimiser.
-    pub fn optional_resume_files(&self, epochs_done: usize) -> [PathBuf; 1] {
-        [self.distillation_optimizer_path(epochs_done)]
+    /// The files a resume reads when the run has them: DOT's second optimiser and the link's
+    /// state (CRD's memory bank).
+    pub fn optional_resume_files(&self, epochs_done: usize) -> [PathBuf; 2] {
+        [
+            self.distillation_optimizer_path(epochs_done),
+            self.link_state_path(epochs_done),
+        ]
     }
 
     /// Where the reported model's weights are written (the best validation epoch's).
@@ -254,6 +263,20 @@ impl Checkpoint {
         let load = |optimizer: ModuleOptimizer, path: PathBuf| {
             optimizer.load(&path).map_err(record(&path))
         };
+        let state_path = self.link_state_path(epoch);
+        match std::fs::read(&state_path) {
+            Ok(bytes) => {
+                student
+                    .link
+                    .restore_state(&bytes)
+                    .map_err(|message| CheckpointError::Record {
+                        path: state_path.clone(),
+                        message,
+                    })?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&state_path)(e)),
+        }
         let optimizers = Optimizers {
             task: load(optimizers.task, self.optimizer_path(epoch))?,
             distillation: match optimizers.distillation {
@@ -290,6 +313,10 @@ impl Checkpoint {
                 optimizer.save(&path).map_err(record(&path))?;
             }
         }
+        if let Some(state) = student.link.state_bytes() {
+            let path = self.link_state_path(epoch);
+            std::fs::write(&path, state).map_err(io(&path))?;
+        }
         let path = self.progress_path();
         let temporary = self.dir.join("progress.json.tmp");
         let json = serde_json::to_vec_pretty(progress).expect("progress serializes");
@@ -299,6 +326,7 @@ impl Checkpoint {
             let _ = std::fs::remove_file(self.student_path(old));
             let _ = std::fs::remove_file(self.optimizer_path(old));
             let _ = std::fs::remove_file(self.distillation_optimizer_path(old));
+            let _ = std::fs::remove_file(self.link_state_path(old));
         }
         Ok(())
     }
