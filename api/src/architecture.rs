@@ -53,6 +53,10 @@ pub struct ResnetSpec {
     /// Width multiplier of the channel counts.
     #[serde(default = "one")]
     pub width: f64,
+    /// Channels of the stem conv; 16·width when absent (mdistiller's ×4 ResNets have 32, half
+    /// their first stage's 64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stem: Option<usize>,
 }
 
 fn one() -> f64 {

@@ -27,7 +27,20 @@ fn cnn(channels: &[usize], fc: usize) -> Architecture {
 }
 
 fn resnet(depth: usize, width: f64) -> Architecture {
-    Architecture::Resnet(ResnetSpec { depth, width })
+    Architecture::Resnet(ResnetSpec {
+        depth,
+        width,
+        stem: None,
+    })
+}
+
+/// mdistiller's ×4 ResNets: stages of 64, 128 and 256 channels after a stem of 32.
+fn resnet_x4(depth: usize) -> Architecture {
+    Architecture::Resnet(ResnetSpec {
+        depth,
+        width: 4.0,
+        stem: Some(32),
+    })
 }
 
 /// Every preset, smallest family first.
@@ -95,8 +108,14 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             name: "resnet8x4",
-            description: "ResNet-8, four times wider",
-            architecture: resnet(8, 4.0),
+            description: "ResNet-8, four times wider (mdistiller's resnet8x4: a 32-channel stem)",
+            architecture: resnet_x4(8),
+        },
+        Preset {
+            name: "resnet32x4",
+            description:
+                "ResNet-32, four times wider (mdistiller's resnet32x4, the CIFAR-100 teacher)",
+            architecture: resnet_x4(32),
         },
     ]
 }
@@ -117,5 +136,44 @@ pub fn resolve(arch: &Architecture) -> Result<Architecture, String> {
             )
         }),
         other => Ok(other.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{InputShape, Net};
+
+    /// `(preset, parameters with 10 classes, with 100)` of the reference definitions on 32×32×3
+    /// images (mdistiller's `models/cifar/resnet.py`), as `bench/models/param_counts.py` counts
+    /// them with PyTorch.
+    const REFERENCE_COUNTS: [(&str, usize, usize); 7] = [
+        ("resnet8", 78042, 83892),
+        ("resnet14", 175258, 181108),
+        ("resnet20", 272474, 278324),
+        ("resnet32", 466906, 472756),
+        ("resnet56", 855770, 861620),
+        ("resnet8x4", 1210410, 1233540),
+        ("resnet32x4", 7410730, 7433860),
+    ];
+
+    #[test]
+    fn the_cifar_resnet_presets_have_exactly_the_reference_parameter_counts() {
+        for (name, ten, hundred) in REFERENCE_COUNTS {
+            let arch = preset(name).expect("a preset").architecture;
+            for (classes, expected) in [(10, ten), (100, hundred)] {
+                let input = InputShape {
+                    channels: 3,
+                    height: 32,
+                    width: 32,
+                    classes,
+                };
+                assert_eq!(
+                    Net::parameter_count(&arch, input),
+                    expected,
+                    "{name} with {classes} classes"
+                );
+            }
+        }
     }
 }

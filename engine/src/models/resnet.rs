@@ -81,6 +81,11 @@ pub struct Resnet {
     output: Linear,
 }
 
+/// Channels of the stem conv: the spec's, else the first stage's.
+fn stem_channels(spec: &ResnetSpec) -> usize {
+    spec.stem.unwrap_or(stage_channels(spec.width)[0])
+}
+
 /// Channel counts of the three stages for a width multiplier.
 fn stage_channels(width: f64) -> [usize; 3] {
     [16.0, 32.0, 64.0].map(|c: f64| ((c * width).round() as usize).max(1))
@@ -91,7 +96,8 @@ impl Resnet {
     pub fn init(spec: &ResnetSpec, input: InputShape, device: &Device) -> Resnet {
         let blocks = (spec.depth.saturating_sub(2) / 6).max(1);
         let channels = stage_channels(spec.width);
-        let mut current = channels[0];
+        let stem = stem_channels(spec);
+        let mut current = stem;
         let stages = channels
             .iter()
             .enumerate()
@@ -107,8 +113,8 @@ impl Resnet {
             })
             .collect();
         Resnet {
-            stem: conv(input.channels, channels[0], 3, 1, device),
-            stem_norm: BatchNormConfig::new(channels[0]).init(device),
+            stem: conv(input.channels, stem, 3, 1, device),
+            stem_norm: BatchNormConfig::new(stem).init(device),
             stages,
             output: LinearConfig::new(channels[2], input.classes).init(device),
         }

@@ -47,7 +47,10 @@ fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
         }
         Architecture::Resnet(r) => {
             let widest = 64.0 * r.width;
-            r.depth as f64 * (9.0 * widest * widest + 2.0 * widest) + widest * input.classes as f64
+            let stem = r.stem.map_or(16.0 * r.width, |s| s as f64);
+            r.depth as f64 * (9.0 * widest * widest + 2.0 * widest)
+                + 9.0 * stem * (input.channels as f64 + widest)
+                + widest * input.classes as f64
         }
         Architecture::Preset { .. } => 0.0,
     }
@@ -98,6 +101,9 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
                 ));
             }
             bounds::RESNET_WIDTH.check(r.width, format!("{at}.width"))?;
+            if let Some(stem) = r.stem {
+                bounds::WIDTH.check(stem as f64, format!("{at}.stem"))?;
+            }
         }
         Architecture::Preset { .. } => unreachable!("presets are resolved before validation"),
     }

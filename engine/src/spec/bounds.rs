@@ -117,6 +117,7 @@ pub fn schema_rules() -> Vec<SchemaRule> {
         at("CnnSpec", "fc", Rule::Range(WIDTH)),
         at("ResnetSpec", "depth", Rule::OneOf(resnet_depths())),
         at("ResnetSpec", "width", Rule::Range(RESNET_WIDTH)),
+        at("ResnetSpec", "stem", Rule::Range(WIDTH)),
         at("Strategy.random", "trials", Rule::Range(TRIALS)),
         at("Strategy.random", "seed", Rule::Range(SEED)),
         at(
