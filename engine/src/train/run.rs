@@ -170,7 +170,8 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
         let Some(teacher) = plan.teacher else {
             return;
         };
-        // OFD reads the teacher's stages before their ReLU, which the cache does not keep.
+        // OFD and ReviewKD read the teacher's stages before their ReLU, which the cache does not
+        // keep.
         if plan.augment
             || plan.run.link.terms.is_empty()
             || pre_activation(&plan.run.link) == PreActivation::Keep
