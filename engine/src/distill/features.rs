@@ -35,13 +35,21 @@ pub fn l2_normalize<const D: usize>(x: Tensor<D>, dim: usize) -> Tensor<D> {
     x / norm
 }
 
-/// The stage pairs of the methods that skip the first stage (NST, VID), as `(student, teacher)`
-/// indices: every stage but the first of the shorter side, matched from the output side as AT
-/// matches them.
-pub fn stages_but_first(student: usize, teacher: usize) -> Vec<(usize, usize)> {
-    let pairs = student.min(teacher).saturating_sub(1);
+/// Stage pairs as `(student, teacher)` indices: every stage of the shorter side, matched from the
+/// output side as AT matches them (mdistiller's `_align_list`; OFD's pairs).
+pub fn paired_stages(student: usize, teacher: usize) -> Vec<(usize, usize)> {
+    let pairs = student.min(teacher);
     (0..pairs)
         .map(|i| (student - pairs + i, teacher - pairs + i))
+        .collect()
+}
+
+/// The stage pairs of the methods that skip the first stage (NST, VID): [`paired_stages`]
+/// without its first pair.
+pub fn stages_but_first(student: usize, teacher: usize) -> Vec<(usize, usize)> {
+    paired_stages(student, teacher)
+        .into_iter()
+        .skip(1)
         .collect()
 }
 
@@ -61,6 +69,12 @@ pub fn too_few_stages(method: &str, student: usize, teacher: usize, at: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_stage_of_the_shorter_side_pairs_from_the_output_side() {
+        assert_eq!(paired_stages(2, 3), [(0, 1), (1, 2)]);
+        assert_eq!(paired_stages(3, 3), [(0, 0), (1, 1), (2, 2)]);
+    }
 
     #[test]
     fn stages_but_the_first_pair_from_the_output_side_and_need_two_on_each_side() {

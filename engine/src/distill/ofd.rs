@@ -17,6 +17,7 @@ use burn::tensor::module::adaptive_avg_pool2d;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::method::{Distiller, MethodSpec, ParamSpec, StagePair, TermInputs, WireType};
+use super::features::paired_stages;
 use super::{weighted, LinkModules, TermLoss};
 use crate::checks::Bound;
 use crate::kernels::{batch_norm, conv2d as apply_conv};
@@ -121,15 +122,6 @@ pub fn partial_l2(source: Tensor<4>, target: Tensor<4>, margin: Tensor<4>) -> Te
     loss.sum().div_scalar(batch as f64)
 }
 
-/// The paired stages `(student, teacher)`: every stage of the shorter side, matched from the
-/// output side (mdistiller's `_align_list`).
-fn paired_stages(student: usize, teacher: usize) -> Vec<(usize, usize)> {
-    let pairs = student.min(teacher);
-    (0..pairs)
-        .map(|i| (student - pairs + i, teacher - pairs + i))
-        .collect()
-}
-
 /// The catalog entry.
 pub fn method() -> MethodSpec {
     MethodSpec {
@@ -214,12 +206,6 @@ mod tests {
             let m = margin(scale, shift);
             assert!(m < 0.0 && m < shift, "margin({scale}, {shift}) = {m}");
         }
-    }
-
-    #[test]
-    fn every_stage_of_the_shorter_side_pairs_from_the_output_side() {
-        assert_eq!(paired_stages(2, 3), [(0, 1), (1, 2)]);
-        assert_eq!(paired_stages(3, 3), [(0, 0), (1, 1), (2, 2)]);
     }
 
     #[test]
