@@ -19,6 +19,8 @@ pub enum Architecture {
     Cnn(CnnSpec),
     /// A CIFAR-style residual network.
     Resnet(ResnetSpec),
+    /// A wide residual network (pre-activation blocks).
+    Wrn(WrnSpec),
 }
 
 /// Sizes of a multi-layer perceptron.
@@ -59,6 +61,18 @@ pub struct ResnetSpec {
     pub stem: Option<usize>,
 }
 
+/// Sizes of a Wide ResNet (Zagoruyko & Komodakis 2016; mdistiller's `wrn_16_2`, `wrn_40_2`):
+/// depth `6n+4`, three groups of `n` pre-activation blocks with 16·k, 32·k and 64·k channels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WrnSpec {
+    /// Total depth: 10, 16, 22, 28, 40, ... (`6n + 4`).
+    pub depth: usize,
+    /// The widening factor k.
+    pub widen: usize,
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -74,4 +88,6 @@ pub enum ArchitectureKind {
     Cnn,
     /// CIFAR-style ResNet.
     Resnet,
+    /// Wide ResNet.
+    Wrn,
 }

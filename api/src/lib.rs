@@ -21,7 +21,7 @@ mod units;
 pub use access::{
     ApiTokenInfo, CreatedApiToken, LoginRequest, NewApiToken, SessionInfo, TokenScope,
 };
-pub use architecture::{Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec};
+pub use architecture::{Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec, WrnSpec};
 pub use curves::{
     ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentCurves, ExperimentExport,
     ModelCurves, ModelGain, RawCurve, RunCurves, SpreadCurve, SpreadPoint,

@@ -56,7 +56,7 @@ pub struct EpochMetrics {
 }
 
 /// Measurements of a trained model (DESIGN.md §6).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelMeasurements {
     /// Top-1 test accuracy of the model after the last epoch.
@@ -95,7 +95,7 @@ pub struct ModelMeasurements {
     pub train_seconds: f64,
 }
 
-/// Whether a run is a stage of the chain or the CE-only control.
+/// Whether a run is a stage of the chain, the CE-only control, or a model imported from a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -104,6 +104,9 @@ pub enum RunKind {
     Stage,
     /// The last stage's model trained with cross-entropy only.
     Baseline,
+    /// A model trained elsewhere, imported from a weights file (`POST /api/models`): evaluated
+    /// and measured, not trained.
+    Imported,
 }
 
 impl RunKind {
@@ -112,7 +115,21 @@ impl RunKind {
         match self {
             RunKind::Stage => "stage",
             RunKind::Baseline => "baseline",
+            RunKind::Imported => "imported",
         }
+    }
+
+    /// The kind named `name` on the wire or in the store.
+    pub fn parse(name: &str) -> Option<RunKind> {
+        [RunKind::Stage, RunKind::Baseline, RunKind::Imported]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+
+    /// Whether the run is one of the chain's models (trained or imported), not the CE-only
+    /// control.
+    pub fn in_chain(self) -> bool {
+        self != RunKind::Baseline
     }
 }
 
@@ -147,6 +164,7 @@ pub struct RunReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_after_epoch: Option<usize>,
     /// The earlier run whose trained model this stage is (`from_run`): evaluated, not trained.
+    /// (An `imported` run's model came from a file: its experiment's description names it.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported_from: Option<String>,
 }

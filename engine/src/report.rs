@@ -2,7 +2,7 @@
 //! validation epoch and at the last epoch) and the gain over the CE-only baseline student,
 //! paired by seed, with its 95 % confidence interval.
 
-use api::{ExperimentReport, ModelSummary, RunKind, RunReport};
+use api::{ExperimentReport, ModelSummary, RunReport};
 
 use crate::stats::{estimate, gain_by_seed};
 
@@ -30,7 +30,7 @@ fn summarize_group(runs: &[&RunReport], baseline: &[&RunReport]) -> ModelSummary
             .collect()
     };
     let gain = |val_best: bool| {
-        (first.kind == RunKind::Stage && !baseline.is_empty())
+        (first.kind.in_chain() && !baseline.is_empty())
             .then(|| gain_by_seed(&per_seed(runs, val_best), &per_seed(baseline, val_best)))
             .flatten()
     };
@@ -56,17 +56,17 @@ fn summarize_group(runs: &[&RunReport], baseline: &[&RunReport]) -> ModelSummary
 
 /// One summary per chain stage, then the baseline, each over all seeds.
 pub fn summarize(report: &ExperimentReport) -> Vec<ModelSummary> {
-    let group = |kind: RunKind, stage: usize| -> Vec<&RunReport> {
+    let group = |in_chain: bool, stage: usize| -> Vec<&RunReport> {
         report
             .runs
             .iter()
-            .filter(|r| r.kind == kind && r.stage_index == stage)
+            .filter(|r| r.kind.in_chain() == in_chain && r.stage_index == stage)
             .collect()
     };
     let last = report.spec.chain.len().saturating_sub(1);
-    let baseline = group(RunKind::Baseline, last);
+    let baseline = group(false, last);
     let mut out: Vec<ModelSummary> = (0..report.spec.chain.len())
-        .map(|i| group(RunKind::Stage, i))
+        .map(|i| group(true, i))
         .filter(|runs| !runs.is_empty())
         .map(|runs| {
             // Only the student has a baseline of its own model.

@@ -391,6 +391,24 @@ fn a_resnet_teacher_teaches_a_plain_cnn_through_its_feature_maps() {
 }
 
 #[test]
+fn a_wide_resnet_teaches_a_thinner_one_through_its_stages_before_and_after_the_relu() {
+    let report = run_to_end(
+        r#"{"dataset": {"name": "synthetic", "train_subset": 256, "test_subset": 64},
+            "budget": {"epochs": 1, "batch_size": 32},
+            "chain": [{"architecture": {"kind": "wrn", "depth": 10, "widen": 2}},
+                      {"architecture": {"kind": "wrn", "depth": 10, "widen": 1},
+                       "link": {"terms": [{"method": "ofd"}, {"method": "at"}]}}]}"#,
+    );
+    let terms = &report.runs[1].epochs[0].terms;
+    let names: Vec<&str> = terms.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["ce", "ofd", "at"]);
+    assert!(
+        terms.iter().all(|t| t.raw.is_finite() && t.raw > 0.0),
+        "{terms:?}"
+    );
+}
+
+#[test]
 fn a_kd_link_with_zero_weight_trains_exactly_like_the_baseline() {
     // Same seed, data order and initialisation: the teacher's forward pass and a zero-weighted
     // KD term must leave the student's training untouched.

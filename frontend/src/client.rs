@@ -125,6 +125,25 @@ async fn failure(response: Response) -> ApiFailure {
     failure_of(status, &response.text().await.unwrap_or_default())
 }
 
+/// The file chosen in a file input, or the failure to show when none is (`kinds` says which
+/// files to choose, e.g. "a .zip or .npz file").
+pub fn chosen_file(
+    input: &leptos::prelude::NodeRef<leptos::html::Input>,
+    kinds: &str,
+) -> ApiResult<web_sys::File> {
+    use leptos::prelude::Get;
+    input
+        .get()
+        .and_then(|input| input.files())
+        .and_then(|files| files.get(0))
+        .ok_or_else(|| ApiFailure {
+            status: 0,
+            code: "no_file".into(),
+            message: format!("choose {kinds} first"),
+            field: Some("file".into()),
+        })
+}
+
 /// `POST path` with `file` as the raw body, answered with `T`; `progress` hears the share of
 /// the file sent so far (0 to 1). An XMLHttpRequest, because a fetch cannot report how much of
 /// its body it has sent.

@@ -236,9 +236,42 @@ pub fn experiment_export_url(id: &str, format: &str) -> String {
     format!("/api/experiments/{id}/export?format={format}")
 }
 
-/// A run's trained model as a download.
-pub fn run_model_url(id: &str) -> String {
-    format!("/api/runs/{id}/model")
+/// A run's trained model as a download: `burn` (burnpack) or `safetensors` (the reference
+/// implementation's names, for PyTorch).
+pub fn run_model_url(id: &str, format: &str) -> String {
+    format!("/api/runs/{id}/model?format={format}")
+}
+
+/// What a model import sends besides the file.
+#[derive(Debug, Clone)]
+pub struct NewModel {
+    /// A preset's name or an architecture's JSON.
+    pub architecture: String,
+    /// The dataset it classifies.
+    pub dataset: String,
+    /// Its name (empty: the file's).
+    pub name: String,
+    /// The file's name (its extension tells the format).
+    pub filename: String,
+}
+
+/// Imports a trained model from a weights file; the answer is its experiment, whose one run is
+/// queued for evaluation. `progress` hears the share uploaded.
+pub async fn import_model(
+    request: &NewModel,
+    file: &web_sys::File,
+    progress: impl Fn(f64) + 'static,
+) -> ApiResult<ExperimentDetail> {
+    let mut query = format!(
+        "filename={}&architecture={}&dataset={}",
+        encode(&request.filename),
+        encode(&request.architecture),
+        encode(&request.dataset)
+    );
+    if !request.name.is_empty() {
+        query.push_str(&format!("&name={}", encode(&request.name)));
+    }
+    client::upload(&format!("/api/models?{query}"), file, progress).await
 }
 
 /// Every sweep, newest first.

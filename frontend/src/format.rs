@@ -108,6 +108,7 @@ pub fn architecture(arch: &api::Architecture) -> String {
         Cnn(c) => format!("cnn {} fc {}", join(&c.channels, "·"), c.fc),
         Resnet(r) if r.width == 1.0 => format!("resnet{}", r.depth),
         Resnet(r) => format!("resnet{} ×{}", r.depth, r.width),
+        Wrn(r) => format!("wrn-{}-{}", r.depth, r.widen),
     }
 }
 

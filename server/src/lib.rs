@@ -13,6 +13,7 @@ pub mod exports;
 pub mod http;
 pub mod ids;
 pub mod jobs;
+pub mod model_files;
 pub mod settings;
 pub mod startup;
 pub mod store;

@@ -1,4 +1,4 @@
-//! The model zoo: MLPs, plain CNNs and CIFAR-style ResNets behind one [`Net`], each returning
+//! The model zoo: MLPs, plain CNNs, CIFAR-style ResNets and Wide ResNets behind one [`Net`], each returning
 //! its stage features with its logits so feature distillation works on any pair.
 
 mod cnn;
@@ -6,7 +6,10 @@ mod layers;
 mod mlp;
 mod net;
 mod presets;
+mod residual;
 mod resnet;
+mod weights;
+mod wrn;
 
 pub use cnn::Cnn;
 pub use layers::conv2d;
@@ -14,3 +17,8 @@ pub use mlp::Mlp;
 pub use net::{seeded, Features, InputShape, Net, NormBeforeRelu, PreActivation, StageShape};
 pub use presets::{preset, presets, resolve, Preset};
 pub use resnet::Resnet;
+pub use weights::{
+    burnpack_to_safetensors, export_safetensors, import_weights, Mismatch, MisshapenTensor,
+    WeightsError, WeightsFormat,
+};
+pub use wrn::Wrn;

@@ -6,7 +6,7 @@ use api::Architecture;
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 
-use super::{Cnn, Mlp, Resnet};
+use super::{Cnn, Mlp, Resnet, Wrn};
 
 /// Serialises seeded initialisation across threads.
 static INIT_LOCK: Mutex<()> = Mutex::new(());
@@ -116,6 +116,8 @@ pub enum Net {
     Cnn(Cnn),
     /// CIFAR-style ResNet.
     Resnet(Resnet),
+    /// Wide ResNet.
+    Wrn(Wrn),
 }
 
 impl Net {
@@ -128,6 +130,7 @@ impl Net {
             Architecture::Mlp(spec) => Net::Mlp(Mlp::init(spec, input, device)),
             Architecture::Cnn(spec) => Net::Cnn(Cnn::init(spec, input, device)),
             Architecture::Resnet(spec) => Net::Resnet(Resnet::init(spec, input, device)),
+            Architecture::Wrn(spec) => Net::Wrn(Wrn::init(spec, input, device)),
             Architecture::Preset { name } => panic!("preset `{name}` must be resolved first"),
         }
     }
@@ -138,6 +141,7 @@ impl Net {
             Architecture::Mlp(spec) => Mlp::stage_shapes(spec),
             Architecture::Cnn(spec) => Cnn::stage_shapes(spec, input),
             Architecture::Resnet(spec) => Resnet::stage_shapes(spec, input),
+            Architecture::Wrn(spec) => Wrn::stage_shapes(spec, input),
             Architecture::Preset { .. } => Vec::new(),
         }
     }
@@ -152,6 +156,7 @@ impl Net {
                 .unwrap_or(input.channels * input.height * input.width),
             Architecture::Cnn(spec) => spec.fc,
             Architecture::Resnet(spec) => Resnet::embedding_width(spec),
+            Architecture::Wrn(spec) => Wrn::embedding_width(spec),
             Architecture::Preset { .. } => 0,
         }
     }
@@ -191,6 +196,7 @@ impl Net {
             Net::Mlp(m) => m.forward_features(images, pre),
             Net::Cnn(m) => m.forward_features(images, pre),
             Net::Resnet(m) => m.forward_features(images, pre),
+            Net::Wrn(m) => m.forward_features(images, pre),
         }
     }
 
@@ -201,12 +207,26 @@ impl Net {
             Net::Mlp(_) => Vec::new(),
             Net::Cnn(m) => m.norms_before_relu(),
             Net::Resnet(m) => m.norms_before_relu(),
+            Net::Wrn(m) => m.norms_before_relu(),
         }
     }
 
     /// Logits only. // [batch, classes]
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         self.forward_features(images).logits
+    }
+
+    /// The model of a resolved architecture with the weights of a burnpack file's bytes (a
+    /// run's `model.bpk`).
+    pub fn from_burnpack(
+        arch: &Architecture,
+        input: InputShape,
+        bytes: Vec<u8>,
+        device: &Device,
+    ) -> Result<Net, burn::store::RecordError> {
+        let bytes = burn::tensor::Bytes::from_bytes_vec(bytes);
+        let record = burn::store::ModuleRecord::from_bytes(bytes)?;
+        Net::init(arch, input, device).try_load_record(record)
     }
 
     /// Size of the model's parameters serialized in burn's record format, in bytes.
@@ -249,6 +269,7 @@ mod tests {
             "{\"kind\": \"cnn\", \"channels\": [4, 6], \"fc\": 8}",
             "{\"kind\": \"resnet\", \"depth\": 8, \"width\": 0.5}",
             "{\"kind\": \"mlp\", \"hidden\": [7]}",
+            "{\"kind\": \"wrn\", \"depth\": 10, \"widen\": 1}",
         ] {
             let arch: Architecture = serde_json::from_str(arch).unwrap();
             let net = seeded(&device, 3, || Net::init(&arch, input, &device));

@@ -1,6 +1,6 @@
 //! Named architectures, so specs can say `{"kind": "preset", "name": "cnn-m"}`.
 
-use api::{Architecture, CnnSpec, MlpSpec, ResnetSpec};
+use api::{Architecture, CnnSpec, MlpSpec, ResnetSpec, WrnSpec};
 
 /// A named architecture.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +41,11 @@ fn resnet_x4(depth: usize) -> Architecture {
         width: 4.0,
         stem: Some(32),
     })
+}
+
+/// mdistiller's Wide ResNets.
+fn wrn(depth: usize, widen: usize) -> Architecture {
+    Architecture::Wrn(WrnSpec { depth, widen })
 }
 
 /// Every preset, smallest family first.
@@ -117,6 +122,16 @@ pub fn presets() -> Vec<Preset> {
                 "ResNet-32, four times wider (mdistiller's resnet32x4, the CIFAR-100 teacher)",
             architecture: resnet_x4(32),
         },
+        Preset {
+            name: "wrn-16-2",
+            description: "Wide ResNet 16-2 (mdistiller's wrn_16_2, a CIFAR-100 student)",
+            architecture: wrn(16, 2),
+        },
+        Preset {
+            name: "wrn-40-2",
+            description: "Wide ResNet 40-2 (mdistiller's wrn_40_2, a CIFAR-100 teacher)",
+            architecture: wrn(40, 2),
+        },
     ]
 }
 
@@ -145,9 +160,9 @@ mod tests {
     use crate::models::{InputShape, Net};
 
     /// `(preset, parameters with 10 classes, with 100)` of the reference definitions on 32×32×3
-    /// images (mdistiller's `models/cifar/resnet.py`), as `bench/models/param_counts.py` counts
-    /// them with PyTorch.
-    const REFERENCE_COUNTS: [(&str, usize, usize); 7] = [
+    /// images (mdistiller's `models/cifar/resnet.py` and `wrn.py`), as
+    /// `bench/models/param_counts.py` counts them with PyTorch.
+    const REFERENCE_COUNTS: [(&str, usize, usize); 9] = [
         ("resnet8", 78042, 83892),
         ("resnet14", 175258, 181108),
         ("resnet20", 272474, 278324),
@@ -155,10 +170,12 @@ mod tests {
         ("resnet56", 855770, 861620),
         ("resnet8x4", 1210410, 1233540),
         ("resnet32x4", 7410730, 7433860),
+        ("wrn-16-2", 691674, 703284),
+        ("wrn-40-2", 2243546, 2255156),
     ];
 
     #[test]
-    fn the_cifar_resnet_presets_have_exactly_the_reference_parameter_counts() {
+    fn the_cifar_resnet_and_wrn_presets_have_exactly_the_reference_parameter_counts() {
         for (name, ten, hundred) in REFERENCE_COUNTS {
             let arch = preset(name).expect("a preset").architecture;
             for (classes, expected) in [(10, ten), (100, hundred)] {

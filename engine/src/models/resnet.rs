@@ -10,6 +10,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
+use super::residual::{residual_stage_shapes, residual_stages};
 use super::{conv2d, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
 use crate::kernels::{add_relu, batch_norm, batch_norm_relu, conv2d as apply_conv};
 
@@ -97,21 +98,9 @@ impl Resnet {
         let blocks = (spec.depth.saturating_sub(2) / 6).max(1);
         let channels = stage_channels(spec.width);
         let stem = stem_channels(spec);
-        let mut current = stem;
-        let stages = channels
-            .iter()
-            .enumerate()
-            .map(|(i, &out)| {
-                (0..blocks)
-                    .map(|b| {
-                        let stride = if i > 0 && b == 0 { 2 } else { 1 };
-                        let block = BasicBlock::init(current, out, stride, device);
-                        current = out;
-                        block
-                    })
-                    .collect()
-            })
-            .collect();
+        let stages = residual_stages(stem, channels, blocks, |input, output, stride| {
+            BasicBlock::init(input, output, stride, device)
+        });
         Resnet {
             stem: conv(input.channels, stem, 3, 1, device),
             stem_norm: BatchNormConfig::new(stem).init(device),
@@ -121,22 +110,7 @@ impl Resnet {
     }
 
     pub(super) fn stage_shapes(spec: &ResnetSpec, input: InputShape) -> Vec<StageShape> {
-        let (mut h, mut w) = (input.height, input.width);
-        stage_channels(spec.width)
-            .iter()
-            .enumerate()
-            .map(|(i, &channels)| {
-                if i > 0 {
-                    // A 3×3 conv with padding 1 and stride 2 rounds up.
-                    (h, w) = (h.div_ceil(2), w.div_ceil(2));
-                }
-                StageShape {
-                    channels,
-                    height: h,
-                    width: w,
-                }
-            })
-            .collect()
+        residual_stage_shapes(stage_channels(spec.width), input)
     }
 
     pub(super) fn embedding_width(spec: &ResnetSpec) -> usize {

@@ -52,6 +52,12 @@ fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
                 + 9.0 * stem * (input.channels as f64 + widest)
                 + widest * input.classes as f64
         }
+        Architecture::Wrn(r) => {
+            let widest = 64.0 * r.widen as f64;
+            r.depth as f64 * (9.0 * widest * widest + 2.0 * widest)
+                + 9.0 * 16.0 * input.channels as f64
+                + widest * input.classes as f64
+        }
         Architecture::Preset { .. } => 0.0,
     }
 }
@@ -104,6 +110,18 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
             if let Some(stem) = r.stem {
                 bounds::WIDTH.check(stem as f64, format!("{at}.stem"))?;
             }
+        }
+        Architecture::Wrn(r) => {
+            if !bounds::wrn_depths().contains(&r.depth) {
+                return Err(SpecError::new(
+                    format!("{at}.depth"),
+                    format!(
+                        "must be 6n + 4 with n ≥ 1, at most 100 (10, 16, 22, 28, 40, ...), got {}",
+                        r.depth
+                    ),
+                ));
+            }
+            bounds::WRN_WIDEN.check(r.widen as f64, format!("{at}.widen"))?;
         }
         Architecture::Preset { .. } => unreachable!("presets are resolved before validation"),
     }

@@ -46,6 +46,14 @@ pub fn resnet_depths() -> Vec<usize> {
     (1..=18).map(|n| 6 * n + 2).collect()
 }
 
+/// The widening factor of a Wide ResNet.
+pub const WRN_WIDEN: Bound = Bound::whole(1, 16);
+
+/// The depths a Wide ResNet may have: `6n + 4`, n from 1 to 16.
+pub fn wrn_depths() -> Vec<usize> {
+    (1..=16).map(|n| 6 * n + 4).collect()
+}
+
 /// A rule of a property, as JSON Schema can state it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
@@ -118,6 +126,8 @@ pub fn schema_rules() -> Vec<SchemaRule> {
         at("ResnetSpec", "depth", Rule::OneOf(resnet_depths())),
         at("ResnetSpec", "width", Rule::Range(RESNET_WIDTH)),
         at("ResnetSpec", "stem", Rule::Range(WIDTH)),
+        at("WrnSpec", "depth", Rule::OneOf(wrn_depths())),
+        at("WrnSpec", "widen", Rule::Range(WRN_WIDEN)),
         at("Strategy.random", "trials", Rule::Range(TRIALS)),
         at("Strategy.random", "seed", Rule::Range(SEED)),
         at(

@@ -39,14 +39,20 @@ pub struct PlannedRun {
 }
 
 impl PlannedRun {
-    /// Epochs it trains: its budget's, or none for a model taken from an earlier run (which
-    /// is evaluated, not trained).
+    /// Epochs it trains: its budget's, or none for a model taken from an earlier run or
+    /// imported from a file (which is evaluated, not trained).
     pub fn epochs_to_train(&self) -> usize {
-        if self.from_run.is_some() {
+        if self.is_evaluated_only() {
             0
         } else {
             self.budget.epochs
         }
+    }
+
+    /// Whether its model comes ready-made (a first stage `from_run`, or an `imported` run) and
+    /// is only evaluated.
+    pub fn is_evaluated_only(&self) -> bool {
+        self.from_run.is_some() || self.kind == RunKind::Imported
     }
 
     /// Whether a finished run of the same configuration may stand in for it: a teacher (a
@@ -54,7 +60,7 @@ impl PlannedRun {
     /// trains, and a model taken from an earlier run is evaluated again, never copied.
     pub fn is_reusable(&self, chain_len: usize) -> bool {
         let teaches = self.kind == RunKind::Stage && self.stage_index + 1 < chain_len;
-        self.from_run.is_none() && (teaches || self.kind == RunKind::Baseline)
+        !self.is_evaluated_only() && (teaches || self.kind == RunKind::Baseline)
     }
 }
 

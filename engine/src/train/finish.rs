@@ -1,7 +1,7 @@
 //! The end of a run: keep the reported model (the best validation epoch's), measure it, and
 //! write the report; or, for a model taken from an earlier run, evaluate and measure it here.
 
-use api::{ModelMeasurements, RunReport};
+use api::{ModelMeasurements, RunKind, RunReport};
 use burn::module::Module;
 
 use super::checkpoint::{BestEpoch, Progress};
@@ -76,9 +76,10 @@ pub(super) fn finish(
     })
 }
 
-/// A first stage taken from an earlier run: its model is evaluated on this experiment's
-/// validation and test splits and measured on this device, and kept in the run's own
-/// checkpoint directory (so it teaches even if the earlier run is deleted); nothing is trained.
+/// A first stage taken from an earlier run, or a model imported from a file: its model is
+/// evaluated on this experiment's validation and test splits and measured on this device, and
+/// kept in the run's own checkpoint directory (so it teaches even if the earlier run is
+/// deleted); nothing is trained.
 pub(super) fn import(
     plan: &RunPlan<'_>,
     ctx: &RunContext<'_>,
@@ -116,7 +117,8 @@ pub(super) fn import(
         epochs: Vec::new(),
         measurements,
         resumed_after_epoch: None,
-        imported_from: Some(model.report.id.clone()),
+        // An upload's origin is in its experiment's notes; a run's is its id.
+        imported_from: (plan.run.kind != RunKind::Imported).then(|| model.report.id.clone()),
     };
     sink.event(TrainEvent::RunFinished { report: &report });
     Ok(TrainedModel {

@@ -2,7 +2,7 @@
 //! (and, for a reused stage, a link to the runs it came from), arrows labelled with how each
 //! link distils, and the baseline student below.
 
-use api::{ExperimentSpec, RunKind, RunStatus, RunSummary};
+use api::{ExperimentSpec, RunStatus, RunSummary};
 use leptos::prelude::*;
 
 use super::StatusBadge;
@@ -89,9 +89,9 @@ pub fn ChainDiagram(
     runs: Vec<RunSummary>,
     #[prop(optional)] read_only: bool,
 ) -> impl IntoView {
-    let stage_runs = |i: usize, kind: RunKind| -> Vec<RunSummary> {
+    let stage_runs = |i: usize, in_chain: bool| -> Vec<RunSummary> {
         runs.iter()
-            .filter(|r| r.stage_index == i && r.kind == kind)
+            .filter(|r| r.stage_index == i && r.kind.in_chain() == in_chain)
             .cloned()
             .collect()
     };
@@ -113,7 +113,7 @@ pub fn ChainDiagram(
                     </div>
                 }
             });
-            let runs = stage_runs(i, RunKind::Stage);
+            let runs = stage_runs(i, true);
             let teaches = i == 0 && last > 0 && !read_only;
             let sharing = runs
                 .first()
@@ -130,7 +130,7 @@ pub fn ChainDiagram(
         view! {
             <div class="baseline-row">
                 <span class="link-label">"same model, CE only (no teacher)"</span>
-                <StageBox title="baseline".to_string() model=model runs=stage_runs(last, RunKind::Baseline) baseline=true/>
+                <StageBox title="baseline".to_string() model=model runs=stage_runs(last, false) baseline=true/>
             </div>
         }
     });

@@ -32,7 +32,7 @@ pub struct ParamValue {
 /// An architecture being edited: a preset, or the sizes of a family.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArchDraft {
-    /// `preset`, `mlp`, `cnn` or `resnet`.
+    /// `preset`, `mlp`, `cnn`, `resnet` or `wrn`.
     pub kind: String,
     /// The preset's name.
     pub preset: String,
@@ -42,10 +42,12 @@ pub struct ArchDraft {
     pub channels: String,
     /// CNN fully connected width.
     pub fc: String,
-    /// ResNet depth.
+    /// ResNet or Wide ResNet depth.
     pub depth: String,
-    /// ResNet width multiplier.
+    /// ResNet width multiplier, or Wide ResNet widening factor.
     pub width: String,
+    /// ResNet stem channels (empty: 16 × width), kept so a cloned spec builds the same model.
+    pub stem: String,
 }
 
 /// One distillation term of a link.
@@ -134,6 +136,7 @@ impl ArchDraft {
             fc: "128".into(),
             depth: "20".into(),
             width: "1".into(),
+            stem: String::new(),
         }
     }
 
@@ -149,9 +152,14 @@ impl ArchDraft {
                 draft.channels = text("channels").unwrap_or_default();
                 draft.fc = text("fc").unwrap_or_default();
             }
+            "wrn" => {
+                draft.depth = text("depth").unwrap_or_default();
+                draft.width = text("widen").unwrap_or_else(|| "1".into());
+            }
             _ => {
                 draft.depth = text("depth").unwrap_or_default();
                 draft.width = text("width").unwrap_or_else(|| "1".into());
+                draft.stem = text("stem").unwrap_or_default();
             }
         }
         draft
@@ -166,8 +174,15 @@ impl ArchDraft {
             "cnn" => {
                 json!({"kind": "cnn", "channels": list_value(&self.channels), "fc": number_value(&self.fc)})
             }
+            "wrn" => {
+                json!({"kind": "wrn", "depth": number_value(&self.depth), "widen": number_value(&self.width)})
+            }
             kind => {
-                json!({"kind": kind, "depth": number_value(&self.depth), "width": number_value(&self.width)})
+                let mut arch = json!({"kind": kind, "depth": number_value(&self.depth), "width": number_value(&self.width)});
+                if !self.stem.trim().is_empty() {
+                    arch["stem"] = number_value(&self.stem);
+                }
+                arch
             }
         }
     }
@@ -453,6 +468,19 @@ mod tests {
             (back.seeds, back.baseline, back.name),
             (original.seeds, true, original.name)
         );
+    }
+
+    #[test]
+    fn resnets_keep_their_stem_and_wide_resnets_their_widening_factor_through_the_draft() {
+        let original = spec(json!({
+            "chain": [
+                {"architecture": {"kind": "resnet", "depth": 8, "width": 4.0, "stem": 32}},
+                {"architecture": {"kind": "wrn", "depth": 16, "widen": 2},
+                 "link": {"terms": [{"method": "kd"}]}}
+            ]
+        }));
+        let back = spec(Draft::from_spec(&original).to_json());
+        assert_eq!(back.chain, original.chain);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use api::{DatasetInfo, DatasetManifest};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::client::{ApiFailure, ApiResult};
+use crate::client::{chosen_file, ApiFailure, ApiResult};
 use crate::components::{ErrorNotice, Loading};
 use crate::endpoints::{self, NewDataset};
 
@@ -143,18 +143,9 @@ fn AddDataset(added: Callback<()>) -> impl IntoView {
     let file_input = NodeRef::<leptos::html::Input>::new();
     let state = RwSignal::new(UploadState::Idle);
     let send = move |_| {
-        let Some(file) = file_input
-            .get()
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
-            state.set(UploadState::Done(Err(ApiFailure {
-                status: 0,
-                code: "no_file".into(),
-                message: "choose a .zip, .tar, .tar.gz or .npz file first".into(),
-                field: Some("file".into()),
-            })));
-            return;
+        let file = match chosen_file(&file_input, "a .zip, .tar, .tar.gz or .npz file") {
+            Ok(file) => file,
+            Err(failure) => return state.set(UploadState::Done(Err(failure))),
         };
         let request = NewDataset {
             name: name.get_untracked().trim().to_string(),

@@ -210,6 +210,7 @@ pub fn ExperimentsPage() -> impl IntoView {
             })}
             {move || compare_error.get().map(|failure| view! { <ErrorNotice failure=failure/> })}
             {move || table().unwrap_or_else(|| view! { <Loading/> }.into_any())}
+            <super::import_model::ImportModel/>
         </section>
     }
 }

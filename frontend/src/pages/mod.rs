@@ -5,6 +5,7 @@ mod credentials;
 mod datasets;
 mod experiment;
 mod experiments;
+mod import_model;
 mod login;
 mod new_experiment;
 mod not_found;

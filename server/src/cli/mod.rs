@@ -4,6 +4,7 @@ mod bench;
 mod data;
 mod follow;
 mod local;
+mod model;
 mod outputs;
 mod presets;
 mod run;
@@ -45,6 +46,9 @@ enum Command {
     Data(data::DataCommand),
     /// List the architecture presets with their parameter counts.
     Presets,
+    /// Import models trained elsewhere.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
 }
 
 /// Where to train, as given on the command line.
@@ -124,6 +128,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(args),
         Command::Data(command) => data::data(command),
         Command::Presets => presets::presets(),
+        Command::Model(command) => model::model(command),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,7 @@ use super::local::{default_out, LocalJobs};
 use super::{outputs, table, ArtifactsArg, BackendArg, DataDirArg};
 use crate::exports;
 use crate::jobs::{Jobs, SubmitError, Submitted};
+use crate::model_files::{model_file, ModelFormat};
 
 /// Arguments of `distill run`.
 #[derive(Debug, clap::Args)]
@@ -50,6 +51,10 @@ pub struct RunArgs {
     /// Print the whole report as JSON on stdout (progress stays on stderr).
     #[arg(long)]
     json: bool,
+    /// Also write every trained model into <out>/models in this format (`safetensors`: the
+    /// reference implementation's names, for PyTorch's `load_state_dict`); repeat for several.
+    #[arg(long, value_enum)]
+    export: Vec<ModelFormat>,
 }
 
 /// Exit status of a run stopped by Ctrl-C (128 + SIGINT).
@@ -129,6 +134,7 @@ async fn finish(
         &summaries,
         exports::curves_csv(id, &ended_detail.runs, &curves),
     )?;
+    export_models(jobs, id, &args.export, &out.join("models")).await?;
     eprintln!();
     eprint!("{}", table::render(&summaries));
     eprintln!("\noutputs: {}", out.display());
@@ -152,6 +158,29 @@ async fn finish(
         anyhow::bail!("the experiment ended {}", ended.as_str());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the model of every succeeded run of the experiment into `dir` in each format.
+async fn export_models(
+    jobs: &Jobs,
+    id: &str,
+    formats: &[ModelFormat],
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    if formats.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let runs = jobs.store().runs_of(&[id.to_string()]).await?;
+    for run in runs.iter().filter(|r| r.status() == RunStatus::Succeeded) {
+        for &format in formats {
+            let file = model_file(jobs, run, format).await?;
+            let path = dir.join(&file.name);
+            std::fs::write(&path, &file.bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The experiment's report: its resolved spec and the report of every succeeded run, in

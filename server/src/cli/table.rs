@@ -38,7 +38,7 @@ pub fn render(summaries: &[ModelSummary]) -> String {
     );
     for s in summaries {
         let label = match s.kind {
-            RunKind::Stage => format!("{}:{}", s.stage_index, s.label),
+            RunKind::Stage | RunKind::Imported => format!("{}:{}", s.stage_index, s.label),
             RunKind::Baseline => "baseline".to_string(),
         };
         let gain = s.gain_val_best.as_ref().map_or("—".to_string(), gain_text);

@@ -74,7 +74,7 @@ pub(super) async fn comparison(
                 })
         };
         let own = run.measurements.as_ref().map(|m| m.top1());
-        let teacher = top1_of(&|r| r.kind() == RunKind::Stage && r.stage_index == 0);
+        let teacher = top1_of(&|r| r.kind().in_chain() && r.stage_index == 0);
         let baseline = top1_of(&|r| r.kind() == RunKind::Baseline);
         let experiment_name = store
             .experiment(&row.experiment_id)

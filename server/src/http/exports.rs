@@ -1,7 +1,7 @@
 //! Downloads: an experiment's runs and full-resolution curves as CSV or JSON, and a trained
 //! model's weights.
 
-use api::{ExperimentExport, RunStatus};
+use api::ExperimentExport;
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +12,7 @@ use super::experiments::experiment_detail;
 use super::extract::ApiQuery;
 use super::{ApiError, AppState};
 use crate::exports::{curves_csv, stored_curves};
+use crate::model_files::{model_file, ModelFileError, ModelFormat};
 
 /// The export format.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -79,37 +80,47 @@ pub async fn experiment_export(
     ))
 }
 
-/// The trained model's weights (burn's burnpack format; load into the run's architecture).
+/// Which file of a trained model to download.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ModelQuery {
+    /// `burn` (default: burn's burnpack, loadable into the run's architecture) or
+    /// `safetensors` (the reference implementation's names in PyTorch's layout, so
+    /// `load_state_dict` of that definition takes it).
+    format: Option<String>,
+}
+
+/// The trained model's weights (the val-best model when the run kept one).
 #[utoipa::path(get, path = "/api/runs/{id}/model", tag = "runs",
-    params(("id" = String, Path, description = "Run id")),
+    params(("id" = String, Path, description = "Run id"), ModelQuery),
     responses((status = 200, description = "The weights", content_type = "application/octet-stream"),
+              (status = 400, description = "Unknown format", body = api::ErrorBody),
               (status = 404, description = "No such run", body = api::ErrorBody),
-              (status = 409, description = "The run has no trained model (yet)", body = api::ErrorBody)))]
+              (status = 409, description = "The run has no trained model (yet), or its model cannot be rebuilt to convert it (its dataset is gone)", body = api::ErrorBody)))]
 pub async fn run_model(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ModelQuery>,
 ) -> Result<Response, ApiError> {
-    let run = run_row(&state, &id, "id").await?;
-    let no_model = || {
-        ApiError::conflict(
-            "no_model",
-            format!(
-                "run {id} has no trained model: it is {}",
-                run.status().as_str()
-            ),
-        )
-    };
-    if run.status() != RunStatus::Succeeded {
-        return Err(no_model());
-    }
-    let model_dir = run.model_dir.as_deref().ok_or_else(no_model)?;
-    let artifacts = &state.jobs.runtime().artifacts;
-    let bytes = artifacts.model_bytes(model_dir).await.map_err(|e| {
-        ApiError::conflict(
-            "no_model",
-            format!("the model file of run {id} cannot be read: {e}"),
+    let name = query.format.as_deref().unwrap_or("burn");
+    let format = ModelFormat::parse(name).ok_or_else(|| {
+        ApiError::bad_parameter(
+            "format",
+            format!("`format` is {}, got `{name}`", ModelFormat::CHOICES),
         )
     })?;
-    let file = format!("{}-seed{}-{id}.bpk", run.stage_name, run.seed);
-    Ok(attachment("application/octet-stream", file, bytes))
+    let run = run_row(&state, &id, "id").await?;
+    let file = model_file(&state.jobs, &run, format)
+        .await
+        .map_err(|e| match e {
+            ModelFileError::NoModel(message) => ApiError::conflict("no_model", message),
+            // Its experiment or registered dataset is gone, say: the model cannot be rebuilt.
+            ModelFileError::Export(message) => ApiError::conflict("not_exportable", message),
+        })?;
+    Ok(attachment(
+        "application/octet-stream",
+        file.name,
+        file.bytes,
+    ))
 }

@@ -15,6 +15,7 @@ mod exports;
 mod extract;
 mod guard;
 mod model_curves;
+mod models;
 mod openapi;
 mod runs;
 mod shares;
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(runs::runs_list))
         .routes(routes!(curves::run_curves_get))
         .routes(routes!(exports::run_model))
+        .routes(routes!(models::models_create))
         .routes(routes!(compare::compare_get))
         .routes(routes!(sweeps::sweeps_create, sweeps::sweeps_list))
         .routes(routes!(sweeps::sweep_get, sweeps::sweep_delete))

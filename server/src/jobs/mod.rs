@@ -7,6 +7,7 @@
 mod dispatch;
 mod heartbeat;
 mod hub;
+mod imports;
 mod live;
 mod outage;
 mod recovery;
@@ -29,6 +30,7 @@ use tokio::sync::{mpsc, Notify};
 use crate::store::{now_ms, NewWorker, Store, StoreError};
 pub use heartbeat::{WorkerIdentity, HEARTBEAT, LEASE};
 pub use hub::{Hub, Published};
+pub use imports::{import_dir, ImportError, ModelImport};
 pub use sources::{imported_model, ModelSource};
 pub use submit::{SubmitError, Submitted};
 pub use training::EngineRuntime;

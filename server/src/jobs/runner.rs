@@ -5,10 +5,11 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use api::RunStatus;
+use api::{RunKind, RunStatus};
 use engine::train::{CancelToken, TrainError};
 use tokio::sync::mpsc;
 
+use super::imports::{import_dir, uploaded_model};
 use super::live::Live;
 use super::outage::persist;
 use super::sources::model_source;
@@ -87,7 +88,22 @@ async fn execute(
             },
         });
     }
-    let (imported, teacher) = (sources.pop().flatten(), sources.pop().flatten());
+    let (mut imported, teacher) = (sources.pop().flatten(), sources.pop().flatten());
+    if row.kind() == RunKind::Imported {
+        let dir = import_dir(artifacts, &row.id);
+        let fetched = artifacts.fetch_model(&dir.to_string_lossy()).await;
+        match fetched
+            .map_err(|e| e.to_string())
+            .and_then(|dir| uploaded_model(&row, &dir))
+        {
+            Ok(source) => imported = Some(source),
+            Err(reason) => {
+                return Ok(Outcome::Failed(format!(
+                    "its imported model is gone: {reason}"
+                )))
+            }
+        }
+    }
     let dataset = &spec.dataset.name;
     if let Err(reason) = ensure_local(artifacts, &inner.runtime.data_dirs, dataset).await {
         return Ok(Outcome::Failed(format!(
@@ -147,7 +163,17 @@ async fn execute(
         }
     }
     Ok(match training.await {
-        Ok(Ok(model)) => store_trained(inner, &row.id, &model.report, &model_dir).await?,
+        Ok(Ok(model)) => {
+            let outcome = store_trained(inner, &row.id, &model.report, &model_dir).await?;
+            if row.kind() == RunKind::Imported && matches!(outcome, Outcome::Done) {
+                // Evaluated, the model lives in the run's checkpoint directory: the upload goes.
+                let upload = import_dir(artifacts, &row.id);
+                if let Err(e) = artifacts.remove(&upload.to_string_lossy()).await {
+                    tracing::warn!(run = %row.id, error = %e, "cannot remove an evaluated import");
+                }
+            }
+            outcome
+        }
         Ok(Err(TrainError::Cancelled { epochs_done, .. })) => Outcome::Cancelled { epochs_done },
         Ok(Err(e)) => Outcome::Failed(e.to_string()),
         Err(e) => Outcome::Failed(panic_message(e)),

@@ -36,6 +36,7 @@ fn model_label(stage: &StageSpec) -> String {
         (Some(Architecture::Mlp(m)), None) => format!("mlp {:?}", m.hidden),
         (Some(Architecture::Cnn(c)), None) => format!("cnn {:?}", c.channels),
         (Some(Architecture::Resnet(r)), None) => format!("resnet{}×{}", r.depth, r.width),
+        (Some(Architecture::Wrn(r)), None) => format!("wrn-{}-{}", r.depth, r.widen),
         (None, None) => "?".into(),
     }
 }
@@ -94,7 +95,11 @@ impl Jobs {
         Ok(Submitted::New(experiment.id))
     }
 
-    async fn insert(&self, experiment: &NewExperiment, runs: &[NewRun]) -> Result<(), SubmitError> {
+    pub(super) async fn insert(
+        &self,
+        experiment: &NewExperiment,
+        runs: &[NewRun],
+    ) -> Result<(), SubmitError> {
         self.store().insert_experiment(experiment, runs).await?;
         self.0.wake.notify_one();
         tracing::info!(experiment = %experiment.id, name = %experiment.name, runs = runs.len(), "experiment queued");
@@ -103,7 +108,7 @@ impl Jobs {
 
     /// Validates `spec` (its first stage's run looked up), checks its dataset is here, and
     /// expands it into the experiment and its runs, with fresh ids.
-    async fn expand(
+    pub(super) async fn expand(
         &self,
         spec: ExperimentSpec,
     ) -> Result<(NewExperiment, Vec<NewRun>), SubmitError> {

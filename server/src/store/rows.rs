@@ -88,7 +88,7 @@ impl ExperimentRow {
         let statuses: Vec<RunStatus> = runs.iter().map(RunRow::status).collect();
         let last_stage = runs
             .iter()
-            .filter(|r| r.kind() == RunKind::Stage)
+            .filter(|r| r.kind().in_chain())
             .map(|r| r.stage_index)
             .max();
         // The accuracy the experiment's per-model results report (at the best validation
@@ -99,8 +99,7 @@ impl ExperimentRow {
                 .filter_map(|r| Some((r.seed as u64, r.reported_accuracy()?)))
                 .collect()
         };
-        let student =
-            per_seed(&|r| r.kind() == RunKind::Stage && Some(r.stage_index) == last_stage);
+        let student = per_seed(&|r| r.kind().in_chain() && Some(r.stage_index) == last_stage);
         let baseline = per_seed(&|r| r.kind() == RunKind::Baseline);
         let mean =
             |values: &[(u64, f64)]| estimate(&values.iter().map(|v| v.1).collect::<Vec<_>>());
@@ -161,11 +160,7 @@ impl RunRow {
 
     /// Stage or baseline.
     pub fn kind(&self) -> RunKind {
-        if self.kind == RunKind::Baseline.as_str() {
-            RunKind::Baseline
-        } else {
-            RunKind::Stage
-        }
+        RunKind::parse(&self.kind).unwrap_or(RunKind::Stage)
     }
 
     /// The resolved architecture.

@@ -87,6 +87,7 @@ pub fn RunsTable(
                 <td>{move || run.with(|r| r.as_ref().map(|r| view! { <StatusBadge status=r.status/> }))}</td>
                 <td class="progress-cell">{move || run.get().map(|r| match (r.status, r.progress) {
                     (RunStatus::Running, Some(p)) => view! { <RunProgressBar progress=p/> }.into_any(),
+                    _ if r.kind == api::RunKind::Imported => view! { <span>"imported"</span> }.into_any(),
                     _ => view! { <span>{format!("{}/{} epochs", r.epochs_done, r.epochs_total)}</span> }.into_any(),
                 })}</td>
                 <td class="num">{field(|r| r.val_best_test_accuracy.map(format::percent).unwrap_or_else(|| "—".into()))}</td>
@@ -95,7 +96,10 @@ pub fn RunsTable(
                 <td class="small">{field(|r| r.device.clone().unwrap_or_default())}</td>
                 <td class="small message">{move || run.with(|r| r.as_ref().map(own_message).unwrap_or_default())}</td>
                 <td>{move || run.with(|r| r.as_ref().filter(|r| !read_only && r.status == RunStatus::Succeeded).map(|r| view! {
-                    <a href=crate::endpoints::run_model_url(&r.id) download="">"model"</a>
+                    <span class="small">"model: "
+                        <a href=crate::endpoints::run_model_url(&r.id, "safetensors") download="" data-testid="model-safetensors">"safetensors"</a>" · "
+                        <a href=crate::endpoints::run_model_url(&r.id, "burn") download="">"burn"</a>
+                    </span>
                 }))}</td>
             </tr>
         }

@@ -18,7 +18,7 @@ use crate::live_loss::LiveLoss;
 /// The legend label of a run: its stage name, with the seed when there are several.
 pub fn run_label(run: &RunSummary, seeds: usize) -> String {
     let name = match run.kind {
-        RunKind::Stage => run.stage_name.clone(),
+        RunKind::Stage | RunKind::Imported => run.stage_name.clone(),
         RunKind::Baseline => "baseline".into(),
     };
     if seeds > 1 {

@@ -33,6 +33,7 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
         ("mlp".to_string(), "MLP".to_string()),
         ("cnn".to_string(), "Plain CNN".to_string()),
         ("resnet".to_string(), "ResNet".to_string()),
+        ("wrn".to_string(), "Wide ResNet".to_string()),
     ];
     let presets = Signal::derive(move || {
         form.presets
@@ -76,6 +77,10 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
                     "cnn" => view! {
                         <TextField label="Conv channels".to_string() hint="comma separated; a 2×2 pool after every second layer".to_string() path=path(".channels") value=channels set=set_channels/>
                         <TextField label="FC width".to_string() path=path(".fc") value=fc set=set_fc/>
+                    }.into_any(),
+                    "wrn" => view! {
+                        <TextField label="Depth (6n+4)".to_string() path=path(".depth") value=depth set=set_depth/>
+                        <TextField label="Widen factor".to_string() path=path(".widen") value=width set=set_width/>
                     }.into_any(),
                     _ => view! {
                         <TextField label="Depth (6n+2)".to_string() path=path(".depth") value=depth set=set_depth/>

@@ -31,6 +31,20 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
         &["run_curves_get", "run_model"],
     ),
     (
+        "/api/models",
+        "post",
+        "201",
+        "$response.body#/summary/id",
+        &["experiment_get", "experiment_events", "experiment_delete"],
+    ),
+    (
+        "/api/models",
+        "post",
+        "201",
+        "$response.body#/runs/0/id",
+        &["run_curves_get", "run_model"],
+    ),
+    (
         "/api/experiments",
         "get",
         "200",

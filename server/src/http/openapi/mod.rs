@@ -317,9 +317,23 @@ fn merged_variant(branch: &Value, schemas: &Value) -> Option<Value> {
     Some(Value::Object(merged))
 }
 
-/// The schema of every query parameter, as the handler parses it (the handlers read them as
-/// text, to name a bad one in the error).
-fn query_schema(name: &str) -> Option<Value> {
+/// The schema of every query parameter, as the handler of `operation` parses it (the handlers
+/// read them as text, to name a bad one in the error).
+fn query_schema(operation: &str, name: &str) -> Option<Value> {
+    Some(match (operation, name) {
+        ("run_model", "format") => {
+            json!({"type": "string", "enum": ["burn", "safetensors"], "default": "burn"})
+        }
+        // A model's name is free text; its file name tells the format.
+        ("models_create", "name") => json!({"type": "string"}),
+        // A preset's name or an architecture's JSON.
+        (_, "architecture") => json!({"type": "string"}),
+        (_, name) => return query_schema_by_name(name),
+    })
+}
+
+/// The schema of a query parameter that means the same in every operation.
+fn query_schema_by_name(name: &str) -> Option<Value> {
     let statuses: Vec<&str> = api::RunStatus::ALL.iter().map(|s| s.as_str()).collect();
     Some(match name {
         "limit" => {
@@ -350,9 +364,18 @@ fn query_schema(name: &str) -> Option<Value> {
     })
 }
 
+/// Whether `operation` refuses a request without the query parameter `name`.
+fn is_required(operation: &str, name: &str) -> bool {
+    match (operation, name) {
+        ("models_create", name) => name != "name",
+        (_, name) => name == "runs" || name == "name",
+    }
+}
+
 fn type_query_parameters(operation: &mut Value) {
     // `get_mut`, not `operation["parameters"]`: indexing a JSON object mutably inserts the key
     // as `null` when it is missing, which is not valid OpenAPI.
+    let id = operation["operationId"].as_str().unwrap_or("").to_string();
     let Some(parameters) = operation
         .get_mut("parameters")
         .and_then(Value::as_array_mut)
@@ -361,14 +384,14 @@ fn type_query_parameters(operation: &mut Value) {
     };
     for parameter in parameters.iter_mut().filter(|p| p["in"] == "query") {
         let name = parameter["name"].as_str().unwrap_or("").to_string();
-        let schema = query_schema(&name)
-            .unwrap_or_else(|| panic!("query parameter `{name}` has no documented type"));
+        let schema = query_schema(&id, &name)
+            .unwrap_or_else(|| panic!("query parameter `{name}` of {id} has no documented type"));
         if schema["type"] == "array" {
             // Comma-separated: `?runs=a,b,c`.
             parameter["style"] = json!("form");
             parameter["explode"] = json!(false);
         }
-        parameter["required"] = json!(name == "runs" || name == "name");
+        parameter["required"] = json!(is_required(&id, &name));
         parameter["schema"] = non_empty(schema);
     }
 }

@@ -1,0 +1,174 @@
+"""Weights in the reference naming, written by PyTorch, for the import tests.
+
+Reference only (never a dependency of the product or its tests): run with PyTorch and the
+`safetensors` package installed,
+
+    python bench/models/reference_weights.py engine/tests/fixtures/weights
+
+It defines mdistiller's CIFAR ResNet (`mdistiller/models/cifar/resnet.py`, written again here
+with its module names: `conv1`, `bn1`, `layer1..3` of `BasicBlock`s with `conv1/bn1/conv2/bn2`
+and a `downsample` Sequential of a 1x1 conv and a BN, `fc`) at depth 8 with half the filters
+(8, 8, 16, 32; 10 classes) so the files stay small, gives its batch norms random running
+statistics and affine parameters (so a loader that skips them fails the test), and writes:
+
+- `resnet8-half.pt`: `torch.save(model.state_dict())`, the plain state_dict;
+- `resnet8-half-checkpoint.pt`: `{"model": state_dict, "epoch": 240}`, mdistiller's checkpoint;
+- `resnet8-half.safetensors`: `safetensors.torch.save_file(model.state_dict())`;
+- `resnet8-half-expected.safetensors`: `input` (2 images, 3x32x32, N(0, 1)) and the model's
+  `logits` on it in eval mode.
+
+and the same for mdistiller's Wide ResNet (`mdistiller/models/cifar/wrn.py`: `conv1`,
+`block1..3.layer.N` of pre-activation blocks with `bn1/conv1/bn2/conv2` and a `convShortcut`
+where the width changes, a last `bn1`, `fc`) at depth 10 and widen factor 1:
+`wrn10-1.safetensors` and `wrn10-1-expected.safetensors`.
+"""
+
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+
+def conv3x3(cin, cout, stride=1):
+    return nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1, self.bn1 = conv3x3(cin, cout, stride), nn.BatchNorm2d(cout)
+        self.conv2, self.bn2 = conv3x3(cout, cout), nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False),
+                                            nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        residual = x if self.downsample is None else self.downsample(x)
+        return F.relu(out + residual)
+
+
+class ResNet(nn.Module):
+    def __init__(self, depth, num_filters, num_classes):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(3, num_filters[0], 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(num_filters[0])
+        self.inplanes = num_filters[0]
+        self.layer1 = self._make_layer(num_filters[1], n, 1)
+        self.layer2 = self._make_layer(num_filters[2], n, 2)
+        self.layer3 = self._make_layer(num_filters[3], n, 2)
+        self.avgpool = nn.AvgPool2d(8)
+        self.fc = nn.Linear(num_filters[3], num_classes)
+
+    def _make_layer(self, planes, blocks, stride):
+        layers = []
+        for b in range(blocks):
+            layers.append(BasicBlock(self.inplanes, planes, stride if b == 0 else 1))
+            self.inplanes = planes
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(self.avgpool(x).flatten(1))
+
+
+class WideBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.equal = cin == cout
+        self.convShortcut = None if self.equal else nn.Conv2d(cin, cout, 1, stride, 0, bias=False)
+
+    def forward(self, x):
+        if self.equal:
+            out = F.relu(self.bn1(x))
+        else:
+            x = F.relu(self.bn1(x))
+        out = F.relu(self.bn2(self.conv1(out if self.equal else x)))
+        out = self.conv2(out)
+        return (x if self.equal else self.convShortcut(x)) + out
+
+
+class NetworkBlock(nn.Module):
+    def __init__(self, n, cin, cout, stride):
+        super().__init__()
+        self.layer = nn.Sequential(*[WideBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1)
+                                     for i in range(n)])
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class WideResNet(nn.Module):
+    def __init__(self, depth, num_classes, widen_factor):
+        super().__init__()
+        c = [16, 16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
+        n = (depth - 4) // 6
+        self.conv1 = nn.Conv2d(3, c[0], 3, 1, 1, bias=False)
+        self.block1 = NetworkBlock(n, c[0], c[1], 1)
+        self.block2 = NetworkBlock(n, c[1], c[2], 2)
+        self.block3 = NetworkBlock(n, c[2], c[3], 2)
+        self.bn1 = nn.BatchNorm2d(c[3])
+        self.fc = nn.Linear(c[3], num_classes)
+
+    def forward(self, x):
+        out = self.block3(self.block2(self.block1(self.conv1(x))))
+        out = F.relu(self.bn1(out))
+        return self.fc(F.avg_pool2d(out, 8).flatten(1))
+
+
+def randomize_norms(model):
+    """Random batch-norm statistics and affine parameters, so a loader that skips them fails."""
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            c = module.num_features
+            module.weight.data = 1 + 0.3 * torch.randn(c)
+            module.bias.data = 0.2 * torch.randn(c)
+            module.running_mean = 0.3 * torch.randn(c)
+            module.running_var = 0.5 + torch.rand(c)
+            module.num_batches_tracked = torch.tensor(1000)
+
+
+def write_expected(model, out, stem):
+    """`{stem}.safetensors` (the state_dict) and `{stem}-expected.safetensors` (an input batch
+    and the model's logits on it, in eval mode)."""
+    model.eval()
+    images = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        logits = model(images)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
+              os.path.join(out, f"{stem}.safetensors"))
+    save_file({"input": images, "logits": logits}, os.path.join(out, f"{stem}-expected.safetensors"))
+    return logits
+
+
+def main(out):
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(2026)
+    resnet = ResNet(8, [8, 8, 16, 32], 10)
+    randomize_norms(resnet)
+    logits = write_expected(resnet, out, "resnet8-half")
+    state = resnet.state_dict()
+    torch.save(state, os.path.join(out, "resnet8-half.pt"))
+    torch.save({"model": state, "epoch": 240}, os.path.join(out, "resnet8-half-checkpoint.pt"))
+    print(f"resnet8-half: {len(state)} tensors; logits[0] = {logits[0].tolist()}")
+    torch.manual_seed(2027)
+    wrn = WideResNet(10, 10, 1)
+    randomize_norms(wrn)
+    logits = write_expected(wrn, out, "wrn10-1")
+    print(f"wrn10-1: {sum(p.numel() for p in wrn.parameters())} parameters; "
+          f"logits[0] = {logits[0].tolist()}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "engine/tests/fixtures/weights")

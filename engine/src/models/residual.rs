@@ -1,0 +1,49 @@
+//! The layout the CIFAR residual families (ResNet, Wide ResNet) share: three stages of equal
+//! block counts, the first block of the second and third striding by 2.
+
+use super::{InputShape, StageShape};
+
+/// The stages' blocks: `block(input channels, output channels, stride)` for each, stage by
+/// stage, from `input` channels.
+pub(super) fn residual_stages<B>(
+    input: usize,
+    channels: [usize; 3],
+    blocks: usize,
+    mut block: impl FnMut(usize, usize, usize) -> B,
+) -> Vec<Vec<B>> {
+    let mut current = input;
+    channels
+        .iter()
+        .enumerate()
+        .map(|(i, &out)| {
+            (0..blocks)
+                .map(|b| {
+                    let stride = if i > 0 && b == 0 { 2 } else { 1 };
+                    let made = block(current, out, stride);
+                    current = out;
+                    made
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The shapes of the stages' outputs on `input`.
+pub(super) fn residual_stage_shapes(channels: [usize; 3], input: InputShape) -> Vec<StageShape> {
+    let (mut h, mut w) = (input.height, input.width);
+    channels
+        .iter()
+        .enumerate()
+        .map(|(i, &channels)| {
+            if i > 0 {
+                // A 3×3 conv with padding 1 and stride 2 rounds up.
+                (h, w) = (h.div_ceil(2), w.div_ceil(2));
+            }
+            StageShape {
+                channels,
+                height: h,
+                width: w,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,109 @@
+//! The names a model's tensors carry outside the lab: the reference implementation's for the
+//! architectures that have one (mdistiller's CIFAR ResNet: `conv1`, `bn1`, `layer1.0.conv1`,
+//! `layer1.0.downsample.0/1`, `fc`; its Wide ResNet: `conv1`, `block1.layer.0.bn1`,
+//! `block2.layer.0.convShortcut`, `bn1`, `fc`), the lab's own module paths for the others (MLP, plain
+//! CNN). Parameter names are PyTorch's (`weight`, `bias`, `running_mean`, `running_var`; burn's
+//! batch-norm `gamma`/`beta` are renamed by burn-store's adapters before these rules run).
+
+use crate::models::Net;
+
+/// The name outside the lab of the tensor at `path` (burn's module path, enum variants
+/// skipped, PyTorch's parameter names) in `net`.
+pub(super) fn reference_name(net: &Net, path: &str) -> String {
+    match net {
+        Net::Resnet(_) => mdistiller_resnet(path),
+        Net::Wrn(_) => mdistiller_wrn(path),
+        Net::Mlp(_) | Net::Cnn(_) => path.to_string(),
+    }
+}
+
+/// `stem` → `conv1`, `stem_norm` → `bn1`, `stages.i.b` → `layer{i+1}.b` with `norm1/2` →
+/// `bn1/2` and `projection.conv/norm` → `downsample.0/1`, `output` → `fc`.
+fn mdistiller_resnet(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    match parts.as_slice() {
+        ["stem", param] => format!("conv1.{param}"),
+        ["stem_norm", param] => format!("bn1.{param}"),
+        ["output", param] => format!("fc.{param}"),
+        ["stages", stage, block, rest @ ..] => {
+            let layer = stage.parse::<usize>().map_or(0, |i| i + 1);
+            let inner = match rest {
+                ["norm1", param] => format!("bn1.{param}"),
+                ["norm2", param] => format!("bn2.{param}"),
+                ["projection", "conv", param] => format!("downsample.0.{param}"),
+                ["projection", "norm", param] => format!("downsample.1.{param}"),
+                other => other.join("."),
+            };
+            format!("layer{layer}.{block}.{inner}")
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// `stem` → `conv1`, `groups.g.b` → `block{g+1}.layer.b` with `norm1/2` → `bn1/2` and
+/// `shortcut` → `convShortcut`, the last `norm` → `bn1`, `output` → `fc`.
+fn mdistiller_wrn(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    match parts.as_slice() {
+        ["stem", param] => format!("conv1.{param}"),
+        ["norm", param] => format!("bn1.{param}"),
+        ["output", param] => format!("fc.{param}"),
+        ["groups", group, block, rest @ ..] => {
+            let number = group.parse::<usize>().map_or(0, |g| g + 1);
+            let inner = match rest {
+                ["norm1", param] => format!("bn1.{param}"),
+                ["norm2", param] => format!("bn2.{param}"),
+                ["shortcut", param] => format!("convShortcut.{param}"),
+                other => other.join("."),
+            };
+            format!("block{number}.layer.{block}.{inner}")
+        }
+        _ => path.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{mdistiller_resnet, mdistiller_wrn};
+
+    #[test]
+    fn the_lab_wrn_paths_become_mdistiller_names() {
+        for (lab, reference) in [
+            ("stem.weight", "conv1.weight"),
+            (
+                "groups.0.0.norm1.running_mean",
+                "block1.layer.0.bn1.running_mean",
+            ),
+            (
+                "groups.1.0.shortcut.weight",
+                "block2.layer.0.convShortcut.weight",
+            ),
+            ("groups.2.1.conv2.weight", "block3.layer.1.conv2.weight"),
+            ("norm.weight", "bn1.weight"),
+            ("output.bias", "fc.bias"),
+        ] {
+            assert_eq!(mdistiller_wrn(lab), reference);
+        }
+    }
+
+    #[test]
+    fn the_lab_resnet_paths_become_mdistiller_names() {
+        for (lab, reference) in [
+            ("stem.weight", "conv1.weight"),
+            ("stem_norm.running_var", "bn1.running_var"),
+            ("stages.0.1.conv2.weight", "layer1.1.conv2.weight"),
+            ("stages.2.0.norm1.bias", "layer3.0.bn1.bias"),
+            (
+                "stages.1.0.projection.conv.weight",
+                "layer2.0.downsample.0.weight",
+            ),
+            (
+                "stages.1.0.projection.norm.running_mean",
+                "layer2.0.downsample.1.running_mean",
+            ),
+            ("output.weight", "fc.weight"),
+        ] {
+            assert_eq!(mdistiller_resnet(lab), reference);
+        }
+    }
+}

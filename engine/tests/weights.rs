@@ -1,0 +1,135 @@
+//! Weights written by PyTorch itself (`bench/models/reference_weights.py`: mdistiller's CIFAR
+//! ResNet at depth 8, half width, random batch-norm statistics) import into the zoo's ResNet
+//! and give PyTorch's logits, from a plain state_dict, an mdistiller checkpoint and a
+//! `.safetensors` file.
+
+use std::path::{Path, PathBuf};
+
+use api::{Architecture, ResnetSpec};
+use burn::prelude::*;
+use engine::models::{export_safetensors, import_weights, InputShape, Net, WeightsFormat};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/weights")
+        .join(name)
+}
+
+/// mdistiller's `ResNet(8, [8, 8, 16, 32], 10)`.
+fn half_resnet8() -> (Architecture, InputShape) {
+    let arch = Architecture::Resnet(ResnetSpec {
+        depth: 8,
+        width: 0.5,
+        stem: None,
+    });
+    let input = InputShape {
+        channels: 3,
+        height: 32,
+        width: 32,
+        classes: 10,
+    };
+    (arch, input)
+}
+
+/// PyTorch's input batch and its logits on it, from `{stem}-expected.safetensors`.
+fn pytorch_expectation(stem: &str, device: &Device) -> (Tensor<4>, Vec<f32>) {
+    let bytes = std::fs::read(fixture(&format!("{stem}-expected.safetensors"))).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let floats = |name: &str| -> Vec<f32> {
+        file.tensor(name)
+            .unwrap()
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    };
+    let input =
+        Tensor::<1>::from_floats(floats("input").as_slice(), device).reshape([2, 3, 32, 32]);
+    (input, floats("logits"))
+}
+
+fn assert_pytorch_logits(net: &Net, stem: &str, device: &Device) {
+    let (images, expected) = pytorch_expectation(stem, device);
+    let logits: Vec<f32> = net.forward(images).into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(logits.len(), expected.len());
+    for (i, (ours, theirs)) in logits.iter().zip(&expected).enumerate() {
+        assert!(
+            (ours - theirs).abs() < 1e-4,
+            "logit {i}: {ours} here, {theirs} in PyTorch"
+        );
+    }
+}
+
+#[test]
+fn pytorch_files_of_mdistillers_resnet_import_and_give_pytorchs_logits() {
+    let (arch, input) = half_resnet8();
+    let device = Device::flex();
+    for (file, format) in [
+        ("resnet8-half.pt", WeightsFormat::Pytorch),
+        ("resnet8-half-checkpoint.pt", WeightsFormat::Pytorch),
+        ("resnet8-half.safetensors", WeightsFormat::Safetensors),
+    ] {
+        let net = import_weights(&fixture(file), format, &arch, input)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_pytorch_logits(&net, "resnet8-half", &device);
+    }
+}
+
+#[test]
+fn mdistillers_wide_resnet_imports_and_gives_pytorchs_logits() {
+    let arch = Architecture::Wrn(api::WrnSpec {
+        depth: 10,
+        widen: 1,
+    });
+    let input = InputShape {
+        channels: 3,
+        height: 32,
+        width: 32,
+        classes: 10,
+    };
+    let net = import_weights(
+        &fixture("wrn10-1.safetensors"),
+        WeightsFormat::Safetensors,
+        &arch,
+        input,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        Net::parameter_count(&arch, input),
+        77_850,
+        "PyTorch's count"
+    );
+    assert_pytorch_logits(&net, "wrn10-1", &Device::flex());
+}
+
+#[test]
+fn an_imported_model_exports_the_tensors_pytorch_wrote() {
+    let (arch, input) = half_resnet8();
+    let net = import_weights(
+        &fixture("resnet8-half.pt"),
+        WeightsFormat::Pytorch,
+        &arch,
+        input,
+    )
+    .unwrap();
+    let exported = export_safetensors(&net).unwrap();
+    let exported = safetensors::SafeTensors::deserialize(&exported).unwrap();
+    let original = std::fs::read(fixture("resnet8-half.safetensors")).unwrap();
+    let original = safetensors::SafeTensors::deserialize(&original).unwrap();
+    let mut names = exported.names();
+    names.sort();
+    let mut original_names = original.names();
+    original_names.sort();
+    assert_eq!(
+        names, original_names,
+        "the same 56 names, num_batches_tracked included"
+    );
+    for name in names.iter().filter(|n| !n.ends_with("num_batches_tracked")) {
+        let (ours, theirs) = (
+            exported.tensor(name).unwrap(),
+            original.tensor(name).unwrap(),
+        );
+        assert_eq!(ours.shape(), theirs.shape(), "{name}");
+        assert_eq!(ours.data(), theirs.data(), "{name}: the same bytes");
+    }
+}

@@ -1,0 +1,134 @@
+//! `distill model import FILE --architecture … --dataset …`: a model trained elsewhere into
+//! the lab's store (by default the dashboard's), evaluated here on the dataset's test split,
+//! then usable as `chain[0].from_run` like any run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use api::{Architecture, DatasetName, RunStatus};
+use engine::models::{resolve, WeightsFormat};
+
+use super::follow::follow;
+use super::local::LocalJobs;
+use super::{table, ArtifactsArg, BackendArg, DataDirArg};
+use crate::jobs::{ImportError, ModelImport, SubmitError};
+use crate::settings::{default_checkpoints, default_database_url};
+
+/// `distill model …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ModelCommand {
+    /// Import a trained model from a `.safetensors` file or a PyTorch state_dict (`.pt`,
+    /// `.pth`) whose parameter names are the reference implementation's (mdistiller's for the
+    /// CIFAR ResNets); it is evaluated on the dataset's test split and stored as a run.
+    Import(ImportArgs),
+}
+
+/// Arguments of `distill model import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The weights file.
+    file: PathBuf,
+    /// A preset's name (`resnet32x4`) or an architecture's JSON.
+    #[arg(long)]
+    architecture: String,
+    /// The dataset the model classifies.
+    #[arg(long)]
+    dataset: String,
+    /// A name for the model and its experiment [default: the file name].
+    #[arg(long)]
+    name: Option<String>,
+    /// Where to evaluate it.
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendArg,
+    #[command(flatten)]
+    data: DataDirArg,
+    /// The store [default: the dashboard's, sqlite in ~/.local/share/distill-lab].
+    #[arg(long = "db", env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Root of the runs' checkpoint directories [default: ~/.local/share/distill-lab/checkpoints].
+    #[arg(long)]
+    checkpoints: Option<PathBuf>,
+    #[command(flatten)]
+    artifacts: ArtifactsArg,
+}
+
+pub fn model(command: ModelCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ModelCommand::Import(args) => import(args),
+    }
+}
+
+fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let format = WeightsFormat::of_file_name(&file_name).with_context(|| {
+        format!(
+            "{}: name a weights file .safetensors, .pt or .pth",
+            args.file.display()
+        )
+    })?;
+    anyhow::ensure!(args.file.is_file(), "{} is not a file", args.file.display());
+    let architecture = if args.architecture.trim_start().starts_with('{') {
+        serde_json::from_str(&args.architecture).context("--architecture is not an architecture")?
+    } else {
+        Architecture::Preset {
+            name: args.architecture.clone(),
+        }
+    };
+    let architecture =
+        resolve(&architecture).map_err(|m| anyhow::anyhow!("--architecture: {m}"))?;
+    let dataset = DatasetName::new(&args.dataset).map_err(|m| anyhow::anyhow!("--dataset: {m}"))?;
+    let import = ModelImport {
+        file: args.file.clone(),
+        format,
+        file_name,
+        architecture,
+        dataset,
+        name: args.name.clone(),
+    };
+    let checkpoints = args.checkpoints.clone().unwrap_or_else(default_checkpoints);
+    std::fs::create_dir_all(&checkpoints)
+        .with_context(|| format!("cannot create {}", checkpoints.display()))?;
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(default_database_url);
+    let lab = LocalJobs {
+        backend: args.backend,
+        data: &args.data,
+        artifacts: &args.artifacts,
+        database_url: Some(&url),
+        workers: 1,
+        checkpoints: &checkpoints,
+    };
+    lab.run(|jobs, url| async move {
+        let id = match jobs.import_model(import).await {
+            Ok(id) => id,
+            Err(ImportError::Submit(SubmitError::Invalid(e))) => anyhow::bail!("{e}"),
+            Err(ImportError::Weights(e)) => anyhow::bail!("{}: {e}", args.file.display()),
+            Err(ImportError::Submit(e)) => return Err(e.into()),
+        };
+        let detail = jobs.detail(&id).await?.context("the import vanished")?;
+        let ended = follow(&jobs, &id, &detail).await?;
+        let detail = jobs.detail(&id).await?.context("the import vanished")?;
+        let run = detail.runs.first().context("the import has no run")?;
+        if ended != RunStatus::Succeeded {
+            anyhow::bail!(
+                "the evaluation {}: {}",
+                ended.as_str(),
+                run.message.as_deref().unwrap_or("")
+            );
+        }
+        eprint!("{}", table::render(&detail.models));
+        eprintln!(
+            "\nimported into {url} as run {} (use it as \"from_run\": \"{}\")",
+            run.id, run.id
+        );
+        println!("{}", run.id);
+        Ok(ExitCode::SUCCESS)
+    })
+}
