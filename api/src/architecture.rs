@@ -21,6 +21,8 @@ pub enum Architecture {
     Resnet(ResnetSpec),
     /// A wide residual network (pre-activation blocks).
     Wrn(WrnSpec),
+    /// A VGG network with batch norm.
+    Vgg(VggSpec),
 }
 
 /// Sizes of a multi-layer perceptron.
@@ -73,6 +75,16 @@ pub struct WrnSpec {
     pub widen: usize,
 }
 
+/// Sizes of a VGG network with batch norm (mdistiller's `vgg8_bn`, `vgg13_bn`): five blocks of
+/// 3×3 conv layers, a max pool after each of the first three.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VggSpec {
+    /// The output channels of each block's conv layers: five blocks, input side first.
+    pub blocks: Vec<Vec<usize>>,
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -90,4 +102,6 @@ pub enum ArchitectureKind {
     Resnet,
     /// Wide ResNet.
     Wrn,
+    /// VGG.
+    Vgg,
 }

@@ -21,7 +21,9 @@ mod units;
 pub use access::{
     ApiTokenInfo, CreatedApiToken, LoginRequest, NewApiToken, SessionInfo, TokenScope,
 };
-pub use architecture::{Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec, WrnSpec};
+pub use architecture::{
+    Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec, VggSpec, WrnSpec,
+};
 pub use curves::{
     ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentCurves, ExperimentExport,
     ModelCurves, ModelGain, RawCurve, RunCurves, SpreadCurve, SpreadPoint,

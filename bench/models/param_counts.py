@@ -1,4 +1,4 @@
-"""Parameter counts of the reference definitions of the lab's CIFAR ResNet and Wide ResNet presets.
+"""Parameter counts of the reference definitions of the lab's CIFAR ResNet, WRN and VGG presets.
 
 Reference only (never a dependency of the product or its tests): run with PyTorch installed,
 
@@ -6,13 +6,14 @@ Reference only (never a dependency of the product or its tests): run with PyTorc
 
 It prints, for 10 and 100 classes on 32x32x3 images, the parameters PyTorch counts
 (`sum(p.numel() for p in model.parameters())`: batch-norm running statistics excluded) of
-mdistiller's CIFAR ResNets and Wide ResNets (`mdistiller/models/cifar/resnet.py`, `wrn.py`), as
+mdistiller's CIFAR ResNets, Wide ResNets and VGGs (`mdistiller/models/cifar/resnet.py`, `wrn.py`,
+`vgg.py`), as
 `reference_weights.py` beside this file writes them again with their module names (the same
 definitions whose weights the import tests load). `engine/src/models/presets.rs`'s test holds
 the same table.
 """
 
-from reference_weights import ResNet, WideResNet
+from reference_weights import VGG, ResNet, WideResNet
 
 RESNETS = {
     "resnet8": (8, [16, 16, 32, 64]),
@@ -26,6 +27,11 @@ RESNETS = {
 
 WIDE_RESNETS = {"wrn-16-2": (16, 2), "wrn-40-2": (40, 2)}
 
+VGGS = {
+    "vgg8": [[64], [128], [256], [512], [512]],
+    "vgg13": [[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]],
+}
+
 
 def parameters(model):
     return sum(p.numel() for p in model.parameters())
@@ -37,4 +43,7 @@ if __name__ == "__main__":
         print(f'("{name}", {counts[0]}, {counts[1]}),')
     for name, (depth, widen) in WIDE_RESNETS.items():
         counts = [parameters(WideResNet(depth, k, widen)) for k in (10, 100)]
+        print(f'("{name}", {counts[0]}, {counts[1]}),')
+    for name, cfg in VGGS.items():
+        counts = [parameters(VGG(cfg, k)) for k in (10, 100)]
         print(f'("{name}", {counts[0]}, {counts[1]}),')

@@ -20,7 +20,10 @@ statistics and affine parameters (so a loader that skips them fails the test), a
 and the same for mdistiller's Wide ResNet (`mdistiller/models/cifar/wrn.py`: `conv1`,
 `block1..3.layer.N` of pre-activation blocks with `bn1/conv1/bn2/conv2` and a `convShortcut`
 where the width changes, a last `bn1`, `fc`) at depth 10 and widen factor 1:
-`wrn10-1.safetensors` and `wrn10-1-expected.safetensors`.
+`wrn10-1.safetensors` and `wrn10-1-expected.safetensors`; and for mdistiller's VGG with batch
+norm (`mdistiller/models/cifar/vgg.py`: `block0..4` Sequentials of conv (with bias), BN and ReLU
+with the last ReLU dropped, `classifier`) with small blocks (8 / 8, 8 / 16 / 16 / 16 channels):
+`vgg-small.safetensors` and `vgg-small-expected.safetensors`.
 """
 
 import os
@@ -127,6 +130,36 @@ class WideResNet(nn.Module):
         return self.fc(F.avg_pool2d(out, 8).flatten(1))
 
 
+def vgg_block(widths, cin):
+    layers = []
+    for width in widths:
+        layers += [nn.Conv2d(cin, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        cin = width
+    return nn.Sequential(*layers[:-1])
+
+
+class VGG(nn.Module):
+    def __init__(self, cfg, num_classes):
+        super().__init__()
+        inputs = [3] + [block[-1] for block in cfg[:-1]]
+        self.block0, self.block1, self.block2, self.block3, self.block4 = (
+            vgg_block(widths, cin) for widths, cin in zip(cfg, inputs))
+        self.pool0, self.pool1, self.pool2, self.pool3 = (nn.MaxPool2d(2, 2) for _ in range(4))
+        self.pool4 = nn.AdaptiveAvgPool2d((1, 1))
+        self.classifier = nn.Linear(cfg[-1][-1], num_classes)
+
+    def forward(self, x):
+        h = x.shape[2]
+        x = self.pool0(F.relu(self.block0(x)))
+        x = self.pool1(F.relu(self.block1(x)))
+        x = self.pool2(F.relu(self.block2(x)))
+        x = F.relu(self.block3(x))
+        if h == 64:
+            x = self.pool3(x)
+        x = F.relu(self.block4(x))
+        return self.classifier(self.pool4(x).flatten(1))
+
+
 def randomize_norms(model):
     """Random batch-norm statistics and affine parameters, so a loader that skips them fails."""
     for module in model.modules():
@@ -167,6 +200,12 @@ def main(out):
     randomize_norms(wrn)
     logits = write_expected(wrn, out, "wrn10-1")
     print(f"wrn10-1: {sum(p.numel() for p in wrn.parameters())} parameters; "
+          f"logits[0] = {logits[0].tolist()}")
+    torch.manual_seed(2028)
+    vgg = VGG([[8], [8, 8], [16], [16], [16]], 10)
+    randomize_norms(vgg)
+    logits = write_expected(vgg, out, "vgg-small")
+    print(f"vgg-small: {sum(p.numel() for p in vgg.parameters())} parameters; "
           f"logits[0] = {logits[0].tolist()}")
 
 

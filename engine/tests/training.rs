@@ -409,6 +409,24 @@ fn a_wide_resnet_teaches_a_thinner_one_through_its_stages_before_and_after_the_r
 }
 
 #[test]
+fn a_vgg_learns_from_a_resnet_through_its_stages_and_logits() {
+    let report = run_to_end(
+        r#"{"dataset": {"name": "synthetic", "train_subset": 256, "test_subset": 64},
+            "budget": {"epochs": 1, "batch_size": 32},
+            "chain": [{"architecture": {"kind": "resnet", "depth": 8, "width": 0.5}},
+                      {"architecture": {"kind": "vgg", "blocks": [[8], [8, 8], [16], [16], [16]]},
+                       "link": {"terms": [{"method": "kd"}, {"method": "ofd"}, {"method": "reviewkd"}]}}]}"#,
+    );
+    let terms = &report.runs[1].epochs[0].terms;
+    let names: Vec<&str> = terms.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["ce", "kd", "ofd", "reviewkd"]);
+    assert!(
+        terms.iter().all(|t| t.raw.is_finite() && t.raw > 0.0),
+        "{terms:?}"
+    );
+}
+
+#[test]
 fn a_kd_link_with_zero_weight_trains_exactly_like_the_baseline() {
     // Same seed, data order and initialisation: the teacher's forward pass and a zero-weighted
     // KD term must leave the student's training untouched.

@@ -1,7 +1,7 @@
 //! Weights written by PyTorch itself (`bench/models/reference_weights.py`: mdistiller's CIFAR
-//! ResNet at depth 8, half width, random batch-norm statistics) import into the zoo's ResNet
-//! and give PyTorch's logits, from a plain state_dict, an mdistiller checkpoint and a
-//! `.safetensors` file.
+//! ResNet at depth 8, half width, its Wide ResNet 10-1 and a small VGG, all with random
+//! batch-norm statistics) import into the zoo's models and give PyTorch's logits, from a plain
+//! state_dict, an mdistiller checkpoint and a `.safetensors` file.
 
 use std::path::{Path, PathBuf};
 
@@ -100,6 +100,28 @@ fn mdistillers_wide_resnet_imports_and_gives_pytorchs_logits() {
         "PyTorch's count"
     );
     assert_pytorch_logits(&net, "wrn10-1", &Device::flex());
+}
+
+#[test]
+fn mdistillers_vgg_imports_and_gives_pytorchs_logits() {
+    let arch = Architecture::Vgg(api::VggSpec {
+        blocks: vec![vec![8], vec![8, 8], vec![16], vec![16], vec![16]],
+    });
+    let input = InputShape {
+        channels: 3,
+        height: 32,
+        width: 32,
+        classes: 10,
+    };
+    let net = import_weights(
+        &fixture("vgg-small.safetensors"),
+        WeightsFormat::Safetensors,
+        &arch,
+        input,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(Net::parameter_count(&arch, input), 7_514, "PyTorch's count");
+    assert_pytorch_logits(&net, "vgg-small", &Device::flex());
 }
 
 #[test]

@@ -109,6 +109,14 @@ pub fn architecture(arch: &api::Architecture) -> String {
         Resnet(r) if r.width == 1.0 => format!("resnet{}", r.depth),
         Resnet(r) => format!("resnet{} ×{}", r.depth, r.width),
         Wrn(r) => format!("wrn-{}-{}", r.depth, r.widen),
+        Vgg(v) => format!(
+            "vgg {}",
+            v.blocks
+                .iter()
+                .map(|b| format!("{b:?}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     }
 }
 

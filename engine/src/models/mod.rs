@@ -1,4 +1,4 @@
-//! The model zoo: MLPs, plain CNNs, CIFAR-style ResNets and Wide ResNets behind one [`Net`], each returning
+//! The model zoo: MLPs, plain CNNs, CIFAR-style ResNets, Wide ResNets and VGGs behind one [`Net`], each returning
 //! its stage features with its logits so feature distillation works on any pair.
 
 mod cnn;
@@ -8,6 +8,7 @@ mod net;
 mod presets;
 mod residual;
 mod resnet;
+mod vgg;
 mod weights;
 mod wrn;
 
@@ -17,6 +18,7 @@ pub use mlp::Mlp;
 pub use net::{seeded, Features, InputShape, Net, NormBeforeRelu, PreActivation, StageShape};
 pub use presets::{preset, presets, resolve, Preset};
 pub use resnet::Resnet;
+pub use vgg::Vgg;
 pub use weights::{
     burnpack_to_safetensors, export_safetensors, import_weights, Mismatch, MisshapenTensor,
     WeightsError, WeightsFormat,

@@ -6,7 +6,7 @@ use api::Architecture;
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 
-use super::{Cnn, Mlp, Resnet, Wrn};
+use super::{Cnn, Mlp, Resnet, Vgg, Wrn};
 
 /// Serialises seeded initialisation across threads.
 static INIT_LOCK: Mutex<()> = Mutex::new(());
@@ -118,6 +118,8 @@ pub enum Net {
     Resnet(Resnet),
     /// Wide ResNet.
     Wrn(Wrn),
+    /// VGG with batch norm.
+    Vgg(Vgg),
 }
 
 impl Net {
@@ -131,6 +133,7 @@ impl Net {
             Architecture::Cnn(spec) => Net::Cnn(Cnn::init(spec, input, device)),
             Architecture::Resnet(spec) => Net::Resnet(Resnet::init(spec, input, device)),
             Architecture::Wrn(spec) => Net::Wrn(Wrn::init(spec, input, device)),
+            Architecture::Vgg(spec) => Net::Vgg(Vgg::init(spec, input, device)),
             Architecture::Preset { name } => panic!("preset `{name}` must be resolved first"),
         }
     }
@@ -142,6 +145,7 @@ impl Net {
             Architecture::Cnn(spec) => Cnn::stage_shapes(spec, input),
             Architecture::Resnet(spec) => Resnet::stage_shapes(spec, input),
             Architecture::Wrn(spec) => Wrn::stage_shapes(spec, input),
+            Architecture::Vgg(spec) => Vgg::stage_shapes(spec, input),
             Architecture::Preset { .. } => Vec::new(),
         }
     }
@@ -157,6 +161,7 @@ impl Net {
             Architecture::Cnn(spec) => spec.fc,
             Architecture::Resnet(spec) => Resnet::embedding_width(spec),
             Architecture::Wrn(spec) => Wrn::embedding_width(spec),
+            Architecture::Vgg(spec) => Vgg::embedding_width(spec),
             Architecture::Preset { .. } => 0,
         }
     }
@@ -197,6 +202,7 @@ impl Net {
             Net::Cnn(m) => m.forward_features(images, pre),
             Net::Resnet(m) => m.forward_features(images, pre),
             Net::Wrn(m) => m.forward_features(images, pre),
+            Net::Vgg(m) => m.forward_features(images, pre),
         }
     }
 
@@ -208,6 +214,7 @@ impl Net {
             Net::Cnn(m) => m.norms_before_relu(),
             Net::Resnet(m) => m.norms_before_relu(),
             Net::Wrn(m) => m.norms_before_relu(),
+            Net::Vgg(m) => m.norms_before_relu(),
         }
     }
 
@@ -270,6 +277,7 @@ mod tests {
             "{\"kind\": \"resnet\", \"depth\": 8, \"width\": 0.5}",
             "{\"kind\": \"mlp\", \"hidden\": [7]}",
             "{\"kind\": \"wrn\", \"depth\": 10, \"widen\": 1}",
+            "{\"kind\": \"vgg\", \"blocks\": [[4], [5, 6], [6], [8], [8]]}",
         ] {
             let arch: Architecture = serde_json::from_str(arch).unwrap();
             let net = seeded(&device, 3, || Net::init(&arch, input, &device));

@@ -1,6 +1,6 @@
 //! Named architectures, so specs can say `{"kind": "preset", "name": "cnn-m"}`.
 
-use api::{Architecture, CnnSpec, MlpSpec, ResnetSpec, WrnSpec};
+use api::{Architecture, CnnSpec, MlpSpec, ResnetSpec, VggSpec, WrnSpec};
 
 /// A named architecture.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +46,13 @@ fn resnet_x4(depth: usize) -> Architecture {
 /// mdistiller's Wide ResNets.
 fn wrn(depth: usize, widen: usize) -> Architecture {
     Architecture::Wrn(WrnSpec { depth, widen })
+}
+
+/// mdistiller's VGGs with batch norm: the channels of each block's convs.
+fn vgg(blocks: &[&[usize]]) -> Architecture {
+    Architecture::Vgg(VggSpec {
+        blocks: blocks.iter().map(|b| b.to_vec()).collect(),
+    })
 }
 
 /// Every preset, smallest family first.
@@ -132,6 +139,22 @@ pub fn presets() -> Vec<Preset> {
             description: "Wide ResNet 40-2 (mdistiller's wrn_40_2, a CIFAR-100 teacher)",
             architecture: wrn(40, 2),
         },
+        Preset {
+            name: "vgg8",
+            description: "VGG-8 with batch norm (mdistiller's vgg8_bn, a CIFAR-100 student)",
+            architecture: vgg(&[&[64], &[128], &[256], &[512], &[512]]),
+        },
+        Preset {
+            name: "vgg13",
+            description: "VGG-13 with batch norm (mdistiller's vgg13_bn, a CIFAR-100 teacher)",
+            architecture: vgg(&[
+                &[64, 64],
+                &[128, 128],
+                &[256, 256],
+                &[512, 512],
+                &[512, 512],
+            ]),
+        },
     ]
 }
 
@@ -160,9 +183,9 @@ mod tests {
     use crate::models::{InputShape, Net};
 
     /// `(preset, parameters with 10 classes, with 100)` of the reference definitions on 32×32×3
-    /// images (mdistiller's `models/cifar/resnet.py` and `wrn.py`), as
+    /// images (mdistiller's `models/cifar/resnet.py`, `wrn.py` and `vgg.py`), as
     /// `bench/models/param_counts.py` counts them with PyTorch.
-    const REFERENCE_COUNTS: [(&str, usize, usize); 9] = [
+    const REFERENCE_COUNTS: [(&str, usize, usize); 11] = [
         ("resnet8", 78042, 83892),
         ("resnet14", 175258, 181108),
         ("resnet20", 272474, 278324),
@@ -172,10 +195,12 @@ mod tests {
         ("resnet32x4", 7410730, 7433860),
         ("wrn-16-2", 691674, 703284),
         ("wrn-40-2", 2243546, 2255156),
+        ("vgg8", 3918858, 3965028),
+        ("vgg13", 9416010, 9462180),
     ];
 
     #[test]
-    fn the_cifar_resnet_and_wrn_presets_have_exactly_the_reference_parameter_counts() {
+    fn the_cifar_resnet_wrn_and_vgg_presets_have_exactly_the_reference_parameter_counts() {
         for (name, ten, hundred) in REFERENCE_COUNTS {
             let arch = preset(name).expect("a preset").architecture;
             for (classes, expected) in [(10, ten), (100, hundred)] {

@@ -58,6 +58,12 @@ fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
                 + 9.0 * 16.0 * input.channels as f64
                 + widest * input.classes as f64
         }
+        Architecture::Vgg(v) => {
+            let mut channels = vec![input.channels as f64];
+            channels.extend(v.blocks.iter().flatten().map(|&c| c as f64));
+            let convs: f64 = channels.windows(2).map(|w| (9.0 * w[0] + 3.0) * w[1]).sum();
+            convs + (channels.last().copied().unwrap_or(1.0) + 1.0) * input.classes as f64
+        }
         Architecture::Preset { .. } => 0.0,
     }
 }
@@ -122,6 +128,23 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
                 ));
             }
             bounds::WRN_WIDEN.check(r.widen as f64, format!("{at}.widen"))?;
+        }
+        Architecture::Vgg(v) => {
+            if v.blocks.len() != 5 {
+                return Err(SpecError::new(
+                    format!("{at}.blocks"),
+                    format!("needs five blocks, got {}", v.blocks.len()),
+                ));
+            }
+            for (i, block) in v.blocks.iter().enumerate() {
+                if block.is_empty() {
+                    return Err(SpecError::new(
+                        format!("{at}.blocks[{i}]"),
+                        "needs at least one conv layer",
+                    ));
+                }
+                check_sizes(block, &format!("{at}.blocks[{i}]"))?;
+            }
         }
         Architecture::Preset { .. } => unreachable!("presets are resolved before validation"),
     }

@@ -128,6 +128,7 @@ pub fn schema_rules() -> Vec<SchemaRule> {
         at("ResnetSpec", "stem", Rule::Range(WIDTH)),
         at("WrnSpec", "depth", Rule::OneOf(wrn_depths())),
         at("WrnSpec", "widen", Rule::Range(WRN_WIDEN)),
+        at("VggSpec", "blocks", count(5, 5, false)),
         at("Strategy.random", "trials", Rule::Range(TRIALS)),
         at("Strategy.random", "seed", Rule::Range(SEED)),
         at(

@@ -32,7 +32,7 @@ pub struct ParamValue {
 /// An architecture being edited: a preset, or the sizes of a family.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArchDraft {
-    /// `preset`, `mlp`, `cnn`, `resnet` or `wrn`.
+    /// `preset`, `mlp`, `cnn`, `resnet`, `wrn` or `vgg`.
     pub kind: String,
     /// The preset's name.
     pub preset: String,
@@ -48,6 +48,8 @@ pub struct ArchDraft {
     pub width: String,
     /// ResNet stem channels (empty: 16 × width), kept so a cloned spec builds the same model.
     pub stem: String,
+    /// VGG blocks: each block's conv channels comma separated, blocks separated by `/`.
+    pub blocks: String,
 }
 
 /// One distillation term of a link.
@@ -137,6 +139,7 @@ impl ArchDraft {
             depth: "20".into(),
             width: "1".into(),
             stem: String::new(),
+            blocks: "64 / 128 / 256 / 512 / 512".into(),
         }
     }
 
@@ -155,6 +158,10 @@ impl ArchDraft {
             "wrn" => {
                 draft.depth = text("depth").unwrap_or_default();
                 draft.width = text("widen").unwrap_or_else(|| "1".into());
+            }
+            "vgg" => {
+                let blocks = arch["blocks"].as_array().into_iter().flatten();
+                draft.blocks = blocks.map(value_text).collect::<Vec<_>>().join(" / ");
             }
             _ => {
                 draft.depth = text("depth").unwrap_or_default();
@@ -176,6 +183,10 @@ impl ArchDraft {
             }
             "wrn" => {
                 json!({"kind": "wrn", "depth": number_value(&self.depth), "widen": number_value(&self.width)})
+            }
+            "vgg" => {
+                let blocks: Vec<Value> = self.blocks.split('/').map(list_value).collect();
+                json!({"kind": "vgg", "blocks": blocks})
             }
             kind => {
                 let mut arch = json!({"kind": kind, "depth": number_value(&self.depth), "width": number_value(&self.width)});
@@ -471,11 +482,14 @@ mod tests {
     }
 
     #[test]
-    fn resnets_keep_their_stem_and_wide_resnets_their_widening_factor_through_the_draft() {
+    fn resnets_keep_their_stem_wide_resnets_their_widening_and_vggs_their_blocks_through_the_draft()
+    {
         let original = spec(json!({
             "chain": [
                 {"architecture": {"kind": "resnet", "depth": 8, "width": 4.0, "stem": 32}},
                 {"architecture": {"kind": "wrn", "depth": 16, "widen": 2},
+                 "link": {"terms": [{"method": "kd"}]}},
+                {"architecture": {"kind": "vgg", "blocks": [[64, 64], [128], [256], [512], [512]]},
                  "link": {"terms": [{"method": "kd"}]}}
             ]
         }));

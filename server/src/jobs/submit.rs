@@ -37,6 +37,7 @@ fn model_label(stage: &StageSpec) -> String {
         (Some(Architecture::Cnn(c)), None) => format!("cnn {:?}", c.channels),
         (Some(Architecture::Resnet(r)), None) => format!("resnet{}×{}", r.depth, r.width),
         (Some(Architecture::Wrn(r)), None) => format!("wrn-{}-{}", r.depth, r.widen),
+        (Some(Architecture::Vgg(v)), None) => format!("vgg {:?}", v.blocks),
         (None, None) => "?".into(),
     }
 }

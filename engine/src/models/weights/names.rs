@@ -1,7 +1,8 @@
 //! The names a model's tensors carry outside the lab: the reference implementation's for the
 //! architectures that have one (mdistiller's CIFAR ResNet: `conv1`, `bn1`, `layer1.0.conv1`,
 //! `layer1.0.downsample.0/1`, `fc`; its Wide ResNet: `conv1`, `block1.layer.0.bn1`,
-//! `block2.layer.0.convShortcut`, `bn1`, `fc`), the lab's own module paths for the others (MLP, plain
+//! `block2.layer.0.convShortcut`, `bn1`, `fc`; its VGG: `block0.0` (conv), `block0.1` (BN),
+//! `classifier`), the lab's own module paths for the others (MLP, plain
 //! CNN). Parameter names are PyTorch's (`weight`, `bias`, `running_mean`, `running_var`; burn's
 //! batch-norm `gamma`/`beta` are renamed by burn-store's adapters before these rules run).
 
@@ -13,6 +14,7 @@ pub(super) fn reference_name(net: &Net, path: &str) -> String {
     match net {
         Net::Resnet(_) => mdistiller_resnet(path),
         Net::Wrn(_) => mdistiller_wrn(path),
+        Net::Vgg(_) => mdistiller_vgg(path),
         Net::Mlp(_) | Net::Cnn(_) => path.to_string(),
     }
 }
@@ -62,9 +64,38 @@ fn mdistiller_wrn(path: &str) -> String {
     }
 }
 
+/// `blocks.b.l.conv` → `block{b}.{3l}` and `blocks.b.l.norm` → `block{b}.{3l+1}` (each layer
+/// is a `Sequential`'s conv, BN and ReLU), `output` → `classifier`.
+fn mdistiller_vgg(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    match parts.as_slice() {
+        ["output", param] => format!("classifier.{param}"),
+        ["blocks", block, layer, module, param] => {
+            let index = layer.parse::<usize>().map_or(0, |l| 3 * l);
+            let index = if *module == "norm" { index + 1 } else { index };
+            format!("block{block}.{index}.{param}")
+        }
+        _ => path.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{mdistiller_resnet, mdistiller_wrn};
+    use super::{mdistiller_resnet, mdistiller_vgg, mdistiller_wrn};
+
+    #[test]
+    fn the_lab_vgg_paths_become_mdistiller_names() {
+        for (lab, reference) in [
+            ("blocks.0.0.conv.weight", "block0.0.weight"),
+            ("blocks.0.0.conv.bias", "block0.0.bias"),
+            ("blocks.0.0.norm.running_var", "block0.1.running_var"),
+            ("blocks.3.1.conv.weight", "block3.3.weight"),
+            ("blocks.3.1.norm.weight", "block3.4.weight"),
+            ("output.weight", "classifier.weight"),
+        ] {
+            assert_eq!(mdistiller_vgg(lab), reference);
+        }
+    }
 
     #[test]
     fn the_lab_wrn_paths_become_mdistiller_names() {

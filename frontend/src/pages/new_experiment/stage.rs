@@ -28,12 +28,14 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
     let (fc, set_fc) = form.stage_text(stage, |s| &s.arch.fc, |s| &mut s.arch.fc);
     let (depth, set_depth) = form.stage_text(stage, |s| &s.arch.depth, |s| &mut s.arch.depth);
     let (width, set_width) = form.stage_text(stage, |s| &s.arch.width, |s| &mut s.arch.width);
+    let (blocks, set_blocks) = form.stage_text(stage, |s| &s.arch.blocks, |s| &mut s.arch.blocks);
     let kinds = vec![
         ("preset".to_string(), "Preset".to_string()),
         ("mlp".to_string(), "MLP".to_string()),
         ("cnn".to_string(), "Plain CNN".to_string()),
         ("resnet".to_string(), "ResNet".to_string()),
         ("wrn".to_string(), "Wide ResNet".to_string()),
+        ("vgg".to_string(), "VGG".to_string()),
     ];
     let presets = Signal::derive(move || {
         form.presets
@@ -77,6 +79,9 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
                     "cnn" => view! {
                         <TextField label="Conv channels".to_string() hint="comma separated; a 2×2 pool after every second layer".to_string() path=path(".channels") value=channels set=set_channels/>
                         <TextField label="FC width".to_string() path=path(".fc") value=fc set=set_fc/>
+                    }.into_any(),
+                    "vgg" => view! {
+                        <TextField label="Blocks".to_string() hint="each block's conv channels, blocks separated by /; a pool after the first three".to_string() path=path(".blocks") value=blocks set=set_blocks/>
                     }.into_any(),
                     "wrn" => view! {
                         <TextField label="Depth (6n+4)".to_string() path=path(".depth") value=depth set=set_depth/>
