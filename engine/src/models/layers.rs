@@ -4,6 +4,18 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 
+/// A square convolution without bias (a batch norm follows it), padded to keep the spatial
+/// size at stride 1.
+pub fn conv_without_bias(
+    input: usize,
+    output: usize,
+    kernel: usize,
+    stride: usize,
+    device: &Device,
+) -> Conv2d {
+    conv2d(input, output, kernel, stride, false, device)
+}
+
 /// A square convolution padded to keep the spatial size at stride 1 (`kernel / 2` on each side).
 pub fn conv2d(
     input: usize,

@@ -13,7 +13,7 @@ mod weights;
 mod wrn;
 
 pub use cnn::Cnn;
-pub use layers::conv2d;
+pub use layers::{conv2d, conv_without_bias};
 pub use mlp::Mlp;
 pub use net::{seeded, Features, InputShape, Net, NormBeforeRelu, PreActivation, StageShape};
 pub use presets::{preset, presets, resolve, Preset};

@@ -105,6 +105,25 @@ pub struct Features {
     pub logits: Tensor<2>,
 }
 
+impl Features {
+    /// The features of a conv network that average-pools its last stage `last` into the
+    /// embedding and classifies that with `output`.
+    pub(super) fn pooled(
+        stages: Vec<Tensor<4>>,
+        pre_activation: Vec<Tensor<4>>,
+        last: Tensor<4>,
+        output: &burn::nn::Linear,
+    ) -> Features {
+        let embedding = burn::tensor::module::adaptive_avg_pool2d(last, [1, 1]).flatten::<2>(1, 3);
+        Features {
+            stages,
+            pre_activation,
+            logits: output.forward(embedding.clone()),
+            embedding,
+        }
+    }
+}
+
 /// Any model of the zoo.
 // One per run, moved rarely; boxing the variants would only add indirection to every forward.
 #[allow(clippy::large_enum_variant)]

@@ -8,15 +8,12 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use burn::tensor::module::adaptive_avg_pool2d;
 
 use super::residual::{residual_stage_shapes, residual_stages};
-use super::{conv2d, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
+use super::{
+    conv_without_bias as conv, Features, InputShape, NormBeforeRelu, PreActivation, StageShape,
+};
 use crate::kernels::{add_relu, batch_norm, batch_norm_relu, conv2d as apply_conv};
-
-fn conv(input: usize, output: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
-    conv2d(input, output, kernel, stride, false, device)
-}
 
 /// 1×1 projection of the shortcut.
 #[derive(Module, Debug)]
@@ -136,13 +133,7 @@ impl Resnet {
             };
             features.push(x.clone());
         }
-        let pooled = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3); // [batch, 64w]
-        Features {
-            stages: features,
-            pre_activation,
-            logits: self.output.forward(pooled.clone()),
-            embedding: pooled,
-        }
+        Features::pooled(features, pre_activation, x, &self.output)
     }
 
     /// The last block's second batch norm in each stage (mdistiller's `get_bn_before_relu`).

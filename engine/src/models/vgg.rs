@@ -13,7 +13,6 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use burn::tensor::module::adaptive_avg_pool2d;
 
 use super::{conv2d, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
 use crate::kernels::{batch_norm, batch_norm_relu, conv2d as apply_conv};
@@ -117,13 +116,7 @@ impl Vgg {
                 x = self.pool.forward(x);
             }
         }
-        let pooled = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3); // [batch, channels]
-        Features {
-            stages,
-            pre_activation,
-            logits: self.output.forward(pooled.clone()),
-            embedding: pooled,
-        }
+        Features::pooled(stages, pre_activation, x, &self.output)
     }
 
     /// Each block's last BN.

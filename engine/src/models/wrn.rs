@@ -15,15 +15,12 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use burn::tensor::module::adaptive_avg_pool2d;
 
 use super::residual::{residual_stage_shapes, residual_stages};
-use super::{conv2d, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
+use super::{
+    conv_without_bias as conv, Features, InputShape, NormBeforeRelu, PreActivation, StageShape,
+};
 use crate::kernels::{batch_norm, batch_norm_relu, conv2d as apply_conv};
-
-fn conv(input: usize, output: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
-    conv2d(input, output, kernel, stride, false, device)
-}
 
 /// `BN → ReLU → conv → BN → ReLU → conv`, plus the shortcut.
 #[derive(Module, Debug)]
@@ -129,13 +126,7 @@ impl Wrn {
         let (activated, before) = activate(&self.norm, x, pre);
         stages.push(activated.clone());
         pre_activation.extend(before);
-        let pooled = adaptive_avg_pool2d(activated, [1, 1]).flatten::<2>(1, 3); // [batch, 64k]
-        Features {
-            stages,
-            pre_activation,
-            logits: self.output.forward(pooled.clone()),
-            embedding: pooled,
-        }
+        Features::pooled(stages, pre_activation, activated, &self.output)
     }
 
     /// The BN before each stage's ReLU: the next group's first `bn1`, then the last BN.
