@@ -41,14 +41,18 @@ pub enum WeightsFormat {
 }
 
 impl WeightsFormat {
-    /// The format a file name's extension says, if it is one the lab reads.
+    /// The format a file name's ending says (in any case, after at least one character), if
+    /// it is one the lab reads. The API document states the same rule as a pattern.
     pub fn of_file_name(name: &str) -> Option<WeightsFormat> {
-        let extension = Path::new(name).extension()?.to_str()?.to_ascii_lowercase();
-        match extension.as_str() {
-            "safetensors" => Some(WeightsFormat::Safetensors),
-            "pt" | "pth" => Some(WeightsFormat::Pytorch),
-            _ => None,
-        }
+        let name = name.to_ascii_lowercase();
+        [
+            (".safetensors", WeightsFormat::Safetensors),
+            (".pt", WeightsFormat::Pytorch),
+            (".pth", WeightsFormat::Pytorch),
+        ]
+        .into_iter()
+        .find(|(ending, _)| name.len() > ending.len() && name.ends_with(ending))
+        .map(|(_, format)| format)
     }
 
     /// How the format is called in messages.

@@ -220,6 +220,15 @@ fn file_names_tell_the_format() {
     );
     assert_eq!(WeightsFormat::of_file_name("t.onnx"), None);
     assert_eq!(WeightsFormat::of_file_name("safetensors"), None);
+    assert_eq!(
+        WeightsFormat::of_file_name(".pt"),
+        None,
+        "a name before the ending"
+    );
+    assert_eq!(
+        WeightsFormat::of_file_name("a.SafeTensors"),
+        Some(WeightsFormat::Safetensors)
+    );
 }
 
 #[test]

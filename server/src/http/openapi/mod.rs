@@ -326,6 +326,9 @@ fn query_schema(operation: &str, name: &str) -> Option<Value> {
         }
         // A model's name is free text; its file name tells the format.
         ("models_create", "name") => json!({"type": "string"}),
+        // As `WeightsFormat::of_file_name` reads it: a weights file's ending, in any case.
+        ("models_create", "filename") => json!({"type": "string",
+            "pattern": "^.+\\.([sS][aA][fF][eE][tT][eE][nN][sS][oO][rR][sS]|[pP][tT][hH]?)$"}),
         // A preset's name or an architecture's JSON.
         (_, "architecture") => json!({"type": "string"}),
         (_, name) => return query_schema_by_name(name),
