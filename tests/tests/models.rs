@@ -196,7 +196,7 @@ fn files_that_do_not_fit_are_refused_naming_the_problem_and_nothing_is_stored() 
         (
             "filename=m.safetensors&architecture=cnn-xxl&dataset=synthetic",
             &weights,
-            400,
+            422,
             "architecture",
             "unknown preset `cnn-xxl`",
         ),

@@ -108,14 +108,15 @@ fn import_of(query: NewModelQuery, file: std::path::PathBuf) -> Result<ModelImpo
 fn parse_architecture(text: &str) -> Result<Architecture, ApiError> {
     let architecture = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| {
-            ApiError::bad_parameter("architecture", format!("not an architecture: {e}"))
+            ApiError::invalid_field("architecture", format!("not an architecture: {e}"))
         })?
     } else {
         Architecture::Preset {
             name: text.to_string(),
         }
     };
-    resolve(&architecture).map_err(|m| ApiError::bad_parameter("architecture", m))
+    // Any text is a well-formed query value: one that names no architecture is a 422.
+    resolve(&architecture).map_err(|m| ApiError::invalid_field("architecture", m))
 }
 
 /// A file that is not the architecture's weights: 422 naming the file.

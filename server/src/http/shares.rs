@@ -68,7 +68,9 @@ async fn create(
                     ),
                 ));
             }
-            let ids = super::compare::run_ids(Some(&runs.join(",")))?;
+            // Each id is looked up as it is: joined into a comma list, one holding a comma
+            // would count as two.
+            let ids = runs;
             for id in &ids {
                 super::curves::run_row(state, id, "runs").await?;
             }
