@@ -75,31 +75,33 @@ fn pytorch_files_of_mdistillers_resnet_import_and_give_pytorchs_logits() {
     }
 }
 
-#[test]
-fn mdistillers_wide_resnet_imports_and_gives_pytorchs_logits() {
-    let arch = Architecture::Wrn(api::WrnSpec {
-        depth: 10,
-        widen: 1,
-    });
+/// `{stem}.safetensors` imports as `arch` on 32×32×3 images of 10 classes, which has
+/// `pytorch_params` parameters, and gives PyTorch's logits.
+fn assert_imports_like_pytorch(arch: Architecture, stem: &str, pytorch_params: usize) {
     let input = InputShape {
         channels: 3,
         height: 32,
         width: 32,
         classes: 10,
     };
-    let net = import_weights(
-        &fixture("wrn10-1.safetensors"),
-        WeightsFormat::Safetensors,
-        &arch,
-        input,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let file = fixture(&format!("{stem}.safetensors"));
+    let net = import_weights(&file, WeightsFormat::Safetensors, &arch, input)
+        .unwrap_or_else(|e| panic!("{stem}: {e}"));
     assert_eq!(
         Net::parameter_count(&arch, input),
-        77_850,
+        pytorch_params,
         "PyTorch's count"
     );
-    assert_pytorch_logits(&net, "wrn10-1", &Device::flex());
+    assert_pytorch_logits(&net, stem, &Device::flex());
+}
+
+#[test]
+fn mdistillers_wide_resnet_imports_and_gives_pytorchs_logits() {
+    let arch = Architecture::Wrn(api::WrnSpec {
+        depth: 10,
+        widen: 1,
+    });
+    assert_imports_like_pytorch(arch, "wrn10-1", 77_850);
 }
 
 #[test]
@@ -107,21 +109,7 @@ fn mdistillers_vgg_imports_and_gives_pytorchs_logits() {
     let arch = Architecture::Vgg(api::VggSpec {
         blocks: vec![vec![8], vec![8, 8], vec![16], vec![16], vec![16]],
     });
-    let input = InputShape {
-        channels: 3,
-        height: 32,
-        width: 32,
-        classes: 10,
-    };
-    let net = import_weights(
-        &fixture("vgg-small.safetensors"),
-        WeightsFormat::Safetensors,
-        &arch,
-        input,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(Net::parameter_count(&arch, input), 7_514, "PyTorch's count");
-    assert_pytorch_logits(&net, "vgg-small", &Device::flex());
+    assert_imports_like_pytorch(arch, "vgg-small", 7_514);
 }
 
 #[test]
