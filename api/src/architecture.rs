@@ -23,6 +23,10 @@ pub enum Architecture {
     Wrn(WrnSpec),
     /// A VGG network with batch norm.
     Vgg(VggSpec),
+    /// torchvision's ResNet of basic blocks (`resnet18`, `resnet34`), with its ImageNet stem.
+    ImagenetResnet(ImagenetResnetSpec),
+    /// mdistiller's CIFAR MobileNetV2.
+    Mobilenetv2(MobilenetV2Spec),
 }
 
 /// Sizes of a multi-layer perceptron.
@@ -85,6 +89,38 @@ pub struct VggSpec {
     pub blocks: Vec<Vec<usize>>,
 }
 
+/// Sizes of torchvision's ResNet of basic blocks (`torchvision.models.resnet18`, `resnet34`):
+/// a 7×7 stride-2 stem and a 3×3 max pool, four stages with 64·w, 128·w, 256·w and 512·w
+/// channels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImagenetResnetSpec {
+    /// 10, 18 or 34: one, two, or (3, 4, 6, 3) basic blocks per stage.
+    pub depth: usize,
+    /// Width multiplier of the channel counts.
+    #[serde(default = "one")]
+    pub width: f64,
+}
+
+/// Sizes of mdistiller's CIFAR MobileNetV2 (`mobilenetv2_T_w`; its `MobileNetV2` is expansion
+/// 6 at half width): seven groups of inverted residual blocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MobilenetV2Spec {
+    /// How many times a block widens its input before the depthwise conv (t).
+    #[serde(default = "six")]
+    pub expansion: usize,
+    /// Width multiplier of the channel counts (w).
+    #[serde(default = "one")]
+    pub width: f64,
+}
+
+fn six() -> usize {
+    6
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -104,4 +140,8 @@ pub enum ArchitectureKind {
     Wrn,
     /// VGG.
     Vgg,
+    /// torchvision's ResNet.
+    ImagenetResnet,
+    /// MobileNetV2.
+    Mobilenetv2,
 }

@@ -22,7 +22,8 @@ pub use access::{
     ApiTokenInfo, CreatedApiToken, LoginRequest, NewApiToken, SessionInfo, TokenScope,
 };
 pub use architecture::{
-    Architecture, ArchitectureKind, CnnSpec, MlpSpec, ResnetSpec, VggSpec, WrnSpec,
+    Architecture, ArchitectureKind, CnnSpec, ImagenetResnetSpec, MlpSpec, MobilenetV2Spec,
+    ResnetSpec, VggSpec, WrnSpec,
 };
 pub use curves::{
     ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentCurves, ExperimentExport,

@@ -1,4 +1,4 @@
-"""Parameter counts of the reference definitions of the lab's CIFAR ResNet, WRN and VGG presets.
+"""Parameter counts of the reference definitions of the lab's ResNet, WRN and VGG presets.
 
 Reference only (never a dependency of the product or its tests): run with PyTorch installed,
 
@@ -7,13 +7,13 @@ Reference only (never a dependency of the product or its tests): run with PyTorc
 It prints, for 10 and 100 classes on 32x32x3 images, the parameters PyTorch counts
 (`sum(p.numel() for p in model.parameters())`: batch-norm running statistics excluded) of
 mdistiller's CIFAR ResNets, Wide ResNets and VGGs (`mdistiller/models/cifar/resnet.py`, `wrn.py`,
-`vgg.py`), as
+`vgg.py`, `mobilenetv2.py`) and torchvision's resnet18 and resnet34 (torchvision itself), as
 `reference_weights.py` beside this file writes them again with their module names (the same
 definitions whose weights the import tests load). `engine/src/models/presets.rs`'s test holds
 the same table.
 """
 
-from reference_weights import VGG, ResNet, WideResNet
+from reference_weights import VGG, MobileNetV2, ResNet, WideResNet, torchvision_resnet
 
 RESNETS = {
     "resnet8": (8, [16, 16, 32, 64]),
@@ -33,6 +33,9 @@ VGGS = {
 }
 
 
+TORCHVISION_RESNETS = {"resnet18": [2, 2, 2, 2], "resnet34": [3, 4, 6, 3]}
+
+
 def parameters(model):
     return sum(p.numel() for p in model.parameters())
 
@@ -46,4 +49,10 @@ if __name__ == "__main__":
         print(f'("{name}", {counts[0]}, {counts[1]}),')
     for name, cfg in VGGS.items():
         counts = [parameters(VGG(cfg, k)) for k in (10, 100)]
+        print(f'("{name}", {counts[0]}, {counts[1]}),')
+    # mdistiller's `MobileNetV2` is `mobile_half`: expansion 6, half the width.
+    counts = [parameters(MobileNetV2(6, k, 0.5)) for k in (10, 100)]
+    print(f'("mobilenetv2", {counts[0]}, {counts[1]}),')
+    for name, blocks in TORCHVISION_RESNETS.items():
+        counts = [parameters(torchvision_resnet(blocks, [64, 128, 256, 512], k)) for k in (10, 100)]
         print(f'("{name}", {counts[0]}, {counts[1]}),')

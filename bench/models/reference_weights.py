@@ -23,7 +23,16 @@ where the width changes, a last `bn1`, `fc`) at depth 10 and widen factor 1:
 `wrn10-1.safetensors` and `wrn10-1-expected.safetensors`; and for mdistiller's VGG with batch
 norm (`mdistiller/models/cifar/vgg.py`: `block0..4` Sequentials of conv (with bias), BN and ReLU
 with the last ReLU dropped, `classifier`) with small blocks (8 / 8, 8 / 16 / 16 / 16 channels):
-`vgg-small.safetensors` and `vgg-small-expected.safetensors`.
+`vgg-small.safetensors` and `vgg-small-expected.safetensors`; and for torchvision's ResNet of
+basic blocks (`torchvision.models.resnet`, the class of `resnet18` and `resnet34`, used itself:
+`conv1` 7x7 stride 2, `bn1`, a 3x3 max pool, `layer1..4`, `fc`) with one block per stage at an
+eighth of the width (8, 16, 32, 64 channels): `tv-resnet10-eighth.safetensors` and its
+`-expected` file. That one needs torchvision besides PyTorch. Last, mdistiller's CIFAR
+MobileNetV2 (`mdistiller/models/cifar/mobilenetv2.py`: `conv1` and `conv2` Sequentials of a conv,
+a BN and a ReLU, `blocks.i.j.conv` Sequentials of an expanding 1x1 conv, its BN, a depthwise 3x3
+conv, its BN and a projecting 1x1 conv and BN at indices 0, 1, 3, 4, 6, 7, `classifier.0`) with
+expansion 2 at a quarter of the width: `mobilenetv2-t2-quarter.safetensors` and its `-expected`
+file.
 """
 
 import os
@@ -160,6 +169,70 @@ class VGG(nn.Module):
         return self.classifier(self.pool4(x).flatten(1))
 
 
+def torchvision_resnet(blocks, widths, num_classes):
+    """torchvision's own ResNet of `BasicBlock`s with `blocks` blocks per stage, its four stages
+    `widths` channels wide (64, 128, 256, 512 in resnet18 and resnet34)."""
+    from torchvision.models.resnet import BasicBlock
+    from torchvision.models.resnet import ResNet as TorchvisionResNet
+
+    model = TorchvisionResNet(BasicBlock, blocks, num_classes=num_classes)
+    if widths != [64, 128, 256, 512]:
+        model.inplanes = widths[0]
+        model.conv1 = nn.Conv2d(3, widths[0], 7, stride=2, padding=3, bias=False)
+        model.bn1 = nn.BatchNorm2d(widths[0])
+        model.layer1 = model._make_layer(BasicBlock, widths[0], blocks[0])
+        model.layer2 = model._make_layer(BasicBlock, widths[1], blocks[1], stride=2)
+        model.layer3 = model._make_layer(BasicBlock, widths[2], blocks[2], stride=2)
+        model.layer4 = model._make_layer(BasicBlock, widths[3], blocks[3], stride=2)
+        model.fc = nn.Linear(widths[3], num_classes)
+    return model
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, stride, expansion):
+        super().__init__()
+        hidden = cin * expansion
+        self.use_res_connect = stride == 1 and cin == cout
+        self.conv = nn.Sequential(
+            nn.Conv2d(cin, hidden, 1, 1, 0, bias=False), nn.BatchNorm2d(hidden), nn.ReLU(inplace=True),
+            nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(hidden, cout, 1, 1, 0, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+
+class MobileNetV2(nn.Module):
+    SETTING = [(1, 16, 1, 1), (None, 24, 2, 1), (None, 32, 3, 2), (None, 64, 4, 2), (None, 96, 3, 1),
+               (None, 160, 3, 2), (None, 320, 1, 1)]
+
+    def __init__(self, expansion, num_classes, width_mult):
+        super().__init__()
+        cin = int(32 * width_mult)
+        self.conv1 = nn.Sequential(nn.Conv2d(3, cin, 3, 2, 1, bias=False), nn.BatchNorm2d(cin),
+                                   nn.ReLU(inplace=True))
+        self.blocks = nn.ModuleList([])
+        for t, c, n, s in self.SETTING:
+            cout = int(c * width_mult)
+            layers = []
+            for stride in [s] + [1] * (n - 1):
+                layers.append(InvertedResidual(cin, cout, stride, t or expansion))
+                cin = cout
+            self.blocks.append(nn.Sequential(*layers))
+        last = int(1280 * width_mult) if width_mult > 1.0 else 1280
+        self.conv2 = nn.Sequential(nn.Conv2d(cin, last, 1, 1, 0, bias=False), nn.BatchNorm2d(last),
+                                   nn.ReLU(inplace=True))
+        self.classifier = nn.Sequential(nn.Linear(last, num_classes))
+
+    def forward(self, x):
+        out = self.conv1(x)
+        for block in self.blocks:
+            out = block(out)
+        out = self.conv2(out)
+        return self.classifier(F.adaptive_avg_pool2d(out, 1).flatten(1))
+
+
 def randomize_norms(model):
     """Random batch-norm statistics and affine parameters, so a loader that skips them fails."""
     for module in model.modules():
@@ -206,6 +279,18 @@ def main(out):
     randomize_norms(vgg)
     logits = write_expected(vgg, out, "vgg-small")
     print(f"vgg-small: {sum(p.numel() for p in vgg.parameters())} parameters; "
+          f"logits[0] = {logits[0].tolist()}")
+    torch.manual_seed(2029)
+    tv = torchvision_resnet([1, 1, 1, 1], [8, 16, 32, 64], 10)
+    randomize_norms(tv)
+    logits = write_expected(tv, out, "tv-resnet10-eighth")
+    print(f"tv-resnet10-eighth: {sum(p.numel() for p in tv.parameters())} parameters; "
+          f"logits[0] = {logits[0].tolist()}")
+    torch.manual_seed(2030)
+    mobile = MobileNetV2(2, 10, 0.25)
+    randomize_norms(mobile)
+    logits = write_expected(mobile, out, "mobilenetv2-t2-quarter")
+    print(f"mobilenetv2-t2-quarter: {sum(p.numel() for p in mobile.parameters())} parameters; "
           f"logits[0] = {logits[0].tolist()}")
 
 

@@ -7,10 +7,11 @@ use api::{Architecture, LinkSpec, OptimizerSpec};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
+use crate::data::ImageSet;
 use crate::data::{Batcher, Split};
 use crate::device::ComputeDevice;
 use crate::distill::{link_loss, BatchInputs, LinkModules, StagePair};
-use crate::models::{seeded, InputShape, Net};
+use crate::models::{export_onnx, seeded, InputShape, Net, OnnxError, OnnxRunner, LOGITS};
 use crate::train::{measure_inference, InferenceTiming, Optimizer, Student};
 
 /// What a benchmark measured.
@@ -24,6 +25,8 @@ pub struct BenchResult {
     pub steps: usize,
     /// Inference timings.
     pub inference: InferenceTiming,
+    /// The model measured, in eval mode.
+    pub net: Net,
 }
 
 /// Times `steps` training steps of batch `batch_size` after `warmup` untimed ones (kernel
@@ -96,5 +99,33 @@ pub fn bench_model(
         train_samples_per_s: (steps * batch_size) as f64 / seconds,
         steps,
         inference: measure_inference(&net, &data.test, &batcher, &device.device),
+        net,
     }
+}
+
+/// Images per batch when timing the ONNX runtime.
+const ONNX_BATCH: usize = 256;
+/// Timed batches.
+const ONNX_RUNS: usize = 3;
+
+/// Samples per second of `net` exported to ONNX and run by tract on the CPU, in batches of
+/// [`ONNX_BATCH`] images of `set` after one untimed batch: what a frozen ONNX teacher of this
+/// size costs per image.
+pub fn onnx_throughput(
+    net: &Net,
+    input: InputShape,
+    set: &ImageSet,
+    batcher: &Batcher,
+) -> Result<f64, OnnxError> {
+    let image = [input.channels, input.height, input.width];
+    let runner = OnnxRunner::load(&export_onnx(net, input), image, &[LOGITS.to_string()])?;
+    let indices: Vec<usize> = (0..ONNX_BATCH).map(|i| i % set.len()).collect();
+    let images = batcher.batch(set, &indices, &Device::flex(), None).images;
+    let values: Vec<f32> = images.into_data().try_to_vec().expect("f32 images");
+    runner.run(&values, ONNX_BATCH)?;
+    let start = Instant::now();
+    for _ in 0..ONNX_RUNS {
+        runner.run(&values, ONNX_BATCH)?;
+    }
+    Ok((ONNX_BATCH * ONNX_RUNS) as f64 / start.elapsed().as_secs_f64())
 }

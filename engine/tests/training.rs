@@ -186,8 +186,8 @@ fn a_three_stage_chain_with_baseline_trains_each_stage_from_the_previous_one() {
                        "schedule": {"kind": "cosine"}},
             "seeds": [1, 2], "baseline": true,
             "chain": [{"architecture": {"kind": "preset", "name": "cnn-s"}},
-                      {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "kd"}]}},
-                      {"architecture": {"kind": "mlp", "hidden": [32]}, "link": {"terms": [{"method": "dkd"}]}}]}"#,
+          {"architecture": {"kind": "preset", "name": "cnn-xs"}, "link": {"terms": [{"method": "kd"}]}},
+          {"architecture": {"kind": "mlp", "hidden": [32]}, "link": {"terms": [{"method": "dkd"}]}}]}"#,
     );
     let ids: Vec<&str> = report.runs.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
@@ -361,7 +361,7 @@ fn the_synthetic_set_separates_a_cnn_from_an_mlp() {
     let report = run_to_end(
         r#"{"dataset": {"name": "synthetic"}, "budget": {"epochs": 2, "batch_size": 64}, "baseline": true,
             "chain": [{"architecture": {"kind": "preset", "name": "cnn-s"}},
-                      {"architecture": {"kind": "preset", "name": "mlp-s"}, "link": {"terms": [{"method": "kd"}]}}]}"#,
+          {"architecture": {"kind": "preset", "name": "mlp-s"}, "link": {"terms": [{"method": "kd"}]}}]}"#,
     );
     let cnn = report.runs[0].measurements.top1();
     let mlp = report.runs[2].measurements.top1();
@@ -375,8 +375,8 @@ fn a_resnet_teacher_teaches_a_plain_cnn_through_its_feature_maps() {
         r#"{"dataset": {"name": "synthetic", "train_subset": 256, "test_subset": 64},
             "budget": {"epochs": 1, "batch_size": 32},
             "chain": [{"architecture": {"kind": "resnet", "depth": 8, "width": 0.5}},
-                      {"architecture": {"kind": "preset", "name": "cnn-xs"},
-                       "link": {"terms": [{"method": "at"}, {"method": "fitnet"}, {"method": "mgd"}]}}]}"#,
+          {"architecture": {"kind": "preset", "name": "cnn-xs"},
+           "link": {"terms": [{"method": "at"}, {"method": "fitnet"}, {"method": "mgd"}]}}]}"#,
     );
     let terms: Vec<&str> = report.runs[1].epochs[0]
         .terms
@@ -390,18 +390,17 @@ fn a_resnet_teacher_teaches_a_plain_cnn_through_its_feature_maps() {
         .all(|t| t.raw.is_finite() && t.raw > 0.0));
 }
 
-#[test]
-fn a_wide_resnet_teaches_a_thinner_one_through_its_stages_before_and_after_the_relu() {
-    let report = run_to_end(
-        r#"{"dataset": {"name": "synthetic", "train_subset": 256, "test_subset": 64},
-            "budget": {"epochs": 1, "batch_size": 32},
-            "chain": [{"architecture": {"kind": "wrn", "depth": 10, "widen": 2}},
-                      {"architecture": {"kind": "wrn", "depth": 10, "widen": 1},
-                       "link": {"terms": [{"method": "ofd"}, {"method": "at"}]}}]}"#,
-    );
+/// Trains the two-stage `chain` for one epoch on 256 synthetic images and checks that the
+/// student's link reports the terms `names` (cross-entropy first), each finite and positive.
+fn assert_distils_with_terms(chain: &str, names: &[&str]) {
+    let report = run_to_end(&format!(
+        r#"{{"dataset": {{"name": "synthetic", "train_subset": 256, "test_subset": 64}},
+            "budget": {{"epochs": 1, "batch_size": 32}},
+            "chain": {chain}}}"#
+    ));
     let terms = &report.runs[1].epochs[0].terms;
-    let names: Vec<&str> = terms.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["ce", "ofd", "at"]);
+    let reported: Vec<&str> = terms.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(reported, names);
     assert!(
         terms.iter().all(|t| t.raw.is_finite() && t.raw > 0.0),
         "{terms:?}"
@@ -409,20 +408,42 @@ fn a_wide_resnet_teaches_a_thinner_one_through_its_stages_before_and_after_the_r
 }
 
 #[test]
-fn a_vgg_learns_from_a_resnet_through_its_stages_and_logits() {
-    let report = run_to_end(
-        r#"{"dataset": {"name": "synthetic", "train_subset": 256, "test_subset": 64},
-            "budget": {"epochs": 1, "batch_size": 32},
-            "chain": [{"architecture": {"kind": "resnet", "depth": 8, "width": 0.5}},
-                      {"architecture": {"kind": "vgg", "blocks": [[8], [8, 8], [16], [16], [16]]},
-                       "link": {"terms": [{"method": "kd"}, {"method": "ofd"}, {"method": "reviewkd"}]}}]}"#,
+fn a_wide_resnet_teaches_a_thinner_one_through_its_stages_before_and_after_the_relu() {
+    assert_distils_with_terms(
+        r#"[{"architecture": {"kind": "wrn", "depth": 10, "widen": 2}},
+          {"architecture": {"kind": "wrn", "depth": 10, "widen": 1},
+           "link": {"terms": [{"method": "ofd"}, {"method": "at"}]}}]"#,
+        &["ce", "ofd", "at"],
     );
-    let terms = &report.runs[1].epochs[0].terms;
-    let names: Vec<&str> = terms.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["ce", "kd", "ofd", "reviewkd"]);
-    assert!(
-        terms.iter().all(|t| t.raw.is_finite() && t.raw > 0.0),
-        "{terms:?}"
+}
+
+#[test]
+fn torchvisions_resnet_teaches_a_thinner_one_through_its_four_stages_and_logits() {
+    assert_distils_with_terms(
+        r#"[{"architecture": {"kind": "imagenet_resnet", "depth": 10, "width": 0.25}},
+          {"architecture": {"kind": "imagenet_resnet", "depth": 10, "width": 0.125},
+           "link": {"terms": [{"method": "kd"}, {"method": "at"}, {"method": "ofd"}]}}]"#,
+        &["ce", "kd", "at", "ofd"],
+    );
+}
+
+#[test]
+fn a_mobilenetv2_learns_from_a_wide_resnet_through_its_stages_and_logits() {
+    assert_distils_with_terms(
+        r#"[{"architecture": {"kind": "wrn", "depth": 10, "widen": 1}},
+          {"architecture": {"kind": "mobilenetv2", "expansion": 2, "width": 0.25},
+           "link": {"terms": [{"method": "kd"}, {"method": "fitnet"}, {"method": "ofd"}]}}]"#,
+        &["ce", "kd", "fitnet", "ofd"],
+    );
+}
+
+#[test]
+fn a_vgg_learns_from_a_resnet_through_its_stages_and_logits() {
+    assert_distils_with_terms(
+        r#"[{"architecture": {"kind": "resnet", "depth": 8, "width": 0.5}},
+          {"architecture": {"kind": "vgg", "blocks": [[8], [8, 8], [16], [16], [16]]},
+           "link": {"terms": [{"method": "kd"}, {"method": "ofd"}, {"method": "reviewkd"}]}}]"#,
+        &["ce", "kd", "ofd", "reviewkd"],
     );
 }
 

@@ -1,5 +1,7 @@
 //! Weights written by PyTorch itself (`bench/models/reference_weights.py`: mdistiller's CIFAR
-//! ResNet at depth 8, half width, its Wide ResNet 10-1 and a small VGG, all with random
+//! ResNet at depth 8, half width, its Wide ResNet 10-1, a small VGG, its MobileNetV2 with
+//! expansion 2 at a quarter of the width, and torchvision's ResNet at depth 10, an eighth of the
+//! width, all with random
 //! batch-norm statistics) import into the zoo's models and give PyTorch's logits, from a plain
 //! state_dict, an mdistiller checkpoint and a `.safetensors` file.
 
@@ -110,6 +112,24 @@ fn mdistillers_vgg_imports_and_gives_pytorchs_logits() {
         blocks: vec![vec![8], vec![8, 8], vec![16], vec![16], vec![16]],
     });
     assert_imports_like_pytorch(arch, "vgg-small", 7_514);
+}
+
+#[test]
+fn torchvisions_resnet_imports_and_gives_pytorchs_logits() {
+    let arch = Architecture::ImagenetResnet(api::ImagenetResnetSpec {
+        depth: 10,
+        width: 0.125,
+    });
+    assert_imports_like_pytorch(arch, "tv-resnet10-eighth", 78_962);
+}
+
+#[test]
+fn mdistillers_mobilenetv2_imports_and_gives_pytorchs_logits() {
+    let arch = Architecture::Mobilenetv2(api::MobilenetV2Spec {
+        expansion: 2,
+        width: 0.25,
+    });
+    assert_imports_like_pytorch(arch, "mobilenetv2-t2-quarter", 162_370);
 }
 
 #[test]

@@ -236,8 +236,8 @@ pub fn experiment_export_url(id: &str, format: &str) -> String {
     format!("/api/experiments/{id}/export?format={format}")
 }
 
-/// A run's trained model as a download: `burn` (burnpack) or `safetensors` (the reference
-/// implementation's names, for PyTorch).
+/// A run's trained model as a download: `burn` (burnpack), `safetensors` (the reference
+/// implementation's names, for PyTorch) or `onnx` (for any ONNX runtime).
 pub fn run_model_url(id: &str, format: &str) -> String {
     format!("/api/runs/{id}/model?format={format}")
 }

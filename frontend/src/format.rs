@@ -109,6 +109,9 @@ pub fn architecture(arch: &api::Architecture) -> String {
         Resnet(r) if r.width == 1.0 => format!("resnet{}", r.depth),
         Resnet(r) => format!("resnet{} ×{}", r.depth, r.width),
         Wrn(r) => format!("wrn-{}-{}", r.depth, r.widen),
+        Mobilenetv2(m) => format!("mobilenetv2 t{} ×{}", m.expansion, m.width),
+        ImagenetResnet(r) if r.width == 1.0 => format!("resnet{} (torchvision)", r.depth),
+        ImagenetResnet(r) => format!("resnet{} (torchvision) ×{}", r.depth, r.width),
         Vgg(v) => format!(
             "vgg {}",
             v.blocks

@@ -1,9 +1,9 @@
-//! A trained model as it leaves the lab: burn's burnpack file as training wrote it, or a
-//! `.safetensors` file in the reference implementation's names. `GET /api/runs/{id}/model` and
-//! `distill run --export` are this one file.
+//! A trained model as it leaves the lab: burn's burnpack file as training wrote it, a
+//! `.safetensors` file in the reference implementation's names, or an `.onnx` file any ONNX
+//! runtime runs. `GET /api/runs/{id}/model` and `distill run --export` are this one file.
 
 use api::{DatasetName, RunStatus};
-use engine::models::burnpack_to_safetensors;
+use engine::models::{burnpack_to_onnx, burnpack_to_safetensors};
 use engine::spec::input_shape_of;
 
 use crate::jobs::Jobs;
@@ -16,18 +16,32 @@ pub enum ModelFormat {
     Burn,
     /// `.safetensors` in the reference implementation's names and PyTorch's layout.
     Safetensors,
+    /// ONNX, its batch dimension free, with the logits and the stage features as outputs.
+    Onnx,
 }
 
 impl ModelFormat {
     /// The choices, as messages list them.
-    pub const CHOICES: &str = "`burn` or `safetensors`";
+    pub const CHOICES: &str = "`burn`, `safetensors` or `onnx`";
+
+    /// Every format, as the API document lists them.
+    pub const ALL: [ModelFormat; 3] = [
+        ModelFormat::Burn,
+        ModelFormat::Safetensors,
+        ModelFormat::Onnx,
+    ];
 
     /// The format called `name` on the wire.
     pub fn parse(name: &str) -> Option<ModelFormat> {
-        match name {
-            "burn" => Some(ModelFormat::Burn),
-            "safetensors" => Some(ModelFormat::Safetensors),
-            _ => None,
+        ModelFormat::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
+    /// The format's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelFormat::Burn => "burn",
+            ModelFormat::Safetensors => "safetensors",
+            ModelFormat::Onnx => "onnx",
         }
     }
 
@@ -35,6 +49,7 @@ impl ModelFormat {
         match self {
             ModelFormat::Burn => "bpk",
             ModelFormat::Safetensors => "safetensors",
+            ModelFormat::Onnx => "onnx",
         }
     }
 }
@@ -92,16 +107,19 @@ pub async fn model_file(
     );
     let bytes = match format {
         ModelFormat::Burn => burnpack,
-        ModelFormat::Safetensors => safetensors_of(jobs, run, burnpack).await?,
+        ModelFormat::Safetensors | ModelFormat::Onnx => {
+            converted(jobs, run, burnpack, format).await?
+        }
     };
     Ok(ModelFile { name, bytes })
 }
 
-/// The `.safetensors` file of a run's burnpack file.
-async fn safetensors_of(
+/// A run's burnpack file converted to `format`, on the CPU.
+async fn converted(
     jobs: &Jobs,
     run: &RunRow,
     burnpack: Vec<u8>,
+    format: ModelFormat,
 ) -> Result<Vec<u8>, ModelFileError> {
     let export = |message: String| {
         ModelFileError::Export(format!(
@@ -119,8 +137,10 @@ async fn safetensors_of(
     let info = engine::data::describe(&dataset, &jobs.runtime().data_dirs)
         .map_err(|e| export(e.to_string()))?;
     let architecture = run.architecture().map_err(|e| export(e.to_string()))?;
-    tokio::task::spawn_blocking(move || {
-        burnpack_to_safetensors(&architecture, input_shape_of(&info), burnpack)
+    let input = input_shape_of(&info);
+    tokio::task::spawn_blocking(move || match format {
+        ModelFormat::Onnx => burnpack_to_onnx(&architecture, input, burnpack),
+        _ => burnpack_to_safetensors(&architecture, input, burnpack),
     })
     .await
     .map_err(|e| export(e.to_string()))?

@@ -1,5 +1,6 @@
-//! Models in and out through the real binary: a student the lab trained leaves as a
-//! `.safetensors` file, comes back through `POST /api/models` as a run of kind `imported` with
+//! Models in and out through the real binary: a student the lab trained leaves as an `.onnx`
+//! file that gives burn's logits in the engine's ONNX runtime, and as a `.safetensors` file that
+//! comes back through `POST /api/models` as a run of kind `imported` with
 //! the same weights (and so the same test accuracy as the original evaluated the same way), and teaches a new student as
 //! `chain[0].from_run`; PyTorch's own state_dict of mdistiller's ResNet imports for a
 //! registered colour dataset; every refusal is a 4xx that names the problem, with nothing
@@ -38,15 +39,53 @@ fn evaluated(server: &Server, response: &ApiResponse) -> api::RunSummary {
     run
 }
 
-fn model_file(server: &Server, run: &str, format: &str) -> Vec<u8> {
+/// The run's model file in the format whose files end in `.{extension}`.
+fn model_file(server: &Server, run: &str, extension: &str) -> Vec<u8> {
+    let format = if extension == "bpk" {
+        "burn"
+    } else {
+        extension
+    };
     let download = server.get(&format!("/api/runs/{run}/model?format={format}"));
     assert_eq!(download.status, 200, "{}", download.text);
     let disposition = &download.headers["content-disposition"];
     assert!(
-        disposition.ends_with(&format!(".{format}\"")),
+        disposition.ends_with(&format!(".{extension}\"")),
         "{disposition}"
     );
     download.bytes
+}
+
+/// The `.onnx` file, run by tract, gives the logits of the burnpack file's model (both `cnn-xs`
+/// on the synthetic set's 28×28 grey images of 10 classes) within 1e-4 on a batch.
+fn assert_onnx_gives_burns_logits(onnx: &[u8], burnpack: &[u8]) {
+    use burn::prelude::*;
+    use engine::models::{resolve, InputShape, Net, OnnxRunner};
+    let input = InputShape {
+        channels: 1,
+        height: 28,
+        width: 28,
+        classes: 10,
+    };
+    let arch = resolve(&api::Architecture::Preset {
+        name: "cnn-xs".into(),
+    })
+    .unwrap();
+    let device = Device::flex();
+    let net = Net::from_burnpack(&arch, input, burnpack.to_vec(), &device).unwrap();
+    device.seed(3);
+    let images = Tensor::<4>::random([5, 1, 28, 28], burn::tensor::Distribution::Default, &device);
+    let values: Vec<f32> = images.clone().into_data().try_to_vec().unwrap();
+    let runner = OnnxRunner::load(onnx, [1, 28, 28], &["logits".to_string()]).unwrap();
+    let from_onnx = &runner.run(&values, 5).unwrap()[0];
+    let from_burn: Vec<f32> = net.forward(images).into_data().try_to_vec().unwrap();
+    assert_eq!(from_onnx.len(), 5 * 10);
+    for (i, (a, b)) in from_onnx.iter().zip(&from_burn).enumerate() {
+        assert!(
+            (a - b).abs() < 1e-4,
+            "logit {i}: {a} from the .onnx file, {b} from burn"
+        );
+    }
 }
 
 /// Import directories left in the server's checkpoints.
@@ -62,7 +101,7 @@ fn stored_imports(dir: &Path) -> usize {
 }
 
 #[test]
-fn a_trained_student_leaves_as_safetensors_comes_back_imported_and_teaches() {
+fn a_trained_student_leaves_as_onnx_and_safetensors_comes_back_imported_and_teaches() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &[]);
     let trained = server.ended(&server.submit(&json!({
@@ -76,6 +115,10 @@ fn a_trained_student_leaves_as_safetensors_comes_back_imported_and_teaches() {
         RunStatus::Succeeded,
         "{:?}",
         original.message
+    );
+    assert_onnx_gives_burns_logits(
+        &model_file(&server, &original.id, "onnx"),
+        &model_file(&server, &original.id, "bpk"),
     );
     let exported = model_file(&server, &original.id, "safetensors");
 
@@ -249,7 +292,7 @@ fn files_that_do_not_fit_are_refused_naming_the_problem_and_nothing_is_stored() 
     assert_eq!(uploads, 0, "no upload was left behind");
 
     let unknown = server.get(&format!(
-        "/api/runs/{}/model?format=onnx",
+        "/api/runs/{}/model?format=tflite",
         trained.runs[0].id
     ));
     assert_eq!(unknown.status, 400);
@@ -267,17 +310,39 @@ fn the_command_line_exports_trained_models_and_imports_one_into_a_store() {
     });
     std::fs::write(&spec, student.to_string()).unwrap();
     let out = dir.path().join("out");
-    let trained = distill_run_on_cpu(&spec, &out, &["--export", "safetensors"]);
+    let trained = distill_run_on_cpu(
+        &spec,
+        &out,
+        &[
+            "--export",
+            "safetensors",
+            "--export",
+            "onnx",
+            "--export",
+            "burn",
+        ],
+    );
     assert!(trained.status.success(), "{}", stderr(&trained));
-    let exported: Vec<_> = std::fs::read_dir(out.join("models"))
+    let mut exported: Vec<_> = std::fs::read_dir(out.join("models"))
         .unwrap()
-        .map(|e| e.unwrap().path())
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
         .collect();
-    assert_eq!(exported.len(), 1, "{exported:?}");
-    let file = exported[0].to_str().unwrap();
+    exported.sort();
+    assert_eq!(exported.len(), 3, "{exported:?}");
     assert!(
-        file.ends_with(".safetensors") && file.contains("student-seed0-"),
-        "{file}"
+        exported.iter().all(|f| f.contains("student-seed0-")),
+        "{exported:?}"
+    );
+    let [burnpack, onnx, file] = [".bpk", ".onnx", ".safetensors"].map(|ending| {
+        exported
+            .iter()
+            .find(|f| f.ends_with(ending))
+            .unwrap()
+            .as_str()
+    });
+    assert_onnx_gives_burns_logits(
+        &std::fs::read(onnx).unwrap(),
+        &std::fs::read(burnpack).unwrap(),
     );
 
     let db = format!("sqlite:{}", dir.path().join("lab.db").display());

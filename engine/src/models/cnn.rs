@@ -9,6 +9,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::onnx::{GraphOutputs, OnnxGraph};
 use super::{conv2d, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
 use crate::kernels::{batch_norm, batch_norm_relu, conv2d as apply_conv, relu_max_pool};
 
@@ -108,6 +109,26 @@ impl Cnn {
             logits: self.output.forward(hidden.clone()),
             embedding: hidden,
         }
+    }
+
+    /// The same forward pass written as an ONNX graph.
+    pub(super) fn write_onnx(&self, graph: &mut OnnxGraph, images: &str) -> GraphOutputs {
+        let mut x = images.to_string();
+        let mut stages = Vec::with_capacity(self.layers.len());
+        for (i, layer) in self.layers.iter().enumerate() {
+            let conv = graph.conv(&layer.conv, &x, &format!("layers.{i}.conv"));
+            let normed = graph.batch_norm(&layer.norm, &conv, &format!("layers.{i}.norm"));
+            x = graph.relu(&normed);
+            if let Some(pool) = &layer.pool {
+                x = graph.max_pool(pool, &x);
+            }
+            stages.push(x.clone());
+        }
+        let flat = graph.flatten(&x);
+        let hidden = graph.linear(&self.fc, &flat, "fc");
+        let hidden = graph.relu(&hidden);
+        let logits = graph.linear(&self.output, &hidden, "output");
+        GraphOutputs { stages, logits }
     }
 
     pub(super) fn norms_before_relu(&self) -> Vec<NormBeforeRelu> {

@@ -5,6 +5,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::onnx::{GraphOutputs, OnnxGraph};
 use super::{Features, InputShape, PreActivation, StageShape};
 
 /// `Linear → ReLU` per hidden layer, then a linear classifier.
@@ -63,5 +64,18 @@ impl Mlp {
             logits: self.output.forward(x.clone()),
             embedding: x,
         }
+    }
+
+    /// The same forward pass written as an ONNX graph.
+    pub(super) fn write_onnx(&self, graph: &mut OnnxGraph, images: &str) -> GraphOutputs {
+        let mut x = graph.flatten(images);
+        let mut stages = Vec::with_capacity(self.hidden.len());
+        for (i, layer) in self.hidden.iter().enumerate() {
+            let before = graph.linear(layer, &x, &format!("hidden.{i}"));
+            x = graph.relu(&before);
+            stages.push(graph.as_map(&x, layer.weight.dims()[1]));
+        }
+        let logits = graph.linear(&self.output, &x, "output");
+        GraphOutputs { stages, logits }
     }
 }

@@ -1,10 +1,15 @@
-//! The model zoo: MLPs, plain CNNs, CIFAR-style ResNets, Wide ResNets and VGGs behind one [`Net`], each returning
-//! its stage features with its logits so feature distillation works on any pair.
+//! The model zoo: MLPs, plain CNNs, CIFAR-style ResNets, Wide ResNets, VGGs, MobileNetV2s and
+//! torchvision's ResNets behind one
+//! [`Net`], each returning its stage features with its logits so feature distillation works on
+//! any pair; their weights in and out in PyTorch's names ([`weights`]) and as ONNX ([`onnx`]).
 
 mod cnn;
+mod imagenet_resnet;
 mod layers;
 mod mlp;
+mod mobilenetv2;
 mod net;
+mod onnx;
 mod presets;
 mod residual;
 mod resnet;
@@ -13,9 +18,12 @@ mod weights;
 mod wrn;
 
 pub use cnn::Cnn;
+pub use imagenet_resnet::{blocks_per_stage, ImagenetResnet};
 pub use layers::{conv2d, conv_without_bias};
 pub use mlp::Mlp;
+pub use mobilenetv2::MobilenetV2;
 pub use net::{seeded, Features, InputShape, Net, NormBeforeRelu, PreActivation, StageShape};
+pub use onnx::{burnpack_to_onnx, export_onnx, OnnxError, OnnxOutput, OnnxRunner, IMAGES, LOGITS};
 pub use presets::{preset, presets, resolve, Preset};
 pub use resnet::Resnet;
 pub use vgg::Vgg;

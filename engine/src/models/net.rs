@@ -6,7 +6,7 @@ use api::Architecture;
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 
-use super::{Cnn, Mlp, Resnet, Vgg, Wrn};
+use super::{Cnn, ImagenetResnet, Mlp, MobilenetV2, Resnet, Vgg, Wrn};
 
 /// Serialises seeded initialisation across threads.
 static INIT_LOCK: Mutex<()> = Mutex::new(());
@@ -95,8 +95,9 @@ impl NormBeforeRelu {
 pub struct Features {
     /// Output of each stage, input side first. // each [batch, channels, height, width]
     pub stages: Vec<Tensor<4>>,
-    /// Each stage's output before its last ReLU (`stages[i] = relu(pre_activation[i])`), when
-    /// the pass kept them ([`PreActivation::Keep`]); empty otherwise. // as `stages`
+    /// Each stage's output before its last ReLU (`stages[i] = relu(pre_activation[i])`; the
+    /// stage itself where it ends without one, as MobileNetV2's blocks do), when the pass kept
+    /// them ([`PreActivation::Keep`]); empty otherwise. // as `stages`
     pub pre_activation: Vec<Tensor<4>>,
     /// The vector the classifier reads (mdistiller's `pooled_feat`: the pooled last stage of a
     /// ResNet, the hidden layer of a CNN or MLP). // [batch, dim]
@@ -139,6 +140,10 @@ pub enum Net {
     Wrn(Wrn),
     /// VGG with batch norm.
     Vgg(Vgg),
+    /// torchvision's ResNet.
+    ImagenetResnet(ImagenetResnet),
+    /// MobileNetV2.
+    Mobilenetv2(MobilenetV2),
 }
 
 impl Net {
@@ -153,6 +158,12 @@ impl Net {
             Architecture::Resnet(spec) => Net::Resnet(Resnet::init(spec, input, device)),
             Architecture::Wrn(spec) => Net::Wrn(Wrn::init(spec, input, device)),
             Architecture::Vgg(spec) => Net::Vgg(Vgg::init(spec, input, device)),
+            Architecture::ImagenetResnet(spec) => {
+                Net::ImagenetResnet(ImagenetResnet::init(spec, input, device))
+            }
+            Architecture::Mobilenetv2(spec) => {
+                Net::Mobilenetv2(MobilenetV2::init(spec, input, device))
+            }
             Architecture::Preset { name } => panic!("preset `{name}` must be resolved first"),
         }
     }
@@ -165,6 +176,8 @@ impl Net {
             Architecture::Resnet(spec) => Resnet::stage_shapes(spec, input),
             Architecture::Wrn(spec) => Wrn::stage_shapes(spec, input),
             Architecture::Vgg(spec) => Vgg::stage_shapes(spec, input),
+            Architecture::ImagenetResnet(spec) => ImagenetResnet::stage_shapes(spec, input),
+            Architecture::Mobilenetv2(spec) => MobilenetV2::stage_shapes(spec, input),
             Architecture::Preset { .. } => Vec::new(),
         }
     }
@@ -181,6 +194,8 @@ impl Net {
             Architecture::Resnet(spec) => Resnet::embedding_width(spec),
             Architecture::Wrn(spec) => Wrn::embedding_width(spec),
             Architecture::Vgg(spec) => Vgg::embedding_width(spec),
+            Architecture::ImagenetResnet(spec) => ImagenetResnet::embedding_width(spec),
+            Architecture::Mobilenetv2(spec) => MobilenetV2::embedding_width(spec),
             Architecture::Preset { .. } => 0,
         }
     }
@@ -222,6 +237,8 @@ impl Net {
             Net::Resnet(m) => m.forward_features(images, pre),
             Net::Wrn(m) => m.forward_features(images, pre),
             Net::Vgg(m) => m.forward_features(images, pre),
+            Net::ImagenetResnet(m) => m.forward_features(images, pre),
+            Net::Mobilenetv2(m) => m.forward_features(images, pre),
         }
     }
 
@@ -234,6 +251,8 @@ impl Net {
             Net::Resnet(m) => m.norms_before_relu(),
             Net::Wrn(m) => m.norms_before_relu(),
             Net::Vgg(m) => m.norms_before_relu(),
+            Net::ImagenetResnet(m) => m.norms_before_relu(),
+            Net::Mobilenetv2(m) => m.norms_before_relu(),
         }
     }
 
@@ -297,6 +316,7 @@ mod tests {
             "{\"kind\": \"mlp\", \"hidden\": [7]}",
             "{\"kind\": \"wrn\", \"depth\": 10, \"widen\": 1}",
             "{\"kind\": \"vgg\", \"blocks\": [[4], [5, 6], [6], [8], [8]]}",
+            "{\"kind\": \"imagenet_resnet\", \"depth\": 10, \"width\": 0.125}",
         ] {
             let arch: Architecture = serde_json::from_str(arch).unwrap();
             let net = seeded(&device, 3, || Net::init(&arch, input, &device));

@@ -1,6 +1,9 @@
 //! Named architectures, so specs can say `{"kind": "preset", "name": "cnn-m"}`.
 
-use api::{Architecture, CnnSpec, MlpSpec, ResnetSpec, VggSpec, WrnSpec};
+use api::{
+    Architecture, CnnSpec, ImagenetResnetSpec, MlpSpec, MobilenetV2Spec, ResnetSpec, VggSpec,
+    WrnSpec,
+};
 
 /// A named architecture.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +56,11 @@ fn vgg(blocks: &[&[usize]]) -> Architecture {
     Architecture::Vgg(VggSpec {
         blocks: blocks.iter().map(|b| b.to_vec()).collect(),
     })
+}
+
+/// torchvision's ResNets.
+fn imagenet_resnet(depth: usize) -> Architecture {
+    Architecture::ImagenetResnet(ImagenetResnetSpec { depth, width: 1.0 })
 }
 
 /// Every preset, smallest family first.
@@ -155,6 +163,24 @@ pub fn presets() -> Vec<Preset> {
                 &[512, 512],
             ]),
         },
+        Preset {
+            name: "mobilenetv2",
+            description: "MobileNetV2, expansion 6 at half width (mdistiller's MobileNetV2, a CIFAR-100 student)",
+            architecture: Architecture::Mobilenetv2(MobilenetV2Spec {
+                expansion: 6,
+                width: 0.5,
+            }),
+        },
+        Preset {
+            name: "resnet18",
+            description: "torchvision's ResNet-18 (ImageNet stem: 7×7 conv, max pool)",
+            architecture: imagenet_resnet(18),
+        },
+        Preset {
+            name: "resnet34",
+            description: "torchvision's ResNet-34 (ImageNet stem: 7×7 conv, max pool)",
+            architecture: imagenet_resnet(34),
+        },
     ]
 }
 
@@ -183,9 +209,10 @@ mod tests {
     use crate::models::{InputShape, Net};
 
     /// `(preset, parameters with 10 classes, with 100)` of the reference definitions on 32×32×3
-    /// images (mdistiller's `models/cifar/resnet.py`, `wrn.py` and `vgg.py`), as
+    /// images (mdistiller's `models/cifar/resnet.py`, `wrn.py`, `vgg.py`, `mobilenetv2.py`; torchvision's
+    /// `resnet18` and `resnet34`), as
     /// `bench/models/param_counts.py` counts them with PyTorch.
-    const REFERENCE_COUNTS: [(&str, usize, usize); 11] = [
+    const REFERENCE_COUNTS: [(&str, usize, usize); 14] = [
         ("resnet8", 78042, 83892),
         ("resnet14", 175258, 181108),
         ("resnet20", 272474, 278324),
@@ -197,10 +224,13 @@ mod tests {
         ("wrn-40-2", 2243546, 2255156),
         ("vgg8", 3918858, 3965028),
         ("vgg13", 9416010, 9462180),
+        ("mobilenetv2", 697546, 812836),
+        ("resnet18", 11181642, 11227812),
+        ("resnet34", 21289802, 21335972),
     ];
 
     #[test]
-    fn the_cifar_resnet_wrn_and_vgg_presets_have_exactly_the_reference_parameter_counts() {
+    fn the_reference_families_presets_have_exactly_the_reference_parameter_counts() {
         for (name, ten, hundred) in REFERENCE_COUNTS {
             let arch = preset(name).expect("a preset").architecture;
             for (classes, expected) in [(10, ten), (100, hundred)] {

@@ -1,21 +1,22 @@
-//! The layout the CIFAR residual families (ResNet, Wide ResNet) share: three stages of equal
-//! block counts, the first block of the second and third striding by 2.
+//! The layout the residual families (CIFAR ResNet, Wide ResNet, torchvision's ResNet) share:
+//! stages of blocks, the first block of every stage but the first striding by 2.
 
 use super::{InputShape, StageShape};
 
 /// The stages' blocks: `block(input channels, output channels, stride)` for each, stage by
-/// stage, from `input` channels.
+/// stage, from `input` channels; stage `i` has `channels[i]` channels and `blocks[i]` blocks.
 pub(super) fn residual_stages<B>(
     input: usize,
-    channels: [usize; 3],
-    blocks: usize,
+    channels: &[usize],
+    blocks: &[usize],
     mut block: impl FnMut(usize, usize, usize) -> B,
 ) -> Vec<Vec<B>> {
     let mut current = input;
     channels
         .iter()
+        .zip(blocks)
         .enumerate()
-        .map(|(i, &out)| {
+        .map(|(i, (&out, &blocks))| {
             (0..blocks)
                 .map(|b| {
                     let stride = if i > 0 && b == 0 { 2 } else { 1 };
@@ -29,7 +30,7 @@ pub(super) fn residual_stages<B>(
 }
 
 /// The shapes of the stages' outputs on `input`.
-pub(super) fn residual_stage_shapes(channels: [usize; 3], input: InputShape) -> Vec<StageShape> {
+pub(super) fn residual_stage_shapes(channels: &[usize], input: InputShape) -> Vec<StageShape> {
     let (mut h, mut w) = (input.height, input.width);
     channels
         .iter()

@@ -14,6 +14,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::onnx::{GraphOutputs, OnnxGraph};
 use super::{conv2d, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
 use crate::kernels::{batch_norm, batch_norm_relu, conv2d as apply_conv};
 
@@ -117,6 +118,31 @@ impl Vgg {
             }
         }
         Features::pooled(stages, pre_activation, x, &self.output)
+    }
+
+    /// The same forward pass, on images `height` pixels high, written as an ONNX graph.
+    pub(super) fn write_onnx(
+        &self,
+        graph: &mut OnnxGraph,
+        images: &str,
+        height: usize,
+    ) -> GraphOutputs {
+        let mut x = images.to_string();
+        let mut stages = Vec::with_capacity(self.blocks.len());
+        for (i, block) in self.blocks.iter().enumerate() {
+            for (l, layer) in block.iter().enumerate() {
+                let conv = graph.conv(&layer.conv, &x, &format!("blocks.{i}.{l}.conv"));
+                let normed = graph.batch_norm(&layer.norm, &conv, &format!("blocks.{i}.{l}.norm"));
+                x = graph.relu(&normed);
+            }
+            stages.push(x.clone());
+            if pools_after(i, height) {
+                x = graph.max_pool(&self.pool, &x);
+            }
+        }
+        let pooled = graph.global_average_pool(&x);
+        let logits = graph.linear(&self.output, &pooled, "output");
+        GraphOutputs { stages, logits }
     }
 
     /// Each block's last BN.

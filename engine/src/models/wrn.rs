@@ -16,6 +16,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::onnx::{GraphOutputs, OnnxGraph};
 use super::residual::{residual_stage_shapes, residual_stages};
 use super::{
     conv_without_bias as conv, Features, InputShape, NormBeforeRelu, PreActivation, StageShape,
@@ -54,6 +55,20 @@ impl WideBlock {
         };
         out + shortcut
     }
+
+    /// The block written as an ONNX graph at module path `path`, from its input `x` and
+    /// `activated = relu(norm1(x))`.
+    fn write_onnx(&self, graph: &mut OnnxGraph, x: &str, activated: &str, path: &str) -> String {
+        let out = graph.conv(&self.conv1, activated, &format!("{path}.conv1"));
+        let out = graph.batch_norm(&self.norm2, &out, &format!("{path}.norm2"));
+        let out = graph.relu(&out);
+        let out = graph.conv(&self.conv2, &out, &format!("{path}.conv2"));
+        let shortcut = match &self.shortcut {
+            Some(projection) => graph.conv(projection, activated, &format!("{path}.shortcut")),
+            None => x.to_string(),
+        };
+        graph.add(&out, &shortcut)
+    }
 }
 
 /// `relu(norm(x))`, and `norm(x)` itself when the pass keeps pre-activations.
@@ -89,7 +104,7 @@ impl Wrn {
     pub fn init(spec: &WrnSpec, input: InputShape, device: &Device) -> Wrn {
         let blocks = (spec.depth.saturating_sub(4) / 6).max(1);
         let channels = group_channels(spec);
-        let groups = residual_stages(STEM, channels, blocks, |input, output, stride| {
+        let groups = residual_stages(STEM, &channels, &[blocks; 3], |input, output, stride| {
             WideBlock::init(input, output, stride, device)
         });
         Wrn {
@@ -101,7 +116,7 @@ impl Wrn {
     }
 
     pub(super) fn stage_shapes(spec: &WrnSpec, input: InputShape) -> Vec<StageShape> {
-        residual_stage_shapes(group_channels(spec), input)
+        residual_stage_shapes(&group_channels(spec), input)
     }
 
     pub(super) fn embedding_width(spec: &WrnSpec) -> usize {
@@ -127,6 +142,29 @@ impl Wrn {
         stages.push(activated.clone());
         pre_activation.extend(before);
         Features::pooled(stages, pre_activation, activated, &self.output)
+    }
+
+    /// The same forward pass written as an ONNX graph.
+    pub(super) fn write_onnx(&self, graph: &mut OnnxGraph, images: &str) -> GraphOutputs {
+        let mut x = graph.conv(&self.stem, images, "stem");
+        let mut stages = Vec::with_capacity(self.groups.len());
+        for (g, group) in self.groups.iter().enumerate() {
+            for (b, block) in group.iter().enumerate() {
+                let path = format!("groups.{g}.{b}");
+                let normed = graph.batch_norm(&block.norm1, &x, &format!("{path}.norm1"));
+                let activated = graph.relu(&normed);
+                if g > 0 && b == 0 {
+                    stages.push(activated.clone());
+                }
+                x = block.write_onnx(graph, &x, &activated, &path);
+            }
+        }
+        let normed = graph.batch_norm(&self.norm, &x, "norm");
+        let activated = graph.relu(&normed);
+        stages.push(activated.clone());
+        let pooled = graph.global_average_pool(&activated);
+        let logits = graph.linear(&self.output, &pooled, "output");
+        GraphOutputs { stages, logits }
     }
 
     /// The BN before each stage's ReLU: the next group's first `bn1`, then the last BN.

@@ -58,6 +58,22 @@ fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
                 + 9.0 * 16.0 * input.channels as f64
                 + widest * input.classes as f64
         }
+        Architecture::Mobilenetv2(m) => {
+            // 17 blocks, each at most expand + depthwise + project at the widest group's width.
+            let widest = 320.0 * m.width.max(1.0);
+            let hidden = widest * m.expansion as f64;
+            let head = 1280.0 * m.width.max(1.0);
+            17.0 * (2.0 * widest * hidden + 9.0 * hidden + 6.0 * hidden)
+                + 27.0 * 32.0 * m.width.max(1.0) * input.channels as f64
+                + (widest + 2.0) * head
+                + (head + 1.0) * input.classes as f64
+        }
+        Architecture::ImagenetResnet(r) => {
+            let widest = 512.0 * r.width;
+            r.depth as f64 * (9.0 * widest * widest + 2.0 * widest)
+                + 49.0 * 64.0 * r.width * input.channels as f64
+                + widest * input.classes as f64
+        }
         Architecture::Vgg(v) => {
             let mut channels = vec![input.channels as f64];
             channels.extend(v.blocks.iter().flatten().map(|&c| c as f64));
@@ -128,6 +144,19 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
                 ));
             }
             bounds::WRN_WIDEN.check(r.widen as f64, format!("{at}.widen"))?;
+        }
+        Architecture::Mobilenetv2(m) => {
+            bounds::MOBILENET_EXPANSION.check(m.expansion as f64, format!("{at}.expansion"))?;
+            bounds::RESNET_WIDTH.check(m.width, format!("{at}.width"))?;
+        }
+        Architecture::ImagenetResnet(r) => {
+            if !bounds::imagenet_resnet_depths().contains(&r.depth) {
+                return Err(SpecError::new(
+                    format!("{at}.depth"),
+                    format!("must be 10, 18 or 34, got {}", r.depth),
+                ));
+            }
+            bounds::RESNET_WIDTH.check(r.width, format!("{at}.width"))?;
         }
         Architecture::Vgg(v) => {
             if v.blocks.len() != 5 {

@@ -54,6 +54,14 @@ pub fn wrn_depths() -> Vec<usize> {
     (1..=16).map(|n| 6 * n + 4).collect()
 }
 
+/// A MobileNetV2's expansion factor.
+pub const MOBILENET_EXPANSION: Bound = Bound::whole(1, 16);
+
+/// The depths of torchvision's ResNet the zoo builds (see `models::blocks_per_stage`).
+pub fn imagenet_resnet_depths() -> Vec<usize> {
+    vec![10, 18, 34]
+}
+
 /// A rule of a property, as JSON Schema can state it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
@@ -129,6 +137,18 @@ pub fn schema_rules() -> Vec<SchemaRule> {
         at("WrnSpec", "depth", Rule::OneOf(wrn_depths())),
         at("WrnSpec", "widen", Rule::Range(WRN_WIDEN)),
         at("VggSpec", "blocks", count(5, 5, false)),
+        at(
+            "ImagenetResnetSpec",
+            "depth",
+            Rule::OneOf(imagenet_resnet_depths()),
+        ),
+        at("ImagenetResnetSpec", "width", Rule::Range(RESNET_WIDTH)),
+        at(
+            "MobilenetV2Spec",
+            "expansion",
+            Rule::Range(MOBILENET_EXPANSION),
+        ),
+        at("MobilenetV2Spec", "width", Rule::Range(RESNET_WIDTH)),
         at("Strategy.random", "trials", Rule::Range(TRIALS)),
         at("Strategy.random", "seed", Rule::Range(SEED)),
         at(

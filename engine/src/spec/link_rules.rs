@@ -87,9 +87,11 @@ pub(super) fn has_distillation(link: &LinkSpec) -> bool {
     !link.terms.is_empty() || link.curriculum.is_some() || link.dot.is_some()
 }
 
+/// Refuses a feature-map method unless both models have feature maps: an MLP's stages are
+/// 1×1, and so may be the last stage of a deep conv net on small images (torchvision's ResNet
+/// on 32 pixels), which does not make it an MLP.
 fn require_spatial(pair: &StagePair<'_>, field: &str, method: &str) -> Result<(), SpecError> {
-    let spatial =
-        |shapes: &[StageShape]| !shapes.is_empty() && shapes.iter().all(StageShape::is_spatial);
+    let spatial = |shapes: &[StageShape]| shapes.iter().any(StageShape::is_spatial);
     match (spatial(pair.student), spatial(pair.teacher)) {
         (true, true) => Ok(()),
         (false, _) => Err(SpecError::new(

@@ -32,7 +32,7 @@ pub struct ParamValue {
 /// An architecture being edited: a preset, or the sizes of a family.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArchDraft {
-    /// `preset`, `mlp`, `cnn`, `resnet`, `wrn` or `vgg`.
+    /// `preset`, `mlp`, `cnn`, `resnet`, `wrn`, `vgg`, `imagenet_resnet` or `mobilenetv2`.
     pub kind: String,
     /// The preset's name.
     pub preset: String,
@@ -50,6 +50,8 @@ pub struct ArchDraft {
     pub stem: String,
     /// VGG blocks: each block's conv channels comma separated, blocks separated by `/`.
     pub blocks: String,
+    /// MobileNetV2 expansion factor.
+    pub expansion: String,
 }
 
 /// One distillation term of a link.
@@ -140,6 +142,7 @@ impl ArchDraft {
             width: "1".into(),
             stem: String::new(),
             blocks: "64 / 128 / 256 / 512 / 512".into(),
+            expansion: "6".into(),
         }
     }
 
@@ -158,6 +161,10 @@ impl ArchDraft {
             "wrn" => {
                 draft.depth = text("depth").unwrap_or_default();
                 draft.width = text("widen").unwrap_or_else(|| "1".into());
+            }
+            "mobilenetv2" => {
+                draft.expansion = text("expansion").unwrap_or_else(|| "6".into());
+                draft.width = text("width").unwrap_or_else(|| "1".into());
             }
             "vgg" => {
                 let blocks = arch["blocks"].as_array().into_iter().flatten();
@@ -183,6 +190,9 @@ impl ArchDraft {
             }
             "wrn" => {
                 json!({"kind": "wrn", "depth": number_value(&self.depth), "widen": number_value(&self.width)})
+            }
+            "mobilenetv2" => {
+                json!({"kind": "mobilenetv2", "expansion": number_value(&self.expansion), "width": number_value(&self.width)})
             }
             "vgg" => {
                 let blocks: Vec<Value> = self.blocks.split('/').map(list_value).collect();

@@ -1,9 +1,11 @@
-//! `distill bench`: training samples/s and inference latency of presets on backends.
+//! `distill bench`: training samples/s and inference latency of presets on backends, and with
+//! `--onnx` the inference throughput of their ONNX export in tract (the frozen-teacher runtime).
 
 use std::process::ExitCode;
 
 use api::DatasetName;
-use engine::bench::bench_model;
+use engine::bench::{bench_model, onnx_throughput};
+use engine::data::Batcher;
 use engine::models::{resolve, InputShape};
 
 use super::{BackendArg, DataDirArg};
@@ -38,6 +40,9 @@ pub struct BenchArgs {
     /// Print results as JSON lines instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also time each model exported to ONNX and run by tract on the CPU (batches of 256).
+    #[arg(long)]
+    onnx: bool,
 }
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -89,6 +94,12 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 args.steps,
                 &device,
             );
+            let onnx = args
+                .onnx
+                .then(|| {
+                    onnx_throughput(&r.net, input, &data.test, &Batcher::fitted_to(&data.train))
+                })
+                .transpose()?;
             if args.json {
                 println!(
                     "{}",
@@ -99,6 +110,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
                         "train_samples_per_s": r.train_samples_per_s,
                         "latency_p50_ms": r.inference.p50_ms, "latency_p95_ms": r.inference.p95_ms,
                         "latency_runs": r.inference.runs, "throughput_per_s": r.inference.throughput_per_s,
+                        "onnx_tract_throughput_per_s": onnx,
                     })
                 );
             } else {
@@ -113,6 +125,9 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
                     r.inference.throughput_per_s,
                     device.name
                 );
+                if let Some(onnx) = onnx {
+                    println!("{:<10} {:<8} {:>10} {:>14} {:>10} {:>10} {:>14.0}  tract (ONNX export), CPU", name, "onnx", "", "", "", "", onnx);
+                }
             }
         }
     }

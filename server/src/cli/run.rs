@@ -52,7 +52,8 @@ pub struct RunArgs {
     #[arg(long)]
     json: bool,
     /// Also write every trained model into <out>/models in this format (`safetensors`: the
-    /// reference implementation's names, for PyTorch's `load_state_dict`); repeat for several.
+    /// reference implementation's names, for PyTorch's `load_state_dict`; `onnx`: for any ONNX
+    /// runtime); repeat for several.
     #[arg(long, value_enum)]
     export: Vec<ModelFormat>,
 }

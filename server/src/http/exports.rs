@@ -85,9 +85,10 @@ pub async fn experiment_export(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ModelQuery {
-    /// `burn` (default: burn's burnpack, loadable into the run's architecture) or
+    /// `burn` (default: burn's burnpack, loadable into the run's architecture),
     /// `safetensors` (the reference implementation's names in PyTorch's layout, so
-    /// `load_state_dict` of that definition takes it).
+    /// `load_state_dict` of that definition takes it) or `onnx` (input `images`, batch
+    /// dimension free; outputs `logits` and `stage1`, `stage2`, …).
     format: Option<String>,
 }
 

@@ -38,6 +38,12 @@ fn model_label(stage: &StageSpec) -> String {
         (Some(Architecture::Resnet(r)), None) => format!("resnet{}×{}", r.depth, r.width),
         (Some(Architecture::Wrn(r)), None) => format!("wrn-{}-{}", r.depth, r.widen),
         (Some(Architecture::Vgg(v)), None) => format!("vgg {:?}", v.blocks),
+        (Some(Architecture::Mobilenetv2(m)), None) => {
+            format!("mobilenetv2 t{} ×{}", m.expansion, m.width)
+        }
+        (Some(Architecture::ImagenetResnet(r)), None) => {
+            format!("resnet{} (torchvision) ×{}", r.depth, r.width)
+        }
         (None, None) => "?".into(),
     }
 }

@@ -1,5 +1,5 @@
-//! A model's weights in and out of the lab, in the names PyTorch users have: a trained model
-//! exported as a `.safetensors` file, and a `state_dict` (`.pt`/`.pth`, read by burn-store
+//! A model's weights in and out of the lab, in the names PyTorch users have (the ONNX export
+//! names its weights by the same rules): a trained model exported as a `.safetensors` file, and a `state_dict` (`.pt`/`.pth`, read by burn-store
 //! without running pickled code) or `.safetensors` file imported into the zoo's modules.
 //!
 //! Names follow the reference implementation of the architecture ([`names`]); burn-store's
@@ -24,6 +24,7 @@ use burn::store::{
 use burn::tensor::DType;
 
 pub use error::{Mismatch, MisshapenTensor, WeightsError};
+pub(super) use names::reference_name;
 
 use super::{seeded, InputShape, Net};
 

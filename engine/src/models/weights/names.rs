@@ -2,7 +2,9 @@
 //! architectures that have one (mdistiller's CIFAR ResNet: `conv1`, `bn1`, `layer1.0.conv1`,
 //! `layer1.0.downsample.0/1`, `fc`; its Wide ResNet: `conv1`, `block1.layer.0.bn1`,
 //! `block2.layer.0.convShortcut`, `bn1`, `fc`; its VGG: `block0.0` (conv), `block0.1` (BN),
-//! `classifier`), the lab's own module paths for the others (MLP, plain
+//! `classifier`; its MobileNetV2: `conv1.0/1`, `blocks.2.0.conv.3` (depthwise conv), `conv2.0/1`,
+//! `classifier.0`; torchvision's ResNet has the CIFAR ResNet's names with a `layer4`), the lab's
+//! own module paths for the others (MLP, plain
 //! CNN). Parameter names are PyTorch's (`weight`, `bias`, `running_mean`, `running_var`; burn's
 //! batch-norm `gamma`/`beta` are renamed by burn-store's adapters before these rules run).
 
@@ -10,11 +12,13 @@ use crate::models::Net;
 
 /// The name outside the lab of the tensor at `path` (burn's module path, enum variants
 /// skipped, PyTorch's parameter names) in `net`.
-pub(super) fn reference_name(net: &Net, path: &str) -> String {
+pub(in crate::models) fn reference_name(net: &Net, path: &str) -> String {
     match net {
-        Net::Resnet(_) => mdistiller_resnet(path),
+        // torchvision's ResNet has mdistiller's names, with a fourth `layer4`.
+        Net::Resnet(_) | Net::ImagenetResnet(_) => mdistiller_resnet(path),
         Net::Wrn(_) => mdistiller_wrn(path),
         Net::Vgg(_) => mdistiller_vgg(path),
+        Net::Mobilenetv2(_) => mdistiller_mobilenetv2(path),
         Net::Mlp(_) | Net::Cnn(_) => path.to_string(),
     }
 }
@@ -79,9 +83,62 @@ fn mdistiller_vgg(path: &str) -> String {
     }
 }
 
+/// `stem` → `conv1.0/1`, `groups.g.b.{expand,depthwise,project}` → `blocks.g.b.conv.{0,1 | 3,4 |
+/// 6,7}` (conv, BN), `head` → `conv2.0/1`, `output` → `classifier.0`.
+fn mdistiller_mobilenetv2(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    let sequential = |module: &str, first: usize| match module {
+        "conv" => first,
+        _ => first + 1,
+    };
+    match parts.as_slice() {
+        ["stem", module, param] => format!("conv1.{}.{param}", sequential(module, 0)),
+        ["head", module, param] => format!("conv2.{}.{param}", sequential(module, 0)),
+        ["output", param] => format!("classifier.0.{param}"),
+        ["groups", group, block, layer, module, param] => {
+            let first = match *layer {
+                "expand" => 0,
+                "depthwise" => 3,
+                _ => 6,
+            };
+            let index = sequential(module, first);
+            format!("blocks.{group}.{block}.conv.{index}.{param}")
+        }
+        _ => path.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{mdistiller_resnet, mdistiller_vgg, mdistiller_wrn};
+    use super::{mdistiller_mobilenetv2, mdistiller_resnet, mdistiller_vgg, mdistiller_wrn};
+
+    #[test]
+    fn the_lab_mobilenetv2_paths_become_mdistiller_names() {
+        for (lab, reference) in [
+            ("stem.conv.weight", "conv1.0.weight"),
+            ("stem.norm.running_mean", "conv1.1.running_mean"),
+            ("groups.0.0.expand.conv.weight", "blocks.0.0.conv.0.weight"),
+            ("groups.2.1.expand.norm.bias", "blocks.2.1.conv.1.bias"),
+            (
+                "groups.3.0.depthwise.conv.weight",
+                "blocks.3.0.conv.3.weight",
+            ),
+            (
+                "groups.3.0.depthwise.norm.weight",
+                "blocks.3.0.conv.4.weight",
+            ),
+            ("groups.6.0.project.conv.weight", "blocks.6.0.conv.6.weight"),
+            (
+                "groups.6.0.project.norm.running_var",
+                "blocks.6.0.conv.7.running_var",
+            ),
+            ("head.conv.weight", "conv2.0.weight"),
+            ("head.norm.bias", "conv2.1.bias"),
+            ("output.weight", "classifier.0.weight"),
+        ] {
+            assert_eq!(mdistiller_mobilenetv2(lab), reference);
+        }
+    }
 
     #[test]
     fn the_lab_vgg_paths_become_mdistiller_names() {

@@ -97,6 +97,7 @@ pub fn RunsTable(
                 <td class="small message">{move || run.with(|r| r.as_ref().map(own_message).unwrap_or_default())}</td>
                 <td>{move || run.with(|r| r.as_ref().filter(|r| !read_only && r.status == RunStatus::Succeeded).map(|r| view! {
                     <span class="small">"model: "
+                        <a href=crate::endpoints::run_model_url(&r.id, "onnx") download="" data-testid="model-onnx">"onnx"</a>" · "
                         <a href=crate::endpoints::run_model_url(&r.id, "safetensors") download="" data-testid="model-safetensors">"safetensors"</a>" · "
                         <a href=crate::endpoints::run_model_url(&r.id, "burn") download="">"burn"</a>
                     </span>

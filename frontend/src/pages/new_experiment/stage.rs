@@ -29,6 +29,8 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
     let (depth, set_depth) = form.stage_text(stage, |s| &s.arch.depth, |s| &mut s.arch.depth);
     let (width, set_width) = form.stage_text(stage, |s| &s.arch.width, |s| &mut s.arch.width);
     let (blocks, set_blocks) = form.stage_text(stage, |s| &s.arch.blocks, |s| &mut s.arch.blocks);
+    let (expansion, set_expansion) =
+        form.stage_text(stage, |s| &s.arch.expansion, |s| &mut s.arch.expansion);
     let kinds = vec![
         ("preset".to_string(), "Preset".to_string()),
         ("mlp".to_string(), "MLP".to_string()),
@@ -36,6 +38,11 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
         ("resnet".to_string(), "ResNet".to_string()),
         ("wrn".to_string(), "Wide ResNet".to_string()),
         ("vgg".to_string(), "VGG".to_string()),
+        (
+            "imagenet_resnet".to_string(),
+            "ResNet, torchvision's".to_string(),
+        ),
+        ("mobilenetv2".to_string(), "MobileNetV2".to_string()),
     ];
     let presets = Signal::derive(move || {
         form.presets
@@ -82,6 +89,14 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
                     }.into_any(),
                     "vgg" => view! {
                         <TextField label="Blocks".to_string() hint="each block's conv channels, blocks separated by /; a pool after the first three".to_string() path=path(".blocks") value=blocks set=set_blocks/>
+                    }.into_any(),
+                    "mobilenetv2" => view! {
+                        <TextField label="Expansion (t)".to_string() path=path(".expansion") value=expansion set=set_expansion/>
+                        <TextField label="Width ×".to_string() path=path(".width") value=width set=set_width/>
+                    }.into_any(),
+                    "imagenet_resnet" => view! {
+                        <TextField label="Depth (10, 18 or 34)".to_string() path=path(".depth") value=depth set=set_depth/>
+                        <TextField label="Width ×".to_string() path=path(".width") value=width set=set_width/>
                     }.into_any(),
                     "wrn" => view! {
                         <TextField label="Depth (6n+4)".to_string() path=path(".depth") value=depth set=set_depth/>

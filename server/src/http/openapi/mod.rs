@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use engine::spec::{Bound, Rule, SchemaRule};
 
 use crate::access::{policy, Need, SESSION_COOKIE};
+use crate::model_files::ModelFormat;
 use serde_json::{json, Map, Value};
 
 use super::{compare, curves, experiments, AppState};
@@ -322,7 +323,8 @@ fn merged_variant(branch: &Value, schemas: &Value) -> Option<Value> {
 fn query_schema(operation: &str, name: &str) -> Option<Value> {
     Some(match (operation, name) {
         ("run_model", "format") => {
-            json!({"type": "string", "enum": ["burn", "safetensors"], "default": "burn"})
+            let formats: Vec<&str> = ModelFormat::ALL.iter().map(|f| f.as_str()).collect();
+            json!({"type": "string", "enum": formats, "default": "burn"})
         }
         // A model's name is free text; its file name tells the format.
         ("models_create", "name") => json!({"type": "string"}),
