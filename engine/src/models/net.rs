@@ -1,5 +1,6 @@
 //! [`Net`]: any model of the zoo, with its stage features, parameter count and size.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use api::Architecture;
@@ -30,6 +31,14 @@ pub fn seeded<M: Module>(device: &Device, seed: u64, init: impl FnOnce() -> M) -
     module.visit(&mut Materialize);
     module
 }
+
+/// Parameter counts already taken, by architecture (as JSON) and input shape: counting builds
+/// the model, which takes a good part of a second for a ResNet-34, and the preset list and
+/// every spec's validation ask again.
+static COUNTED: Mutex<BTreeMap<(String, [usize; 4]), usize>> = Mutex::new(BTreeMap::new());
+
+/// Most counts [`COUNTED`] keeps, so that architectures sent by clients cannot grow it forever.
+const MAX_COUNTED: usize = 1024;
 
 /// What a model sees: the image shape and the number of classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,9 +211,23 @@ impl Net {
 
     /// Trainable parameters of a resolved architecture, as PyTorch counts them (batch-norm
     /// running statistics excluded), on a throwaway CPU instance.
+    /// Counts are remembered (up to [`MAX_COUNTED`] of them).
     pub fn parameter_count(arch: &Architecture, input: InputShape) -> usize {
+        let key = (
+            serde_json::to_string(arch).expect("an architecture is JSON"),
+            [input.channels, input.height, input.width, input.classes],
+        );
+        let counted = || COUNTED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&count) = counted().get(&key) {
+            return count;
+        }
         let device = Device::flex().autodiff();
-        seeded(&device, 0, || Net::init(arch, input, &device)).trainable_params()
+        let count = seeded(&device, 0, || Net::init(arch, input, &device)).trainable_params();
+        let mut counts = counted();
+        if counts.len() < MAX_COUNTED {
+            counts.insert(key, count);
+        }
+        count
     }
 
     /// Trainable parameters of a model whose parameters track gradients (built on an autodiff
