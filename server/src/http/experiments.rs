@@ -2,13 +2,12 @@
 
 use api::{ExperimentDetail, ExperimentNotes, ExperimentPage, ExperimentSpec, RunStatus, Tag};
 use axum::extract::{Path, State};
-use axum::http::header::LOCATION;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
 use super::extract::{bounded, ApiJson, ApiQuery};
-use super::{ApiError, AppState};
+use super::{created, ApiError, AppState, Created};
 use crate::ids::is_id;
 use crate::jobs::CancelOutcome;
 use crate::store::ExperimentFilter;
@@ -45,24 +44,21 @@ pub(super) async fn experiment_detail(
 pub async fn experiments_create(
     State(state): State<AppState>,
     ApiJson(spec): ApiJson<serde_json::Value>,
-) -> Result<
-    (
-        StatusCode,
-        [(axum::http::HeaderName, String); 1],
-        Json<ExperimentDetail>,
-    ),
-    ApiError,
-> {
+) -> Result<Created<ExperimentDetail>, ApiError> {
     // Parsed by the engine, which names fields inside tagged terms and architectures too.
     let spec = engine::spec::parse_spec_value(spec)
         .map_err(|e| ApiError::invalid_field(e.field, e.message))?;
     let id = state.jobs.submit(spec).await?;
-    let detail = experiment_detail(&state, &id).await?;
-    Ok((
-        StatusCode::CREATED,
-        [(LOCATION, format!("/api/experiments/{id}"))],
-        Json(detail),
-    ))
+    created_experiment(&state, &id).await
+}
+
+/// The 201 answer for the new experiment `id`.
+pub(super) async fn created_experiment(
+    state: &AppState,
+    id: &str,
+) -> Result<Created<ExperimentDetail>, ApiError> {
+    let detail = experiment_detail(state, id).await?;
+    Ok(created(format!("/api/experiments/{id}"), detail))
 }
 
 /// Most experiments on one page of the list.

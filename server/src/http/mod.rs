@@ -35,6 +35,22 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// A 201 answer: the created resource, and its URL in `Location`.
+pub(super) type Created<T> = (
+    axum::http::StatusCode,
+    [(axum::http::HeaderName, String); 1],
+    axum::Json<T>,
+);
+
+/// The 201 answer for a resource created at `location`.
+pub(super) fn created<T>(location: String, body: T) -> Created<T> {
+    (
+        axum::http::StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+        axum::Json(body),
+    )
+}
+
 pub use error::ApiError;
 pub use extract::BODY_LIMIT;
 

@@ -5,16 +5,14 @@
 use api::{Architecture, DatasetName, ExperimentDetail};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::LOCATION;
-use axum::http::{StatusCode, Uri};
-use axum::Json;
+use axum::http::Uri;
 use engine::models::{resolve, WeightsError, WeightsFormat};
 use serde::Deserialize;
 
-use super::experiments::experiment_detail;
+use super::experiments::created_experiment;
 use super::extract::parse_query;
 use super::upload::Upload;
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, Created};
 use crate::jobs::{ImportError, ModelImport};
 
 /// What an uploaded weights file is.
@@ -50,14 +48,7 @@ pub async fn models_create(
     State(state): State<AppState>,
     uri: Uri,
     body: Body,
-) -> Result<
-    (
-        StatusCode,
-        [(axum::http::HeaderName, String); 1],
-        Json<ExperimentDetail>,
-    ),
-    ApiError,
-> {
+) -> Result<Created<ExperimentDetail>, ApiError> {
     let root = state.jobs.runtime().artifacts.root().to_path_buf();
     // The body is read before anything is refused (see `datasets_create`).
     let upload = Upload::receive(&root, body, state.max_upload_bytes).await?;
@@ -68,12 +59,7 @@ pub async fn models_create(
         ImportError::Weights(e) => refused(e),
     })?;
     drop(upload);
-    let detail = experiment_detail(&state, &id).await?;
-    Ok((
-        StatusCode::CREATED,
-        [(LOCATION, format!("/api/experiments/{id}"))],
-        Json(detail),
-    ))
+    created_experiment(&state, &id).await
 }
 
 /// The import a query asks for, or the parameter that is missing or wrong.

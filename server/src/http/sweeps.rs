@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use api::{SweepCreated, SweepSpec, SweepSummary, SweepView};
 use axum::extract::{Path, State};
-use axum::http::header::LOCATION;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::{self, Stream};
 
 use super::extract::ApiJson;
-use super::{ApiError, AppState};
+use super::{created, ApiError, AppState, Created};
 use crate::ids::is_id;
 
 /// How often an event stream looks for a change of its sweep.
@@ -43,22 +42,11 @@ pub(super) async fn sweep_view(state: &AppState, id: &str) -> Result<SweepView, 
 pub async fn sweeps_create(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<serde_json::Value>,
-) -> Result<
-    (
-        StatusCode,
-        [(axum::http::HeaderName, String); 1],
-        Json<SweepCreated>,
-    ),
-    ApiError,
-> {
+) -> Result<Created<SweepCreated>, ApiError> {
     let spec = engine::sweep::parse_sweep_value(body)
         .map_err(|e| ApiError::invalid_field(e.field, e.message))?;
-    let created = state.sweeps.submit(spec).await?;
-    Ok((
-        StatusCode::CREATED,
-        [(LOCATION, format!("/api/sweeps/{}", created.id))],
-        Json(created),
-    ))
+    let sweep = state.sweeps.submit(spec).await?;
+    Ok(created(format!("/api/sweeps/{}", sweep.id), sweep))
 }
 
 /// Every sweep, newest first.
