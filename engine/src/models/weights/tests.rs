@@ -66,6 +66,19 @@ fn logits(net: &Net, input: InputShape) -> burn::tensor::TensorData {
     net.forward(images).into_data()
 }
 
+/// The mismatch `import_weights` refuses the `.safetensors` file `file` with, as `arch` on
+/// `shape`, and its message.
+fn refusal(file: &std::path::Path, arch: &Architecture, shape: InputShape) -> (Mismatch, String) {
+    let Err(error) = import_weights(file, WeightsFormat::Safetensors, arch, shape) else {
+        panic!("imported");
+    };
+    let text = error.to_string();
+    match error {
+        WeightsError::Mismatch(mismatch) => (mismatch, text),
+        other => panic!("refused for another reason: {other}"),
+    }
+}
+
 #[test]
 fn every_family_exported_to_safetensors_imports_back_with_the_same_logits() {
     let dir = tempfile::tempdir().unwrap();
@@ -122,14 +135,9 @@ fn a_file_for_another_class_count_is_refused_with_both_counts() {
         "m.safetensors",
         &export_safetensors(&hundred).unwrap(),
     );
-    let error =
-        import_weights(&file, WeightsFormat::Safetensors, &arch, input(3, 16, 10)).unwrap_err();
-    let WeightsError::Mismatch(mismatch) = &error else {
-        panic!("{error}")
-    };
+    let (mismatch, text) = refusal(&file, &arch, input(3, 16, 10));
     assert_eq!(mismatch.classes, Some((100, 10)));
     assert!(mismatch.missing.is_empty() && mismatch.unused.is_empty());
-    let text = error.to_string();
     assert!(
         text.contains("the file's classifier has 100 classes, the dataset has 10"),
         "{text}"
@@ -151,10 +159,7 @@ fn a_file_of_another_depth_is_refused_listing_missing_and_unused_tensors() {
     );
     let file = write(&dir, "m.safetensors", &export_safetensors(&deeper).unwrap());
     let resnet8 = architecture(r#"{"kind": "resnet", "depth": 8, "width": 0.5}"#);
-    let error = import_weights(&file, WeightsFormat::Safetensors, &resnet8, shape).unwrap_err();
-    let WeightsError::Mismatch(mismatch) = &error else {
-        panic!("{error}")
-    };
+    let (mismatch, text) = refusal(&file, &resnet8, shape);
     assert!(mismatch.missing.is_empty());
     assert!(mismatch
         .unused
@@ -163,17 +168,12 @@ fn a_file_of_another_depth_is_refused_listing_missing_and_unused_tensors() {
         .unused
         .contains(&"layer3.1.bn2.num_batches_tracked".to_string()));
     assert!(
-        error
-            .to_string()
-            .contains("have no place in the architecture: layer1.1."),
-        "{error}"
+        text.contains("have no place in the architecture: layer1.1."),
+        "{text}"
     );
 
     let cnn = architecture(r#"{"kind": "cnn", "channels": [4], "fc": 8}"#);
-    let error = import_weights(&file, WeightsFormat::Safetensors, &cnn, shape).unwrap_err();
-    let WeightsError::Mismatch(mismatch) = &error else {
-        panic!("{error}")
-    };
+    let (mismatch, text) = refusal(&file, &cnn, shape);
     for name in ["layers.0.conv.weight", "output.bias"] {
         assert!(
             mismatch.missing.contains(&name.to_string()),
@@ -184,10 +184,7 @@ fn a_file_of_another_depth_is_refused_listing_missing_and_unused_tensors() {
         mismatch.misshapen.iter().any(|m| m.name == "fc.weight"),
         "both have an `fc`"
     );
-    assert!(
-        error.to_string().contains("missing from the file"),
-        "{error}"
-    );
+    assert!(text.contains("missing from the file"), "{text}");
 }
 
 #[test]
@@ -243,10 +240,7 @@ fn another_family_is_not_mistaken_for_another_class_count() {
     );
     let file = write(&dir, "m.safetensors", &export_safetensors(&cnn).unwrap());
     let resnet = architecture(r#"{"kind": "resnet", "depth": 8, "width": 0.5}"#);
-    let error = import_weights(&file, WeightsFormat::Safetensors, &resnet, shape).unwrap_err();
-    let WeightsError::Mismatch(mismatch) = &error else {
-        panic!("{error}")
-    };
+    let (mismatch, text) = refusal(&file, &resnet, shape);
     assert!(mismatch.misshapen.iter().any(|m| m.name == "fc.bias"));
-    assert_eq!(mismatch.classes, None, "{error}");
+    assert_eq!(mismatch.classes, None, "{text}");
 }
