@@ -27,6 +27,11 @@ pub enum Architecture {
     ImagenetResnet(ImagenetResnetSpec),
     /// mdistiller's CIFAR MobileNetV2.
     Mobilenetv2(MobilenetV2Spec),
+    /// mdistiller's CIFAR ShuffleNetV2.
+    Shufflenetv2(ShufflenetV2Spec),
+    /// A frozen teacher imported from an ONNX file (`POST /api/models`): it teaches and is
+    /// evaluated, but is never trained, so a spec names it only through `chain[0].from_run`.
+    Onnx(OnnxSpec),
 }
 
 /// Sizes of a multi-layer perceptron.
@@ -117,6 +122,84 @@ pub struct MobilenetV2Spec {
     pub width: f64,
 }
 
+/// A frozen ONNX teacher, as its import resolved it: which outputs are its logits and its
+/// stage features (with their shapes), and how its input is prepared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OnnxSpec {
+    /// The output holding the class scores, `[batch, classes]`.
+    pub logits: String,
+    /// The outputs that serve as stage features for the feature methods, input side first.
+    #[serde(default)]
+    pub features: Vec<OnnxFeature>,
+    /// How the lab's images are turned into the graph's input.
+    #[serde(default)]
+    pub preprocess: OnnxPreprocess,
+    /// Elements of the graph's weights (its float initializers).
+    pub params: usize,
+}
+
+impl OnnxSpec {
+    /// `onnx (features: stage1, stage2)`, or `onnx (logits only)`.
+    pub fn label(&self) -> String {
+        let features: Vec<&str> = self.features.iter().map(|f| f.output.as_str()).collect();
+        match features.is_empty() {
+            true => "onnx (logits only)".into(),
+            false => format!("onnx (features: {})", features.join(", ")),
+        }
+    }
+}
+
+/// An output of an ONNX graph used as a stage's features, and its shape for one image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OnnxFeature {
+    /// The output's name in the graph.
+    pub output: String,
+    /// Channels.
+    pub channels: usize,
+    /// Height (1 for a vector output).
+    pub height: usize,
+    /// Width (1 for a vector output).
+    pub width: usize,
+}
+
+/// The preprocessing an imported ONNX model expects, applied for that model only. Without
+/// `mean` and `std` it reads the images as the lab's own models do (normalised with the
+/// training set's per-channel statistics); with them it reads pixels in `[0, 1]` normalised by
+/// these values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OnnxPreprocess {
+    /// `[height, width]` the images are resized to (bilinear) [default: the dataset's].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<[usize; 2]>,
+    /// Per-channel mean of pixels in `[0, 1]` (one value per input channel of the graph).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Vec<f32>>,
+    /// Per-channel standard deviation, as `mean`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std: Option<Vec<f32>>,
+    /// Repeat a grey image's one channel three times, for a graph that takes RGB.
+    #[serde(default)]
+    pub grey_to_rgb: bool,
+}
+
+/// The size of mdistiller's CIFAR ShuffleNetV2 (`net_size` of its `configs`; its `ShuffleV2`
+/// is 1): stage widths 40/80/160 at 0.2 and 0.3, 48/96/192 at 0.5, 116/232/464 at 1,
+/// 176/352/704 at 1.5, 224/488/976 at 2.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShufflenetV2Spec {
+    /// One of 0.2, 0.3, 0.5, 1, 1.5 and 2.
+    #[serde(default = "one")]
+    pub size: f64,
+}
+
 fn six() -> usize {
     6
 }
@@ -144,4 +227,6 @@ pub enum ArchitectureKind {
     ImagenetResnet,
     /// MobileNetV2.
     Mobilenetv2,
+    /// ShuffleNetV2.
+    Shufflenetv2,
 }

@@ -23,7 +23,7 @@ pub use access::{
 };
 pub use architecture::{
     Architecture, ArchitectureKind, CnnSpec, ImagenetResnetSpec, MlpSpec, MobilenetV2Spec,
-    ResnetSpec, VggSpec, WrnSpec,
+    OnnxFeature, OnnxPreprocess, OnnxSpec, ResnetSpec, ShufflenetV2Spec, VggSpec, WrnSpec,
 };
 pub use curves::{
     ComparedModel, ComparedRun, Comparison, Curve, CurvePoint, ExperimentCurves, ExperimentExport,

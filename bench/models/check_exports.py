@@ -3,8 +3,9 @@ PyTorch loading the `.safetensors` export into the reference definition.
 
 Reference only (never a dependency of the product or its tests): run with PyTorch, `onnx`,
 `onnxruntime` and `safetensors` installed, after training on the synthetic set (grey 28x28
-images, 10 classes) a CIFAR ResNet-8 at half width called `student` and a MobileNetV2 with
-expansion 2 at a quarter width called `mobile`, both exported in both formats:
+images, 10 classes) a CIFAR ResNet-8 at half width called `student`, a MobileNetV2 with
+expansion 2 at a quarter width called `mobile` and a ShuffleNetV2 of size 0.2 called
+`shuffle`, all exported in both formats:
 
     distill run spec.json --backend cpu --out out --export onnx --export safetensors
     python bench/models/check_exports.py out/models
@@ -12,7 +13,8 @@ expansion 2 at a quarter width called `mobile`, both exported in both formats:
 (`spec.json`: `{"dataset": {"name": "synthetic", "train_subset": 300}, "budget": {"epochs": 1},
 "chain": [{"name": "student", "architecture": {"kind": "resnet", "depth": 8, "width": 0.5}},
 {"name": "mobile", "architecture": {"kind": "mobilenetv2", "expansion": 2, "width": 0.25},
-"link": {"terms": [{"method": "kd"}]}}]}`.)
+"link": {"terms": [{"method": "kd"}]}}, {"name": "shuffle", "architecture": {"kind":
+"shufflenetv2", "size": 0.2}, "link": {"terms": [{"method": "kd"}]}}]}`.)
 
 For each, it runs `onnx.checker.check_model(full_check=True)` on the `.onnx` file, loads the
 `.safetensors` file strictly into mdistiller's definition (`reference_weights.py`, its first
@@ -31,7 +33,7 @@ import torch
 import torch.nn as nn
 from safetensors.torch import load_file
 
-from reference_weights import MobileNetV2, ResNet
+from reference_weights import MobileNetV2, ResNet, ShuffleNetV2
 
 
 def check(models, stem, model):
@@ -57,6 +59,9 @@ def main(models):
     mobile = MobileNetV2(2, 10, 0.25)
     mobile.conv1[0] = nn.Conv2d(1, 8, 3, 2, 1, bias=False)
     check(models, "mobile", mobile)
+    shuffle = ShuffleNetV2(0.2, 10)
+    shuffle.conv1 = nn.Conv2d(1, 24, 1, bias=False)
+    check(models, "shuffle", shuffle)
 
 
 if __name__ == "__main__":

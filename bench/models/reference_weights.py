@@ -32,7 +32,10 @@ MobileNetV2 (`mdistiller/models/cifar/mobilenetv2.py`: `conv1` and `conv2` Seque
 a BN and a ReLU, `blocks.i.j.conv` Sequentials of an expanding 1x1 conv, its BN, a depthwise 3x3
 conv, its BN and a projecting 1x1 conv and BN at indices 0, 1, 3, 4, 6, 7, `classifier.0`) with
 expansion 2 at a quarter of the width: `mobilenetv2-t2-quarter.safetensors` and its `-expected`
-file.
+file; and mdistiller's ShuffleNetV2 (`mdistiller/models/cifar/ShuffleNetv2.py`: `conv1`/`bn1` a
+1x1 stem, `layer1..3` Sequentials of a `DownBlock` (`conv1..5`/`bn1..5`) and `BasicBlock`s
+(`conv1..3`/`bn1..3`), `conv2`/`bn2`, `linear`) at its smallest size, 0.2:
+`shufflenetv2-0.2.safetensors` and its `-expected` file.
 """
 
 import os
@@ -233,6 +236,80 @@ class MobileNetV2(nn.Module):
         return self.classifier(F.adaptive_avg_pool2d(out, 1).flatten(1))
 
 
+def shuffle(x):
+    n, c, h, w = x.size()
+    return x.reshape(n, 2, c // 2, h, w).permute(0, 2, 1, 3, 4).reshape(n, c, h, w)
+
+
+class ShuffleBasicBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        half = channels // 2
+        self.conv1 = nn.Conv2d(half, half, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(half)
+        self.conv2 = nn.Conv2d(half, half, 3, 1, 1, groups=half, bias=False)
+        self.bn2 = nn.BatchNorm2d(half)
+        self.conv3 = nn.Conv2d(half, half, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(half)
+
+    def forward(self, x):
+        c = x.size(1) // 2
+        x1, x2 = x[:, :c], x[:, c:]
+        out = F.relu(self.bn1(self.conv1(x2)))
+        out = self.bn2(self.conv2(out))
+        out = F.relu(self.bn3(self.conv3(out)))
+        return shuffle(torch.cat([x1, out], 1))
+
+
+class ShuffleDownBlock(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        mid = cout // 2
+        self.conv1 = nn.Conv2d(cin, cin, 3, 2, 1, groups=cin, bias=False)
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv2 = nn.Conv2d(cin, mid, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(mid)
+        self.conv3 = nn.Conv2d(cin, mid, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(mid)
+        self.conv4 = nn.Conv2d(mid, mid, 3, 2, 1, groups=mid, bias=False)
+        self.bn4 = nn.BatchNorm2d(mid)
+        self.conv5 = nn.Conv2d(mid, mid, 1, bias=False)
+        self.bn5 = nn.BatchNorm2d(mid)
+
+    def forward(self, x):
+        out1 = F.relu(self.bn2(self.conv2(self.bn1(self.conv1(x)))))
+        out2 = self.bn4(self.conv4(F.relu(self.bn3(self.conv3(x)))))
+        out2 = F.relu(self.bn5(self.conv5(out2)))
+        return shuffle(torch.cat([out1, out2], 1))
+
+
+class ShuffleNetV2(nn.Module):
+    CONFIGS = {0.2: ((40, 80, 160, 512), (3, 3, 3)), 0.3: ((40, 80, 160, 512), (3, 7, 3)),
+               0.5: ((48, 96, 192, 1024), (3, 7, 3)), 1: ((116, 232, 464, 1024), (3, 7, 3)),
+               1.5: ((176, 352, 704, 1024), (3, 7, 3)), 2: ((224, 488, 976, 2048), (3, 7, 3))}
+
+    def __init__(self, net_size, num_classes):
+        super().__init__()
+        out_channels, num_blocks = self.CONFIGS[net_size]
+        self.conv1 = nn.Conv2d(3, 24, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(24)
+        cin = 24
+        for i in range(3):
+            layers = [ShuffleDownBlock(cin, out_channels[i])]
+            layers += [ShuffleBasicBlock(out_channels[i]) for _ in range(num_blocks[i])]
+            setattr(self, f"layer{i + 1}", nn.Sequential(*layers))
+            cin = out_channels[i]
+        self.conv2 = nn.Conv2d(out_channels[2], out_channels[3], 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels[3])
+        self.linear = nn.Linear(out_channels[3], num_classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        return self.linear(F.avg_pool2d(out, 4).flatten(1))
+
+
 def randomize_norms(model):
     """Random batch-norm statistics and affine parameters, so a loader that skips them fails."""
     for module in model.modules():
@@ -291,6 +368,12 @@ def main(out):
     randomize_norms(mobile)
     logits = write_expected(mobile, out, "mobilenetv2-t2-quarter")
     print(f"mobilenetv2-t2-quarter: {sum(p.numel() for p in mobile.parameters())} parameters; "
+          f"logits[0] = {logits[0].tolist()}")
+    torch.manual_seed(2031)
+    shuffle_net = ShuffleNetV2(0.2, 10)
+    randomize_norms(shuffle_net)
+    logits = write_expected(shuffle_net, out, "shufflenetv2-0.2")
+    print(f"shufflenetv2-0.2: {sum(p.numel() for p in shuffle_net.parameters())} parameters; "
           f"logits[0] = {logits[0].tolist()}")
 
 

@@ -7,6 +7,7 @@ use engine::data::{load, Batcher, DataDirs};
 use engine::device::cpu;
 use engine::distill::kd::kd_loss;
 use engine::distill::Temperature;
+use engine::models::Model;
 use engine::spec::{parse_spec, validate};
 mod support;
 
@@ -79,7 +80,14 @@ fn cached_teacher_outputs_are_the_teachers_outputs_and_give_the_same_kd_loss() {
         .unwrap();
     let batcher: &Batcher = &data.batcher;
     let train = &data.data.train;
-    let cache = TeacherCache::compute(&teacher, train, train.len(), batcher, true, &device);
+    let cache = TeacherCache::compute(
+        &Model::Net(teacher.clone()),
+        train,
+        train.len(),
+        batcher,
+        true,
+        &device,
+    );
 
     // Act: one shuffled batch, from the cache and from the teacher.
     let indices = [17, 3, 250, 99, 0, 538, 41];

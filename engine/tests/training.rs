@@ -438,6 +438,26 @@ fn a_mobilenetv2_learns_from_a_wide_resnet_through_its_stages_and_logits() {
 }
 
 #[test]
+fn a_shufflenetv2_learns_from_a_resnet_through_its_stages_before_and_after_the_relu() {
+    assert_distils_with_terms(
+        r#"[{"architecture": {"kind": "resnet", "depth": 8, "width": 0.5}},
+          {"architecture": {"kind": "shufflenetv2", "size": 0.2},
+           "link": {"terms": [{"method": "kd"}, {"method": "at"}, {"method": "reviewkd"}]}}]"#,
+        &["ce", "kd", "at", "reviewkd"],
+    );
+}
+
+#[test]
+fn a_shufflenetv2_teaches_through_its_stages_and_logits() {
+    assert_distils_with_terms(
+        r#"[{"architecture": {"kind": "shufflenetv2", "size": 0.2}},
+          {"architecture": {"kind": "resnet", "depth": 8, "width": 0.5},
+           "link": {"terms": [{"method": "dkd"}, {"method": "fitnet"}]}}]"#,
+        &["ce", "dkd_tckd", "dkd_nckd", "fitnet"],
+    );
+}
+
+#[test]
 fn a_vgg_learns_from_a_resnet_through_its_stages_and_logits() {
     assert_distils_with_terms(
         r#"[{"architecture": {"kind": "resnet", "depth": 8, "width": 0.5}},
@@ -575,11 +595,11 @@ fn a_first_stage_taken_from_an_earlier_run_is_evaluated_not_trained_and_teaches_
         })
         .unwrap();
     let input = engine::spec::input_shape_of(&engine::data::catalog(BuiltinDataset::Synthetic));
-    let net = engine::train::Checkpoint::at(&model_dir)
-        .load_model(&source.architecture, input, &cpu().device)
+    let model = engine::train::Checkpoint::at(&model_dir)
+        .load_trained(&source.architecture, input, &cpu().device)
         .unwrap();
     let imported = TrainedModel {
-        net,
+        model,
         report: source.clone(),
         fingerprint: "source-fingerprint".into(),
     };

@@ -133,6 +133,12 @@ fn mdistillers_mobilenetv2_imports_and_gives_pytorchs_logits() {
 }
 
 #[test]
+fn mdistillers_shufflenetv2_imports_and_gives_pytorchs_logits() {
+    let arch = Architecture::Shufflenetv2(api::ShufflenetV2Spec { size: 0.2 });
+    assert_imports_like_pytorch(arch, "shufflenetv2-0.2", 174_218);
+}
+
+#[test]
 fn an_imported_model_exports_the_tensors_pytorch_wrote() {
     let (arch, input) = half_resnet8();
     let net = import_weights(

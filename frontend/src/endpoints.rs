@@ -245,7 +245,7 @@ pub fn run_model_url(id: &str, format: &str) -> String {
 /// What a model import sends besides the file.
 #[derive(Debug, Clone)]
 pub struct NewModel {
-    /// A preset's name or an architecture's JSON.
+    /// A weights file's architecture: a preset's name or its JSON (empty for an ONNX file).
     pub architecture: String,
     /// The dataset it classifies.
     pub dataset: String,
@@ -253,23 +253,56 @@ pub struct NewModel {
     pub name: String,
     /// The file's name (its extension tells the format).
     pub filename: String,
+    /// An ONNX file's outputs and preprocessing, as the query takes them (empty ones left out).
+    pub onnx: OnnxFields,
 }
 
-/// Imports a trained model from a weights file; the answer is its experiment, whose one run is
-/// queued for evaluation. `progress` hears the share uploaded.
+/// The ONNX options of an import, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OnnxFields {
+    /// The logits output.
+    pub logits: String,
+    /// Feature outputs, comma-separated.
+    pub features: String,
+    /// `224` or `224,224`.
+    pub size: String,
+    /// Per-channel mean, comma-separated.
+    pub mean: String,
+    /// Per-channel std, comma-separated.
+    pub std: String,
+    /// Grey images to RGB.
+    pub grey_to_rgb: bool,
+}
+
+/// Imports a trained model from a weights or ONNX file; the answer is its experiment, whose
+/// one run is queued for evaluation. `progress` hears the share uploaded.
 pub async fn import_model(
     request: &NewModel,
     file: &web_sys::File,
     progress: impl Fn(f64) + 'static,
 ) -> ApiResult<ExperimentDetail> {
+    let onnx = &request.onnx;
     let mut query = format!(
-        "filename={}&architecture={}&dataset={}",
+        "filename={}&dataset={}",
         encode(&request.filename),
-        encode(&request.architecture),
         encode(&request.dataset)
     );
-    if !request.name.is_empty() {
-        query.push_str(&format!("&name={}", encode(&request.name)));
+    let optional = [
+        ("architecture", &request.architecture),
+        ("name", &request.name),
+        ("logits", &onnx.logits),
+        ("features", &onnx.features),
+        ("size", &onnx.size),
+        ("mean", &onnx.mean),
+        ("std", &onnx.std),
+    ];
+    for (key, value) in optional {
+        if !value.is_empty() {
+            query.push_str(&format!("&{key}={}", encode(value)));
+        }
+    }
+    if onnx.grey_to_rgb {
+        query.push_str("&grey_to_rgb=true");
     }
     client::upload(&format!("/api/models?{query}"), file, progress).await
 }

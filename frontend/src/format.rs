@@ -110,6 +110,8 @@ pub fn architecture(arch: &api::Architecture) -> String {
         Resnet(r) => format!("resnet{} ×{}", r.depth, r.width),
         Wrn(r) => format!("wrn-{}-{}", r.depth, r.widen),
         Mobilenetv2(m) => format!("mobilenetv2 t{} ×{}", m.expansion, m.width),
+        Onnx(o) => o.label(),
+        Shufflenetv2(s) => format!("shufflenetv2 ×{}", s.size),
         ImagenetResnet(r) if r.width == 1.0 => format!("resnet{} (torchvision)", r.depth),
         ImagenetResnet(r) => format!("resnet{} (torchvision) ×{}", r.depth, r.width),
         Vgg(v) => format!(

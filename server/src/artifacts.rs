@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use engine::train::{Checkpoint, CheckpointError, Progress};
+use engine::train::{Checkpoint, CheckpointError, Progress, MODEL_FILE, ONNX_FILE};
 use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
@@ -24,8 +24,9 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 #[cfg(test)]
 mod tests;
 
-/// The trained model's file in a run's directory.
-const MODEL_FILE: &str = "model.bpk";
+/// A finished run's model file: a net's weights, or an imported ONNX teacher's graph (a run
+/// directory holds one of them).
+const MODEL_FILES: [&str; 2] = [MODEL_FILE, ONNX_FILE];
 
 /// Why an artifact could not be stored or fetched.
 #[derive(Debug, thiserror::Error)]
@@ -148,48 +149,57 @@ impl Artifacts {
 
     /// Whether the trained model of `model_dir` is on this machine or in the object store.
     pub async fn has_model(&self, model_dir: &str) -> Result<bool, ArtifactError> {
-        let local = self.local_dir(model_dir).join(MODEL_FILE);
-        match (&self.remote, local.is_file()) {
-            (_, true) => Ok(true),
-            (None, false) => Ok(false),
-            (Some(remote), false) => {
-                remote
-                    .exists(&last_component(Path::new(model_dir)), MODEL_FILE)
-                    .await
+        let dir = self.local_dir(model_dir);
+        if MODEL_FILES.iter().any(|file| dir.join(file).is_file()) {
+            return Ok(true);
+        }
+        let Some(remote) = &self.remote else {
+            return Ok(false);
+        };
+        for file in MODEL_FILES {
+            if remote.exists(&last_component(&dir), file).await? {
+                return Ok(true);
             }
         }
+        Ok(false)
     }
 
     /// A local directory holding the trained model of `model_dir`, fetched from the object
     /// store into this machine's cache when it is not here.
     pub async fn fetch_model(&self, model_dir: &str) -> Result<PathBuf, ArtifactError> {
         let dir = self.local_dir(model_dir);
-        let local = dir.join(MODEL_FILE);
-        if !local.is_file() {
-            let bytes = self.remote_model(&dir).await?;
-            write_atomically(&local, &bytes).await?;
+        if !MODEL_FILES.iter().any(|file| dir.join(file).is_file()) {
+            let (file, bytes) = self.remote_model(&dir).await?;
+            write_atomically(&dir.join(file), &bytes).await?;
         }
         Ok(dir)
     }
 
-    /// The trained model's bytes, from this machine or straight from the object store.
+    /// The trained model's bytes (its weights, or an ONNX teacher's graph), from this machine
+    /// or straight from the object store.
     pub async fn model_bytes(&self, model_dir: &str) -> Result<Bytes, ArtifactError> {
         let dir = self.local_dir(model_dir);
-        let local = dir.join(MODEL_FILE);
-        match tokio::fs::read(&local).await {
-            Ok(bytes) => Ok(bytes.into()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.remote_model(&dir).await,
-            Err(e) => Err(io(&local)(e)),
+        for file in MODEL_FILES {
+            let local = dir.join(file);
+            match tokio::fs::read(&local).await {
+                Ok(bytes) => return Ok(bytes.into()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&local)(e)),
+            }
         }
+        Ok(self.remote_model(&dir).await?.1)
     }
 
-    /// The model of the run directory `dir` from the object store.
-    async fn remote_model(&self, dir: &Path) -> Result<Bytes, ArtifactError> {
-        let fetched = match &self.remote {
-            Some(remote) => remote.get(&last_component(dir), MODEL_FILE).await?,
-            None => None,
-        };
-        fetched.ok_or_else(|| ArtifactError::NoModel {
+    /// The model file of the run directory `dir` from the object store, and its name.
+    async fn remote_model(&self, dir: &Path) -> Result<(&'static str, Bytes), ArtifactError> {
+        if let Some(remote) = &self.remote {
+            for file in MODEL_FILES {
+                if let Some(bytes) = remote.get(&last_component(dir), file).await? {
+                    return Ok((file, bytes));
+                }
+            }
+        }
+        Err(ArtifactError::NoModel {
             local: dir.join(MODEL_FILE),
             remote: match &self.remote {
                 Some(remote) => remote.url.clone(),
@@ -212,7 +222,8 @@ impl Artifacts {
             .map_err(io(&progress_path))?;
         let epochs_done = Progress::from_json(&progress, &progress_path)?.epochs_done;
         let name = last_component(dir);
-        let mut kept = vec![last_component(&progress_path), MODEL_FILE.to_string()];
+        let mut kept = vec![last_component(&progress_path)];
+        kept.extend(MODEL_FILES.map(String::from));
         let optional = checkpoint
             .optional_resume_files(epochs_done)
             .into_iter()
@@ -241,9 +252,13 @@ impl Artifacts {
         let Some(remote) = &self.remote else {
             return Ok(());
         };
-        let path = dir.join(MODEL_FILE);
+        let file = MODEL_FILES
+            .into_iter()
+            .find(|file| dir.join(file).is_file())
+            .unwrap_or(MODEL_FILE);
+        let path = dir.join(file);
         remote
-            .put(&last_component(dir), MODEL_FILE, read_file(&path).await?)
+            .put(&last_component(dir), file, read_file(&path).await?)
             .await
     }
 

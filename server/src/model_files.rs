@@ -105,9 +105,17 @@ pub async fn model_file(
         run.seed,
         format.extension()
     );
-    let bytes = match format {
-        ModelFormat::Burn => burnpack,
-        ModelFormat::Safetensors | ModelFormat::Onnx => {
+    let frozen = matches!(run.architecture(), Ok(api::Architecture::Onnx(_)));
+    let bytes = match (frozen, format) {
+        // An imported ONNX teacher is kept as the file it came in.
+        (true, ModelFormat::Onnx) => burnpack,
+        (true, _) => {
+            return Err(ModelFileError::Export(format!(
+                "run {id} is an ONNX teacher, kept as the ONNX file it was imported from: ask for format=onnx"
+            )))
+        }
+        (false, ModelFormat::Burn) => burnpack,
+        (false, ModelFormat::Safetensors | ModelFormat::Onnx) => {
             converted(jobs, run, burnpack, format).await?
         }
     };

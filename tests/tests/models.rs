@@ -2,9 +2,10 @@
 //! file that gives burn's logits in the engine's ONNX runtime, and as a `.safetensors` file that
 //! comes back through `POST /api/models` as a run of kind `imported` with
 //! the same weights (and so the same test accuracy as the original evaluated the same way), and teaches a new student as
-//! `chain[0].from_run`; PyTorch's own state_dict of mdistiller's ResNet imports for a
-//! registered colour dataset; every refusal is a 4xx that names the problem, with nothing
-//! stored.
+//! `chain[0].from_run`; the `.onnx` file comes back too, as a frozen teacher run by tract that
+//! scores like its source and teaches by logits and features; PyTorch's own state_dict of
+//! mdistiller's ResNet imports for a registered colour dataset; every refusal is a 4xx that
+//! names the problem, with nothing stored.
 
 use std::path::Path;
 
@@ -88,6 +89,49 @@ fn assert_onnx_gives_burns_logits(onnx: &[u8], burnpack: &[u8]) {
     }
 }
 
+/// `onnx` with every `from` in its bytes (an operator's name) replaced by `to`, as long.
+fn renamed_operator(onnx: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut bytes = onnx.to_vec();
+    let mut renamed = 0;
+    for i in 0..bytes.len().saturating_sub(from.len()) {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+            renamed += 1;
+        }
+    }
+    assert!(
+        renamed > 0,
+        "the graph has no {}",
+        String::from_utf8_lossy(from)
+    );
+    bytes
+}
+
+/// A run of `preset` named `name`, trained for 2 epochs on 600 synthetic images.
+fn trained_run(server: &Server, name: &str, preset: &str) -> api::RunSummary {
+    let trained = server.ended(&server.submit(&json!({
+        "dataset": {"name": "synthetic", "train_subset": 600},
+        "budget": {"epochs": 2},
+        "chain": [{"name": name, "architecture": {"kind": "preset", "name": preset}}]
+    })));
+    let run = trained.runs[0].clone();
+    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.message);
+    run
+}
+
+/// Every run of `detail` succeeded.
+fn assert_all_succeeded(detail: &ExperimentDetail) {
+    for run in &detail.runs {
+        assert_eq!(
+            run.status,
+            RunStatus::Succeeded,
+            "{}: {:?}",
+            run.stage_name,
+            run.message
+        );
+    }
+}
+
 /// Import directories left in the server's checkpoints.
 fn stored_imports(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("checkpoints"))
@@ -104,18 +148,7 @@ fn stored_imports(dir: &Path) -> usize {
 fn a_trained_student_leaves_as_onnx_and_safetensors_comes_back_imported_and_teaches() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path(), &[]);
-    let trained = server.ended(&server.submit(&json!({
-        "dataset": {"name": "synthetic", "train_subset": 600},
-        "budget": {"epochs": 2},
-        "chain": [{"name": "student", "architecture": {"kind": "preset", "name": "cnn-xs"}}]
-    })));
-    let original = &trained.runs[0];
-    assert_eq!(
-        original.status,
-        RunStatus::Succeeded,
-        "{:?}",
-        original.message
-    );
+    let original = &trained_run(&server, "student", "cnn-xs");
     assert_onnx_gives_burns_logits(
         &model_file(&server, &original.id, "onnx"),
         &model_file(&server, &original.id, "bpk"),
@@ -159,15 +192,104 @@ fn a_trained_student_leaves_as_onnx_and_safetensors_comes_back_imported_and_teac
             {"architecture": {"kind": "preset", "name": "mlp-xs"}, "link": {"terms": [{"method": "kd"}]}}
         ]
     })));
-    for run in &taught.runs {
-        assert_eq!(
-            run.status,
-            RunStatus::Succeeded,
-            "{}: {:?}",
-            run.stage_name,
-            run.message
-        );
-    }
+    assert_all_succeeded(&taught);
+}
+
+#[test]
+fn an_onnx_file_imports_as_a_frozen_teacher_that_scores_like_its_source_and_teaches_by_logits_and_features(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &[]);
+    let source = &trained_run(&server, "source", "cnn-s");
+    let onnx = model_file(&server, &source.id, "onnx");
+
+    let response = import(
+        &server,
+        "filename=teacher.onnx&dataset=synthetic&features=stage1,stage2&name=frozen",
+        &onnx,
+    );
+    let imported = evaluated(&server, &response);
+    let notes = server.detail(&imported.experiment_id).summary.description;
+    assert!(
+        notes.starts_with("Imported from teacher.onnx (ONNX, a frozen teacher). Its outputs: `logits` [batch, 10], `stage1` [batch, "),
+        "{notes}"
+    );
+    assert!(
+        notes.ends_with("Logits: `logits`; stage features: stage1, stage2."),
+        "{notes}"
+    );
+    let source_again = server.ended(&server.submit(&json!({
+        "dataset": {"name": "synthetic"},
+        "chain": [{"from_run": source.id}]
+    })));
+    let (ours, burns) = (
+        imported.val_best_test_accuracy.unwrap(),
+        source_again.runs[0].val_best_test_accuracy.unwrap(),
+    );
+    assert!(
+        (ours - burns).abs() <= 0.002,
+        "the same model in tract and in burn, on the same 1,000 test images: {ours} and {burns}"
+    );
+    assert_eq!(
+        model_file(&server, &imported.id, "onnx"),
+        onnx,
+        "the teacher is kept as the file it came in"
+    );
+    let as_burn = server.get(&format!("/api/runs/{}/model?format=burn", imported.id));
+    assert_eq!(as_burn.status, 409, "{}", as_burn.text);
+    assert!(
+        as_burn.text.contains("ask for format=onnx"),
+        "{}",
+        as_burn.text
+    );
+
+    let taught = server.ended(&server.submit(&json!({
+        "dataset": {"name": "synthetic", "train_subset": 600},
+        "budget": {"epochs": 1},
+        "chain": [
+            {"from_run": imported.id},
+            {"architecture": {"kind": "preset", "name": "cnn-xs"},
+             "link": {"terms": [{"method": "kd"}, {"method": "at"}]}}
+        ]
+    })));
+    assert_all_succeeded(&taught);
+    let student = taught.runs.iter().find(|r| r.stage_index == 1).unwrap();
+    let curves = server.get(&format!("/api/runs/{}/curves", student.id));
+    let available = &curves.json["available"];
+    assert!(
+        available.as_array().unwrap().contains(&json!("loss.at")),
+        "the AT term read the teacher's chosen outputs: {available}"
+    );
+
+    let pre_activation = server.post(
+        "/api/experiments",
+        &json!({"dataset": {"name": "synthetic"}, "chain": [
+            {"from_run": imported.id},
+            {"architecture": {"kind": "preset", "name": "cnn-xs"},
+             "link": {"terms": [{"method": "ofd"}]}}
+        ]}),
+    );
+    assert_eq!(pre_activation.status, 422, "{}", pre_activation.text);
+    assert_eq!(pre_activation.field(), "chain[1].link.terms");
+    assert!(
+        pre_activation
+            .text
+            .contains("which an ONNX teacher does not expose"),
+        "{}",
+        pre_activation.text
+    );
+    let written = server.post(
+        "/api/experiments",
+        &json!({"dataset": {"name": "synthetic"},
+                "chain": [{"architecture": imported.architecture}]}),
+    );
+    assert_eq!(written.status, 422, "{}", written.text);
+    assert_eq!(written.field(), "chain[0].architecture");
+    assert!(
+        written.text.contains("an ONNX model is frozen"),
+        "{}",
+        written.text
+    );
 }
 
 #[test]
@@ -213,6 +335,8 @@ fn files_that_do_not_fit_are_refused_naming_the_problem_and_nothing_is_stored() 
         "chain": [{"architecture": {"kind": "preset", "name": "cnn-xs"}}]
     })));
     let weights = model_file(&server, &trained.runs[0].id, "safetensors");
+    let onnx = model_file(&server, &trained.runs[0].id, "onnx");
+    let unsupported = renamed_operator(&onnx, b"Relu", b"Xelu");
     let experiments = || {
         server.get("/api/experiments").json["experiments"]
             .as_array()
@@ -221,7 +345,7 @@ fn files_that_do_not_fit_are_refused_naming_the_problem_and_nothing_is_stored() 
     };
     let before = experiments();
 
-    let cases: [(&str, &[u8], u16, &str, &str); 7] = [
+    let cases: Vec<(&str, &[u8], u16, &str, &str)> = vec![
         (
             "architecture=cnn-xs&dataset=synthetic",
             &weights,
@@ -230,11 +354,89 @@ fn files_that_do_not_fit_are_refused_naming_the_problem_and_nothing_is_stored() 
             "give `filename`",
         ),
         (
-            "filename=m.onnx&architecture=cnn-xs&dataset=synthetic",
+            "filename=m.safetensors&dataset=synthetic",
+            &weights,
+            422,
+            "architecture",
+            "a weights file needs `architecture`",
+        ),
+        (
+            // {"kind":"onnx","logits":"logits","params":1}
+            "filename=m.safetensors&dataset=synthetic&architecture=%7B%22kind%22%3A%22onnx%22%2C%22logits%22%3A%22logits%22%2C%22params%22%3A1%7D",
+            &weights,
+            422,
+            "architecture",
+            "an ONNX model is not one of the zoo's architectures",
+        ),
+        (
+            "filename=m.tflite&architecture=cnn-xs&dataset=synthetic",
             &weights,
             400,
             "filename",
-            "is not a weights file the lab reads",
+            "is not a model file the lab reads",
+        ),
+        (
+            "filename=m.safetensors&architecture=cnn-xs&dataset=synthetic&features=stage1",
+            &weights,
+            422,
+            "features",
+            "`features` is for ONNX files",
+        ),
+        (
+            "filename=t.onnx&architecture=cnn-xs&dataset=synthetic",
+            &onnx,
+            422,
+            "architecture",
+            "an ONNX file carries its own architecture",
+        ),
+        (
+            "filename=t.onnx&dataset=synthetic&mean=half&std=0.2",
+            &onnx,
+            400,
+            "mean",
+            "`half` is not a list of decimals",
+        ),
+        (
+            "filename=t.onnx&dataset=synthetic",
+            b"not a graph",
+            422,
+            "file",
+            "not an ONNX model",
+        ),
+        (
+            "filename=t.onnx&dataset=synthetic",
+            &unsupported,
+            422,
+            "file",
+            "does not implement the operator(s) Xelu",
+        ),
+        (
+            "filename=t.onnx&dataset=synthetic&size=32",
+            &onnx,
+            422,
+            "file",
+            "the graph's input is [?, 1, 28, 28] but the images are [batch, 1, 32, 32]",
+        ),
+        (
+            "filename=t.onnx&dataset=synthetic&logits=stage1",
+            &onnx,
+            422,
+            "logits",
+            "not the logits [batch, 10] of this dataset's 10 classes",
+        ),
+        (
+            "filename=t.onnx&dataset=synthetic&features=stage1,stage9",
+            &onnx,
+            422,
+            "features",
+            "the graph has no output(s) stage9; its outputs are logits, stage1",
+        ),
+        (
+            "filename=t.onnx&dataset=synthetic&mean=0.5,0.5&std=0.2,0.2",
+            &onnx,
+            422,
+            "mean",
+            "2 values, but the graph's input has 1 channel(s)",
         ),
         (
             "filename=m.safetensors&architecture=cnn-xxl&dataset=synthetic",
@@ -290,6 +492,13 @@ fn files_that_do_not_fit_are_refused_naming_the_problem_and_nothing_is_stored() 
         .filter(|e| e.file_name().to_string_lossy().starts_with(".upload-"))
         .count();
     assert_eq!(uploads, 0, "no upload was left behind");
+
+    let counted = server.post(
+        "/api/architectures/params",
+        &json!({"architecture": {"kind": "onnx", "logits": "logits", "params": 1}}),
+    );
+    assert_eq!(counted.status, 422, "{}", counted.text);
+    assert_eq!(counted.field(), "architecture");
 
     let unknown = server.get(&format!(
         "/api/runs/{}/model?format=tflite",
@@ -379,6 +588,38 @@ fn the_command_line_exports_trained_models_and_imports_one_into_a_store() {
         stderr(&refused).contains("tensors have another shape"),
         "{}",
         stderr(&refused)
+    );
+
+    let import_onnx = |options: &[&str]| {
+        let mut args = vec![
+            "model",
+            "import",
+            onnx,
+            "--dataset",
+            "synthetic",
+            "--backend",
+            "cpu",
+            "--db",
+            &db,
+            "--checkpoints",
+            checkpoints.to_str().unwrap(),
+        ];
+        args.extend(options);
+        distill(&args)
+    };
+    let frozen = import_onnx(&["--features", "stage1"]);
+    assert!(frozen.status.success(), "{}", stderr(&frozen));
+    assert!(
+        stderr(&frozen).contains("(use it as \"from_run\""),
+        "{}",
+        stderr(&frozen)
+    );
+    let misnamed = import_onnx(&["--logits", "stage1"]);
+    assert!(!misnamed.status.success());
+    assert!(
+        stderr(&misnamed).contains("not the logits [batch, 10]"),
+        "{}",
+        stderr(&misnamed)
     );
 }
 

@@ -33,6 +33,20 @@ impl Batcher {
         }
     }
 
+    /// Normalised images back to pixels in `[0, 1]` (for a model that normalises its own
+    /// way). // [batch, channels, height, width]
+    pub fn pixels(&self, images: Tensor<4>) -> Tensor<4> {
+        let device = images.device();
+        let channels = self.stats.len();
+        let column = |values: Vec<f32>| {
+            Tensor::<1>::from_data(TensorData::new(values, [channels]), &device)
+                .reshape([1, channels, 1, 1])
+        };
+        let mean = column(self.stats.iter().map(|s| s.0).collect());
+        let std = column(self.stats.iter().map(|s| s.1).collect());
+        images * std + mean
+    }
+
     /// Builds the batch of `indices` from `set`; augments when `augment` holds a generator.
     pub fn batch(
         &self,

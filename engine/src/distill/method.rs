@@ -276,4 +276,10 @@ pub trait Distiller {
     fn reads_pre_activation(&self) -> bool {
         false
     }
+
+    /// Whether it reads the teacher's batch norms before each stage's last ReLU
+    /// ([`StagePair::teacher_norms`]).
+    fn reads_teacher_norms(&self) -> bool {
+        false
+    }
 }

@@ -187,6 +187,10 @@ impl Distiller for OfdParams {
     fn reads_pre_activation(&self) -> bool {
         true
     }
+
+    fn reads_teacher_norms(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -10,13 +10,13 @@
 //! the one mdistiller's `get_bn_before_relu` names.
 
 use api::MobilenetV2Spec;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::conv::Conv2dConfig;
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 
+use super::layers::ConvNorm;
 use super::onnx::{GraphOutputs, OnnxGraph};
-use super::{conv_without_bias, Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
-use crate::kernels::{batch_norm, batch_norm_relu, conv2d as apply_conv};
+use super::{Features, InputShape, NormBeforeRelu, PreActivation, StageShape};
 
 /// `(expansion, channels, blocks, stride)` of each group; `None` is the spec's expansion.
 const GROUPS: [(Option<usize>, usize, usize, usize); 7] = [
@@ -31,42 +31,6 @@ const GROUPS: [(Option<usize>, usize, usize, usize); 7] = [
 
 /// The groups whose outputs are the stages (mdistiller's `f1` to `f4`).
 const STAGE_GROUPS: [usize; 4] = [1, 2, 4, 6];
-
-/// A conv and its batch norm.
-#[derive(Module, Debug)]
-struct ConvNorm {
-    conv: Conv2d,
-    norm: BatchNorm,
-}
-
-impl ConvNorm {
-    fn new(conv: Conv2d, channels: usize, device: &Device) -> ConvNorm {
-        ConvNorm {
-            conv,
-            norm: BatchNormConfig::new(channels).init(device),
-        }
-    }
-
-    /// `relu(norm(conv(x)))`.
-    fn forward_relu(&self, x: Tensor<4>) -> Tensor<4> {
-        batch_norm_relu(&self.norm, apply_conv(&self.conv, x))
-    }
-
-    /// `norm(conv(x))`.
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        batch_norm(&self.norm, apply_conv(&self.conv, x))
-    }
-
-    /// The same in ONNX, at module path `path`, with or without the ReLU.
-    fn write_onnx(&self, graph: &mut OnnxGraph, x: &str, path: &str, relu: bool) -> String {
-        let conv = graph.conv(&self.conv, x, &format!("{path}.conv"));
-        let normed = graph.batch_norm(&self.norm, &conv, &format!("{path}.norm"));
-        match relu {
-            true => graph.relu(&normed),
-            false => normed,
-        }
-    }
-}
 
 /// Expand, filter depthwise, project; plus the input when the shape is kept.
 #[derive(Module, Debug)]
@@ -85,24 +49,10 @@ impl InvertedResidual {
         device: &Device,
     ) -> InvertedResidual {
         let hidden = input * expansion;
-        let depthwise = Conv2dConfig::new([hidden, hidden], [3, 3])
-            .with_stride([stride, stride])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .with_groups(hidden)
-            .with_bias(false)
-            .init(device);
         InvertedResidual {
-            expand: ConvNorm::new(
-                conv_without_bias(input, hidden, 1, 1, device),
-                hidden,
-                device,
-            ),
-            depthwise: ConvNorm::new(depthwise, hidden, device),
-            project: ConvNorm::new(
-                conv_without_bias(hidden, output, 1, 1, device),
-                output,
-                device,
-            ),
+            expand: ConvNorm::pointwise(input, hidden, device),
+            depthwise: ConvNorm::depthwise(hidden, stride, device),
+            project: ConvNorm::pointwise(hidden, output, device),
         }
     }
 
@@ -193,7 +143,7 @@ impl MobilenetV2 {
         MobilenetV2 {
             stem,
             groups,
-            head: ConvNorm::new(conv_without_bias(current, head, 1, 1, device), head, device),
+            head: ConvNorm::pointwise(current, head, device),
             output: LinearConfig::new(head, input.classes).init(device),
         }
     }

@@ -7,7 +7,7 @@ use api::Architecture;
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 
-use super::{Cnn, ImagenetResnet, Mlp, MobilenetV2, Resnet, Vgg, Wrn};
+use super::{Cnn, ImagenetResnet, Mlp, MobilenetV2, Resnet, ShufflenetV2, Vgg, Wrn};
 
 /// Serialises seeded initialisation across threads.
 static INIT_LOCK: Mutex<()> = Mutex::new(());
@@ -153,13 +153,16 @@ pub enum Net {
     ImagenetResnet(ImagenetResnet),
     /// MobileNetV2.
     Mobilenetv2(MobilenetV2),
+    /// ShuffleNetV2.
+    Shufflenetv2(ShufflenetV2),
 }
 
 impl Net {
     /// Builds the model of a resolved (non-preset) architecture.
     ///
     /// # Panics
-    /// On a preset: resolve it with [`super::resolve`] first.
+    /// On a preset: resolve it with [`super::resolve`] first; on an ONNX graph, which is
+    /// frozen (validation refuses to train one).
     pub fn init(arch: &Architecture, input: InputShape, device: &Device) -> Net {
         match arch {
             Architecture::Mlp(spec) => Net::Mlp(Mlp::init(spec, input, device)),
@@ -173,7 +176,11 @@ impl Net {
             Architecture::Mobilenetv2(spec) => {
                 Net::Mobilenetv2(MobilenetV2::init(spec, input, device))
             }
+            Architecture::Shufflenetv2(spec) => {
+                Net::Shufflenetv2(ShufflenetV2::init(spec, input, device))
+            }
             Architecture::Preset { name } => panic!("preset `{name}` must be resolved first"),
+            Architecture::Onnx(_) => panic!("an ONNX graph is frozen: it is never built to train"),
         }
     }
 
@@ -187,6 +194,16 @@ impl Net {
             Architecture::Vgg(spec) => Vgg::stage_shapes(spec, input),
             Architecture::ImagenetResnet(spec) => ImagenetResnet::stage_shapes(spec, input),
             Architecture::Mobilenetv2(spec) => MobilenetV2::stage_shapes(spec, input),
+            Architecture::Shufflenetv2(spec) => ShufflenetV2::stage_shapes(spec, input),
+            Architecture::Onnx(spec) => spec
+                .features
+                .iter()
+                .map(|f| StageShape {
+                    channels: f.channels,
+                    height: f.height,
+                    width: f.width,
+                })
+                .collect(),
             Architecture::Preset { .. } => Vec::new(),
         }
     }
@@ -205,6 +222,9 @@ impl Net {
             Architecture::Vgg(spec) => Vgg::embedding_width(spec),
             Architecture::ImagenetResnet(spec) => ImagenetResnet::embedding_width(spec),
             Architecture::Mobilenetv2(spec) => MobilenetV2::embedding_width(spec),
+            Architecture::Shufflenetv2(spec) => ShufflenetV2::embedding_width(spec),
+            // The last chosen output, averaged over its positions (see `OnnxTeacher`).
+            Architecture::Onnx(spec) => spec.features.last().map_or(0, |f| f.channels),
             Architecture::Preset { .. } => 0,
         }
     }
@@ -212,7 +232,11 @@ impl Net {
     /// Trainable parameters of a resolved architecture, as PyTorch counts them (batch-norm
     /// running statistics excluded), on a throwaway CPU instance.
     /// Counts are remembered (up to [`MAX_COUNTED`] of them).
+    /// An ONNX graph's count is its import's.
     pub fn parameter_count(arch: &Architecture, input: InputShape) -> usize {
+        if let Architecture::Onnx(spec) = arch {
+            return spec.params;
+        }
         let key = (
             serde_json::to_string(arch).expect("an architecture is JSON"),
             [input.channels, input.height, input.width, input.classes],
@@ -262,6 +286,7 @@ impl Net {
             Net::Vgg(m) => m.forward_features(images, pre),
             Net::ImagenetResnet(m) => m.forward_features(images, pre),
             Net::Mobilenetv2(m) => m.forward_features(images, pre),
+            Net::Shufflenetv2(m) => m.forward_features(images, pre),
         }
     }
 
@@ -276,6 +301,8 @@ impl Net {
             Net::Vgg(m) => m.norms_before_relu(),
             Net::ImagenetResnet(m) => m.norms_before_relu(),
             Net::Mobilenetv2(m) => m.norms_before_relu(),
+            // A stage ends in a concatenation whose first half passed through unnormalised.
+            Net::Shufflenetv2(_) => Vec::new(),
         }
     }
 
@@ -340,6 +367,7 @@ mod tests {
             "{\"kind\": \"wrn\", \"depth\": 10, \"widen\": 1}",
             "{\"kind\": \"vgg\", \"blocks\": [[4], [5, 6], [6], [8], [8]]}",
             "{\"kind\": \"imagenet_resnet\", \"depth\": 10, \"width\": 0.125}",
+            "{\"kind\": \"shufflenetv2\", \"size\": 0.2}",
         ] {
             let arch: Architecture = serde_json::from_str(arch).unwrap();
             let net = seeded(&device, 3, || Net::init(&arch, input, &device));

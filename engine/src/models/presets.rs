@@ -1,8 +1,8 @@
 //! Named architectures, so specs can say `{"kind": "preset", "name": "cnn-m"}`.
 
 use api::{
-    Architecture, CnnSpec, ImagenetResnetSpec, MlpSpec, MobilenetV2Spec, ResnetSpec, VggSpec,
-    WrnSpec,
+    Architecture, CnnSpec, ImagenetResnetSpec, MlpSpec, MobilenetV2Spec, ResnetSpec,
+    ShufflenetV2Spec, VggSpec, WrnSpec,
 };
 
 /// A named architecture.
@@ -172,6 +172,11 @@ pub fn presets() -> Vec<Preset> {
             }),
         },
         Preset {
+            name: "shufflenetv2",
+            description: "ShuffleNetV2 at size 1 (mdistiller's ShuffleV2, a CIFAR-100 student)",
+            architecture: Architecture::Shufflenetv2(ShufflenetV2Spec { size: 1.0 }),
+        },
+        Preset {
             name: "resnet18",
             description: "torchvision's ResNet-18 (ImageNet stem: 7×7 conv, max pool)",
             architecture: imagenet_resnet(18),
@@ -187,6 +192,15 @@ pub fn presets() -> Vec<Preset> {
 /// The preset called `name`.
 pub fn preset(name: &str) -> Option<Preset> {
     presets().into_iter().find(|p| p.name == name)
+}
+
+/// [`resolve`] for an architecture to build as one of the zoo's modules (to load weights into
+/// or count the parameters of): an ONNX graph is refused, as it comes only with its file.
+pub fn resolve_zoo(arch: &Architecture) -> Result<Architecture, String> {
+    match resolve(arch)? {
+        Architecture::Onnx(_) => Err("an ONNX model is not one of the zoo's architectures: it comes only with its .onnx file (POST /api/models?filename=teacher.onnx, `distill model import teacher.onnx`)".into()),
+        zoo => Ok(zoo),
+    }
 }
 
 /// Replaces a preset by its sizes; other architectures are returned as they are.
@@ -209,10 +223,11 @@ mod tests {
     use crate::models::{InputShape, Net};
 
     /// `(preset, parameters with 10 classes, with 100)` of the reference definitions on 32×32×3
-    /// images (mdistiller's `models/cifar/resnet.py`, `wrn.py`, `vgg.py`, `mobilenetv2.py`; torchvision's
+    /// images (mdistiller's `models/cifar/resnet.py`, `wrn.py`, `vgg.py`, `mobilenetv2.py`,
+    /// `ShuffleNetv2.py`; torchvision's
     /// `resnet18` and `resnet34`), as
     /// `bench/models/param_counts.py` counts them with PyTorch.
-    const REFERENCE_COUNTS: [(&str, usize, usize); 14] = [
+    const REFERENCE_COUNTS: [(&str, usize, usize); 15] = [
         ("resnet8", 78042, 83892),
         ("resnet14", 175258, 181108),
         ("resnet20", 272474, 278324),
@@ -225,6 +240,7 @@ mod tests {
         ("vgg8", 3918858, 3965028),
         ("vgg13", 9416010, 9462180),
         ("mobilenetv2", 697546, 812836),
+        ("shufflenetv2", 1263278, 1355528),
         ("resnet18", 11181642, 11227812),
         ("resnet34", 21289802, 21335972),
     ];

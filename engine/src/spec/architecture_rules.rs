@@ -68,6 +68,11 @@ fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
                 + (widest + 2.0) * head
                 + (head + 1.0) * input.classes as f64
         }
+        Architecture::Shufflenetv2(_) => {
+            // Size 2, the largest: 13 units of at most two 1×1 convs of the widest stage, the
+            // 2048-wide head.
+            13.0 * 2.0 * 976.0 * 976.0 + 976.0 * 2048.0 + 2048.0 * input.classes as f64
+        }
         Architecture::ImagenetResnet(r) => {
             let widest = 512.0 * r.width;
             r.depth as f64 * (9.0 * widest * widest + 2.0 * widest)
@@ -80,7 +85,8 @@ fn param_upper_bound(arch: &Architecture, input: InputShape) -> f64 {
             let convs: f64 = channels.windows(2).map(|w| (9.0 * w[0] + 3.0) * w[1]).sum();
             convs + (channels.last().copied().unwrap_or(1.0) + 1.0) * input.classes as f64
         }
-        Architecture::Preset { .. } => 0.0,
+        // Frozen: never trained here, whatever its size.
+        Architecture::Preset { .. } | Architecture::Onnx(_) => 0.0,
     }
 }
 
@@ -145,9 +151,22 @@ fn validate_architecture(arch: &Architecture, at: &str) -> Result<(), SpecError>
             }
             bounds::WRN_WIDEN.check(r.widen as f64, format!("{at}.widen"))?;
         }
+        // Checked against the dataset when it was imported.
+        Architecture::Onnx(_) => {}
         Architecture::Mobilenetv2(m) => {
             bounds::MOBILENET_EXPANSION.check(m.expansion as f64, format!("{at}.expansion"))?;
             bounds::RESNET_WIDTH.check(m.width, format!("{at}.width"))?;
+        }
+        Architecture::Shufflenetv2(s) => {
+            if !bounds::shufflenet_sizes().contains(&s.size) {
+                return Err(SpecError::new(
+                    format!("{at}.size"),
+                    format!(
+                        "must be one of mdistiller's sizes 0.2, 0.3, 0.5, 1, 1.5 or 2, got {}",
+                        s.size
+                    ),
+                ));
+            }
         }
         Architecture::ImagenetResnet(r) => {
             if !bounds::imagenet_resnet_depths().contains(&r.depth) {

@@ -62,6 +62,14 @@ pub fn imagenet_resnet_depths() -> Vec<usize> {
     vec![10, 18, 34]
 }
 
+/// The sizes of ShuffleNetV2 the zoo builds (mdistiller's `net_size`s).
+pub fn shufflenet_sizes() -> Vec<f64> {
+    crate::models::SHUFFLENET_SIZES
+        .iter()
+        .map(|(size, ..)| *size)
+        .collect()
+}
+
 /// A rule of a property, as JSON Schema can state it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
@@ -78,6 +86,8 @@ pub enum Rule {
     },
     /// One of these whole numbers.
     OneOf(Vec<usize>),
+    /// One of these numbers.
+    OneOfNumbers(Vec<f64>),
 }
 
 /// Where a rule applies in the OpenAPI document: a property of a named schema, or of the
@@ -149,6 +159,11 @@ pub fn schema_rules() -> Vec<SchemaRule> {
             Rule::Range(MOBILENET_EXPANSION),
         ),
         at("MobilenetV2Spec", "width", Rule::Range(RESNET_WIDTH)),
+        at(
+            "ShufflenetV2Spec",
+            "size",
+            Rule::OneOfNumbers(shufflenet_sizes()),
+        ),
         at("Strategy.random", "trials", Rule::Range(TRIALS)),
         at("Strategy.random", "seed", Rule::Range(SEED)),
         at(

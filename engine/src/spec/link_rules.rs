@@ -100,7 +100,7 @@ fn require_spatial(pair: &StagePair<'_>, field: &str, method: &str) -> Result<()
         )),
         (_, false) => Err(SpecError::new(
             field,
-            format!("{method} needs convolutional feature maps, and the teacher (an MLP) has none"),
+            format!("{method} needs convolutional feature maps, and the teacher has none (an MLP's stages are vectors; an ONNX teacher has only the feature outputs chosen at its import)"),
         )),
     }
 }

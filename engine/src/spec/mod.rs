@@ -16,6 +16,6 @@ pub use bounds::{schema_rules, Rule, SchemaRule};
 pub use methods::methods;
 pub use parse::{parse_spec, parse_spec_value};
 pub use validate::{
-    dataset_of, default_validation_samples, input_shape_of, validate, ImportedModel, Stage,
-    ValidatedSpec,
+    dataset_of, default_validation_samples, input_shape_of, validate, validate_by, Author,
+    ImportedModel, Stage, ValidatedSpec,
 };

@@ -9,8 +9,8 @@ use super::bounds::{self, MAX_SEEDS, MAX_STAGES};
 use super::link_rules::{fill_ce_weight, has_distillation, validate_link};
 use super::SpecError;
 use crate::data::{describe, DataDirs, DatasetInfo};
-use crate::distill::StagePair;
-use crate::models::{resolve, InputShape, Net, StageShape};
+use crate::distill::{distiller, pre_activation, reads_teacher_features, StagePair};
+use crate::models::{resolve, InputShape, Net, PreActivation, StageShape};
 
 /// One stage as it will run: everything resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,12 +70,32 @@ pub fn dataset_of(spec: &ExperimentSpec, dirs: &DataDirs) -> Result<DatasetInfo,
     describe(&spec.dataset.name, dirs).map_err(|e| SpecError::new("dataset.name", e.to_string()))
 }
 
+/// Who wrote a spec: a user, who may not write an ONNX architecture (such a model is imported,
+/// then named by `from_run`), or a model import, whose one stage is the imported file's model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    /// A user's spec.
+    User,
+    /// The one-stage spec of a model import.
+    ModelImport,
+}
+
 /// Validates and resolves `spec`, whose first stage may be taken from `imported` (the run its
 /// `from_run` names, as the caller found it) and whose registered dataset is looked up in `dirs`.
 pub fn validate(
+    spec: ExperimentSpec,
+    imported: Option<&ImportedModel>,
+    dirs: &DataDirs,
+) -> Result<ValidatedSpec, SpecError> {
+    validate_by(spec, imported, dirs, Author::User)
+}
+
+/// [`validate`] for a spec written by `author`.
+pub fn validate_by(
     mut spec: ExperimentSpec,
     imported: Option<&ImportedModel>,
     dirs: &DataDirs,
+    author: Author,
 ) -> Result<ValidatedSpec, SpecError> {
     let mut warnings = Vec::new();
     let dataset_info = dataset_of(&spec, dirs)?;
@@ -100,6 +120,15 @@ pub fn validate(
     for (i, stage) in spec.chain.iter_mut().enumerate() {
         let at = format!("chain[{i}]");
         let architecture = stage_architecture(stage, i, imported, &dataset, &at)?;
+        if matches!(architecture, Architecture::Onnx(_))
+            && author == Author::User
+            && stage.from_run.is_none()
+        {
+            return Err(SpecError::new(
+                format!("{at}.architecture"),
+                "an ONNX model is frozen and cannot be trained: import its file (POST /api/models, `distill model import FILE.onnx`) and name that run in `chain[0].from_run`",
+            ));
+        }
         check_architecture(&architecture, input, &format!("{at}.architecture"))?;
         stage.architecture = Some(architecture.clone());
         let name = stage
@@ -124,6 +153,7 @@ pub fn validate(
                 ));
             }
         } else {
+            teacher_rules(&stage.link, &stages[i - 1].architecture, &at)?;
             let pair = StagePair {
                 student: &stage_shapes,
                 teacher: &shapes[i - 1],
@@ -157,6 +187,12 @@ pub fn validate(
             params,
         });
     }
+    if spec.baseline && matches!(stages[count - 1].architecture, Architecture::Onnx(_)) {
+        return Err(SpecError::new(
+            "baseline",
+            "the last stage is a frozen ONNX model, which cannot be trained as a baseline: add a student stage or leave the baseline out",
+        ));
+    }
     if spec.baseline && count == 1 {
         warnings.push("baseline: a one-stage chain has no distillation to compare against; the baseline repeats the teacher".into());
     }
@@ -165,6 +201,38 @@ pub fn validate(
         stages,
         warnings,
     })
+}
+
+/// What a teacher cannot give its link: batch norms before its stages' ReLU (OFD's margin)
+/// where it has none; for an ONNX teacher, the stages before their ReLU (OFD, ReviewKD) and
+/// any features when none were chosen at its import.
+fn teacher_rules(link: &LinkSpec, teacher: &Architecture, at: &str) -> Result<(), SpecError> {
+    let reads_norms = link
+        .terms
+        .iter()
+        .any(|t| distiller(t).reads_teacher_norms());
+    if reads_norms && matches!(teacher, Architecture::Shufflenetv2(_)) {
+        return Err(SpecError::new(
+            format!("{at}.link.terms"),
+            "OFD's margin reads the batch norm before each of the teacher's stage ReLUs, which this teacher has not (a ShuffleNetV2's stages end in a concatenation); as in mdistiller it cannot be OFD's teacher",
+        ));
+    }
+    let Architecture::Onnx(onnx) = teacher else {
+        return Ok(());
+    };
+    if onnx.features.is_empty() && reads_teacher_features(link) {
+        return Err(SpecError::new(
+            format!("{at}.link.terms"),
+            "a method here reads the teacher's features, and this ONNX teacher was imported without feature outputs: import it again naming them (`features`), or use a logit method",
+        ));
+    }
+    if pre_activation(link) == PreActivation::Keep {
+        return Err(SpecError::new(
+            format!("{at}.link.terms"),
+            "a method here reads the teacher's stages before their ReLU, which an ONNX teacher does not expose; use a logit method, or a feature method (AT, FitNet, MGD, …) on the outputs chosen at its import",
+        ));
+    }
+    Ok(())
 }
 
 /// The architecture of stage `i`: the one written, or that of the run it is taken from.
@@ -405,6 +473,41 @@ mod tests {
             .replace(r#""method": "kd""#, r#""method": "at""#);
         let err = validate(spec(&json), None, &DataDirs::default()).unwrap_err();
         assert_eq!(err.field, "chain[1].link.terms[0].method");
+    }
+
+    #[test]
+    fn a_shufflenetv2_cannot_be_ofds_teacher_but_can_be_its_student() {
+        let shuffle = r#"{"kind": "shufflenetv2", "size": 0.2}"#;
+        let chain = |teacher: &str, student: &str| {
+            format!(
+                r#"{{"chain": [{{"architecture": {teacher}}},
+                    {{"architecture": {student}, "link": {{"terms": [{{"method": "ofd"}}]}}}}]}}"#
+            )
+        };
+        let resnet = r#"{"kind": "resnet", "depth": 8}"#;
+        let err = validate(spec(&chain(shuffle, resnet)), None, &DataDirs::default()).unwrap_err();
+        assert_eq!(err.field, "chain[1].link.terms");
+        assert!(
+            err.message.contains("cannot be OFD's teacher"),
+            "{}",
+            err.message
+        );
+        assert!(validate(spec(&chain(resnet, shuffle)), None, &DataDirs::default()).is_ok());
+    }
+
+    #[test]
+    fn a_shufflenetv2_size_mdistiller_does_not_define_is_refused_by_field() {
+        let json = KD.replace(
+            r#"{"kind": "preset", "name": "cnn-xs"}"#,
+            r#"{"kind": "shufflenetv2", "size": 0.7}"#,
+        );
+        let err = validate(spec(&json), None, &DataDirs::default()).unwrap_err();
+        assert_eq!(err.field, "chain[1].architecture.size");
+        assert!(
+            err.message.contains("0.2, 0.3, 0.5, 1, 1.5 or 2"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

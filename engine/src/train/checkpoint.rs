@@ -11,7 +11,13 @@ use burn::store::RecordError;
 use serde::{Deserialize, Serialize};
 
 use super::{Optimizers, Student};
-use crate::models::Net;
+use crate::models::{Model, Net, OnnxTeacher};
+
+/// A finished run's model: a zoo net's weights.
+pub const MODEL_FILE: &str = "model.bpk";
+
+/// A finished run's model: an imported ONNX teacher's graph.
+pub const ONNX_FILE: &str = "model.onnx";
 
 /// Why a checkpoint could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +206,12 @@ impl Checkpoint {
 
     /// Where the reported model's weights are written (the best validation epoch's).
     pub fn model_path(&self) -> PathBuf {
-        self.dir.join("model.bpk")
+        self.dir.join(MODEL_FILE)
+    }
+
+    /// Where an imported ONNX teacher's file is kept (in place of `model.bpk`).
+    pub fn onnx_path(&self) -> PathBuf {
+        self.dir.join(ONNX_FILE)
     }
 
     fn best_path(&self) -> PathBuf {
@@ -346,6 +357,43 @@ impl Checkpoint {
         Net::init(architecture, input, device)
             .try_load_file(&path)
             .map_err(record(&path))
+    }
+
+    /// Loads the model of a finished run or import: the ONNX teacher's file for an ONNX
+    /// architecture, else [`Checkpoint::load_model`]'s weights.
+    pub fn load_trained(
+        &self,
+        architecture: &api::Architecture,
+        input: crate::models::InputShape,
+        device: &burn::prelude::Device,
+    ) -> Result<Model, CheckpointError> {
+        let api::Architecture::Onnx(spec) = architecture else {
+            return self.load_model(architecture, input, device).map(Model::Net);
+        };
+        let path = self.onnx_path();
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let teacher =
+            OnnxTeacher::load(&bytes, spec, input).map_err(|e| CheckpointError::Record {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(Model::Onnx(std::sync::Arc::new(teacher)))
+    }
+
+    /// Keeps a finished run's model: a net's weights (burnpack), or an ONNX teacher's file.
+    pub fn save_trained(&self, model: &Model) -> Result<PathBuf, CheckpointError> {
+        match model {
+            Model::Net(net) => self.save_model(net),
+            Model::Onnx(onnx) => self.save_onnx(onnx.file()),
+        }
+    }
+
+    /// Writes an imported ONNX teacher's file and returns it.
+    pub fn save_onnx(&self, bytes: &[u8]) -> Result<PathBuf, CheckpointError> {
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let path = self.onnx_path();
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+        Ok(path)
     }
 
     /// Writes the final model's weights (burnpack) and returns the file.

@@ -5,7 +5,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, softmax};
 
 use crate::data::{Batcher, ImageSet};
-use crate::models::Net;
+use crate::models::Classifier;
 
 const EVAL_BATCH: usize = 256;
 
@@ -20,9 +20,10 @@ pub struct Evaluation {
     pub loss: f64,
 }
 
-/// Evaluates `net` (a module in eval mode, on a device without autodiff) on `set`.
+/// Evaluates `net` (a module in eval mode, on a device without autodiff, or an ONNX graph) on
+/// `set`.
 pub fn evaluate(
-    net: &Net,
+    net: &impl Classifier,
     set: &ImageSet,
     batcher: &Batcher,
     classes: usize,
@@ -32,7 +33,7 @@ pub fn evaluate(
     let (mut top1, mut top5, mut loss) = (0usize, 0usize, 0f64);
     for chunk in indices.chunks(EVAL_BATCH) {
         let batch = batcher.batch(set, chunk, device, None);
-        let log_probs = log_softmax(net.forward(batch.images), 1); // [batch, classes]
+        let log_probs = log_softmax(net.classify(batch.images, batcher), 1); // [batch, classes]
         let values: Vec<f32> = log_probs
             .into_data()
             .try_to_vec()
@@ -56,7 +57,7 @@ pub fn evaluate(
 /// The softmax output of `net` for the first `samples` samples of `set` (those a run trains on),
 /// in order.
 pub fn softmax_outputs(
-    net: &Net,
+    net: &impl Classifier,
     set: &ImageSet,
     samples: usize,
     batcher: &Batcher,
@@ -67,7 +68,7 @@ pub fn softmax_outputs(
     let mut out = Vec::with_capacity(indices.len());
     for chunk in indices.chunks(EVAL_BATCH) {
         let batch = batcher.batch(set, chunk, device, None);
-        let probs: Vec<f32> = softmax(net.forward(batch.images), 1)
+        let probs: Vec<f32> = softmax(net.classify(batch.images, batcher), 1)
             .into_data()
             .try_to_vec()
             .expect("f32 probabilities");

@@ -9,7 +9,7 @@ use super::{
     evaluate, measure_inference, Checkpoint, CheckpointError, ProgressSink, RunContext, RunPlan,
     TrainError, TrainEvent, TrainedModel,
 };
-use crate::models::Net;
+use crate::models::{Model, Net};
 
 /// Measures the best validation epoch's model `best` (the last epoch's `trained`, still on the
 /// training device, when no epoch was evaluated), saves it as the run's model, and reports.
@@ -52,6 +52,7 @@ pub(super) fn finish(
         (chosen.test_accuracy, chosen.test_top5) = (eval.top1, eval.top5);
     }
     let top1_last = last.test_accuracy;
+    let net = Model::Net(net);
     let measurements = measure(&net, ctx, params, chosen, top1_last, &progress)?;
     let report = RunReport {
         id: plan.run.id.clone(),
@@ -70,7 +71,7 @@ pub(super) fn finish(
     };
     sink.event(TrainEvent::RunFinished { report: &report });
     Ok(TrainedModel {
-        net,
+        model: net,
         report,
         fingerprint: progress.fingerprint,
     })
@@ -87,12 +88,12 @@ pub(super) fn import(
     sink: &mut dyn ProgressSink,
 ) -> Result<TrainedModel, TrainError> {
     if let Some(root) = ctx.checkpoints {
-        Checkpoint::new(root, &plan.run.id, &model.fingerprint).save_model(&model.net)?;
+        Checkpoint::new(root, &plan.run.id, &model.fingerprint).save_trained(&model.model)?;
     }
     let device = &ctx.device.device;
     let classes = ctx.data.classes;
-    let test = evaluate(&model.net, &ctx.data.test, ctx.batcher, classes, device);
-    let val = evaluate(&model.net, ctx.validation, ctx.batcher, classes, device);
+    let test = evaluate(&model.model, &ctx.data.test, ctx.batcher, classes, device);
+    let val = evaluate(&model.model, ctx.validation, ctx.batcher, classes, device);
     let chosen = BestEpoch {
         epoch: 0,
         val_accuracy: val.top1,
@@ -101,7 +102,7 @@ pub(super) fn import(
     };
     let params = model.report.measurements.params;
     let progress = Progress::new(model.fingerprint.clone());
-    let mut measurements = measure(&model.net, ctx, params, chosen, test.top1, &progress)?;
+    let mut measurements = measure(&model.model, ctx, params, chosen, test.top1, &progress)?;
     measurements.train_samples_per_s = model.report.measurements.train_samples_per_s;
     measurements.train_seconds = 0.0;
     let report = RunReport {
@@ -122,7 +123,7 @@ pub(super) fn import(
     };
     sink.event(TrainEvent::RunFinished { report: &report });
     Ok(TrainedModel {
-        net: model.net.clone(),
+        model: model.model.clone(),
         report,
         fingerprint: model.fingerprint.clone(),
     })
@@ -130,7 +131,7 @@ pub(super) fn import(
 
 /// The measurements of the reported model `net`.
 fn measure(
-    net: &Net,
+    net: &Model,
     ctx: &RunContext<'_>,
     params: usize,
     chosen: BestEpoch,

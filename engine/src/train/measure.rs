@@ -7,7 +7,7 @@ use std::time::Instant;
 use burn::prelude::*;
 
 use crate::data::{Batcher, ImageSet};
-use crate::models::Net;
+use crate::models::Classifier;
 
 /// Timed batch-1 runs (the issue asks for at least 50).
 pub const LATENCY_RUNS: usize = 60;
@@ -28,8 +28,8 @@ pub struct InferenceTiming {
     pub throughput_per_s: f64,
 }
 
-fn run_once(net: &Net, images: Tensor<4>) {
-    let _: TensorData = net.forward(images).into_data();
+fn run_once(net: &impl Classifier, images: Tensor<4>, batcher: &Batcher) {
+    let _: TensorData = net.classify(images, batcher).into_data();
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -37,21 +37,21 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank]
 }
 
-/// Times `net` (eval mode, no autodiff) on images of `set`.
+/// Times `net` (eval mode, no autodiff, or an ONNX graph) on images of `set`.
 pub fn measure_inference(
-    net: &Net,
+    net: &impl Classifier,
     set: &ImageSet,
     batcher: &Batcher,
     device: &Device,
 ) -> InferenceTiming {
     let single = batcher.batch(set, &[0], device, None).images;
     for _ in 0..WARMUP_RUNS {
-        run_once(net, single.clone());
+        run_once(net, single.clone(), batcher);
     }
     let mut latencies: Vec<f64> = (0..LATENCY_RUNS)
         .map(|_| {
             let start = Instant::now();
-            run_once(net, single.clone());
+            run_once(net, single.clone(), batcher);
             start.elapsed().as_secs_f64() * 1e3
         })
         .collect();
@@ -59,10 +59,10 @@ pub fn measure_inference(
 
     let indices: Vec<usize> = (0..THROUGHPUT_BATCH).map(|i| i % set.len()).collect();
     let batch = batcher.batch(set, &indices, device, None).images;
-    run_once(net, batch.clone());
+    run_once(net, batch.clone(), batcher);
     let start = Instant::now();
     for _ in 0..THROUGHPUT_RUNS {
-        run_once(net, batch.clone());
+        run_once(net, batch.clone(), batcher);
     }
     let seconds = start.elapsed().as_secs_f64();
     InferenceTiming {

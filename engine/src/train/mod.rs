@@ -17,7 +17,7 @@ mod step;
 mod teacher_cache;
 
 pub use cancel::CancelToken;
-pub use checkpoint::{Checkpoint, CheckpointError, Progress};
+pub use checkpoint::{Checkpoint, CheckpointError, Progress, MODEL_FILE, ONNX_FILE};
 pub use evaluate::{evaluate, softmax_outputs, Evaluation};
 pub use experiment::{baseline_link, plan_runs, ExperimentData, PlannedRun};
 pub use measure::{measure_inference, InferenceTiming};

@@ -10,7 +10,7 @@ use super::{CancelToken, CheckpointError, PlannedRun};
 use crate::data::{Batcher, ImageSet, Split};
 use crate::device::ComputeDevice;
 use crate::distill::LinkModules;
-use crate::models::{InputShape, Net};
+use crate::models::{InputShape, Model, Net};
 
 /// What trains: the model and the learnable parts of its link.
 #[derive(Module, Debug)]
@@ -24,8 +24,9 @@ pub struct Student {
 /// A trained model, in eval mode, with its report.
 #[derive(Debug, Clone)]
 pub struct TrainedModel {
-    /// The reported model (at its best validation epoch), without autodiff.
-    pub net: Net,
+    /// The reported model (at its best validation epoch), without autodiff; or the frozen
+    /// ONNX graph an import brought.
+    pub model: Model,
     /// What happened.
     pub report: RunReport,
     /// Fingerprint of the run's configuration (teachers included).

@@ -53,7 +53,7 @@ fn train_on_this_thread(
     let curriculum = match (&plan.run.link.curriculum, plan.teacher) {
         (Some(params), Some(teacher)) if resumed < epochs => {
             let probs = softmax_outputs(
-                &teacher.net,
+                &teacher.model,
                 &ctx.data.train,
                 trainer.training_samples(),
                 ctx.batcher,
@@ -116,7 +116,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
             .unwrap_or_default();
         let teacher_norms = plan
             .teacher
-            .map(|t| t.net.norms_before_relu())
+            .map(|t| t.model.norms_before_relu())
             .unwrap_or_default();
         let pair = StagePair {
             student: &student_shapes,
@@ -185,7 +185,7 @@ impl<'r, 'p, 'c> Trainer<'r, 'p, 'c> {
             return;
         }
         let cache = TeacherCache::compute(
-            &teacher.net,
+            &teacher.model,
             &ctx.data.train,
             self.training_samples(),
             ctx.batcher,

@@ -9,8 +9,9 @@ use burn::prelude::*;
 use super::run::Trainer;
 use super::stats::{batch_stats, EpochStats};
 use super::Student;
+use crate::data::Batcher;
 use crate::distill::{link_loss, pre_activation, task_loss, BatchInputs};
-use crate::models::{Features, Net, PreActivation};
+use crate::models::{Features, Model, PreActivation};
 use crate::rng::{purpose, Rng};
 
 impl Trainer<'_, '_, '_> {
@@ -35,7 +36,7 @@ impl Trainer<'_, '_, '_> {
         let features = student.net.forward_features_with(batch.images.clone(), pre);
         let teacher = match (&self.teacher_cache, plan.teacher) {
             (Some(cache), _) => Some(cache.features(chunk, &self.train_device)),
-            (None, Some(t)) => Some(teacher_features(&t.net, &batch.images, pre)),
+            (None, Some(t)) => Some(teacher_features(&t.model, &batch.images, pre, ctx.batcher)),
             (None, None) => None,
         };
         let inputs = BatchInputs {
@@ -70,8 +71,13 @@ impl Trainer<'_, '_, '_> {
 }
 
 /// The teacher's features as constants of the student's graph.
-fn teacher_features(teacher: &Net, images: &Tensor<4>, pre: PreActivation) -> Features {
-    let out = teacher.forward_features_with(images.clone().without_autodiff(), pre);
+fn teacher_features(
+    teacher: &Model,
+    images: &Tensor<4>,
+    pre: PreActivation,
+    batcher: &Batcher,
+) -> Features {
+    let out = teacher.forward_features_with(images.clone().without_autodiff(), pre, batcher);
     Features {
         stages: out
             .stages

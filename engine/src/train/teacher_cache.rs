@@ -7,7 +7,7 @@
 use burn::prelude::*;
 
 use crate::data::{Batcher, ImageSet};
-use crate::models::{Features, Net, StageShape};
+use crate::models::{Features, Model, PreActivation, StageShape};
 
 /// Samples per teacher forward pass while filling the cache.
 const CHUNK: usize = 256;
@@ -61,7 +61,7 @@ impl TeacherCache {
     /// Runs `teacher` once over the first `samples` images of `set` (the ones a run trains
     /// on); with `features`, keeps its stage features too.
     pub fn compute(
-        teacher: &Net,
+        teacher: &Model,
         set: &ImageSet,
         samples: usize,
         batcher: &Batcher,
@@ -75,7 +75,7 @@ impl TeacherCache {
             (Vec::new(), Vec::new(), Vec::new());
         for chunk in indices.chunks(CHUNK) {
             let batch = batcher.batch(set, chunk, device, None);
-            let out = teacher.forward_features(batch.images);
+            let out = teacher.forward_features_with(batch.images, PreActivation::Skip, batcher);
             logit_shape = out.logits.dims()[1..].to_vec();
             logits.extend(host(out.logits));
             if features {

@@ -32,7 +32,7 @@ pub struct ParamValue {
 /// An architecture being edited: a preset, or the sizes of a family.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArchDraft {
-    /// `preset`, `mlp`, `cnn`, `resnet`, `wrn`, `vgg`, `imagenet_resnet` or `mobilenetv2`.
+    /// `preset`, `mlp`, `cnn`, `resnet`, `wrn`, `vgg`, `imagenet_resnet`, `mobilenetv2` or `shufflenetv2`.
     pub kind: String,
     /// The preset's name.
     pub preset: String,
@@ -162,6 +162,7 @@ impl ArchDraft {
                 draft.depth = text("depth").unwrap_or_default();
                 draft.width = text("widen").unwrap_or_else(|| "1".into());
             }
+            "shufflenetv2" => draft.width = text("size").unwrap_or_else(|| "1".into()),
             "mobilenetv2" => {
                 draft.expansion = text("expansion").unwrap_or_else(|| "6".into());
                 draft.width = text("width").unwrap_or_else(|| "1".into());
@@ -191,6 +192,7 @@ impl ArchDraft {
             "wrn" => {
                 json!({"kind": "wrn", "depth": number_value(&self.depth), "widen": number_value(&self.width)})
             }
+            "shufflenetv2" => json!({"kind": "shufflenetv2", "size": number_value(&self.width)}),
             "mobilenetv2" => {
                 json!({"kind": "mobilenetv2", "expansion": number_value(&self.expansion), "width": number_value(&self.width)})
             }

@@ -1,18 +1,19 @@
-//! `distill model import FILE --architecture … --dataset …`: a model trained elsewhere into
-//! the lab's store (by default the dashboard's), evaluated here on the dataset's test split,
-//! then usable as `chain[0].from_run` like any run.
+//! `distill model import FILE --architecture … --dataset …` (or `FILE.onnx --dataset …
+//! [--features …]`): a model trained elsewhere into the lab's store (by default the
+//! dashboard's), evaluated here on the dataset's test split, then usable as
+//! `chain[0].from_run` like any run.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use api::{Architecture, DatasetName, RunStatus};
-use engine::models::{resolve, WeightsFormat};
+use engine::models::{resolve_zoo, WeightsFormat};
 
 use super::follow::follow;
 use super::local::LocalJobs;
 use super::{table, ArtifactsArg, BackendArg, DataDirArg};
-use crate::jobs::{ImportError, ModelImport, SubmitError};
+use crate::jobs::{is_onnx, ImportError, ImportKind, ModelImport, OnnxOptions, SubmitError};
 use crate::settings::{default_checkpoints, default_database_url};
 
 /// `distill model …`.
@@ -20,18 +21,37 @@ use crate::settings::{default_checkpoints, default_database_url};
 pub enum ModelCommand {
     /// Import a trained model from a `.safetensors` file or a PyTorch state_dict (`.pt`,
     /// `.pth`) whose parameter names are the reference implementation's (mdistiller's for the
-    /// CIFAR ResNets); it is evaluated on the dataset's test split and stored as a run.
+    /// CIFAR ResNets), or an `.onnx` graph as a frozen teacher; it is evaluated on the
+    /// dataset's test split and stored as a run.
     Import(ImportArgs),
 }
 
 /// Arguments of `distill model import`.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The weights file.
+    /// The weights file, or an `.onnx` file.
     file: PathBuf,
-    /// A preset's name (`resnet32x4`) or an architecture's JSON.
+    /// A preset's name (`resnet32x4`) or an architecture's JSON (weights files only).
+    #[arg(long, required_unless_present_any = ["logits", "features", "size", "mean", "std", "grey_to_rgb"])]
+    architecture: Option<String>,
+    /// ONNX: the output holding the logits [default: `logits`, else the first output].
     #[arg(long)]
-    architecture: String,
+    logits: Option<String>,
+    /// ONNX: outputs that serve as stage features, comma-separated, input side first.
+    #[arg(long)]
+    features: Option<String>,
+    /// ONNX: `224` or `224,224`, the size the graph takes (images are resized).
+    #[arg(long)]
+    size: Option<String>,
+    /// ONNX: per-channel mean of pixels in [0, 1], comma-separated (with --std).
+    #[arg(long, allow_hyphen_values = true)]
+    mean: Option<String>,
+    /// ONNX: per-channel standard deviation, comma-separated (with --mean).
+    #[arg(long)]
+    std: Option<String>,
+    /// ONNX: repeat a grey image's channel three times for a graph that takes RGB.
+    #[arg(long)]
+    grey_to_rgb: bool,
     /// The dataset the model classifies.
     #[arg(long)]
     dataset: String,
@@ -65,28 +85,13 @@ fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let format = WeightsFormat::of_file_name(&file_name).with_context(|| {
-        format!(
-            "{}: name a weights file .safetensors, .pt or .pth",
-            args.file.display()
-        )
-    })?;
     anyhow::ensure!(args.file.is_file(), "{} is not a file", args.file.display());
-    let architecture = if args.architecture.trim_start().starts_with('{') {
-        serde_json::from_str(&args.architecture).context("--architecture is not an architecture")?
-    } else {
-        Architecture::Preset {
-            name: args.architecture.clone(),
-        }
-    };
-    let architecture =
-        resolve(&architecture).map_err(|m| anyhow::anyhow!("--architecture: {m}"))?;
+    let kind = import_kind(&args, &file_name)?;
     let dataset = DatasetName::new(&args.dataset).map_err(|m| anyhow::anyhow!("--dataset: {m}"))?;
     let import = ModelImport {
         file: args.file.clone(),
-        format,
+        kind,
         file_name,
-        architecture,
         dataset,
         name: args.name.clone(),
     };
@@ -110,6 +115,7 @@ fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             Ok(id) => id,
             Err(ImportError::Submit(SubmitError::Invalid(e))) => anyhow::bail!("{e}"),
             Err(ImportError::Weights(e)) => anyhow::bail!("{}: {e}", args.file.display()),
+            Err(ImportError::Onnx(e)) => anyhow::bail!("{}: {e}", args.file.display()),
             Err(ImportError::Submit(e)) => return Err(e.into()),
         };
         let detail = jobs.detail(&id).await?.context("the import vanished")?;
@@ -130,5 +136,57 @@ fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
         println!("{}", run.id);
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// What the file holds, from its extension and the options given.
+fn import_kind(args: &ImportArgs, file_name: &str) -> anyhow::Result<ImportKind> {
+    let options = OnnxOptions {
+        logits: args.logits.clone(),
+        features: args.features.clone(),
+        size: args.size.clone(),
+        mean: args.mean.clone(),
+        std: args.std.clone(),
+        grey_to_rgb: args.grey_to_rgb,
+    };
+    let flag = |option: &str| format!("--{}", option.replace('_', "-"));
+    if is_onnx(file_name) {
+        anyhow::ensure!(
+            args.architecture.is_none(),
+            "--architecture: an ONNX file carries its own architecture; leave it out"
+        );
+        let choice = options
+            .choice()
+            .map_err(|e| anyhow::anyhow!("{}: {}", flag(&e.field), e.message))?;
+        return Ok(ImportKind::Onnx(choice));
+    }
+    let format = WeightsFormat::of_file_name(file_name).with_context(|| {
+        format!(
+            "{}: name a model file .safetensors, .pt, .pth or .onnx",
+            args.file.display()
+        )
+    })?;
+    if let Some(option) = options.given().first() {
+        anyhow::bail!(
+            "{} is for ONNX files; {file_name} is a weights file",
+            flag(option)
+        );
+    }
+    let text = args
+        .architecture
+        .as_deref()
+        .context("--architecture: give the architecture the weights are for")?;
+    let architecture = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).context("--architecture is not an architecture")?
+    } else {
+        Architecture::Preset {
+            name: text.to_string(),
+        }
+    };
+    let architecture =
+        resolve_zoo(&architecture).map_err(|m| anyhow::anyhow!("--architecture: {m}"))?;
+    Ok(ImportKind::Weights {
+        format,
+        architecture,
     })
 }

@@ -1,19 +1,20 @@
-//! Models trained elsewhere, imported over HTTP: the weights file is the request body, the
-//! architecture and dataset are query parameters, and the answer is the one-stage experiment
-//! whose `imported` run a worker evaluates.
+//! Models trained elsewhere, imported over HTTP: the file is the request body — weights of a
+//! zoo architecture, or an ONNX graph imported as a frozen teacher —, the architecture (or the
+//! ONNX outputs and preprocessing) and dataset are query parameters, and the answer is the
+//! one-stage experiment whose `imported` run a worker evaluates.
 
 use api::{Architecture, DatasetName, ExperimentDetail};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::Uri;
-use engine::models::{resolve, WeightsError, WeightsFormat};
+use engine::models::{resolve_zoo, OnnxError, WeightsError, WeightsFormat};
 use serde::Deserialize;
 
 use super::experiments::created_experiment;
 use super::extract::parse_query;
 use super::upload::Upload;
 use super::{ApiError, AppState, Created};
-use crate::jobs::{ImportError, ModelImport};
+use crate::jobs::{is_onnx, ImportError, ImportKind, ModelImport, OnnxOptions};
 
 /// What an uploaded weights file is.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -21,12 +22,31 @@ use crate::jobs::{ImportError, ModelImport};
 #[serde(deny_unknown_fields)]
 pub struct NewModelQuery {
     /// The file's name; its extension tells the format: `.safetensors`, or `.pt`/`.pth` for a
-    /// PyTorch state_dict (read without running pickled code).
+    /// PyTorch state_dict (read without running pickled code), or `.onnx` for an ONNX graph
+    /// imported as a frozen teacher.
     filename: Option<String>,
-    /// The architecture the weights are for: a preset's name (`resnet32x4`) or its JSON
-    /// (`{"kind": "resnet", "depth": 8, "width": 0.5}`). Parameter names follow the reference
-    /// implementation (mdistiller's for the CIFAR ResNets, e.g. `layer1.0.conv1.weight`).
+    /// The architecture the weights are for (not for ONNX): a preset's name (`resnet32x4`) or
+    /// its JSON (`{"kind": "resnet", "depth": 8, "width": 0.5}`). Parameter names follow the
+    /// reference implementation (mdistiller's for the CIFAR ResNets, e.g.
+    /// `layer1.0.conv1.weight`).
     architecture: Option<String>,
+    /// ONNX only: the output holding the logits [default: `logits`, else the first output].
+    logits: Option<String>,
+    /// ONNX only: outputs that serve as stage features for the feature methods,
+    /// comma-separated, input side first (the import's notes list every output with its
+    /// shape).
+    features: Option<String>,
+    /// ONNX only: `224` or `224,224` (height, width), the size the graph takes; images are
+    /// resized (bilinear) [default: the dataset's].
+    size: Option<String>,
+    /// ONNX only: per-channel mean of pixels in `[0, 1]`, comma-separated
+    /// (`0.485,0.456,0.406`); with `std`, the graph reads pixels normalised this way instead
+    /// of the lab's normalisation.
+    mean: Option<String>,
+    /// ONNX only: per-channel standard deviation, as `mean`.
+    std: Option<String>,
+    /// ONNX only: repeat a grey image's channel three times for a graph that takes RGB.
+    grey_to_rgb: Option<bool>,
     /// The dataset the model classifies (its class count must be the classifier's); the model
     /// is evaluated on its test split.
     dataset: Option<String>,
@@ -43,7 +63,7 @@ pub struct NewModelQuery {
     responses((status = 201, description = "Imported: its experiment, with the run queued for evaluation", body = ExperimentDetail),
               (status = 400, description = "A missing or bad query parameter", body = api::ErrorBody),
               (status = 413, description = "Over the upload cap", body = api::ErrorBody),
-              (status = 422, description = "The file does not fit the architecture (every missing, unused and misshapen tensor listed), or the architecture the dataset", body = api::ErrorBody)))]
+              (status = 422, description = "The file does not fit the architecture (every missing, unused and misshapen tensor listed), or the architecture the dataset; an ONNX file that is not ONNX, uses an operator the runtime lacks (named), cannot take the dataset's images, or whose logits are not [batch, classes]", body = api::ErrorBody)))]
 pub async fn models_create(
     State(state): State<AppState>,
     uri: Uri,
@@ -54,9 +74,14 @@ pub async fn models_create(
     let upload = Upload::receive(&root, body, state.max_upload_bytes).await?;
     let query: NewModelQuery = parse_query(uri.query().unwrap_or(""))?;
     let import = import_of(query, upload.path().to_path_buf())?;
+    let asked_logits = match &import.kind {
+        ImportKind::Onnx(choice) => choice.logits.clone(),
+        ImportKind::Weights { .. } => None,
+    };
     let id = state.jobs.import_model(import).await.map_err(|e| match e {
         ImportError::Submit(e) => e.into(),
         ImportError::Weights(e) => refused(e),
+        ImportError::Onnx(e) => onnx_refused(e, asked_logits.as_deref()),
     })?;
     drop(upload);
     created_experiment(&state, &id).await
@@ -70,24 +95,77 @@ fn import_of(query: NewModelQuery, file: std::path::PathBuf) -> Result<ModelImpo
         })
     };
     let file_name = required(query.filename, "filename", "teacher.safetensors")?;
-    let format = WeightsFormat::of_file_name(&file_name).ok_or_else(|| {
-        ApiError::bad_parameter(
-            "filename",
-            format!("`{file_name}` is not a weights file the lab reads: name it .safetensors, .pt or .pth"),
-        )
-    })?;
-    let architecture =
-        parse_architecture(&required(query.architecture, "architecture", "resnet32x4")?)?;
+    let options = OnnxOptions {
+        logits: query.logits,
+        features: query.features,
+        size: query.size,
+        mean: query.mean,
+        std: query.std,
+        grey_to_rgb: query.grey_to_rgb.unwrap_or(false),
+    };
+    let kind = if is_onnx(&file_name) {
+        if query.architecture.is_some() {
+            return Err(ApiError::invalid_field(
+                "architecture",
+                "an ONNX file carries its own architecture: leave out `architecture` (name its outputs with `logits` and `features`)",
+            ));
+        }
+        let choice = options
+            .choice()
+            .map_err(|e| ApiError::bad_parameter(&e.field, e.message))?;
+        ImportKind::Onnx(choice)
+    } else {
+        let format = WeightsFormat::of_file_name(&file_name).ok_or_else(|| {
+            ApiError::bad_parameter(
+                "filename",
+                format!("`{file_name}` is not a model file the lab reads: name it .safetensors, .pt, .pth or .onnx"),
+            )
+        })?;
+        if let Some(option) = options.given().first() {
+            return Err(ApiError::invalid_field(
+                *option,
+                format!("`{option}` is for ONNX files; `{file_name}` is a weights file"),
+            ));
+        }
+        let architecture = query.architecture.ok_or_else(|| {
+            ApiError::invalid_field(
+                "architecture",
+                "a weights file needs `architecture`: ?architecture=resnet32x4 (a preset's name or an architecture's JSON)",
+            )
+        })?;
+        let architecture = parse_architecture(&architecture)?;
+        ImportKind::Weights {
+            format,
+            architecture,
+        }
+    };
     let dataset = required(query.dataset, "dataset", "cifar10")?;
     let dataset = DatasetName::new(&dataset).map_err(|m| ApiError::bad_parameter("dataset", m))?;
     Ok(ModelImport {
         file,
-        format,
+        kind,
         file_name,
-        architecture,
         dataset,
         name: query.name,
     })
+}
+
+/// An ONNX file that cannot teach as asked: 422 naming the query parameter at fault, else the
+/// file.
+fn onnx_refused(error: OnnxError, asked_logits: Option<&str>) -> ApiError {
+    let field = match &error {
+        OnnxError::Logits { .. } => "logits",
+        OnnxError::FeatureShape { .. } => "features",
+        OnnxError::UnknownOutputs { unknown, .. } => {
+            match asked_logits.is_some_and(|l| unknown.iter().any(|u| u == l)) {
+                true => "logits",
+                false => "features",
+            }
+        }
+        OnnxError::Preprocess { option, .. } => option,
+        _ => "file",
+    };
+    ApiError::invalid_field(field, error.to_string())
 }
 
 /// A preset's name or an architecture's JSON, resolved.
@@ -102,7 +180,7 @@ fn parse_architecture(text: &str) -> Result<Architecture, ApiError> {
         }
     };
     // Any text is a well-formed query value: one that names no architecture is a 422.
-    resolve(&architecture).map_err(|m| ApiError::invalid_field("architecture", m))
+    resolve_zoo(&architecture).map_err(|m| ApiError::invalid_field("architecture", m))
 }
 
 /// A file that is not the architecture's weights: 422 naming the file.

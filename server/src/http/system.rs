@@ -8,7 +8,7 @@ use api::{
 use axum::extract::State;
 use axum::Json;
 use engine::data::describe;
-use engine::models::{presets, resolve, Net};
+use engine::models::{presets, resolve_zoo, Net};
 use engine::spec::input_shape_of;
 use serde::Deserialize;
 
@@ -103,7 +103,7 @@ pub async fn architecture_params(
     let dataset = request
         .dataset
         .unwrap_or_else(|| BuiltinDataset::FashionMnist.into());
-    let architecture = resolve(&request.architecture)
+    let architecture = resolve_zoo(&request.architecture)
         .map_err(|message| ApiError::invalid_field("architecture", message))?;
     let info = describe(&dataset, &state.jobs.runtime().data_dirs)
         .map_err(|e| ApiError::invalid_field("dataset", e.to_string()))?;

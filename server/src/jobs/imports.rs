@@ -1,14 +1,18 @@
-//! Importing a model trained elsewhere: its weights file is checked against the architecture
+//! Importing a model trained elsewhere: a weights file is checked against the architecture
 //! and converted before anything is stored (a file that does not fit is refused whole), kept
 //! as burnpack in the artifacts (`import-{run id}/model.bpk`, shared with workers through the
-//! object store), and queued as a one-stage experiment whose run, of kind `imported`, a worker
+//! object store); an ONNX file is checked against the dataset (input, logits, chosen feature
+//! outputs, preprocessing) and kept as it is (`import-{run id}/model.onnx`), a frozen teacher.
+//! Either is queued as a one-stage experiment whose run, of kind `imported`, a worker
 //! evaluates and measures like a first stage taken from an earlier run.
 
 use std::path::{Path, PathBuf};
 
 use api::{Architecture, DatasetName, ExperimentSpec, RunKind, RunReport};
-use engine::models::{import_weights, WeightsError, WeightsFormat};
-use engine::spec::input_shape_of;
+use engine::models::{
+    import_weights, OnnxChoice, OnnxError, OnnxOutput, OnnxTeacher, WeightsError, WeightsFormat,
+};
+use engine::spec::{input_shape_of, Author, SpecError};
 use engine::train::Checkpoint;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -18,21 +22,34 @@ use super::{Jobs, SubmitError};
 use crate::artifacts::Artifacts;
 use crate::store::RunRow;
 
-/// A weights file to import.
+/// A model file to import.
 #[derive(Debug, Clone)]
 pub struct ModelImport {
     /// The file, on this machine.
     pub file: PathBuf,
-    /// Its format.
-    pub format: WeightsFormat,
+    /// What it holds.
+    pub kind: ImportKind,
     /// What it is called (the upload's or the file's name), recorded in the experiment's notes.
     pub file_name: String,
-    /// The architecture the weights are for (a preset or sizes).
-    pub architecture: Architecture,
     /// The dataset it classifies, and is evaluated on.
     pub dataset: DatasetName,
     /// The experiment's and the model's name [default: the file name].
     pub name: Option<String>,
+}
+
+/// What an imported file holds.
+#[derive(Debug, Clone)]
+pub enum ImportKind {
+    /// Weights of one of the zoo's architectures, in the reference implementation's names.
+    Weights {
+        /// The file's format.
+        format: WeightsFormat,
+        /// The architecture they are for (a preset or sizes).
+        architecture: Architecture,
+    },
+    /// An ONNX graph, imported as a frozen teacher: which outputs it gives and how its input
+    /// is prepared.
+    Onnx(OnnxChoice),
 }
 
 /// Why a model was not imported.
@@ -45,6 +62,14 @@ pub enum ImportError {
     /// The file is not the architecture's weights.
     #[error(transparent)]
     Weights(#[from] WeightsError),
+    /// The ONNX file cannot teach on this dataset as asked.
+    #[error(transparent)]
+    Onnx(#[from] OnnxError),
+}
+
+/// Whether a file name is an ONNX graph's.
+pub fn is_onnx(file_name: &str) -> bool {
+    file_name.to_ascii_lowercase().ends_with(".onnx")
 }
 
 /// Where an imported run's model waits to be evaluated.
@@ -60,27 +85,50 @@ impl Jobs {
             .name
             .clone()
             .unwrap_or_else(|| import.file_name.clone());
+        // Refused as the validator refuses a spec's unknown dataset.
+        let info =
+            engine::data::describe(&import.dataset, &self.runtime().data_dirs).map_err(|e| {
+                SubmitError::Invalid(SpecError {
+                    field: "dataset.name".into(),
+                    message: e.to_string(),
+                })
+            })?;
+        let input = input_shape_of(&info);
+        let onnx = match &import.kind {
+            ImportKind::Weights { .. } => None,
+            ImportKind::Onnx(choice) => Some(inspect_onnx(&import.file, input, choice).await?),
+        };
+        let architecture = match (&import.kind, &onnx) {
+            (ImportKind::Weights { architecture, .. }, _) => architecture.clone(),
+            (ImportKind::Onnx(_), Some(inspected)) => Architecture::Onnx(inspected.spec.clone()),
+            (ImportKind::Onnx(_), None) => unreachable!("an ONNX import is inspected above"),
+        };
         let spec: ExperimentSpec = serde_json::from_value(json!({
             "name": name,
             "dataset": {"name": import.dataset},
-            "chain": [{"name": name, "architecture": import.architecture}],
+            "chain": [{"name": name, "architecture": architecture}],
             "budget": {"epochs": 1},
             "seeds": [0],
         }))
         .map_err(|e| SubmitError::Internal(format!("the import's spec: {e}")))?;
-        let (experiment, mut runs) = self.expand(spec).await?;
+        let (experiment, mut runs) = self.expand_by(spec, Author::ModelImport).await?;
         let run = &mut runs[0].run;
         run.kind = RunKind::Imported;
         let (architecture, run_id) = (run.architecture.clone(), run.id.clone());
-        let info = engine::data::describe(&import.dataset, &self.runtime().data_dirs)
-            .map_err(|e| SubmitError::Internal(e.to_string()))?;
         let dir = import_dir(&self.runtime().artifacts, &run_id);
-        let (file, format, target) = (import.file.clone(), import.format, dir.clone());
+        let (file, kind, target) = (import.file.clone(), import.kind.clone(), dir.clone());
+        let bytes = onnx.as_ref().map(|inspected| inspected.bytes.clone());
         tokio::task::spawn_blocking(move || -> Result<(), ImportError> {
-            let net = import_weights(&file, format, &architecture, input_shape_of(&info))?;
-            Checkpoint::at(&target)
-                .save_model(&net)
-                .map_err(|e| SubmitError::Internal(e.to_string()))?;
+            let checkpoint = Checkpoint::at(&target);
+            let saved = match (kind, bytes) {
+                (ImportKind::Weights { format, .. }, _) => {
+                    let net = import_weights(&file, format, &architecture, input)?;
+                    checkpoint.save_model(&net)
+                }
+                (ImportKind::Onnx(_), Some(bytes)) => checkpoint.save_onnx(&bytes),
+                (ImportKind::Onnx(_), None) => unreachable!("an ONNX import is inspected above"),
+            };
+            saved.map_err(|e| SubmitError::Internal(e.to_string()))?;
             Ok(())
         })
         .await
@@ -92,11 +140,13 @@ impl Jobs {
             );
         }
         self.insert(&experiment, &runs).await?;
-        let origin = format!(
-            "Imported from {} ({}).",
-            import.file_name,
-            import.format.label()
-        );
+        let origin = match (&import.kind, &onnx) {
+            (ImportKind::Weights { format, .. }, _) => {
+                format!("Imported from {} ({}).", import.file_name, format.label())
+            }
+            (ImportKind::Onnx(_), Some(inspected)) => inspected.describe(&import.file_name),
+            (ImportKind::Onnx(_), None) => unreachable!("an ONNX import is inspected above"),
+        };
         self.store()
             .set_notes(&experiment.id, Some(&origin), None)
             .await
@@ -106,13 +156,76 @@ impl Jobs {
     }
 }
 
+/// An ONNX file checked as a teacher: its bytes, the spec its run keeps, and every output of
+/// its graph.
+struct InspectedOnnx {
+    bytes: Vec<u8>,
+    spec: api::OnnxSpec,
+    outputs: Vec<OnnxOutput>,
+}
+
+impl InspectedOnnx {
+    /// The experiment's notes: where it came from, and the outputs it has to choose from.
+    fn describe(&self, file_name: &str) -> String {
+        let shape = |s: &[usize]| {
+            let dims: Vec<String> = s.iter().map(usize::to_string).collect();
+            format!("[batch, {}]", dims.join(", "))
+        };
+        let outputs: Vec<String> = self
+            .outputs
+            .iter()
+            .map(|o| format!("`{}` {}", o.name, shape(&o.shape)))
+            .collect();
+        let features: Vec<&str> = self
+            .spec
+            .features
+            .iter()
+            .map(|f| f.output.as_str())
+            .collect();
+        let features = match features.is_empty() {
+            true => "none (logit methods only)".to_string(),
+            false => features.join(", "),
+        };
+        format!(
+            "Imported from {file_name} (ONNX, a frozen teacher). Its outputs: {}. Logits: `{}`; stage features: {features}.",
+            outputs.join(", "),
+            self.spec.logits
+        )
+    }
+}
+
+/// Reads and checks an ONNX file as a teacher for images shaped by `input`, off the runtime.
+async fn inspect_onnx(
+    file: &Path,
+    input: engine::models::InputShape,
+    choice: &OnnxChoice,
+) -> Result<InspectedOnnx, ImportError> {
+    let (file, choice) = (file.to_path_buf(), choice.clone());
+    tokio::task::spawn_blocking(move || -> Result<InspectedOnnx, ImportError> {
+        let bytes = std::fs::read(&file).map_err(|e| {
+            SubmitError::Internal(format!("the upload {} cannot be read: {e}", file.display()))
+        })?;
+        let (spec, outputs) = OnnxTeacher::inspect(&bytes, input, &choice)?;
+        Ok(InspectedOnnx {
+            bytes,
+            spec,
+            outputs,
+        })
+    })
+    .await
+    .map_err(|e| SubmitError::Internal(format!("the import crashed: {e}")))?
+}
+
 /// The model an `imported` run evaluates, fetched to `dir`: its report says only what the
 /// import knew (the architecture, the parameter count); its fingerprint is the file's digest.
 pub fn uploaded_model(row: &RunRow, dir: &Path) -> Result<ModelSource, String> {
-    let file = Checkpoint::at(dir).model_path();
+    let architecture = row.architecture().map_err(|e| e.to_string())?;
+    let file = match architecture {
+        Architecture::Onnx(_) => Checkpoint::at(dir).onnx_path(),
+        _ => Checkpoint::at(dir).model_path(),
+    };
     let bytes = std::fs::read(&file)
         .map_err(|e| format!("the imported model {} cannot be read: {e}", file.display()))?;
-    let architecture = row.architecture().map_err(|e| e.to_string())?;
     let report = RunReport {
         id: row.id.clone(),
         kind: RunKind::Imported,
@@ -136,4 +249,132 @@ pub fn uploaded_model(row: &RunRow, dir: &Path) -> Result<ModelSource, String> {
         fingerprint: format!("{:x}", Sha256::digest(&bytes)),
         model_dir: dir.to_string_lossy().into_owned(),
     })
+}
+
+/// An ONNX import's options as text, as the query string and the command line give them.
+#[derive(Debug, Clone, Default)]
+pub struct OnnxOptions {
+    /// The logits output's name.
+    pub logits: Option<String>,
+    /// Feature outputs, comma-separated, input side first.
+    pub features: Option<String>,
+    /// `224` or `224,224` (height, width): the size the graph takes.
+    pub size: Option<String>,
+    /// Per-channel mean of pixels in `[0, 1]`, comma-separated.
+    pub mean: Option<String>,
+    /// Per-channel standard deviation, comma-separated.
+    pub std: Option<String>,
+    /// Grey images to RGB.
+    pub grey_to_rgb: bool,
+}
+
+impl OnnxOptions {
+    /// The option names given, for a weights file that takes none of them.
+    pub fn given(&self) -> Vec<&'static str> {
+        let texts = [
+            ("logits", &self.logits),
+            ("features", &self.features),
+            ("size", &self.size),
+            ("mean", &self.mean),
+            ("std", &self.std),
+        ];
+        let mut given: Vec<&'static str> = texts
+            .into_iter()
+            .filter(|(_, value)| value.is_some())
+            .map(|(name, _)| name)
+            .collect();
+        if self.grey_to_rgb {
+            given.push("grey_to_rgb");
+        }
+        given
+    }
+
+    /// The choice these options make, or the option that is malformed (the error's field).
+    /// Numbers are decimals (`0.485`, `-1`) and sides 1 to 4 digits, comma-separated, spaces
+    /// allowed around them: the API document's patterns ([`NUMBERS_PATTERN`],
+    /// [`SIZE_PATTERN`]) say the same.
+    pub fn choice(&self) -> Result<OnnxChoice, SpecError> {
+        let items = |text: &str| -> Vec<String> {
+            text.split(',')
+                .map(|item| item.trim_matches(' ').to_string())
+                .collect()
+        };
+        let malformed = |field: &str, message: String| SpecError {
+            field: field.into(),
+            message,
+        };
+        let numbers = |field: &str, text: &Option<String>| -> Result<Option<Vec<f32>>, SpecError> {
+            let Some(text) = text.as_deref() else {
+                return Ok(None);
+            };
+            items(text)
+                .iter()
+                .map(|item| match is_decimal(item) {
+                    true => item.parse::<f32>().ok(),
+                    false => None,
+                })
+                .collect::<Option<Vec<f32>>>()
+                .map(Some)
+                .ok_or_else(|| {
+                    malformed(
+                        field,
+                        format!("`{text}` is not a list of decimals (0.485,0.456,0.406)"),
+                    )
+                })
+        };
+        let size = match self.size.as_deref() {
+            None => None,
+            Some(text) => {
+                let sides: Option<Vec<usize>> = items(text)
+                    .iter()
+                    .map(|item| {
+                        let digits = (1..=4).contains(&item.len())
+                            && item.bytes().all(|b| b.is_ascii_digit());
+                        digits.then(|| item.parse().ok()).flatten()
+                    })
+                    .collect();
+                match sides.as_deref() {
+                    Some(&[side]) => Some([side, side]),
+                    Some(&[height, width]) => Some([height, width]),
+                    _ => {
+                        return Err(malformed(
+                            "size",
+                            format!("`{text}` is not a size: give 224, or height,width (224,224)"),
+                        ))
+                    }
+                }
+            }
+        };
+        let features = self
+            .features
+            .as_deref()
+            .map(|text| items(text).into_iter().filter(|f| !f.is_empty()).collect())
+            .unwrap_or_default();
+        Ok(OnnxChoice {
+            logits: self.logits.clone().filter(|l| !l.trim().is_empty()),
+            features,
+            preprocess: api::OnnxPreprocess {
+                size,
+                mean: numbers("mean", &self.mean)?,
+                std: numbers("std", &self.std)?,
+                grey_to_rgb: self.grey_to_rgb,
+            },
+        })
+    }
+}
+
+/// A list of decimals as `mean` and `std` take it.
+pub const NUMBERS_PATTERN: &str = "^ *-?[0-9]+(\\.[0-9]+)? *(, *-?[0-9]+(\\.[0-9]+)? *)*$";
+
+/// A size as `size` takes it: one side, or height and width.
+pub const SIZE_PATTERN: &str = "^ *[0-9]{1,4} *(, *[0-9]{1,4} *)?$";
+
+/// `-?[0-9]+(\.[0-9]+)?`.
+fn is_decimal(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    match unsigned.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(unsigned),
+    }
 }

@@ -30,7 +30,10 @@ use tokio::sync::{mpsc, Notify};
 use crate::store::{now_ms, NewWorker, Store, StoreError};
 pub use heartbeat::{WorkerIdentity, HEARTBEAT, LEASE};
 pub use hub::{Hub, Published};
-pub use imports::{import_dir, ImportError, ModelImport};
+pub use imports::{
+    import_dir, is_onnx, ImportError, ImportKind, ModelImport, OnnxOptions, NUMBERS_PATTERN,
+    SIZE_PATTERN,
+};
 pub use sources::{imported_model, ModelSource};
 pub use submit::{SubmitError, Submitted};
 pub use training::EngineRuntime;

@@ -20,7 +20,7 @@ pub struct ModelSource {
     pub report: RunReport,
     /// Its configuration's fingerprint.
     pub fingerprint: String,
-    /// Its checkpoint directory, holding `model.bpk`.
+    /// Its checkpoint directory, holding `model.bpk` (or an ONNX teacher's `model.onnx`).
     pub model_dir: String,
 }
 
@@ -32,11 +32,11 @@ impl ModelSource {
         device: &ComputeDevice,
         what: &str,
     ) -> Result<TrainedModel, String> {
-        let net = Checkpoint::at(&self.model_dir)
-            .load_model(&self.report.architecture, input, &device.device)
+        let model = Checkpoint::at(&self.model_dir)
+            .load_trained(&self.report.architecture, input, &device.device)
             .map_err(|e| format!("cannot load {what}: {e}"))?;
         Ok(TrainedModel {
-            net,
+            model,
             report: self.report,
             fingerprint: self.fingerprint,
         })

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use api::{Architecture, ExperimentSpec, StageSpec};
 use engine::distill::link_label;
-use engine::spec::{validate, SpecError, ValidatedSpec};
+use engine::spec::{validate_by, Author, SpecError, ValidatedSpec};
 use engine::train::{plan_runs, PlannedRun};
 
 use super::sources::imported_model;
@@ -41,6 +41,8 @@ fn model_label(stage: &StageSpec) -> String {
         (Some(Architecture::Mobilenetv2(m)), None) => {
             format!("mobilenetv2 t{} ×{}", m.expansion, m.width)
         }
+        (Some(Architecture::Onnx(o)), None) => o.label(),
+        (Some(Architecture::Shufflenetv2(s)), None) => format!("shufflenetv2 ×{}", s.size),
         (Some(Architecture::ImagenetResnet(r)), None) => {
             format!("resnet{} (torchvision) ×{}", r.depth, r.width)
         }
@@ -113,11 +115,20 @@ impl Jobs {
         Ok(())
     }
 
-    /// Validates `spec` (its first stage's run looked up), checks its dataset is here, and
-    /// expands it into the experiment and its runs, with fresh ids.
+    /// Validates a user's `spec` (its first stage's run looked up), checks its dataset is
+    /// here, and expands it into the experiment and its runs, with fresh ids.
     pub(super) async fn expand(
         &self,
         spec: ExperimentSpec,
+    ) -> Result<(NewExperiment, Vec<NewRun>), SubmitError> {
+        self.expand_by(spec, Author::User).await
+    }
+
+    /// [`Jobs::expand`] for a spec written by `author`.
+    pub(super) async fn expand_by(
+        &self,
+        spec: ExperimentSpec,
+        author: Author,
     ) -> Result<(NewExperiment, Vec<NewRun>), SubmitError> {
         // Before validation resolves presets into sizes.
         let models: Vec<String> = spec.chain.iter().map(model_label).collect();
@@ -126,10 +137,11 @@ impl Jobs {
             .map(|(model, _)| model);
         // Validation builds each model once to count its parameters: keep it off the runtime.
         let dirs = self.runtime().data_dirs.clone();
-        let validated =
-            tokio::task::spawn_blocking(move || validate(spec, imported.as_ref(), &dirs))
-                .await
-                .map_err(|e| SubmitError::Internal(format!("validation crashed: {e}")))??;
+        let validated = tokio::task::spawn_blocking(move || {
+            validate_by(spec, imported.as_ref(), &dirs, author)
+        })
+        .await
+        .map_err(|e| SubmitError::Internal(format!("validation crashed: {e}")))??;
         let dataset = &validated.spec.dataset.name;
         if *dataset != api::BuiltinDataset::Synthetic
             && engine::data::locate(dataset, &self.runtime().data_dirs).is_none()

@@ -28,6 +28,7 @@ pub fn export_onnx(net: &Net, input: InputShape) -> Vec<u8> {
         Net::Vgg(m) => m.write_onnx(&mut graph, IMAGES, input.height),
         Net::ImagenetResnet(m) => m.write_onnx(&mut graph, IMAGES),
         Net::Mobilenetv2(m) => m.write_onnx(&mut graph, IMAGES),
+        Net::Shufflenetv2(m) => m.write_onnx(&mut graph, IMAGES, input),
     };
     let device = net
         .devices()

@@ -82,9 +82,11 @@ impl<'a> OnnxGraph<'a> {
         output
     }
 
-    /// A fresh value name for the `op` applied to `input`.
+    /// A fresh value name for the `op` applied to `input`: the module it comes from, the op and
+    /// the node's number.
     fn derived(&self, input: &str, op: &str) -> String {
-        format!("{input}/{op}{}", self.nodes.len())
+        let module = input.split('/').next().unwrap_or(input);
+        format!("{module}/{op}{}", self.nodes.len())
     }
 
     /// Adds a weight tensor called `name`.
@@ -192,6 +194,55 @@ impl<'a> OnnxGraph<'a> {
     pub fn flatten(&mut self, x: &str) -> String {
         let output = self.derived(x, "flatten");
         self.node("Flatten", &[x], output, vec![int("axis", 1)])
+    }
+
+    /// Channels `start..end` of `x`. // [batch, end - start, height, width]
+    pub fn channels(&mut self, x: &str, start: usize, end: usize) -> String {
+        let name = self.derived(x, "slice");
+        let starts = self.int64s(&format!("{name}/starts"), &[start as i64]);
+        let ends = self.int64s(&format!("{name}/ends"), &[end as i64]);
+        let axes = self.int64s(&format!("{name}/axes"), &[1]);
+        self.node("Slice", &[x, &starts, &ends, &axes], name, Vec::new())
+    }
+
+    /// `parts` side by side along the channels.
+    pub fn concat(&mut self, parts: &[&str]) -> String {
+        let output = self.derived(parts[0], "concat");
+        self.node("Concat", parts, output, vec![int("axis", 1)])
+    }
+
+    /// The channels of `x`'s two halves interleaved: `[batch, 2, c/2, h, w]`, transposed to
+    /// `[batch, c/2, 2, h, w]`, flattened back; `shape` is `[c, h, w]`.
+    pub fn channel_shuffle(&mut self, x: &str, shape: [usize; 3]) -> String {
+        let [c, h, w] = shape.map(|d| d as i64);
+        let name = self.derived(x, "shuffle");
+        let split = self.int64s(&format!("{name}/split"), &[0, 2, c / 2, h, w]);
+        let merged = self.int64s(&format!("{name}/merged"), &[0, c, h, w]);
+        let halves = self.node(
+            "Reshape",
+            &[x, &split],
+            format!("{name}/halves"),
+            Vec::new(),
+        );
+        let swapped = self.node(
+            "Transpose",
+            &[&halves],
+            format!("{name}/swapped"),
+            vec![ints("perm", &[0, 2, 1, 3, 4])],
+        );
+        self.node("Reshape", &[&swapped, &merged], name, Vec::new())
+    }
+
+    /// An int64 constant called `name`.
+    fn int64s(&mut self, name: &str, values: &[i64]) -> String {
+        self.initializers.push(TensorProto {
+            dims: vec![values.len() as i64],
+            data_type: DataType::Int64 as i32,
+            int64_data: values.to_vec(),
+            name: name.to_string(),
+            ..Default::default()
+        });
+        name.to_string()
     }
 
     /// `[batch, width] → [batch, width, 1, 1]`, the shape the lab gives an MLP's stages.

@@ -116,10 +116,19 @@ impl OnnxRunner {
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<ModelProto, OnnxError> {
+pub(super) fn decode(bytes: &[u8]) -> Result<ModelProto, OnnxError> {
     use prost::Message;
     let proto = ModelProto::decode(bytes).map_err(|e| OnnxError::NotOnnx(e.to_string()))?;
+    const EXTERNAL: i32 = 1;
     match &proto.graph {
+        Some(graph)
+            if graph
+                .initializer
+                .iter()
+                .any(|t| t.data_location == Some(EXTERNAL)) =>
+        {
+            Err(OnnxError::ExternalData)
+        }
         Some(graph) if !graph.node.is_empty() => Ok(proto),
         _ => Err(OnnxError::NotOnnx("it holds no graph".into())),
     }

@@ -3,7 +3,9 @@
 //! `layer1.0.downsample.0/1`, `fc`; its Wide ResNet: `conv1`, `block1.layer.0.bn1`,
 //! `block2.layer.0.convShortcut`, `bn1`, `fc`; its VGG: `block0.0` (conv), `block0.1` (BN),
 //! `classifier`; its MobileNetV2: `conv1.0/1`, `blocks.2.0.conv.3` (depthwise conv), `conv2.0/1`,
-//! `classifier.0`; torchvision's ResNet has the CIFAR ResNet's names with a `layer4`), the lab's
+//! `classifier.0`; its ShuffleNetV2: `conv1`, `bn1`, `layer1.0.conv1..5` (the down-sampling
+//! unit), `layer1.1.conv1..3`, `conv2`, `bn2`, `linear`; torchvision's ResNet has the CIFAR
+//! ResNet's names with a `layer4`), the lab's
 //! own module paths for the others (MLP, plain
 //! CNN). Parameter names are PyTorch's (`weight`, `bias`, `running_mean`, `running_var`; burn's
 //! batch-norm `gamma`/`beta` are renamed by burn-store's adapters before these rules run).
@@ -19,6 +21,7 @@ pub(in crate::models) fn reference_name(net: &Net, path: &str) -> String {
         Net::Wrn(_) => mdistiller_wrn(path),
         Net::Vgg(_) => mdistiller_vgg(path),
         Net::Mobilenetv2(_) => mdistiller_mobilenetv2(path),
+        Net::Shufflenetv2(_) => mdistiller_shufflenetv2(path),
         Net::Mlp(_) | Net::Cnn(_) => path.to_string(),
     }
 }
@@ -106,6 +109,51 @@ fn mdistiller_mobilenetv2(path: &str) -> String {
         }
         _ => path.to_string(),
     }
+}
+
+/// `stem`/`head` → `conv1`/`bn1` and `conv2`/`bn2`, `output` → `linear`,
+/// `stages.s.down.*` → `layer{s+1}.0.{conv,bn}1..5` and `stages.s.units.u.*` →
+/// `layer{s+1}.{u+1}.{conv,bn}1..3` (each unit's convs numbered in mdistiller's order).
+fn mdistiller_shufflenetv2(path: &str) -> String {
+    const DOWN: [&str; 5] = [
+        "left_depthwise",
+        "left_project",
+        "right_squeeze",
+        "right_depthwise",
+        "right_project",
+    ];
+    const BASIC: [&str; 3] = ["squeeze", "depthwise", "expand"];
+    let layer = |module: &str, number: usize| match module {
+        "conv" => format!("conv{number}"),
+        _ => format!("bn{number}"),
+    };
+    let numbered =
+        |names: &[&str], unit: &str| names.iter().position(|n| *n == unit).map(|i| i + 1);
+    let parts: Vec<&str> = path.split('.').collect();
+    match parts.as_slice() {
+        ["stem", module, param] => format!("{}.{param}", layer(module, 1)),
+        ["head", module, param] => format!("{}.{param}", layer(module, 2)),
+        ["output", param] => format!("linear.{param}"),
+        ["stages", stage, "down", unit, module, param] => match numbered(&DOWN, unit) {
+            Some(n) => format!("layer{}.0.{}.{param}", index(stage) + 1, layer(module, n)),
+            None => path.to_string(),
+        },
+        ["stages", stage, "units", u, unit, module, param] => match numbered(&BASIC, unit) {
+            Some(n) => format!(
+                "layer{}.{}.{}.{param}",
+                index(stage) + 1,
+                index(u) + 1,
+                layer(module, n)
+            ),
+            None => path.to_string(),
+        },
+        _ => path.to_string(),
+    }
+}
+
+/// A module path's list index.
+fn index(text: &str) -> usize {
+    text.parse().unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
             "ResNet, torchvision's".to_string(),
         ),
         ("mobilenetv2".to_string(), "MobileNetV2".to_string()),
+        ("shufflenetv2".to_string(), "ShuffleNetV2".to_string()),
     ];
     let presets = Signal::derive(move || {
         form.presets
@@ -93,6 +94,9 @@ fn ArchitectureEditor(stage: u32, index: Memo<usize>) -> impl IntoView {
                     "mobilenetv2" => view! {
                         <TextField label="Expansion (t)".to_string() path=path(".expansion") value=expansion set=set_expansion/>
                         <TextField label="Width ×".to_string() path=path(".width") value=width set=set_width/>
+                    }.into_any(),
+                    "shufflenetv2" => view! {
+                        <TextField label="Size (0.2, 0.3, 0.5, 1, 1.5 or 2)".to_string() path=path(".size") value=width set=set_width/>
                     }.into_any(),
                     "imagenet_resnet" => view! {
                         <TextField label="Depth (10, 18 or 34)".to_string() path=path(".depth") value=depth set=set_depth/>

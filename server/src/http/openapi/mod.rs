@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use engine::spec::{Bound, Rule, SchemaRule};
 
 use crate::access::{policy, Need, SESSION_COOKIE};
+use crate::jobs;
 use crate::model_files::ModelFormat;
 use serde_json::{json, Map, Value};
 
@@ -268,6 +269,10 @@ fn apply_rule(schemas: &mut Value, rule: &SchemaRule) {
             property.remove("minimum");
             property.insert("enum".into(), json!(values));
         }
+        Rule::OneOfNumbers(values) => {
+            property.remove("minimum");
+            property.insert("enum".into(), json!(values));
+        }
     }
 }
 
@@ -328,9 +333,17 @@ fn query_schema(operation: &str, name: &str) -> Option<Value> {
         }
         // A model's name is free text; its file name tells the format.
         ("models_create", "name") => json!({"type": "string"}),
-        // As `WeightsFormat::of_file_name` reads it: a weights file's ending, in any case.
+        // As `WeightsFormat::of_file_name` and `is_onnx` read it: a model file's ending, in
+        // any case.
         ("models_create", "filename") => json!({"type": "string",
-            "pattern": "^.+\\.([sS][aA][fF][eE][tT][eE][nN][sS][oO][rR][sS]|[pP][tT][hH]?)$"}),
+            "pattern": "^.+\\.([sS][aA][fF][eE][tT][eE][nN][sS][oO][rR][sS]|[pP][tT][hH]?|[oO][nN][nN][xX])$"}),
+        // ONNX outputs: any names (unknown ones are a 422 listing the graph's).
+        ("models_create", "logits" | "features") => json!({"type": "string"}),
+        ("models_create", "size") => json!({"type": "string", "pattern": jobs::SIZE_PATTERN}),
+        ("models_create", "mean" | "std") => {
+            json!({"type": "string", "pattern": jobs::NUMBERS_PATTERN})
+        }
+        ("models_create", "grey_to_rgb") => json!({"type": "boolean", "default": false}),
         // A preset's name or an architecture's JSON.
         (_, "architecture") => json!({"type": "string"}),
         (_, name) => return query_schema_by_name(name),
@@ -372,7 +385,8 @@ fn query_schema_by_name(name: &str) -> Option<Value> {
 /// Whether `operation` refuses a request without the query parameter `name`.
 fn is_required(operation: &str, name: &str) -> bool {
     match (operation, name) {
-        ("models_create", name) => name != "name",
+        // The file's name and its dataset; an architecture only for weights files.
+        ("models_create", name) => name == "filename" || name == "dataset",
         (_, name) => name == "runs" || name == "name",
     }
 }
