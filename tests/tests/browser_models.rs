@@ -5,15 +5,16 @@
 //! and becomes a frozen teacher.
 //! Needs the bundle (`scripts/build-dashboard.sh`) and `chromium` + `chromium-driver`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use api::{RunKind, RunStatus};
 use distill_tests::{Browser, Server};
 use serde_json::json;
 
 /// A server with one trained `cnn-xs` run, its model downloaded as `file_name` in `format`,
-/// and a logged-in browser on the Experiments page with *Import a model* open.
-fn import_form(dir: &Path, format: &str, file_name: &str) -> (Server, Browser, PathBuf) {
+/// and a logged-in browser on the Experiments page with *Import a model* open, that file
+/// chosen and the synthetic dataset picked.
+fn import_form(dir: &Path, format: &str, file_name: &str) -> (Server, Browser) {
     let server = Server::start_in(dir, &[]);
     assert_eq!(
         server.get("/").status,
@@ -37,7 +38,13 @@ fn import_form(dir: &Path, format: &str, file_name: &str) -> (Server, Browser, P
     browser.wait_until("the login", || !browser.url().contains("token="));
     browser.goto(&server.url("/experiments"));
     browser.find(&form("summary")).click();
-    (server, browser, file)
+    browser
+        .find(&form(r#"input[type="file"]"#))
+        .choose_file(&file);
+    browser
+        .find(&form(r#"[data-field="dataset"] option[value="synthetic"]"#))
+        .click();
+    (server, browser)
 }
 
 /// `css` inside the *Import a model* form.
@@ -49,13 +56,7 @@ fn form(css: &str) -> String {
 fn a_weights_file_imported_on_the_experiments_page_opens_its_evaluated_experiment() {
     // Arrange: a server, and a weights file the lab itself wrote.
     let dir = tempfile::tempdir().unwrap();
-    let (server, browser, file) = import_form(dir.path(), "safetensors", "student.safetensors");
-    browser
-        .find(&form(r#"input[type="file"]"#))
-        .choose_file(&file);
-    browser
-        .find(&form(r#"[data-field="dataset"] option[value="synthetic"]"#))
-        .click();
+    let (server, browser) = import_form(dir.path(), "safetensors", "student.safetensors");
     browser
         .find(&form(r#"[data-field="name"] input"#))
         .fill("returned");
@@ -107,12 +108,9 @@ fn a_weights_file_imported_on_the_experiments_page_opens_its_evaluated_experimen
 fn an_onnx_file_imported_on_the_experiments_page_asks_for_its_outputs_not_an_architecture() {
     // Arrange: a server, and an ONNX file the lab itself wrote.
     let dir = tempfile::tempdir().unwrap();
-    let (server, browser, file) = import_form(dir.path(), "onnx", "teacher.onnx");
+    let (server, browser) = import_form(dir.path(), "onnx", "teacher.onnx");
 
-    // Act: an .onnx file, its first stage's output as features.
-    browser
-        .find(&form(r#"input[type="file"]"#))
-        .choose_file(&file);
+    // Act: the .onnx file's first stage's output as features.
     browser.wait_until("the ONNX fields", || {
         !browser
             .find_all(&form(r#"[data-field="features"] input"#))
@@ -124,9 +122,6 @@ fn an_onnx_file_imported_on_the_experiments_page_asks_for_its_outputs_not_an_arc
             .is_empty(),
         "an ONNX file carries its architecture"
     );
-    browser
-        .find(&form(r#"[data-field="dataset"] option[value="synthetic"]"#))
-        .click();
     browser
         .find(&form(r#"[data-field="features"] input"#))
         .fill("stage1");

@@ -607,6 +607,8 @@ fn the_command_line_exports_trained_models_and_imports_one_into_a_store() {
         args.extend(options);
         distill(&args)
     };
+    let logits_only = import_onnx(&[]);
+    assert!(logits_only.status.success(), "{}", stderr(&logits_only));
     let frozen = import_onnx(&["--features", "stage1"]);
     assert!(frozen.status.success(), "{}", stderr(&frozen));
     assert!(

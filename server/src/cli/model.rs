@@ -7,13 +7,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use api::{Architecture, DatasetName, RunStatus};
-use engine::models::{resolve_zoo, WeightsFormat};
+use api::{DatasetName, RunStatus};
 
 use super::follow::follow;
 use super::local::LocalJobs;
 use super::{table, ArtifactsArg, BackendArg, DataDirArg};
-use crate::jobs::{is_onnx, ImportError, ImportKind, ModelImport, OnnxOptions, SubmitError};
+use crate::jobs::{
+    import_kind, ImportError, ImportKind, ImportParamError, ModelImport, OnnxOptions, SubmitError,
+};
 use crate::settings::{default_checkpoints, default_database_url};
 
 /// `distill model …`.
@@ -32,7 +33,7 @@ pub struct ImportArgs {
     /// The weights file, or an `.onnx` file.
     file: PathBuf,
     /// A preset's name (`resnet32x4`) or an architecture's JSON (weights files only).
-    #[arg(long, required_unless_present_any = ["logits", "features", "size", "mean", "std", "grey_to_rgb"])]
+    #[arg(long)]
     architecture: Option<String>,
     /// ONNX: the output holding the logits [default: `logits`, else the first output].
     #[arg(long)]
@@ -86,7 +87,7 @@ fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     anyhow::ensure!(args.file.is_file(), "{} is not a file", args.file.display());
-    let kind = import_kind(&args, &file_name)?;
+    let kind = kind_of(&args, &file_name)?;
     let dataset = DatasetName::new(&args.dataset).map_err(|m| anyhow::anyhow!("--dataset: {m}"))?;
     let import = ModelImport {
         file: args.file.clone(),
@@ -140,7 +141,7 @@ fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// What the file holds, from its extension and the options given.
-fn import_kind(args: &ImportArgs, file_name: &str) -> anyhow::Result<ImportKind> {
+fn kind_of(args: &ImportArgs, file_name: &str) -> anyhow::Result<ImportKind> {
     let options = OnnxOptions {
         logits: args.logits.clone(),
         features: args.features.clone(),
@@ -149,44 +150,11 @@ fn import_kind(args: &ImportArgs, file_name: &str) -> anyhow::Result<ImportKind>
         std: args.std.clone(),
         grey_to_rgb: args.grey_to_rgb,
     };
-    let flag = |option: &str| format!("--{}", option.replace('_', "-"));
-    if is_onnx(file_name) {
-        anyhow::ensure!(
-            args.architecture.is_none(),
-            "--architecture: an ONNX file carries its own architecture; leave it out"
-        );
-        let choice = options
-            .choice()
-            .map_err(|e| anyhow::anyhow!("{}: {}", flag(&e.field), e.message))?;
-        return Ok(ImportKind::Onnx(choice));
-    }
-    let format = WeightsFormat::of_file_name(file_name).with_context(|| {
-        format!(
-            "{}: name a model file .safetensors, .pt, .pth or .onnx",
-            args.file.display()
-        )
-    })?;
-    if let Some(option) = options.given().first() {
-        anyhow::bail!(
-            "{} is for ONNX files; {file_name} is a weights file",
-            flag(option)
-        );
-    }
-    let text = args
-        .architecture
-        .as_deref()
-        .context("--architecture: give the architecture the weights are for")?;
-    let architecture = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).context("--architecture is not an architecture")?
-    } else {
-        Architecture::Preset {
-            name: text.to_string(),
+    import_kind(file_name, args.architecture.as_deref(), &options).map_err(|e| {
+        let (ImportParamError::Malformed(e) | ImportParamError::Invalid(e)) = e;
+        match e.field.as_str() {
+            "filename" => anyhow::anyhow!("{}: {}", args.file.display(), e.message),
+            option => anyhow::anyhow!("--{}: {}", option.replace('_', "-"), e.message),
         }
-    };
-    let architecture =
-        resolve_zoo(&architecture).map_err(|m| anyhow::anyhow!("--architecture: {m}"))?;
-    Ok(ImportKind::Weights {
-        format,
-        architecture,
     })
 }

@@ -3,18 +3,20 @@
 //! ONNX outputs and preprocessing) and dataset are query parameters, and the answer is the
 //! one-stage experiment whose `imported` run a worker evaluates.
 
-use api::{Architecture, DatasetName, ExperimentDetail};
+use api::{DatasetName, ExperimentDetail};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::Uri;
-use engine::models::{resolve_zoo, OnnxError, WeightsError, WeightsFormat};
+use engine::models::{OnnxError, WeightsError};
 use serde::Deserialize;
 
 use super::experiments::created_experiment;
 use super::extract::parse_query;
 use super::upload::Upload;
 use super::{ApiError, AppState, Created};
-use crate::jobs::{is_onnx, ImportError, ImportKind, ModelImport, OnnxOptions};
+use crate::jobs::{
+    import_kind, ImportError, ImportKind, ImportParamError, ModelImport, OnnxOptions,
+};
 
 /// What an uploaded weights file is.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -103,42 +105,11 @@ fn import_of(query: NewModelQuery, file: std::path::PathBuf) -> Result<ModelImpo
         std: query.std,
         grey_to_rgb: query.grey_to_rgb.unwrap_or(false),
     };
-    let kind = if is_onnx(&file_name) {
-        if query.architecture.is_some() {
-            return Err(ApiError::invalid_field(
-                "architecture",
-                "an ONNX file carries its own architecture: leave out `architecture` (name its outputs with `logits` and `features`)",
-            ));
-        }
-        let choice = options
-            .choice()
-            .map_err(|e| ApiError::bad_parameter(&e.field, e.message))?;
-        ImportKind::Onnx(choice)
-    } else {
-        let format = WeightsFormat::of_file_name(&file_name).ok_or_else(|| {
-            ApiError::bad_parameter(
-                "filename",
-                format!("`{file_name}` is not a model file the lab reads: name it .safetensors, .pt, .pth or .onnx"),
-            )
+    let kind =
+        import_kind(&file_name, query.architecture.as_deref(), &options).map_err(|e| match e {
+            ImportParamError::Malformed(e) => ApiError::bad_parameter(&e.field, e.message),
+            ImportParamError::Invalid(e) => ApiError::invalid_field(e.field, e.message),
         })?;
-        if let Some(option) = options.given().first() {
-            return Err(ApiError::invalid_field(
-                *option,
-                format!("`{option}` is for ONNX files; `{file_name}` is a weights file"),
-            ));
-        }
-        let architecture = query.architecture.ok_or_else(|| {
-            ApiError::invalid_field(
-                "architecture",
-                "a weights file needs `architecture`: ?architecture=resnet32x4 (a preset's name or an architecture's JSON)",
-            )
-        })?;
-        let architecture = parse_architecture(&architecture)?;
-        ImportKind::Weights {
-            format,
-            architecture,
-        }
-    };
     let dataset = required(query.dataset, "dataset", "cifar10")?;
     let dataset = DatasetName::new(&dataset).map_err(|m| ApiError::bad_parameter("dataset", m))?;
     Ok(ModelImport {
@@ -166,21 +137,6 @@ fn onnx_refused(error: OnnxError, asked_logits: Option<&str>) -> ApiError {
         _ => "file",
     };
     ApiError::invalid_field(field, error.to_string())
-}
-
-/// A preset's name or an architecture's JSON, resolved.
-fn parse_architecture(text: &str) -> Result<Architecture, ApiError> {
-    let architecture = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| {
-            ApiError::invalid_field("architecture", format!("not an architecture: {e}"))
-        })?
-    } else {
-        Architecture::Preset {
-            name: text.to_string(),
-        }
-    };
-    // Any text is a well-formed query value: one that names no architecture is a 422.
-    resolve_zoo(&architecture).map_err(|m| ApiError::invalid_field("architecture", m))
 }
 
 /// A file that is not the architecture's weights: 422 naming the file.

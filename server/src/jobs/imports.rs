@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use api::{Architecture, DatasetName, ExperimentSpec, RunKind, RunReport};
 use engine::models::{
-    import_weights, OnnxChoice, OnnxError, OnnxOutput, OnnxTeacher, WeightsError, WeightsFormat,
+    import_weights, resolve_zoo, OnnxChoice, OnnxError, OnnxOutput, OnnxTeacher, WeightsError,
+    WeightsFormat,
 };
 use engine::spec::{input_shape_of, Author, SpecError};
 use engine::train::Checkpoint;
@@ -67,8 +68,79 @@ pub enum ImportError {
     Onnx(#[from] OnnxError),
 }
 
+/// Why an import's parameters make no import: the error names the parameter.
+#[derive(Debug)]
+pub enum ImportParamError {
+    /// A value that is not well formed: a file name the lab does not read, an ONNX option that
+    /// is not a list of numbers or a size.
+    Malformed(SpecError),
+    /// Values that do not go together or name nothing: an architecture with an ONNX file,
+    /// ONNX options or no architecture with a weights file, an unknown architecture.
+    Invalid(SpecError),
+}
+
+/// What a file called `file_name` imports as: an ONNX graph with `options` (no architecture:
+/// the file carries it), or weights of `architecture` (a preset's name or its JSON, resolved;
+/// no ONNX options). The one place these rules live, for the API and the command line.
+pub fn import_kind(
+    file_name: &str,
+    architecture: Option<&str>,
+    options: &OnnxOptions,
+) -> Result<ImportKind, ImportParamError> {
+    let error = |field: &str, message: String| SpecError {
+        field: field.into(),
+        message,
+    };
+    if is_onnx(file_name) {
+        if architecture.is_some() {
+            return Err(ImportParamError::Invalid(error(
+                "architecture",
+                "an ONNX file carries its own architecture: leave it out (name its outputs with `logits` and `features`)".into(),
+            )));
+        }
+        return options
+            .choice()
+            .map(ImportKind::Onnx)
+            .map_err(ImportParamError::Malformed);
+    }
+    let format = WeightsFormat::of_file_name(file_name).ok_or_else(|| {
+        ImportParamError::Malformed(error(
+            "filename",
+            format!("`{file_name}` is not a model file the lab reads: name it .safetensors, .pt, .pth or .onnx"),
+        ))
+    })?;
+    if let Some(option) = options.given().first() {
+        return Err(ImportParamError::Invalid(error(
+            option,
+            format!("`{option}` is for ONNX files; `{file_name}` is a weights file"),
+        )));
+    }
+    let text = architecture.ok_or_else(|| {
+        ImportParamError::Invalid(error(
+            "architecture",
+            "a weights file needs `architecture`: a preset's name (resnet32x4) or an architecture's JSON".into(),
+        ))
+    })?;
+    let architecture = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| {
+            ImportParamError::Invalid(error("architecture", format!("not an architecture: {e}")))
+        })?
+    } else {
+        Architecture::Preset {
+            name: text.to_string(),
+        }
+    };
+    // Any text is a well-formed value: one that names no architecture is a 422.
+    let architecture = resolve_zoo(&architecture)
+        .map_err(|m| ImportParamError::Invalid(error("architecture", m)))?;
+    Ok(ImportKind::Weights {
+        format,
+        architecture,
+    })
+}
+
 /// Whether a file name is an ONNX graph's.
-pub fn is_onnx(file_name: &str) -> bool {
+fn is_onnx(file_name: &str) -> bool {
     file_name.to_ascii_lowercase().ends_with(".onnx")
 }
 
@@ -94,19 +166,23 @@ impl Jobs {
                 })
             })?;
         let input = input_shape_of(&info);
-        let onnx = match &import.kind {
-            ImportKind::Weights { .. } => None,
-            ImportKind::Onnx(choice) => Some(inspect_onnx(&import.file, input, choice).await?),
+        let checked = match import.kind.clone() {
+            ImportKind::Weights {
+                format,
+                architecture,
+            } => Checked::Weights {
+                format,
+                architecture,
+            },
+            ImportKind::Onnx(choice) => {
+                Checked::Onnx(inspect_onnx(&import.file, input, &choice).await?)
+            }
         };
-        let architecture = match (&import.kind, &onnx) {
-            (ImportKind::Weights { architecture, .. }, _) => architecture.clone(),
-            (ImportKind::Onnx(_), Some(inspected)) => Architecture::Onnx(inspected.spec.clone()),
-            (ImportKind::Onnx(_), None) => unreachable!("an ONNX import is inspected above"),
-        };
+        let origin = checked.origin(&import.file_name);
         let spec: ExperimentSpec = serde_json::from_value(json!({
             "name": name,
             "dataset": {"name": import.dataset},
-            "chain": [{"name": name, "architecture": architecture}],
+            "chain": [{"name": name, "architecture": checked.architecture()}],
             "budget": {"epochs": 1},
             "seeds": [0],
         }))
@@ -116,17 +192,15 @@ impl Jobs {
         run.kind = RunKind::Imported;
         let (architecture, run_id) = (run.architecture.clone(), run.id.clone());
         let dir = import_dir(&self.runtime().artifacts, &run_id);
-        let (file, kind, target) = (import.file.clone(), import.kind.clone(), dir.clone());
-        let bytes = onnx.as_ref().map(|inspected| inspected.bytes.clone());
+        let (file, target) = (import.file.clone(), dir.clone());
         tokio::task::spawn_blocking(move || -> Result<(), ImportError> {
             let checkpoint = Checkpoint::at(&target);
-            let saved = match (kind, bytes) {
-                (ImportKind::Weights { format, .. }, _) => {
+            let saved = match checked {
+                Checked::Weights { format, .. } => {
                     let net = import_weights(&file, format, &architecture, input)?;
                     checkpoint.save_model(&net)
                 }
-                (ImportKind::Onnx(_), Some(bytes)) => checkpoint.save_onnx(&bytes),
-                (ImportKind::Onnx(_), None) => unreachable!("an ONNX import is inspected above"),
+                Checked::Onnx(inspected) => checkpoint.save_onnx(&inspected.bytes),
             };
             saved.map_err(|e| SubmitError::Internal(e.to_string()))?;
             Ok(())
@@ -140,19 +214,42 @@ impl Jobs {
             );
         }
         self.insert(&experiment, &runs).await?;
-        let origin = match (&import.kind, &onnx) {
-            (ImportKind::Weights { format, .. }, _) => {
-                format!("Imported from {} ({}).", import.file_name, format.label())
-            }
-            (ImportKind::Onnx(_), Some(inspected)) => inspected.describe(&import.file_name),
-            (ImportKind::Onnx(_), None) => unreachable!("an ONNX import is inspected above"),
-        };
         self.store()
             .set_notes(&experiment.id, Some(&origin), None)
             .await
             .map_err(SubmitError::from)?;
         tracing::info!(experiment = %experiment.id, file = %import.file_name, "model imported");
         Ok(experiment.id)
+    }
+}
+
+/// An import's file once checked: weights still to convert into the architecture, or an ONNX
+/// graph inspected against the dataset.
+enum Checked {
+    Weights {
+        format: WeightsFormat,
+        architecture: Architecture,
+    },
+    Onnx(InspectedOnnx),
+}
+
+impl Checked {
+    /// The architecture the import's run has.
+    fn architecture(&self) -> Architecture {
+        match self {
+            Checked::Weights { architecture, .. } => architecture.clone(),
+            Checked::Onnx(inspected) => Architecture::Onnx(inspected.spec.clone()),
+        }
+    }
+
+    /// The experiment's notes: where the model came from (for a graph, the outputs it has).
+    fn origin(&self, file_name: &str) -> String {
+        match self {
+            Checked::Weights { format, .. } => {
+                format!("Imported from {file_name} ({}).", format.label())
+            }
+            Checked::Onnx(inspected) => inspected.describe(file_name),
+        }
     }
 }
 

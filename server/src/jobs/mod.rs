@@ -31,8 +31,8 @@ use crate::store::{now_ms, NewWorker, Store, StoreError};
 pub use heartbeat::{WorkerIdentity, HEARTBEAT, LEASE};
 pub use hub::{Hub, Published};
 pub use imports::{
-    import_dir, is_onnx, ImportError, ImportKind, ModelImport, OnnxOptions, NUMBERS_PATTERN,
-    SIZE_PATTERN,
+    import_dir, import_kind, ImportError, ImportKind, ImportParamError, ModelImport, OnnxOptions,
+    NUMBERS_PATTERN, SIZE_PATTERN,
 };
 pub use sources::{imported_model, ModelSource};
 pub use submit::{SubmitError, Submitted};

@@ -47,13 +47,16 @@ impl OnnxTeacher {
     ) -> Result<(OnnxSpec, Vec<OnnxOutput>), OnnxError> {
         let image = graph_image(&choice.preprocess, input)?;
         let all = OnnxRunner::load(bytes, image, &[])?.outputs().to_vec();
+        let Some(first) = all.first() else {
+            return Err(OnnxError::Graph("the graph declares no outputs".into()));
+        };
         let known = || all.iter().map(|o| o.name.clone()).collect::<Vec<_>>();
         let logits = match &choice.logits {
             Some(name) => name.clone(),
             None => all
                 .iter()
                 .find(|o| o.name == LOGITS)
-                .unwrap_or(&all[0])
+                .unwrap_or(first)
                 .name
                 .clone(),
         };
