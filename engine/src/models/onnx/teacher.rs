@@ -108,11 +108,6 @@ impl OnnxTeacher {
         })
     }
 
-    /// What it is.
-    pub fn spec(&self) -> &OnnxSpec {
-        &self.spec
-    }
-
     /// Its ONNX file.
     pub fn file(&self) -> &[u8] {
         &self.file
