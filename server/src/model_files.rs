@@ -90,7 +90,14 @@ pub async fn model_file(
         return Err(no_model());
     }
     let model_dir = run.model_dir.as_deref().ok_or_else(no_model)?;
-    let burnpack = jobs
+    let frozen = matches!(run.architecture(), Ok(api::Architecture::Onnx(_)));
+    if frozen && format != ModelFormat::Onnx {
+        return Err(ModelFileError::Export(format!(
+            "run {id} is an ONNX teacher, kept as the ONNX file it was imported from: ask for format=onnx"
+        )));
+    }
+    // The run's model file as kept: burnpack weights, or an imported ONNX teacher's graph.
+    let stored = jobs
         .runtime()
         .artifacts
         .model_bytes(model_dir)
@@ -105,18 +112,11 @@ pub async fn model_file(
         run.seed,
         format.extension()
     );
-    let frozen = matches!(run.architecture(), Ok(api::Architecture::Onnx(_)));
     let bytes = match (frozen, format) {
         // An imported ONNX teacher is kept as the file it came in.
-        (true, ModelFormat::Onnx) => burnpack,
-        (true, _) => {
-            return Err(ModelFileError::Export(format!(
-                "run {id} is an ONNX teacher, kept as the ONNX file it was imported from: ask for format=onnx"
-            )))
-        }
-        (false, ModelFormat::Burn) => burnpack,
+        (true, _) | (false, ModelFormat::Burn) => stored,
         (false, ModelFormat::Safetensors | ModelFormat::Onnx) => {
-            converted(jobs, run, burnpack, format).await?
+            converted(jobs, run, stored, format).await?
         }
     };
     Ok(ModelFile { name, bytes })

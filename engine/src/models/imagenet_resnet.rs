@@ -100,9 +100,7 @@ impl ImagenetResnet {
         let stem = graph.relu(&stem);
         let pooled = graph.max_pool(&self.pool, &stem);
         let (stages, last) = write_stages_onnx(graph, &self.stages, &pooled);
-        let features = graph.global_average_pool(&last);
-        let logits = graph.linear(&self.output, &features, "output");
-        GraphOutputs { stages, logits }
+        GraphOutputs::pooled(graph, stages, &last, &self.output)
     }
 
     /// The last block's second batch norm in each stage.

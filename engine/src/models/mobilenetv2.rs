@@ -202,9 +202,7 @@ impl MobilenetV2 {
             }
         }
         let head = self.head.write_onnx(graph, &x, "head", true);
-        let pooled = graph.global_average_pool(&head);
-        let logits = graph.linear(&self.output, &pooled, "output");
-        GraphOutputs { stages, logits }
+        GraphOutputs::pooled(graph, stages, &head, &self.output)
     }
 
     /// The last batch norm of each stage's last block.

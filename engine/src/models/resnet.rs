@@ -145,9 +145,7 @@ impl Resnet {
         let stem = graph.batch_norm(&self.stem_norm, &stem, "stem_norm");
         let stem = graph.relu(&stem);
         let (stages, last) = write_stages_onnx(graph, &self.stages, &stem);
-        let pooled = graph.global_average_pool(&last);
-        let logits = graph.linear(&self.output, &pooled, "output");
-        GraphOutputs { stages, logits }
+        GraphOutputs::pooled(graph, stages, &last, &self.output)
     }
 
     /// The last block's second batch norm in each stage (mdistiller's `get_bn_before_relu`).

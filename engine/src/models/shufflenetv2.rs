@@ -278,8 +278,6 @@ impl ShufflenetV2 {
             stages.push(x.clone());
         }
         let head = self.head.write_onnx(graph, &x, "head", true);
-        let pooled = graph.global_average_pool(&head);
-        let logits = graph.linear(&self.output, &pooled, "output");
-        GraphOutputs { stages, logits }
+        GraphOutputs::pooled(graph, stages, &head, &self.output)
     }
 }

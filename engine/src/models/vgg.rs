@@ -140,9 +140,7 @@ impl Vgg {
                 x = graph.max_pool(&self.pool, &x);
             }
         }
-        let pooled = graph.global_average_pool(&x);
-        let logits = graph.linear(&self.output, &pooled, "output");
-        GraphOutputs { stages, logits }
+        GraphOutputs::pooled(graph, stages, &x, &self.output)
     }
 
     /// Each block's last BN.

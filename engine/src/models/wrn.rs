@@ -162,9 +162,7 @@ impl Wrn {
         let normed = graph.batch_norm(&self.norm, &x, "norm");
         let activated = graph.relu(&normed);
         stages.push(activated.clone());
-        let pooled = graph.global_average_pool(&activated);
-        let logits = graph.linear(&self.output, &pooled, "output");
-        GraphOutputs { stages, logits }
+        GraphOutputs::pooled(graph, stages, &activated, &self.output)
     }
 
     /// The BN before each stage's ReLU: the next group's first `bn1`, then the last BN.

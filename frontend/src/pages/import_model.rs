@@ -36,7 +36,8 @@ pub fn ImportModel() -> impl IntoView {
             Ok(file) => file,
             Err(failure) => return state.set(ImportState::Failed(failure)),
         };
-        let is_onnx = file.name().to_ascii_lowercase().ends_with(".onnx");
+        // Set when the file was chosen.
+        let is_onnx = is_onnx.get_untracked();
         let request = NewModel {
             architecture: match is_onnx {
                 true => String::new(),
@@ -104,7 +105,7 @@ pub fn ImportModel() -> impl IntoView {
             <div class="fields">
                 <label class="field" data-field="file">"File"
                     <input type="file" accept=".safetensors,.pt,.pth,.onnx" node_ref=file_input
-                        on:change=move |_| is_onnx.set(chosen_name(&file_input).to_ascii_lowercase().ends_with(".onnx"))/>
+                        on:change=move |_| is_onnx.set(chosen_file(&file_input, "a file").is_ok_and(|f| f.name().to_ascii_lowercase().ends_with(".onnx")))/>
                 </label>
                 <Show when=move || !is_onnx.get()>
                     <label class="field" data-field="architecture">"Architecture"
@@ -123,16 +124,6 @@ pub fn ImportModel() -> impl IntoView {
             {status}
         </details>
     }
-}
-
-/// The name of the file chosen in `input`, empty when none.
-fn chosen_name(input: &NodeRef<leptos::html::Input>) -> String {
-    input
-        .get_untracked()
-        .and_then(|input| input.files())
-        .and_then(|files| files.get(0))
-        .map(|file| file.name())
-        .unwrap_or_default()
 }
 
 /// The ONNX options as typed.

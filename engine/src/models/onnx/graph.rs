@@ -33,6 +33,16 @@ pub struct GraphOutputs {
     pub logits: String,
 }
 
+impl GraphOutputs {
+    /// The outputs of a conv network that average-pools `last` and classifies it with the
+    /// linear layer `output` (at module path `output`): the graph twin of `Features::pooled`.
+    pub fn pooled(graph: &mut OnnxGraph, stages: Vec<String>, last: &str, output: &Linear) -> Self {
+        let pooled = graph.global_average_pool(last);
+        let logits = graph.linear(output, &pooled, "output");
+        GraphOutputs { stages, logits }
+    }
+}
+
 /// A graph being written: its nodes and its weights.
 pub struct OnnxGraph<'a> {
     nodes: Vec<NodeProto>,
