@@ -34,7 +34,9 @@ locked=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\
 installed=$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2 || true)
 if [ "$installed" != "$locked" ]; then
   # Not --locked: the CLI's own lockfile pins a webpki-roots release crates.io no longer serves.
-  cargo install wasm-bindgen-cli --version "=$locked"
+  # Only the `wasm-bindgen` binary, without the default TLS stack (rustls, ring) that only its
+  # test runner's downloads use.
+  cargo install wasm-bindgen-cli --version "=$locked" --no-default-features --bin wasm-bindgen
 fi
 
 binaryen="$target/binaryen"

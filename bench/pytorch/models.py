@@ -226,7 +226,7 @@ EXPECTED_PARAMS = {
     + _linear(16 * 7 * 7, 32) + _linear(32, 10),  # 26,722
     "cnn-s": _conv(1, 16, 3) + _bn(16) + _conv(16, 32, 3) + _bn(32)
     + _linear(32 * 7 * 7, 64) + _linear(64, 10),  # 105,914
-    # net.rs's own hand count, and tests/tests/openapi.rs: 421,738
+    # net.rs's own hand count, and tests/tests/it/openapi.rs: 421,738
     "cnn-m": _conv(1, 32, 3) + _bn(32) + _conv(32, 64, 3) + _bn(64)
     + _linear(64 * 7 * 7, 128) + _linear(128, 10),
     # 28 → 14 → 7 → 3 → 3 (the fourth layer does not pool: 3/2 < 3): flat 128·3·3 = 1152

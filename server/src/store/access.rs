@@ -2,10 +2,11 @@
 
 use api::{ApiTokenInfo, TokenScope};
 
+use super::from_row::from_row;
 use super::{now_ms, Store, StoreError};
 
 /// A row of `api_tokens`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TokenRow {
     pub id: String,
     pub name: String,
@@ -13,6 +14,13 @@ pub struct TokenRow {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
 }
+from_row!(TokenRow {
+    id,
+    name,
+    scope,
+    created_at,
+    last_used_at
+});
 
 impl TokenRow {
     /// Its scope (an unknown one reads as `read`, the lesser).

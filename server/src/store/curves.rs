@@ -4,17 +4,19 @@
 use api::EpochMetrics;
 use sqlx::AnyConnection;
 
+use super::from_row::from_row;
 use super::sql::{Float, Placeholders};
 
 use super::{Store, StoreError};
 
 /// One stored point.
-#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CurvePointRow {
     pub step: i64,
     pub epoch: f64,
     pub value: f64,
 }
+from_row!(CurvePointRow { step, epoch, value });
 
 /// A finished epoch to commit.
 #[derive(Debug, Clone)]

@@ -7,6 +7,8 @@
 mod access;
 mod curves;
 mod experiments;
+mod from_row;
+mod migrations;
 mod rows;
 mod runs;
 mod shares;
@@ -17,6 +19,7 @@ mod tests;
 mod workers;
 
 use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
 use sql::Dialect;
@@ -153,7 +156,7 @@ impl Store {
                     })
                     .connect(&sql::sqlite_url_creating(url))
                     .await?;
-                sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+                Migrator::new(migrations::SQLITE).await?.run(&pool).await?;
                 pool
             }
             Dialect::Postgres => {
@@ -162,7 +165,10 @@ impl Store {
                     .acquire_timeout(std::time::Duration::from_secs(30))
                     .connect(url)
                     .await?;
-                sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+                Migrator::new(migrations::POSTGRES)
+                    .await?
+                    .run(&pool)
+                    .await?;
                 pool
             }
         };

@@ -8,10 +8,11 @@ use api::{
 use engine::stats::{estimate, gain_by_seed};
 use engine::train::PlannedRun;
 
+use super::from_row::from_row;
 use super::{from_json, StoreError};
 
 /// A row of `experiments`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ExperimentRow {
     pub id: String,
     pub name: String,
@@ -23,9 +24,20 @@ pub struct ExperimentRow {
     pub description: String,
     pub tags: String,
 }
+from_row!(ExperimentRow {
+    id,
+    name,
+    dataset,
+    spec,
+    warnings,
+    chain,
+    created_at,
+    description,
+    tags
+});
 
 /// A row of `runs`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RunRow {
     pub id: String,
     pub experiment_id: String,
@@ -62,15 +74,49 @@ pub struct RunRow {
     /// How many times the worker training it was lost (it died, or stopped renewing its lease).
     pub worker_losses: i64,
 }
+from_row!(RunRow {
+    id,
+    experiment_id,
+    ordinal,
+    kind,
+    stage_index,
+    stage_name,
+    seed,
+    teacher_run,
+    status,
+    message,
+    architecture,
+    link,
+    budget,
+    from_run,
+    params,
+    epochs_total,
+    epochs_done,
+    best_val_accuracy,
+    val_best_test_accuracy,
+    last_test_accuracy,
+    last_train_loss,
+    fingerprint,
+    model_dir,
+    reused_from,
+    backend,
+    device,
+    report,
+    queued_at,
+    started_at,
+    finished_at,
+    worker_id,
+    worker_losses
+});
 
 /// A run with its experiment's name and dataset.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ListedRun {
-    #[sqlx(flatten)]
     pub run: RunRow,
     pub experiment_name: String,
     pub experiment_dataset: String,
 }
+from_row!(ListedRun { flatten run; experiment_name, experiment_dataset });
 
 impl ExperimentRow {
     /// The resolved spec.

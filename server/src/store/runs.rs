@@ -3,16 +3,16 @@
 
 use api::{RunReport, RunStatus};
 
+use super::from_row::from_row;
 use super::sql::Float;
 use super::{now_ms, to_json, ListedRun, RunRow, Store, StoreError};
 
 /// A running run with the process id of the worker holding it.
-#[derive(sqlx::FromRow)]
 struct HeldRun {
-    #[sqlx(flatten)]
     run: RunRow,
     worker_pid: i64,
 }
+from_row!(HeldRun { flatten run; worker_pid });
 
 impl Store {
     /// The run `id`.

@@ -1,9 +1,10 @@
 //! Share links: random tokens that open one experiment, comparison or sweep, revocable.
 
+use super::from_row::from_row;
 use super::{from_json, now_ms, to_json, Store, StoreError};
 
 /// A row of `shares`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ShareRow {
     pub token: String,
     pub experiment_id: Option<String>,
@@ -12,6 +13,14 @@ pub struct ShareRow {
     pub created_at: i64,
     pub revoked_at: Option<i64>,
 }
+from_row!(ShareRow {
+    token,
+    experiment_id,
+    runs,
+    sweep_id,
+    created_at,
+    revoked_at
+});
 
 impl ShareRow {
     /// The runs of a shared comparison.

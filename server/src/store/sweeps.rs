@@ -2,10 +2,11 @@
 //! trains it; its outcome is read from that experiment's last-stage run, so the store holds
 //! one truth and a restarted server finds the schedule where it was.
 
+use super::from_row::from_row;
 use super::{Store, StoreError};
 
 /// A row of `sweeps`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SweepRow {
     pub id: String,
     pub name: String,
@@ -18,9 +19,21 @@ pub struct SweepRow {
     pub created_at: i64,
     pub finished_at: Option<i64>,
 }
+from_row!(SweepRow {
+    id,
+    name,
+    spec,
+    status,
+    message,
+    winner,
+    tuned_experiment,
+    default_experiment,
+    created_at,
+    finished_at
+});
 
 /// One trial at one rung, with the state of the run that trains its last stage.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TrialRow {
     pub trial: i64,
     pub rung: i64,
@@ -32,6 +45,15 @@ pub struct TrialRow {
     /// Its best validation accuracy so far.
     pub best_val_accuracy: Option<f64>,
 }
+from_row!(TrialRow {
+    trial,
+    rung,
+    trial_values,
+    epochs,
+    experiment_id,
+    status,
+    best_val_accuracy
+});
 
 /// A trial about to be recorded.
 #[derive(Debug, Clone)]

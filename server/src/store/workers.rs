@@ -2,6 +2,7 @@
 //! registers itself, says it is alive with a heartbeat, and says when it stops; the System page
 //! lists them. Events for clients of other processes travel through PostgreSQL's NOTIFY.
 
+use super::from_row::from_row;
 use super::sql::Dialect;
 use super::{Store, StoreError};
 
@@ -20,7 +21,7 @@ pub struct NewWorker {
 }
 
 /// A row of `workers`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct WorkerRow {
     pub id: String,
     pub host: String,
@@ -33,6 +34,18 @@ pub struct WorkerRow {
     pub heartbeat_at: i64,
     pub stopped_at: Option<i64>,
 }
+from_row!(WorkerRow {
+    id,
+    host,
+    pid,
+    backend,
+    device,
+    slots,
+    busy,
+    started_at,
+    heartbeat_at,
+    stopped_at
+});
 
 impl Store {
     /// Registers a worker, alive as of `now`.

@@ -1,5 +1,5 @@
 //! Round trips of the zoo's models through a `.safetensors` file, and the refusals of files
-//! that do not fit. (PyTorch's own files are read in `engine/tests/weights.rs`.)
+//! that do not fit. (PyTorch's own files are read in `engine/tests/it/weights.rs`.)
 
 use std::path::PathBuf;
 

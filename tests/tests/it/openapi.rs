@@ -23,7 +23,7 @@ fn refs(value: &Value, out: &mut Vec<String>) {
 #[test]
 fn the_served_document_is_valid_openapi_3_1() {
     let meta: Value =
-        serde_json::from_str(include_str!("../fixtures/openapi-3.1-schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../fixtures/openapi-3.1-schema.json")).unwrap();
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .build(&meta)

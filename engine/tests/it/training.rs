@@ -5,10 +5,9 @@ use api::{BuiltinDataset, DatasetName, ExperimentReport, RunKind};
 use engine::data::{load, DataDirs};
 use engine::device::cpu;
 use engine::spec::{parse_spec, validate};
-mod support;
-
 use engine::train::{CancelToken, NullSink, ProgressSink, TrainError, TrainEvent};
-use support::{run_experiment, ExperimentContext};
+
+use crate::support::{run_experiment, ExperimentContext};
 
 fn run(
     json: &str,

@@ -9,10 +9,9 @@ use engine::distill::kd::kd_loss;
 use engine::distill::Temperature;
 use engine::models::Model;
 use engine::spec::{parse_spec, validate};
-mod support;
-
 use engine::train::{CancelToken, Checkpoint, ExperimentData, TeacherCache, TrainEvent};
-use support::{run_experiment, ExperimentContext};
+
+use crate::support::{run_experiment, ExperimentContext};
 
 fn pair(link: &str, augment: bool) -> String {
     format!(

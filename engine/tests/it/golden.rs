@@ -24,16 +24,12 @@ use engine::distill::{cross_entropy, standardize, LearnedTemperature, Temperatur
 use engine::models::{NormBeforeRelu, StageShape};
 use serde_json::Value;
 
-#[path = "support/crate_dir.rs"]
-mod crate_dir;
-#[path = "support/golden_crd.rs"]
-mod golden_crd;
-#[path = "support/golden_dot.rs"]
-mod golden_dot;
-#[path = "support/golden_kernels.rs"]
-mod golden_kernels;
-#[path = "support/golden_reviewkd.rs"]
-mod golden_reviewkd;
+use crate::crate_dir;
+
+mod crd;
+mod dot;
+mod kernels;
+mod reviewkd;
 
 /// `$DISTILL_GOLDEN_DIR`, else the cases kept in the crate (`tests/golden`).
 fn golden_dir() -> PathBuf {
@@ -209,17 +205,17 @@ fn feature_loss<const D: usize>(
 /// Runs one case; returns its mismatches. Kernel cases carry an `op` instead of a `method`.
 fn check_case(name: &str, case: &Value) -> Vec<String> {
     if !case["op"].is_null() {
-        return golden_kernels::check_kernel_case(name, case);
+        return kernels::check_kernel_case(name, case);
     }
     let device = Device::flex().autodiff();
     if case["method"] == "dot" {
-        return golden_dot::check_dot_case(name, case, &device);
+        return dot::check_dot_case(name, case, &device);
     }
     if case["method"] == "crd" {
-        return golden_crd::check_crd_case(name, case, &device);
+        return crd::check_crd_case(name, case, &device);
     }
     if case["method"] == "reviewkd" {
-        return golden_reviewkd::check_reviewkd_case(name, case, &device);
+        return reviewkd::check_reviewkd_case(name, case, &device);
     }
     let params = &case["params"];
     let expected = &case["expected"];
@@ -435,8 +431,8 @@ fn a_kernel_golden_case_with_any_corrupted_expected_field_is_reported_as_a_misma
         if case["op"].is_null() {
             continue;
         }
-        for field in golden_kernels::expected_fields(&case) {
-            let problems = check_case(&name, &golden_kernels::corrupted(&case, &field));
+        for field in kernels::expected_fields(&case) {
+            let problems = check_case(&name, &kernels::corrupted(&case, &field));
             // Both paths (ours and the stock fallback) must notice.
             let noticed = problems
                 .iter()

@@ -3,8 +3,7 @@
 
 use std::path::PathBuf;
 
-#[path = "support/crate_dir.rs"]
-mod crate_dir;
+use crate::crate_dir;
 
 fn shipped_specs() -> Vec<PathBuf> {
     let examples = crate_dir::crate_dir().join("../examples");
