@@ -1,7 +1,8 @@
 //! Rows into structs, column by column: what `#[derive(sqlx::FromRow)]` would write. sqlx's
-//! derive lives in its proc-macro crate, which makes the compiler build sqlx a second time for
-//! itself — both database drivers (SQLite's bundled C included), tokio and about 170 crates in
-//! all — on every first build; this macro costs nothing to build.
+//! derive lives in its proc-macro crate, which makes a first build compile sqlx a second time,
+//! for the compiler — both database drivers (SQLite's bundled C included), tokio and their
+//! dependencies: 110 compile units, a minute of CPU (docs/first-run.md). This macro costs
+//! nothing to build.
 
 /// `from_row!(Row { column, … })`, or `from_row!(Row { flatten inner; column, … })`:
 /// `sqlx::FromRow` for the store's `Any` rows, each field read from the column of its name

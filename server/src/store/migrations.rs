@@ -106,9 +106,12 @@ mod tests {
     }
 
     async fn assert_same_as_directory(embedded: Embedded, database: &str) {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../migrations")
-            .join(database);
+        // The crate's directory when the test runs (cargo sets it), not when it was compiled:
+        // checkouts at different paths share one target directory.
+        let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        let dir = crate_dir.join("../migrations").join(database);
         let read = Migrator::new(dir.as_path())
             .await
             .expect("sqlx reads the directory");
